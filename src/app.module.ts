@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ProtocolExceptionFilter } from './common/filters/protocol-exception.filter';
+import { createValidationPipe } from './common/pipes/protocol-validation.pipe';
+import { CONFIG_NAMESPACES, Env } from './config';
+import { DatabaseModule } from './database/database.module';
+import { ControlModule } from './modules/control/control.module';
+import { TransportModule } from './transport/transport.module';
+
+/** Feature modules, in the order their handlers register. */
+const FEATURE_MODULES = [ControlModule];
+
+@Module({})
+export class AppModule {
+  /** `env` is explicit so tests can run differently configured apps in one process. */
+  static forRoot(env: Env = process.env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: CONFIG_NAMESPACES.map((ns) => ns.load(env)),
+        }),
+        DatabaseModule,
+        TransportModule,
+        ...FEATURE_MODULES,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProtocolExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Builds the hybrid app: the HTTP ops endpoint plus the Switchboard TCP transport, which is
+ * also a DI provider so services can push through it. Used by main.ts and by the e2e tests.
+ */
+import 'reflect-metadata';
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { CONFIG_NAMESPACES, Env } from './config';
+import { httpConfig } from './config/http.config';
+import { SwitchboardServer } from './transport/switchboard.server';
+
+export interface SwitchboardApp {
+  app: INestApplication;
+  transport: SwitchboardServer;
+  tcpPort: number;
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  env?: Env;
+  logger?: LoggerService | false;
+}
+
+export async function createApp(options: CreateAppOptions = {}): Promise<SwitchboardApp> {
+  const env = options.env ?? process.env;
+  // Validate every namespace up front so a bad value fails before anything starts.
+  for (const ns of CONFIG_NAMESPACES) ns.parse(env);
+  const app = await NestFactory.create(AppModule.forRoot(env), {
+    logger: options.logger ?? ['error', 'warn', 'log'],
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  const transport = app.get(SwitchboardServer);
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  const http = httpConfig.parse(env);
+  await app.listen(http.port, http.host);
+  const address = app.getHttpServer().address();
+  return {
+    app,
+    transport,
+    tcpPort: transport.port,
+    httpPort: typeof address === 'object' && address ? address.port : http.port,
+    close: () => app.close(),
+  };
+}

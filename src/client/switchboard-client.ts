@@ -1,0 +1,234 @@
+/**
+ * TypeScript SDK: one long-lived connection, requests matched to responses by id, server events
+ * delivered to listeners and waitable. Used by the CLI, the benchmarks and the e2e tests.
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { randomUUID } from 'node:crypto';
+import {
+  DecodedFrame,
+  encodeFrame,
+  Envelope,
+  Headers,
+  LineFrameDecoder,
+  nowSeconds,
+  PROTOCOL_VERSION,
+} from '../shared/protocol';
+
+export interface ClientOptions {
+  host?: string;
+  port: number;
+  /** TLS options; when set the client connects with TLS and verifies the server. */
+  tls?: tls.ConnectionOptions;
+  /** Default timeout for request() and waitFor(), in ms. */
+  timeoutMs?: number;
+  maxFrameBytes?: number;
+}
+
+export type ResponsePayload = { status: number; error_code?: string; error_message?: string } & Record<string, any>;
+
+interface Pending {
+  resolve(frame: Envelope<ResponsePayload>): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Waiter {
+  match(frame: Envelope): boolean;
+  resolve(frame: Envelope): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class SwitchboardClient extends EventEmitter {
+  readonly socket: net.Socket;
+  token?: string;
+  /** Every event frame received, in order (tests inspect it). */
+  readonly events: Envelope[] = [];
+  /** Frames the client could not decode (should stay empty against a correct server). */
+  readonly garbage: DecodedFrame[] = [];
+  readonly closed: Promise<void>;
+  private readonly decoder: LineFrameDecoder;
+  private readonly pending = new Map<string, Pending>();
+  private waiters: Waiter[] = [];
+  private readonly timeoutMs: number;
+  private isClosed = false;
+
+  private constructor(socket: net.Socket, options: ClientOptions) {
+    super();
+    this.socket = socket;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 64 * 1024 * 1024 });
+    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk, (f) => this.onFrame(f)));
+    socket.on('error', (err) => this.emit('socket-error', err));
+    this.closed = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.isClosed = true;
+        const err = new Error('connection closed');
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(err);
+        }
+        this.pending.clear();
+        for (const w of this.waiters) {
+          clearTimeout(w.timer);
+          w.reject(err);
+        }
+        this.waiters = [];
+        resolve();
+      });
+    });
+  }
+
+  static connect(options: ClientOptions): Promise<SwitchboardClient> {
+    return new Promise((resolve, reject) => {
+      const host = options.host ?? '127.0.0.1';
+      const socket = options.tls
+        ? tls.connect({ host, port: options.port, ...options.tls })
+        : net.connect({ host, port: options.port });
+      const ready = options.tls ? 'secureConnect' : 'connect';
+      socket.once('error', reject);
+      socket.once(ready, () => {
+        socket.off('error', reject);
+        socket.setNoDelay(true);
+        resolve(new SwitchboardClient(socket, options));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  /** Builds a request envelope; the bearer token is added when the client has one. */
+  envelope(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}, id: string = randomUUID()): Envelope {
+    const h: Headers = { version: PROTOCOL_VERSION, ...headers };
+    if (this.token && h.Authorization === undefined) h.Authorization = `Bearer ${this.token}`;
+    return { id, type: 'request', timestamp: nowSeconds(), command, headers: h, payload };
+  }
+
+  /** Sends a request and resolves with the response frame (whatever its status). */
+  request(command: string, payload: Record<string, unknown> = {}, options: { headers?: Headers; id?: string; timeoutMs?: number } = {}): Promise<Envelope<ResponsePayload>> {
+    return this.sendEnvelope(this.envelope(command, payload, options.headers, options.id), options.timeoutMs);
+  }
+
+  /** Like request() but rejects unless `payload.status` is 2xx; resolves with the payload. */
+  async call(command: string, payload: Record<string, unknown> = {}, options: { headers?: Headers; id?: string } = {}): Promise<ResponsePayload> {
+    const response = await this.request(command, payload, options);
+    if (response.payload.status >= 300) {
+      const err = new Error(`${command} failed: ${response.payload.status} ${response.payload.error_code}: ${response.payload.error_message}`);
+      Object.assign(err, { payload: response.payload });
+      throw err;
+    }
+    return response.payload;
+  }
+
+  sendEnvelope(frame: Envelope, timeoutMs = this.timeoutMs): Promise<Envelope<ResponsePayload>> {
+    return new Promise((resolve, reject) => {
+      if (this.isClosed) return reject(new Error('connection closed'));
+      const timer = setTimeout(() => {
+        this.pending.delete(frame.id);
+        reject(new Error(`no response to ${frame.command} (${frame.id}) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(frame.id, { resolve, reject, timer });
+      this.socket.write(encodeFrame(frame));
+    });
+  }
+
+  /** Sends a `type: "event"` frame (no response expected). */
+  sendEvent(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}): void {
+    const frame = this.envelope(command, payload, headers, `ev-${randomUUID()}`);
+    frame.type = 'event';
+    this.socket.write(encodeFrame(frame));
+  }
+
+  /** Writes raw bytes (tests of hostile input). */
+  writeRaw(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /**
+   * Resolves with the first frame (already received or future) that matches. Already-received
+   * events are searched first, so a push that beat the call is not missed.
+   */
+  waitFor(match: string | ((frame: Envelope) => boolean), options: { timeoutMs?: number; includePast?: boolean } = {}): Promise<Envelope<Record<string, any>>> {
+    const predicate = typeof match === 'string' ? (f: Envelope) => f.command === match : match;
+    if (options.includePast !== false) {
+      const seen = this.events.find(predicate);
+      if (seen) return Promise.resolve(seen);
+    }
+    return new Promise((resolve, reject) => {
+      if (this.isClosed) return reject(new Error('connection closed'));
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const waiter: Waiter = {
+        match: predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new Error(`no matching frame within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves once `count` events match (already received ones included). */
+  async waitForCount(match: (frame: Envelope) => boolean, count: number, timeoutMs = this.timeoutMs): Promise<Envelope<Record<string, any>>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.filter(match);
+      if (found.length >= count) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`only ${found.length}/${count} matching events within ${timeoutMs} ms`);
+      await this.waitFor(match, { includePast: false, timeoutMs: left }).catch((err: Error) => {
+        if (!this.isClosed && !err.message.startsWith('no matching')) throw err;
+      });
+    }
+  }
+
+  /** Ends the connection and waits for the socket to close. */
+  async close(): Promise<void> {
+    if (!this.isClosed) this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onFrame(decoded: DecodedFrame): void {
+    if (decoded.kind !== 'frame') {
+      this.garbage.push(decoded);
+      return;
+    }
+    const frame = decoded.value as Envelope;
+    if (frame.type === 'response') {
+      const pending = this.pending.get(frame.id);
+      if (pending) {
+        this.pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        pending.resolve(frame as Envelope<ResponsePayload>);
+        return;
+      }
+      this.emit('orphan-response', frame);
+      this.events.push(frame);
+    } else {
+      this.events.push(frame);
+      this.emit('event', frame);
+    }
+    if (this.waiters.length > 0) {
+      const remaining: Waiter[] = [];
+      for (const w of this.waiters) {
+        if (w.match(frame)) {
+          clearTimeout(w.timer);
+          w.resolve(frame);
+        } else remaining.push(w);
+      }
+      this.waiters = remaining;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The one global exception filter. Nest's default RPC filter turns anything that is not an
+ * RpcException (including a guard's ForbiddenException) into an opaque 500; this one maps every
+ * error to a ProtocolError, which the transport writes as
+ * `payload: {status, error_code, error_message}`.
+ */
+import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
+import { toProtocolError } from '../../transport/protocol-error.mapper';
+
+@Catch()
+export class ProtocolExceptionFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('ProtocolExceptionFilter');
+
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    const error = toProtocolError(exception);
+    if (error.status >= 500) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    return throwError(() => error);
+  }
+}

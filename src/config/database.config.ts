@@ -1,0 +1,41 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { defineConfig } from './config.util';
+
+class DatabaseEnv {
+  /** postgres://user:pass@host:5432/db — unset means the embedded SQLite file. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL, or unset for embedded SQLite' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL schema to use (tests give every run its own). */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA?: string;
+
+  @IsString()
+  SQLITE_PATH = './data/switchboard.sqlite';
+
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 1 and 200' })
+  @Min(1, { message: 'must be an integer between 1 and 200' })
+  @Max(200, { message: 'must be an integer between 1 and 200' })
+  DB_POOL_SIZE = 10;
+
+  /** auto: run pending migrations at start on SQLite only; on: always; off: never. */
+  @IsIn(['auto', 'on', 'off'], { message: 'must be one of auto, on, off' })
+  MIGRATIONS_RUN: 'auto' | 'on' | 'off' = 'auto';
+}
+
+export const databaseConfig = defineConfig('database', DatabaseEnv, (env) => {
+  const type = env.DATABASE_URL ? ('postgres' as const) : ('sqlite' as const);
+  return {
+    type,
+    url: env.DATABASE_URL,
+    schema: env.DATABASE_SCHEMA,
+    sqlitePath: env.SQLITE_PATH,
+    poolSize: env.DB_POOL_SIZE,
+    migrationsRun: env.MIGRATIONS_RUN === 'on' || (env.MIGRATIONS_RUN === 'auto' && type === 'sqlite'),
+  };
+});
+export type DatabaseConfig = ReturnType<typeof databaseConfig.parse>;

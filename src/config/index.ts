@@ -1,0 +1,13 @@
+/**
+ * Every configuration namespace. A module adding settings defines its namespace next to the
+ * others and lists it here; all are validated at start (bad value → one-line error, exit 1).
+ */
+import type { ConfigNamespace } from './config.util';
+import { databaseConfig } from './database.config';
+import { httpConfig } from './http.config';
+import { transportConfig } from './transport.config';
+
+export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [transportConfig, databaseConfig, httpConfig];
+
+export * from './config.util';
+export { databaseConfig, httpConfig, transportConfig };

@@ -1,0 +1,89 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { defineConfig } from './config.util';
+
+class TransportEnv {
+  @IsString()
+  TCP_HOST = '0.0.0.0';
+
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer port number between 0 and 65535 (0 picks a free port)' })
+  @Min(0, { message: 'must be an integer port number between 0 and 65535 (0 picks a free port)' })
+  @Max(65535, { message: 'must be an integer port number between 0 and 65535 (0 picks a free port)' })
+  TCP_PORT = 9400;
+
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of bytes between 1024 and 67108864' })
+  @Min(1024, { message: 'must be an integer number of bytes between 1024 and 67108864' })
+  @Max(64 * 1024 * 1024, { message: 'must be an integer number of bytes between 1024 and 67108864' })
+  MAX_FRAME_BYTES = 1024 * 1024;
+
+  /** A partial frame that does not complete within this time is dropped. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be a positive integer (milliseconds)' })
+  @Min(1, { message: 'must be a positive integer (milliseconds)' })
+  FRAME_TIMEOUT_MS = 10_000;
+
+  /** A connection that sends no valid frame within this time after connecting is closed. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be a positive integer (milliseconds)' })
+  @Min(1, { message: 'must be a positive integer (milliseconds)' })
+  IDLE_TIMEOUT_MS = 30_000;
+
+  /** Above this many queued outgoing bytes the server stops reading from the socket. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of bytes >= 1024' })
+  @Min(1024, { message: 'must be an integer number of bytes >= 1024' })
+  WRITE_BUFFER_HIGH_BYTES = 1024 * 1024;
+
+  /** Above this many queued outgoing bytes live pushes are dropped (slow consumer). */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of bytes >= 1024' })
+  @Min(1024, { message: 'must be an integer number of bytes >= 1024' })
+  SLOW_CONSUMER_BYTES = 4 * 1024 * 1024;
+
+  /** A socket that stays above the slow-consumer bound this long is destroyed. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be a positive integer (milliseconds)' })
+  @Min(1, { message: 'must be a positive integer (milliseconds)' })
+  DRAIN_TIMEOUT_MS = 30_000;
+
+  @Type(() => Number)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  MAX_CONNECTIONS = 10_000;
+
+  /** TLS: PEM file paths. With both set the listener speaks TLS. */
+  @IsOptional() @IsString() TLS_CERT?: string;
+  @IsOptional() @IsString() TLS_KEY?: string;
+  @IsOptional() @IsString() TLS_CA?: string;
+  @IsOptional()
+  @IsIn(['none', 'request', 'require'], { message: 'must be one of none, request, require' })
+  TLS_CLIENT_AUTH?: 'none' | 'request' | 'require';
+  /** Optional second, TLS-only port when the plaintext port stays open. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer port number between 0 and 65535' })
+  @Min(0) @Max(65535)
+  TLS_PORT?: number;
+}
+
+export const transportConfig = defineConfig('transport', TransportEnv, (env) => ({
+  host: env.TCP_HOST,
+  port: env.TCP_PORT,
+  maxFrameBytes: env.MAX_FRAME_BYTES,
+  frameTimeoutMs: env.FRAME_TIMEOUT_MS,
+  idleTimeoutMs: env.IDLE_TIMEOUT_MS,
+  writeBufferHighBytes: env.WRITE_BUFFER_HIGH_BYTES,
+  slowConsumerBytes: env.SLOW_CONSUMER_BYTES,
+  drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
+  maxConnections: env.MAX_CONNECTIONS,
+  tls: {
+    cert: env.TLS_CERT,
+    key: env.TLS_KEY,
+    ca: env.TLS_CA,
+    clientAuth: env.TLS_CLIENT_AUTH ?? 'none',
+    port: env.TLS_PORT,
+  },
+}));
+export type TransportConfig = ReturnType<typeof transportConfig.parse>;

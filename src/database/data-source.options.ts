@@ -1,0 +1,51 @@
+/**
+ * The one data-source definition, used by the app (TypeOrmModule) and the TypeORM CLI
+ * (ormconfig.ts). Embedded SQLite by default; PostgreSQL when DATABASE_URL is set. Schema changes
+ * go through migrations only: `synchronize` is never enabled here.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/database.config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error' as const],
+  };
+  if (config.type === 'postgres') {
+    return {
+      ...common,
+      type: 'postgres',
+      url: config.url,
+      schema: config.schema,
+      poolSize: config.poolSize,
+      // Migrations run in one transaction each, so a failed one leaves nothing half-applied.
+      migrationsTransactionMode: 'each',
+    };
+  }
+  if (config.sqlitePath !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(config.sqlitePath)), { recursive: true });
+  }
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.sqlitePath,
+    migrationsTransactionMode: 'each',
+    // WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
+    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      db.pragma('synchronous = NORMAL');
+    },
+  };
+}

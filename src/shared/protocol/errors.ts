@@ -1,0 +1,106 @@
+/** Status codes carried in `payload.status` (draft §1.2, plus 413/426/503). */
+export const Status = {
+  OK: 200,
+  ACCEPTED: 202,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UPGRADE_REQUIRED: 426,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+export type StatusCode = (typeof Status)[keyof typeof Status];
+
+/**
+ * Stable, machine-readable error codes. Clients switch on these, never on messages, so a code is
+ * never renamed once shipped. Each maps to the status it is normally sent with.
+ */
+export const ErrorCodes = {
+  // framing / envelope
+  FRAME_TOO_LARGE: Status.PAYLOAD_TOO_LARGE,
+  INVALID_JSON: Status.BAD_REQUEST,
+  INVALID_ENVELOPE: Status.BAD_REQUEST,
+  FRAME_TIMEOUT: Status.BAD_REQUEST,
+  UNKNOWN_COMMAND: Status.NOT_FOUND,
+  VALIDATION_FAILED: Status.BAD_REQUEST,
+  UNSUPPORTED_VERSION: Status.UPGRADE_REQUIRED,
+  IDLE_TIMEOUT: Status.BAD_REQUEST,
+  SLOW_CONSUMER: Status.UNAVAILABLE,
+  SERVER_DRAINING: Status.UNAVAILABLE,
+  HEARTBEAT_TIMEOUT: Status.BAD_REQUEST,
+  // auth
+  TOKEN_MISSING: Status.UNAUTHORIZED,
+  TOKEN_INVALID: Status.UNAUTHORIZED,
+  TOKEN_EXPIRED: Status.UNAUTHORIZED,
+  SESSION_REVOKED: Status.UNAUTHORIZED,
+  INVALID_CREDENTIALS: Status.UNAUTHORIZED,
+  REFRESH_INVALID: Status.UNAUTHORIZED,
+  REFRESH_REUSED: Status.UNAUTHORIZED,
+  SIGNATURE_INVALID: Status.UNAUTHORIZED,
+  REPLAY_DETECTED: Status.UNAUTHORIZED,
+  DECRYPTION_FAILED: Status.BAD_REQUEST,
+  USER_DISABLED: Status.FORBIDDEN,
+  FORBIDDEN: Status.FORBIDDEN,
+  REGISTRATION_CLOSED: Status.FORBIDDEN,
+  USERNAME_TAKEN: Status.CONFLICT,
+  WEAK_PASSWORD: Status.BAD_REQUEST,
+  RATE_LIMITED: Status.TOO_MANY_REQUESTS,
+  KICKED: Status.UNAUTHORIZED,
+  // domain
+  USER_NOT_FOUND: Status.NOT_FOUND,
+  NOT_FOUND: Status.NOT_FOUND,
+  NOT_A_MEMBER: Status.FORBIDDEN,
+  CONFLICT: Status.CONFLICT,
+  IDEMPOTENCY_CONFLICT: Status.CONFLICT,
+  INVALID_CURSOR: Status.BAD_REQUEST,
+  // server
+  INTERNAL_ERROR: Status.INTERNAL,
+  UNAVAILABLE: Status.UNAVAILABLE,
+} as const;
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface ErrorPayload {
+  status: number;
+  error_code: string;
+  error_message: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * The one error type every layer throws. The transport's exception filter turns it into a
+ * response payload; anything else becomes a 500 INTERNAL_ERROR with no internals leaked.
+ */
+export class ProtocolError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    status?: number,
+    /** Extra payload fields, e.g. `retry_after_ms` or `fields`. */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.status = status ?? (ErrorCodes as Record<string, number>)[code] ?? Status.INTERNAL;
+    this.retryable = this.status >= 500 || this.status === Status.TOO_MANY_REQUESTS;
+  }
+
+  toPayload(): ErrorPayload {
+    return {
+      ...this.details,
+      status: this.status,
+      error_code: this.code,
+      error_message: this.message,
+    };
+  }
+
+  static is(value: unknown): value is ProtocolError {
+    return value instanceof ProtocolError;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Framing for both channels:
+ * - the control channel: UTF-8 JSON, one frame per line (`\n`, `\r\n` tolerated);
+ * - the file channel: TLV frames (type: 1 byte, length: 4 bytes little-endian, payload).
+ *
+ * Both decoders are streaming, linear in their input and bounded in memory: bytes of an
+ * unfinished frame are kept as a list of chunk slices (no quadratic concatenation) and a frame
+ * larger than the limit is refused before it is buffered.
+ */
+
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+const LF = 0x0a;
+const CR = 0x0d;
+
+export type DecodedFrame =
+  | { kind: 'frame'; value: unknown; bytes: number }
+  | { kind: 'invalid'; reason: string; text: string; bytes: number }
+  | { kind: 'oversize'; bytes: number; limit: number };
+
+export interface LineDecoderOptions {
+  maxFrameBytes?: number;
+}
+
+/**
+ * Streaming newline-JSON decoder. Feed it socket chunks with `push`; it calls `onFrame` once per
+ * complete line (blank lines skipped). After an oversize frame it stops decoding for good: the
+ * stream cannot be resynchronised safely, so the caller is expected to close the connection.
+ */
+export class LineFrameDecoder {
+  readonly maxFrameBytes: number;
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  private failed = false;
+  /** After a stalled frame was dropped: discard bytes up to the next newline to resynchronise. */
+  private skipping = false;
+
+  constructor(options: LineDecoderOptions = {}) {
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  /** Bytes of a frame started but not yet terminated (for stalled-frame timeouts). */
+  get pendingBytes(): number {
+    return this.partBytes;
+  }
+
+  get isFailed(): boolean {
+    return this.failed;
+  }
+
+  push(chunk: Buffer, onFrame: (frame: DecodedFrame) => void): void {
+    if (this.failed) return;
+    let start = 0;
+    const length = chunk.length;
+    if (this.skipping) {
+      const nl = chunk.indexOf(LF);
+      if (nl === -1) return;
+      this.skipping = false;
+      start = nl + 1;
+    }
+    while (start < length) {
+      const nl = chunk.indexOf(LF, start);
+      if (nl === -1) {
+        const rest = length - start;
+        if (this.partBytes + rest > this.maxFrameBytes) {
+          this.fail(this.partBytes + rest, onFrame);
+          return;
+        }
+        // Keep a view, not a copy: the socket hands us a fresh Buffer for every chunk.
+        this.parts.push(start === 0 ? chunk : chunk.subarray(start));
+        this.partBytes += rest;
+        return;
+      }
+      const size = this.partBytes + (nl - start);
+      if (size > this.maxFrameBytes) {
+        this.fail(size, onFrame);
+        return;
+      }
+      let line: Buffer;
+      if (this.partBytes === 0) {
+        line = chunk.subarray(start, nl);
+      } else {
+        this.parts.push(chunk.subarray(start, nl));
+        line = Buffer.concat(this.parts, size);
+        this.parts = [];
+        this.partBytes = 0;
+      }
+      start = nl + 1;
+      this.emitLine(line, onFrame);
+      if (this.failed) return;
+    }
+  }
+
+  /**
+   * Drops a partial frame (used by the stalled-frame timeout) and discards the rest of that line
+   * when it arrives, so the stream resynchronises at the next newline. Returns the bytes dropped.
+   */
+  discardPartial(): number {
+    const dropped = this.partBytes;
+    this.parts = [];
+    this.partBytes = 0;
+    if (dropped > 0) this.skipping = true;
+    return dropped;
+  }
+
+  private emitLine(line: Buffer, onFrame: (frame: DecodedFrame) => void): void {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === CR) end--;
+    if (end === 0) return;
+    // UTF-8 is decoded only once the whole line is here, so a multi-byte character split across
+    // chunks is reassembled byte-exactly before decoding.
+    const text = line.toString('utf8', 0, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      if (text.trim() === '') return;
+      onFrame({ kind: 'invalid', reason: (err as Error).message, text, bytes: line.length + 1 });
+      return;
+    }
+    onFrame({ kind: 'frame', value, bytes: line.length + 1 });
+  }
+
+  private fail(bytes: number, onFrame: (frame: DecodedFrame) => void): void {
+    this.failed = true;
+    this.parts = [];
+    this.partBytes = 0;
+    onFrame({ kind: 'oversize', bytes, limit: this.maxFrameBytes });
+  }
+}
+
+/** Serializes one frame. The single `JSON.stringify` per outgoing frame. */
+export function encodeFrame(frame: unknown): string {
+  return JSON.stringify(frame) + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLV codec for the binary file channel (draft §2.4).
+
+export const TlvType = {
+  DATA: 0x01,
+  ACK: 0x02,
+  // Reserved for the file-transfer channel: open/resume handshake, cancel and error notices.
+  OPEN: 0x03,
+  CANCEL: 0x04,
+  ERROR: 0x05,
+} as const;
+export type TlvTypeCode = (typeof TlvType)[keyof typeof TlvType];
+
+export const TLV_HEADER_BYTES = 5;
+
+export interface TlvFrame {
+  type: number;
+  payload: Buffer;
+}
+
+export function encodeTlv(type: number, payload: Buffer | string): Buffer {
+  if (!Number.isInteger(type) || type < 0 || type > 0xff) {
+    throw new RangeError(`TLV type must be a byte, got ${type}`);
+  }
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const frame = Buffer.allocUnsafe(TLV_HEADER_BYTES + body.length);
+  frame.writeUInt8(type, 0);
+  frame.writeUInt32LE(body.length, 1);
+  body.copy(frame, TLV_HEADER_BYTES);
+  return frame;
+}
+
+export type DecodedTlv = { kind: 'frame'; frame: TlvFrame } | { kind: 'oversize'; length: number; limit: number };
+
+/** Streaming TLV decoder with a payload-size bound checked from the header, before buffering. */
+export class TlvDecoder {
+  readonly maxPayloadBytes: number;
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  private failed = false;
+
+  constructor(options: { maxPayloadBytes?: number } = {}) {
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  get pendingBytes(): number {
+    return this.partBytes;
+  }
+
+  push(chunk: Buffer, onFrame: (decoded: DecodedTlv) => void): void {
+    if (this.failed || chunk.length === 0) return;
+    this.parts.push(chunk);
+    this.partBytes += chunk.length;
+    while (!this.failed && this.partBytes >= TLV_HEADER_BYTES) {
+      const header = this.peek(TLV_HEADER_BYTES);
+      const length = header.readUInt32LE(1);
+      if (length > this.maxPayloadBytes) {
+        this.failed = true;
+        this.parts = [];
+        this.partBytes = 0;
+        onFrame({ kind: 'oversize', length, limit: this.maxPayloadBytes });
+        return;
+      }
+      const total = TLV_HEADER_BYTES + length;
+      if (this.partBytes < total) return;
+      const bytes = this.take(total);
+      onFrame({
+        kind: 'frame',
+        frame: { type: bytes[0], payload: bytes.subarray(TLV_HEADER_BYTES) },
+      });
+    }
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.parts[0];
+    if (first.length >= n) return first;
+    const merged = Buffer.concat(this.parts, this.partBytes);
+    this.parts = [merged];
+    return merged;
+  }
+
+  private take(n: number): Buffer {
+    let first = this.parts[0];
+    if (first.length < n) {
+      first = Buffer.concat(this.parts, this.partBytes);
+      this.parts = [first];
+    }
+    const out = first.subarray(0, n);
+    if (first.length === n) this.parts.shift();
+    else this.parts[0] = first.subarray(n);
+    this.partBytes -= n;
+    return out;
+  }
+}

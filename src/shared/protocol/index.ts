@@ -1,0 +1,9 @@
+/**
+ * Switchboard wire protocol: pure TypeScript, no Nest imports, shared by the server, the SDK and
+ * the CLI. Import it as `switchboard/protocol`.
+ */
+export * from './commands';
+export * from './errors';
+export * from './envelope';
+export * from './framing';
+export * from './validator';

@@ -1,0 +1,93 @@
+/**
+ * Envelope and version validation. This runs once per frame, so it is hand-written (no
+ * reflection, no class instantiation); payload DTOs are validated per command with
+ * class-validator further down the pipeline.
+ */
+import { Envelope, FrameType, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './envelope';
+import { ProtocolError } from './errors';
+
+export const MAX_ID_LENGTH = 128;
+export const MAX_COMMAND_LENGTH = 64;
+const FRAME_TYPES: ReadonlySet<string> = new Set<FrameType>(['request', 'response', 'event']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Best effort: the id of something that failed validation, so the error can echo it. */
+export function readableId(value: unknown): string | undefined {
+  if (isPlainObject(value) && typeof value.id === 'string' && value.id.length <= MAX_ID_LENGTH) {
+    return value.id;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the envelope shape; returns it typed or throws `INVALID_ENVELOPE` naming the field.
+ * `payload` may be omitted (treated as `{}`), `type` defaults to `request`.
+ */
+export function validateEnvelope(value: unknown): Envelope {
+  if (!isPlainObject(value)) {
+    throw new ProtocolError('INVALID_ENVELOPE', 'frame must be a JSON object');
+  }
+  const { id, command, type, headers, payload, timestamp } = value;
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new ProtocolError(
+      'INVALID_ENVELOPE',
+      `"id" must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
+    );
+  }
+  if (typeof command !== 'string' || command.length === 0 || command.length > MAX_COMMAND_LENGTH) {
+    throw new ProtocolError(
+      'INVALID_ENVELOPE',
+      `"command" must be a non-empty string like "auth/login" (at most ${MAX_COMMAND_LENGTH} characters)`,
+    );
+  }
+  if (type === undefined) {
+    value.type = 'request';
+  } else if (typeof type !== 'string' || !FRAME_TYPES.has(type)) {
+    throw new ProtocolError('INVALID_ENVELOPE', '"type" must be one of request, response, event');
+  }
+  if (headers !== undefined && !isPlainObject(headers)) {
+    throw new ProtocolError('INVALID_ENVELOPE', '"headers" must be an object when present');
+  }
+  if (payload === undefined || payload === null) {
+    value.payload = {};
+  } else if (!isPlainObject(payload)) {
+    throw new ProtocolError('INVALID_ENVELOPE', '"payload" must be an object when present');
+  }
+  if (timestamp !== undefined && (typeof timestamp !== 'number' || !Number.isFinite(timestamp))) {
+    throw new ProtocolError('INVALID_ENVELOPE', '"timestamp" must be a number (Unix seconds)');
+  }
+  return value as unknown as Envelope;
+}
+
+/**
+ * `headers.version` absent → the current version. An unsupported version → 426 with the list of
+ * supported versions and an upgrade hint.
+ */
+export function checkVersion(
+  headers: Envelope['headers'],
+  supported: readonly string[] = SUPPORTED_VERSIONS,
+): string {
+  const version = headers?.version;
+  if (version === undefined) return PROTOCOL_VERSION;
+  if (typeof version === 'string' && supported.includes(version)) return version;
+  throw new ProtocolError(
+    'UNSUPPORTED_VERSION',
+    `protocol version ${JSON.stringify(version)} is not supported; upgrade the client to speak one of: ${supported.join(', ')}`,
+    undefined,
+    { upgrade: `use headers.version "${supported[supported.length - 1]}"` },
+  );
+}
+
+/** Compares dotted versions numerically: `compareVersions('1.10', '1.9') > 0`. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}

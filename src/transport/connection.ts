@@ -1,0 +1,182 @@
+/**
+ * One client connection: the socket, its decoder, who it belongs to once authenticated, and an
+ * outgoing queue with backpressure. Only the transport layer touches the socket; everything else
+ * talks to a Connection (or, better, to the EventPublisher port).
+ */
+import type { Socket } from 'node:net';
+import { ControlCommands, encodeFrame, Envelope, LineFrameDecoder, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
+
+export interface ConnectionLimits {
+  /** Stop reading from the socket while this many bytes are queued for writing. */
+  writeBufferHighBytes: number;
+  /** Drop droppable pushes (live events) while this many bytes are queued. */
+  slowConsumerBytes: number;
+  /** Destroy a socket that stays unwritable for this long. */
+  drainTimeoutMs: number;
+}
+
+export interface SendOptions {
+  /** High-priority frames overtake queued normal ones when the socket is backed up. */
+  priority?: 'high' | 'normal';
+  /** Live pushes the client can recover via sync: dropped when the client is a slow consumer. */
+  droppable?: boolean;
+}
+
+export type OutboundTransform = (conn: Connection, frame: Envelope) => void;
+
+let nextConnectionNumber = 0;
+
+export class Connection {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly connectedAt = Date.now();
+  readonly decoder: LineFrameDecoder;
+  userId?: string;
+  sessionId?: string;
+  device?: string;
+  /** Protocol version the client announced last (absent → current). */
+  version = PROTOCOL_VERSION;
+  /** Time of the last valid inbound frame (ms), for heartbeat/idle sweeps. */
+  lastFrameAt = 0;
+  /** Free-form per-connection state for modules (rate-limit buckets, presence status, ...). */
+  readonly attributes = new Map<string, unknown>();
+  /** Requests dispatched and not yet answered. */
+  inFlight = 0;
+  /** Set once pushes were dropped: the client must catch up through sync/offline. */
+  lagging = false;
+  droppedFrames = 0;
+  closed = false;
+
+  private readonly highQueue: string[] = [];
+  private readonly normalQueue: string[] = [];
+  private queuedBytes = 0;
+  private drainTimer?: NodeJS.Timeout;
+  private readingPaused = false;
+  /** Serial lane for handlers that must keep the order of pipelined frames. */
+  orderedTail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    maxFrameBytes: number,
+    private readonly outbound: OutboundTransform[],
+  ) {
+    this.id = `c-${process.pid.toString(36)}-${(++nextConnectionNumber).toString(36)}`;
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.decoder = new LineFrameDecoder({ maxFrameBytes });
+    socket.on('drain', () => this.flush());
+  }
+
+  get isAuthenticated(): boolean {
+    return this.userId !== undefined;
+  }
+
+  /** Bytes waiting to be written: the socket's own buffer plus our priority queues. */
+  get pendingWriteBytes(): number {
+    return this.socket.writableLength + this.queuedBytes;
+  }
+
+  /** Builds, transforms (signing/encryption plugins) and writes a frame. Returns false if dropped. */
+  send(frame: Envelope, options: SendOptions = {}): boolean {
+    if (this.closed) return false;
+    if (options.droppable && this.pendingWriteBytes > this.limits.slowConsumerBytes) {
+      this.lagging = true;
+      this.droppedFrames++;
+      return false;
+    }
+    for (const transform of this.outbound) transform(this, frame);
+    this.write(encodeFrame(frame), options.priority === 'high');
+    return true;
+  }
+
+  /** Sends a server event frame (`type: "event"`). */
+  sendEvent(command: string, payload: Record<string, unknown>, options?: SendOptions): boolean {
+    return this.send(
+      {
+        id: `evt-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+        type: 'event',
+        timestamp: nowSeconds(),
+        command,
+        headers: { version: PROTOCOL_VERSION },
+        payload,
+      },
+      options,
+    );
+  }
+
+  /** Tells the client why (control/error) and closes the connection once that is flushed. */
+  closeWithError(errorCode: string, errorMessage: string, extra: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.sendEvent(ControlCommands.ERROR.name, {
+      status: 400,
+      ...extra,
+      error_code: errorCode,
+      error_message: errorMessage,
+    }, { priority: 'high' });
+    this.end();
+  }
+
+  /** Graceful end: flush what is queued, then FIN; destroy if the peer never drains. */
+  end(): void {
+    if (this.closed) return;
+    this.flush();
+    this.socket.end();
+    this.armDrainTimer();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Marks the connection closed and releases timers. Called by the server on socket close. */
+  markClosed(): void {
+    this.closed = true;
+    this.highQueue.length = 0;
+    this.normalQueue.length = 0;
+    this.queuedBytes = 0;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+  }
+
+  private write(data: string, high: boolean): void {
+    if (this.queuedBytes === 0 && !this.socket.writableNeedDrain) {
+      this.socket.write(data);
+    } else {
+      (high ? this.highQueue : this.normalQueue).push(data);
+      this.queuedBytes += data.length;
+    }
+    this.applyBackpressure();
+  }
+
+  private flush(): void {
+    while (this.queuedBytes > 0 && !this.socket.writableNeedDrain) {
+      const data = this.highQueue.length > 0 ? this.highQueue.shift()! : this.normalQueue.shift()!;
+      this.queuedBytes -= data.length;
+      this.socket.write(data);
+    }
+    this.applyBackpressure();
+  }
+
+  /**
+   * Reading is paused while the client does not read its responses: it cannot make us buffer an
+   * unbounded amount by pipelining requests. A socket that does not drain in time is destroyed.
+   */
+  private applyBackpressure(): void {
+    const pending = this.pendingWriteBytes;
+    if (!this.readingPaused && pending > this.limits.writeBufferHighBytes) {
+      this.readingPaused = true;
+      this.socket.pause();
+      this.armDrainTimer();
+    } else if (this.readingPaused && pending <= this.limits.writeBufferHighBytes / 2) {
+      this.readingPaused = false;
+      if (this.drainTimer) clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
+      if (!this.closed) this.socket.resume();
+    }
+  }
+
+  private armDrainTimer(): void {
+    if (this.drainTimer || this.closed) return;
+    this.drainTimer = setTimeout(() => this.socket.destroy(), this.limits.drainTimeoutMs);
+    this.drainTimer.unref();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Maps anything thrown in the pipeline to a ProtocolError. Nest's own exceptions (a guard that
+ * returns false, a pipe's BadRequest) and RpcExceptions carrying our payload are recognised;
+ * everything else is a 500 whose message does not leak internals.
+ */
+import { ErrorCodes, ProtocolError } from '../shared/protocol';
+
+interface HttpLike {
+  getStatus(): number;
+  getResponse(): unknown;
+  message: string;
+}
+
+function isHttpLike(err: unknown): err is HttpLike {
+  return typeof err === 'object' && err !== null && typeof (err as HttpLike).getStatus === 'function';
+}
+
+const STATUS_TO_CODE: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'TOKEN_INVALID',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+export function toProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  if (typeof err === 'object' && err !== null && typeof (err as { getError?: unknown }).getError === 'function') {
+    // RpcException: its error may be our payload shape or a string.
+    const inner = (err as { getError(): unknown }).getError();
+    if (typeof inner === 'object' && inner !== null && 'error_code' in inner) {
+      const p = inner as { error_code: string; error_message?: string; status?: number };
+      return new ProtocolError(p.error_code, p.error_message ?? p.error_code, p.status);
+    }
+    if (typeof inner === 'string') return new ProtocolError('INTERNAL_ERROR', 'internal error', 500);
+  }
+  if (isHttpLike(err)) {
+    const status = err.getStatus();
+    if (status === 403) {
+      return new ProtocolError('FORBIDDEN', 'you are not allowed to use this command');
+    }
+    const code = STATUS_TO_CODE[status];
+    if (code && status < 500) return new ProtocolError(code, err.message, status);
+    return new ProtocolError('INTERNAL_ERROR', 'internal error', status >= 500 ? status : 500);
+  }
+  if (typeof err === 'object' && err !== null && 'error_code' in err && 'status' in err) {
+    const p = err as { error_code: string; error_message?: string; status: number };
+    if (p.error_code in ErrorCodes || typeof p.status === 'number') {
+      return new ProtocolError(p.error_code, p.error_message ?? p.error_code, p.status);
+    }
+  }
+  return new ProtocolError('INTERNAL_ERROR', 'internal error; the request may be retried', 500);
+}

@@ -1,0 +1,31 @@
+/** What guards, interceptors and handlers see of the frame being handled. */
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { Envelope, Headers } from '../shared/protocol';
+import type { Connection } from './connection';
+
+export class SwitchboardContext extends BaseRpcContext<[Connection, Envelope]> {
+  /** The command after alias normalization (`auth.login` → `auth/login`). */
+  readonly command: string;
+  readonly receivedAt = Date.now();
+
+  constructor(connection: Connection, envelope: Envelope, command: string) {
+    super([connection, envelope]);
+    this.command = command;
+  }
+
+  get connection(): Connection {
+    return this.args[0];
+  }
+
+  get envelope(): Envelope {
+    return this.args[1];
+  }
+
+  get headers(): Headers {
+    return this.args[1].headers ?? {};
+  }
+
+  get userId(): string | undefined {
+    return this.args[0].userId;
+  }
+}

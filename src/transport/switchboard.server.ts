@@ -1,0 +1,378 @@
+/**
+ * The Switchboard transport strategy: newline-JSON frames over TCP (or TLS), dispatched by
+ * `command` to `@MessagePattern` / `@EventPattern` handlers through Nest's full pipeline.
+ *
+ * Modelled on Nest's own server-tcp/json-socket, with what they lack for a public-facing server:
+ * bounded frame buffers, a stalled-frame timeout, an idle timeout, backpressure on slow readers,
+ * and every socket destroyed on close(). The per-frame path does one JSON.parse and one
+ * JSON.stringify, and looks handlers up by normalized command (not Nest's JSON-parsing
+ * getHandlerByPattern).
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { isObservable, Observable } from 'rxjs';
+import { InjectConfig } from '../config/config.util';
+import { TransportConfig, transportConfig } from '../config/transport.config';
+import {
+  checkVersion,
+  ControlCommands,
+  DecodedFrame,
+  Envelope,
+  normalizeCommand,
+  nowSeconds,
+  ProtocolError,
+  readableId,
+  SUPPORTED_VERSIONS,
+  validateEnvelope,
+} from '../shared/protocol';
+import { Connection } from './connection';
+import { ConnectionRegistry } from './connection-registry';
+import { toProtocolError } from './protocol-error.mapper';
+import { SwitchboardContext } from './switchboard.context';
+import type { TransportPlugin } from './transport-plugin';
+
+export const SWITCHBOARD_TRANSPORT = Symbol('switchboard');
+const ID_IN_TEXT = /"id"\s*:\s*"([^"\\]{1,128})"/;
+
+/** Handler options read from `@MessagePattern(cmd, { ordered: true })`. */
+export interface HandlerExtras {
+  /** Frames of this command on one connection are handled one at a time, in arrival order. */
+  ordered?: boolean;
+}
+
+@Injectable()
+export class SwitchboardServer extends Server implements CustomTransportStrategy {
+  override transportId = SWITCHBOARD_TRANSPORT;
+  protected override readonly logger = new Logger('SwitchboardTransport');
+  private readonly listeners: net.Server[] = [];
+  private readonly plugins: TransportPlugin[] = [];
+  private readonly outbound: ((conn: Connection, frame: Envelope) => void)[] = [];
+  private draining = false;
+  private inFlightTotal = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    @InjectConfig(transportConfig) private readonly config: TransportConfig,
+    readonly registry: ConnectionRegistry,
+  ) {
+    super();
+  }
+
+  /** Registers a cross-cutting plugin (see TransportPlugin). Call before listen(). */
+  use(plugin: TransportPlugin): void {
+    this.plugins.push(plugin);
+    if (plugin.onOutbound) this.outbound.push(plugin.onOutbound.bind(plugin));
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get isListening(): boolean {
+    return this.listeners.length > 0 && this.listeners.every((l) => l.listening);
+  }
+
+  get inFlight(): number {
+    return this.inFlightTotal;
+  }
+
+  /** Port of the first listener (the plaintext one when both run). Useful with TCP_PORT=0. */
+  get port(): number {
+    return (this.listeners[0]?.address() as net.AddressInfo | null)?.port ?? 0;
+  }
+
+  /** Port of the TLS listener when TLS runs on its own port (or is the only listener). */
+  get tlsPort(): number | undefined {
+    const tlsListener = this.listeners.find((l) => l instanceof tls.Server);
+    return (tlsListener?.address() as net.AddressInfo | null)?.port;
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    const { tls: tlsConfig } = this.config;
+    const onSocket = (socket: net.Socket) => this.accept(socket);
+    const specs: { server: net.Server; port: number }[] = [];
+    if (tlsConfig.cert && tlsConfig.key) {
+      const secure = tls.createServer(
+        {
+          cert: fs.readFileSync(tlsConfig.cert),
+          key: fs.readFileSync(tlsConfig.key),
+          ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
+          requestCert: tlsConfig.clientAuth !== 'none',
+          rejectUnauthorized: tlsConfig.clientAuth === 'require',
+        },
+        onSocket,
+      );
+      if (tlsConfig.port !== undefined) {
+        specs.push({ server: net.createServer(onSocket), port: this.config.port });
+        specs.push({ server: secure, port: tlsConfig.port });
+      } else {
+        specs.push({ server: secure, port: this.config.port });
+      }
+    } else {
+      specs.push({ server: net.createServer(onSocket), port: this.config.port });
+    }
+    let pending = specs.length;
+    for (const { server, port } of specs) {
+      server.maxConnections = this.config.maxConnections;
+      server.on('error', (err) => {
+        this.logger.error(`listener error: ${err.message}`);
+        callback(err);
+      });
+      this.listeners.push(server);
+      server.listen(port, this.config.host, () => {
+        if (--pending === 0) {
+          this._status$.next('connected');
+          callback();
+        }
+      });
+    }
+  }
+
+  /** Stops accepting new connections (drain); existing ones stay open. */
+  stopAccepting(): Promise<void> {
+    this.draining = true;
+    return Promise.all(
+      this.listeners.map((l) => new Promise<void>((resolve) => (l.listening ? l.close(() => resolve()) : resolve()))),
+    ).then(() => undefined);
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`. Returns true if idle. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlightTotal === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.draining = true;
+    for (const conn of [...this.registry.all()]) conn.destroy();
+    await this.stopAccepting();
+    this.listeners.length = 0;
+    this._status$.next('disconnected');
+  }
+
+  on<EventKey extends string = string, EventCallback extends Function = Function>(event: EventKey, callback: EventCallback): void {
+    for (const listener of this.listeners) listener.on(event, callback as unknown as (...args: unknown[]) => void);
+  }
+
+  unwrap<T>(): T {
+    return this.listeners as unknown as T;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound);
+    this.registry.add(conn);
+    for (const p of this.plugins) p.onConnect?.(conn);
+
+    let stallTimer: NodeJS.Timeout | undefined;
+    const idleTimer = setTimeout(() => {
+      if (conn.lastFrameAt === 0) conn.closeWithError('IDLE_TIMEOUT', `no valid frame within ${this.config.idleTimeoutMs} ms of connecting`);
+    }, this.config.idleTimeoutMs);
+    idleTimer.unref();
+
+    const onFrame = (decoded: DecodedFrame) => this.onDecoded(conn, decoded);
+    socket.on('data', (chunk: Buffer) => {
+      for (const p of this.plugins) p.onBytesIn?.(conn, chunk.length);
+      conn.decoder.push(chunk, onFrame);
+      if (conn.decoder.pendingBytes === 0) {
+        if (stallTimer) clearTimeout(stallTimer);
+        stallTimer = undefined;
+      } else if (!stallTimer) {
+        // The timer starts with the frame's first byte and is not refreshed by later chunks, so
+        // dribbling a frame byte by byte (slowloris) cannot hold the buffer forever.
+        stallTimer = setTimeout(() => {
+          stallTimer = undefined;
+          const dropped = conn.decoder.discardPartial();
+          if (dropped > 0) {
+            this.reject(conn, 'FRAME_TIMEOUT');
+            conn.sendEvent(ControlCommands.ERROR.name, {
+              status: 400,
+              error_code: 'FRAME_TIMEOUT',
+              error_message: `partial frame of ${dropped} bytes not completed within ${this.config.frameTimeoutMs} ms; it was dropped (end every frame with \\n)`,
+            });
+          }
+        }, this.config.frameTimeoutMs);
+        stallTimer.unref();
+      }
+    });
+    socket.on('error', (err) => this.logger.debug?.(`socket ${conn.id} error: ${err.message}`));
+    socket.on('close', () => {
+      clearTimeout(idleTimer);
+      if (stallTimer) clearTimeout(stallTimer);
+      conn.markClosed();
+      this.registry.remove(conn);
+      for (const p of this.plugins) p.onClose?.(conn);
+    });
+  }
+
+  private onDecoded(conn: Connection, decoded: DecodedFrame): void {
+    if (decoded.kind === 'oversize') {
+      this.reject(conn, 'FRAME_TOO_LARGE');
+      const message = `frame exceeds ${decoded.limit} bytes; split the data or use the file channel`;
+      conn.send(this.frame(undefined, '', new ProtocolError('FRAME_TOO_LARGE', message).toPayload()));
+      conn.closeWithError('FRAME_TOO_LARGE', message);
+      return;
+    }
+    if (decoded.kind === 'invalid') {
+      this.reject(conn, 'INVALID_JSON');
+      const id = ID_IN_TEXT.exec(decoded.text)?.[1];
+      const error = new ProtocolError('INVALID_JSON', `frame is not valid JSON (${decoded.reason}); send one JSON object per line`);
+      conn.send(this.frame(id, '', error.toPayload()));
+      return;
+    }
+    let envelope: Envelope;
+    try {
+      envelope = validateEnvelope(decoded.value);
+    } catch (err) {
+      this.reject(conn, 'INVALID_ENVELOPE');
+      const value = decoded.value as { command?: unknown } | null;
+      const command = typeof value?.command === 'string' ? value.command : '';
+      conn.send(this.frame(readableId(decoded.value), command, toProtocolError(err).toPayload()));
+      return;
+    }
+    conn.lastFrameAt = Date.now();
+    this.dispatch(conn, envelope);
+  }
+
+  private dispatch(conn: Connection, envelope: Envelope): void {
+    // Responses from the client answer server-initiated requests; none are pending today.
+    if (envelope.type === 'response') return;
+    const isRequest = envelope.type === 'request';
+    const command = normalizeCommand(envelope.command);
+    try {
+      conn.version = checkVersion(envelope.headers);
+      if (this.draining && isRequest) {
+        throw new ProtocolError('SERVER_DRAINING', 'server is shutting down; reconnect and retry', 503, { retry_after_ms: 1000 });
+      }
+      for (const p of this.plugins) p.onInbound?.(conn, envelope, command);
+    } catch (err) {
+      return this.fail(conn, envelope, command, err, isRequest);
+    }
+    const handler = this.messageHandlers.get(command);
+    if (!handler) {
+      const error = new ProtocolError('UNKNOWN_COMMAND', `unknown command "${envelope.command}"; see docs/protocol.md for the command list`);
+      return this.fail(conn, envelope, command, error, isRequest);
+    }
+    const ctx = new SwitchboardContext(conn, envelope, command);
+    if ((handler.extras as HandlerExtras | undefined)?.ordered) {
+      conn.orderedTail = conn.orderedTail.then(() => this.invoke(handler, ctx, isRequest));
+    } else {
+      void this.invoke(handler, ctx, isRequest);
+    }
+  }
+
+  /** Runs one handler through Nest's pipeline and answers the request. Never rejects. */
+  private invoke(handler: MessageHandler, ctx: SwitchboardContext, isRequest: boolean): Promise<void> {
+    const { connection: conn, envelope } = ctx;
+    conn.inFlight++;
+    this.inFlightTotal++;
+    return new Promise<void>((resolve) => {
+      let answered = false;
+      const done = () => {
+        conn.inFlight--;
+        if (--this.inFlightTotal === 0) this.notifyIdle();
+        resolve();
+      };
+      const answer = (payload: Record<string, unknown>) => {
+        if (answered) return;
+        answered = true;
+        if (isRequest) this.respond(ctx, payload);
+      };
+      const onError = (err: unknown) => {
+        if (!answered) {
+          const error = toProtocolError(err);
+          if (error.status >= 500) this.logger.error(err instanceof Error ? err.stack ?? err.message : String(err));
+          answered = true;
+          if (isRequest) this.respond(ctx, error.toPayload());
+        }
+        done();
+      };
+      let result: Promise<unknown>;
+      try {
+        result = Promise.resolve(handler(envelope.payload, ctx));
+      } catch (err) {
+        return onError(err);
+      }
+      result.then((value) => {
+        if (!isObservable(value)) {
+          answer(toResponsePayload(value, handler));
+          return done();
+        }
+        (value as Observable<unknown>).subscribe({
+          next: (v) => answer(toResponsePayload(v, handler)),
+          error: onError,
+          complete: () => {
+            answer(toResponsePayload(undefined, handler));
+            done();
+          },
+        });
+      }, onError);
+    });
+  }
+
+  private respond(ctx: SwitchboardContext, payload: Record<string, unknown>): void {
+    const { connection: conn, envelope } = ctx;
+    const status = typeof payload.status === 'number' ? payload.status : 200;
+    const frame = this.frame(envelope.id, envelope.command, payload, conn.version);
+    if (status === 426) frame.headers!.supported_versions = [...SUPPORTED_VERSIONS];
+    conn.send(frame);
+    if (this.plugins.length > 0) {
+      const outcome = {
+        command: ctx.command,
+        id: envelope.id,
+        status,
+        errorCode: payload.error_code as string | undefined,
+        durationMs: Date.now() - ctx.receivedAt,
+      };
+      for (const p of this.plugins) p.onRequestDone?.(conn, outcome);
+    }
+  }
+
+  private fail(conn: Connection, envelope: Envelope, command: string, err: unknown, isRequest: boolean): void {
+    const error = toProtocolError(err);
+    this.reject(conn, error.code);
+    if (!isRequest) return;
+    const ctx = new SwitchboardContext(conn, envelope, command);
+    this.respond(ctx, error.toPayload());
+  }
+
+  private reject(conn: Connection, code: string): void {
+    for (const p of this.plugins) p.onFrameRejected?.(conn, code);
+  }
+
+  private frame(id: string | undefined, command: string, payload: Record<string, unknown>, version = '1.0'): Envelope {
+    return {
+      id: id ?? '',
+      type: 'response',
+      timestamp: nowSeconds(),
+      command,
+      headers: { version },
+      payload,
+    };
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Handler results become `{status: 200, ...result}`; a result may set its own status (202). */
+function toResponsePayload(value: unknown, handler: MessageHandler): Record<string, unknown> {
+  if (value === undefined || value === null) return { status: handler.isEventHandler ? 202 : 200 };
+  if (typeof value === 'object' && !Array.isArray(value)) return { status: 200, ...(value as Record<string, unknown>) };
+  return { status: 200, result: value };
+}

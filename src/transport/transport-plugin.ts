@@ -1,0 +1,34 @@
+/**
+ * Extension points of the transport, for cross-cutting concerns that must run on every frame
+ * before Nest's pipeline (rate limits, payload decryption) or after it (signing, encryption,
+ * metrics, request logs). Modules register plugins with `SwitchboardServer.use()` on init.
+ */
+import type { Envelope } from '../shared/protocol';
+import type { Connection } from './connection';
+
+export interface RequestOutcome {
+  command: string;
+  id: string;
+  status: number;
+  errorCode?: string;
+  durationMs: number;
+}
+
+export interface TransportPlugin {
+  readonly name: string;
+  onConnect?(conn: Connection): void;
+  onClose?(conn: Connection): void;
+  /**
+   * Runs on every valid inbound envelope, before dispatch. May rewrite `envelope.payload`
+   * (decryption) or throw a ProtocolError to refuse the frame.
+   */
+  onInbound?(conn: Connection, envelope: Envelope, command: string): void;
+  /** Runs on every outbound frame just before it is serialized (signing, encryption). */
+  onOutbound?(conn: Connection, frame: Envelope): void;
+  /** A request was answered (successfully or not). */
+  onRequestDone?(conn: Connection, outcome: RequestOutcome): void;
+  /** A frame was refused before dispatch (bad JSON, oversize, unknown command, ...). */
+  onFrameRejected?(conn: Connection, errorCode: string): void;
+  /** Bytes read from a socket (one call per chunk; keep it cheap). */
+  onBytesIn?(conn: Connection, bytes: number): void;
+}

@@ -1,0 +1,52 @@
+/**
+ * Starts the real app (real TCP transport on port 0, real database, real migrations) and hands
+ * out SDK clients connected to it. `close()` closes every client, the app and the database.
+ */
+import { createApp, SwitchboardApp } from '../../src/bootstrap';
+import { SwitchboardClient } from '../../src/client/switchboard-client';
+import type { Env } from '../../src/config';
+import { createTestDatabase, TestDatabase } from './test-db';
+
+export interface TestApp extends SwitchboardApp {
+  db: TestDatabase;
+  env: Env;
+  /** A new client connected to the plaintext TCP port. */
+  connect(options?: { timeoutMs?: number }): Promise<SwitchboardClient>;
+}
+
+export async function startTestApp(overrides: Env = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const env: Env = {
+    NODE_ENV: 'test',
+    TCP_HOST: '127.0.0.1',
+    TCP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...db.env,
+    ...overrides,
+  };
+  let started: SwitchboardApp;
+  try {
+    started = await createApp({ env, logger: ['error'] });
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const clients: SwitchboardClient[] = [];
+  return {
+    ...started,
+    db,
+    env,
+    connect: async (options = {}) => {
+      const client = await SwitchboardClient.connect({ port: started.tcpPort, timeoutMs: options.timeoutMs ?? 10_000 });
+      clients.push(client);
+      return client;
+    },
+    close: async () => {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await started.close();
+      await db.drop();
+    },
+  };
+}
