@@ -3,7 +3,7 @@
  * also a DI provider so services can push through it. Used by main.ts and by the e2e tests.
  */
 import 'reflect-metadata';
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { CONFIG_NAMESPACES, Env } from './config';
@@ -20,7 +20,7 @@ export interface SwitchboardApp {
 
 export interface CreateAppOptions {
   env?: Env;
-  logger?: LoggerService | false;
+  logger?: LoggerService | LogLevel[] | false;
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<SwitchboardApp> {

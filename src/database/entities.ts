@@ -1,5 +1,9 @@
 /**
- * Every entity, listed explicitly (no globs: the same list works from ts-jest, ts-node and dist).
+ * Every entity, listed explicitly (no globs: the same list works from jest, the CLI and dist).
  * A feature module adds its entities here and a migration under ./migrations.
  */
-export const ENTITIES: Function[] = [];
+import { ConversationMemberEntity } from '../modules/message/entities/conversation-member.entity';
+import { ConversationEntity } from '../modules/message/entities/conversation.entity';
+import { MessageEntity } from '../modules/message/entities/message.entity';
+
+export const ENTITIES: Function[] = [ConversationEntity, ConversationMemberEntity, MessageEntity];

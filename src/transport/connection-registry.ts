@@ -17,6 +17,11 @@ export interface RegistryEvents {
   bound: [conn: Connection];
   /** A connection lost its user (logout, kick) but stays open. */
   unbound: [conn: Connection, previous: BindInfo];
+  /**
+   * Emitted by the auth module after the auth/login response was written: the client is ready
+   * for what it missed (offline delivery starts here).
+   */
+  'session-ready': [conn: Connection];
   /** A connection closed; `previous` is its binding if it had one. */
   closed: [conn: Connection, previous: BindInfo | undefined];
 }

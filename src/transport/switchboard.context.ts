@@ -7,6 +7,8 @@ export class SwitchboardContext extends BaseRpcContext<[Connection, Envelope]> {
   /** The command after alias normalization (`auth.login` → `auth/login`). */
   readonly command: string;
   readonly receivedAt = Date.now();
+  /** Callbacks to run right after the response frame is written (see afterResponse). */
+  readonly answeredCallbacks: (() => void)[] = [];
 
   constructor(connection: Connection, envelope: Envelope, command: string) {
     super([connection, envelope]);
@@ -27,5 +29,13 @@ export class SwitchboardContext extends BaseRpcContext<[Connection, Envelope]> {
 
   get userId(): string | undefined {
     return this.args[0].userId;
+  }
+
+  /**
+   * Runs `fn` once the response to this request has been written, e.g. to push offline messages
+   * only after the client has its auth/login response. Runs even if the request failed.
+   */
+  afterResponse(fn: () => void): void {
+    this.answeredCallbacks.push(fn);
   }
 }

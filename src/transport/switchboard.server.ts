@@ -328,6 +328,13 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     const frame = this.frame(envelope.id, envelope.command, payload, conn.version);
     if (status === 426) frame.headers!.supported_versions = [...SUPPORTED_VERSIONS];
     conn.send(frame);
+    for (const fn of ctx.answeredCallbacks) {
+      try {
+        fn();
+      } catch (err) {
+        this.logger.error(`afterResponse callback failed: ${(err as Error).message}`);
+      }
+    }
     if (this.plugins.length > 0) {
       const outcome = {
         command: ctx.command,

@@ -1,0 +1,44 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber, jsonText } from '../../../database/column-types';
+
+/**
+ * A stored message. `(conversation_id, seq)` is unique (ordering); `(sender_id, client_msg_id)` is
+ * unique (idempotent retries: the request id is the idempotency key), and `content_hash` tells a
+ * true retry from a conflicting reuse of the same id.
+ */
+@Entity('messages')
+@Index('IDX_messages_conversation_seq', ['conversationId', 'seq'], { unique: true })
+@Index('IDX_messages_sender_client_id', ['senderId', 'clientMsgId'], { unique: true })
+export class MessageEntity {
+  /** Server-assigned, globally unique and time-sortable (`m-<time><random>`). */
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'conversation_id', type: 'varchar', length: 64 })
+  conversationId: string;
+
+  @Column({ type: 'integer' })
+  seq: number;
+
+  @Column({ name: 'sender_id', type: 'varchar', length: 64 })
+  senderId: string;
+
+  @Column({ name: 'client_msg_id', type: 'varchar', length: 128 })
+  clientMsgId: string;
+
+  @Column({ name: 'content_hash', type: 'varchar', length: 64 })
+  contentHash: string;
+
+  @Column({ type: 'text', transformer: jsonText })
+  content: Record<string, unknown>;
+
+  @Column({ type: 'text', transformer: jsonText })
+  attachments: Record<string, unknown>[];
+
+  @Column({ type: 'text', transformer: jsonText })
+  meta: Record<string, unknown>;
+
+  /** Epoch milliseconds. */
+  @Column({ name: 'sent_at', type: 'bigint', transformer: bigintNumber })
+  sentAt: number;
+}
