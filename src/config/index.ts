@@ -5,9 +5,10 @@
 import type { ConfigNamespace } from './config.util';
 import { databaseConfig } from './database.config';
 import { httpConfig } from './http.config';
+import { redisConfig } from './redis.config';
 import { transportConfig } from './transport.config';
 
-export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [transportConfig, databaseConfig, httpConfig];
+export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [transportConfig, databaseConfig, httpConfig, redisConfig];
 
 export * from './config.util';
-export { databaseConfig, httpConfig, transportConfig };
+export { databaseConfig, httpConfig, redisConfig, transportConfig };
