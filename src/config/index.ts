@@ -8,7 +8,13 @@ import { httpConfig } from './http.config';
 import { redisConfig } from './redis.config';
 import { transportConfig } from './transport.config';
 
-export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [transportConfig, databaseConfig, httpConfig, redisConfig];
+export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
+  transportConfig,
+  databaseConfig,
+  httpConfig,
+  redisConfig,
+  // feature namespaces: add yours below, one per line
+];
 
 export * from './config.util';
 export { databaseConfig, httpConfig, redisConfig, transportConfig };
