@@ -4,6 +4,7 @@
  */
 export * from './commands';
 export * from './errors';
+export * from './extensions';
 export * from './envelope';
 export * from './framing';
 export * from './validator';
