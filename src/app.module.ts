@@ -6,10 +6,11 @@ import { createValidationPipe } from './common/pipes/protocol-validation.pipe';
 import { CONFIG_NAMESPACES, Env } from './config';
 import { DatabaseModule } from './database/database.module';
 import { ControlModule } from './modules/control/control.module';
+import { NotificationModule } from './modules/notification/notification.module';
 import { TransportModule } from './transport/transport.module';
 
 /** Feature modules, in the order their handlers register. */
-const FEATURE_MODULES = [ControlModule];
+const FEATURE_MODULES = [ControlModule, NotificationModule];
 
 @Module({})
 export class AppModule {
