@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, ForwardReference, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProtocolExceptionFilter } from './common/filters/protocol-exception.filter';
@@ -12,10 +12,15 @@ import { TransportModule } from './transport/transport.module';
 /** Feature modules, in the order their handlers register. */
 const FEATURE_MODULES = [ControlModule, NotificationModule];
 
+export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
 @Module({})
 export class AppModule {
-  /** `env` is explicit so tests can run differently configured apps in one process. */
-  static forRoot(env: Env = process.env): DynamicModule {
+  /**
+   * `env` is explicit so tests can run differently configured apps in one process; `extraImports`
+   * lets tests mount test-only handlers (guards/interceptors through the real transport).
+   */
+  static forRoot(env: Env = process.env, extraImports: AppImport[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -27,6 +32,7 @@ export class AppModule {
         DatabaseModule,
         TransportModule,
         ...FEATURE_MODULES,
+        ...extraImports,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProtocolExceptionFilter },

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
+import { AppImport, AppModule } from './app.module';
 import { CONFIG_NAMESPACES, Env } from './config';
 import { httpConfig } from './config/http.config';
 import { SwitchboardServer } from './transport/switchboard.server';
@@ -21,13 +21,15 @@ export interface SwitchboardApp {
 export interface CreateAppOptions {
   env?: Env;
   logger?: LoggerService | LogLevel[] | false;
+  /** Extra modules mounted next to the feature modules (tests: test-only handlers). */
+  imports?: AppImport[];
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<SwitchboardApp> {
   const env = options.env ?? process.env;
   // Validate every namespace up front so a bad value fails before anything starts.
   for (const ns of CONFIG_NAMESPACES) ns.parse(env);
-  const app = await NestFactory.create(AppModule.forRoot(env), {
+  const app = await NestFactory.create(AppModule.forRoot(env, options.imports), {
     logger: options.logger ?? ['error', 'warn', 'log'],
     abortOnError: false,
   });

@@ -2,7 +2,7 @@
  * Starts the real app (real TCP transport on port 0, real database, real migrations) and hands
  * out SDK clients connected to it. `close()` closes every client, the app and the database.
  */
-import { createApp, SwitchboardApp } from '../../src/bootstrap';
+import { createApp, CreateAppOptions, SwitchboardApp } from '../../src/bootstrap';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
 import type { Env } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-db';
@@ -14,7 +14,10 @@ export interface TestApp extends SwitchboardApp {
   connect(options?: { timeoutMs?: number }): Promise<SwitchboardClient>;
 }
 
-export async function startTestApp(overrides: Env = {}): Promise<TestApp> {
+/** Options passed through to createApp (besides env). */
+export type TestAppOptions = Pick<CreateAppOptions, 'imports'>;
+
+export async function startTestApp(overrides: Env = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const env: Env = {
     NODE_ENV: 'test',
@@ -28,7 +31,7 @@ export async function startTestApp(overrides: Env = {}): Promise<TestApp> {
   };
   let started: SwitchboardApp;
   try {
-    started = await createApp({ env, logger: ['error'] });
+    started = await createApp({ env, logger: ['error'], imports: options.imports });
   } catch (err) {
     await db.drop();
     throw err;
