@@ -33,7 +33,8 @@ export interface ConfigNamespace<T> {
 export type ConfigOf<N> = N extends ConfigNamespace<infer T> ? T : never;
 
 function describe(error: ValidationError): string {
-  const constraints = Object.values(error.constraints ?? {});
+  // Several constraints often share one message ("integer between 0 and 65535"): say it once.
+  const constraints = [...new Set(Object.values(error.constraints ?? {}))];
   return constraints.join('; ') || 'invalid value';
 }
 
