@@ -5,6 +5,7 @@
 import type { ConfigNamespace } from './config.util';
 import { databaseConfig } from './database.config';
 import { httpConfig } from './http.config';
+import { messageConfig } from './message.config';
 import { redisConfig } from './redis.config';
 import { transportConfig } from './transport.config';
 
@@ -14,6 +15,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   httpConfig,
   redisConfig,
   // feature namespaces: add yours below, one per line
+  messageConfig,
 ];
 
 export * from './config.util';
