@@ -7,6 +7,7 @@ import { databaseConfig } from './database.config';
 import { httpConfig } from './http.config';
 import { messageConfig } from './message.config';
 import { redisConfig } from './redis.config';
+import { securityConfig } from './security.config';
 import { transportConfig } from './transport.config';
 
 export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
@@ -16,7 +17,8 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   redisConfig,
   // feature namespaces: add yours below, one per line
   messageConfig,
+  securityConfig,
 ];
 
 export * from './config.util';
-export { databaseConfig, httpConfig, redisConfig, transportConfig };
+export { databaseConfig, httpConfig, redisConfig, securityConfig, transportConfig };
