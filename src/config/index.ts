@@ -4,6 +4,7 @@
  */
 import type { ConfigNamespace } from './config.util';
 import { databaseConfig } from './database.config';
+import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
 import { messageConfig } from './message.config';
 import { redisConfig } from './redis.config';
@@ -16,6 +17,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   httpConfig,
   redisConfig,
   // feature namespaces: add yours below, one per line
+  groupConfig,
   messageConfig,
   securityConfig,
 ];
