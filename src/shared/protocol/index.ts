@@ -7,4 +7,5 @@ export * from './errors';
 export * from './extensions';
 export * from './envelope';
 export * from './framing';
+export * from './messages';
 export * from './validator';

@@ -3,6 +3,8 @@
  * reflection, no class instantiation); payload DTOs are validated per command with
  * class-validator further down the pipeline.
  */
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
 import { Envelope, FrameType, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './envelope';
 import { ProtocolError } from './errors';
 
@@ -90,4 +92,51 @@ export function compareVersions(a: string, b: string): number {
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payload validation against a DTO class, outside Nest (SDK, tools, tests). The server runs the
+// same classes through its ValidationPipe with the same options, so both sides agree.
+
+export interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
+/** Flattens class-validator errors into `{field: 'content.text', problems: [...]}` entries. */
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    if (error.constraints) out.push({ field, problems: Object.values(error.constraints) });
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+/** The VALIDATION_FAILED error for a list of field problems (same shape as the server's pipe). */
+export function validationError(fields: FieldProblem[]): ProtocolError {
+  const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
+  return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${summary}`, 400, { fields });
+}
+
+/**
+ * Transforms a plain payload into an instance of `dto` and validates it synchronously. Unknown
+ * fields are stripped (like the server's whitelist). Throws `VALIDATION_FAILED` naming every
+ * failing field.
+ */
+export function validatePayload<T extends object>(dto: ClassConstructor<T>, payload: unknown): T {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ProtocolError('VALIDATION_FAILED', 'invalid payload: payload must be an object', 400, {
+      fields: [{ field: 'payload', problems: ['payload must be an object'] }],
+    });
+  }
+  const instance = plainToInstance(dto, payload);
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw validationError(flattenValidationErrors(errors));
+  return instance;
 }

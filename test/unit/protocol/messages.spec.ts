@@ -1,0 +1,159 @@
+import {
+  EnvelopeDto,
+  ErrorPayloadDto,
+  FileAckDto,
+  FileAcceptDto,
+  FileCancelDto,
+  FileRequestDto,
+  NotificationEventDto,
+  PingResponseDto,
+  ProtocolError,
+  validateEnvelope,
+  validatePayload,
+} from '../../../src/shared/protocol';
+
+function failure(fn: () => unknown): ProtocolError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ProtocolError) return err;
+    throw err;
+  }
+  throw new Error('expected a ProtocolError');
+}
+
+function fieldsOf(err: ProtocolError): string[] {
+  return ((err.details?.fields ?? []) as { field: string }[]).map((f) => f.field);
+}
+
+describe('EnvelopeDto mirrors the hand-written validateEnvelope', () => {
+  const cases: [string, unknown, boolean][] = [
+    ['draft login frame', { id: '9fbb', type: 'request', timestamp: 1730795173, command: 'auth/login', headers: { version: '1.0', client: 'cli-0.1.0' }, payload: { username: 'alice' } }, true],
+    ['minimal frame', { id: '1', command: 'control/ping' }, true],
+    ['event frame', { id: 'hb-1', type: 'event', command: 'presence/heartbeat', payload: { seq: 1024 } }, true],
+    ['alias command', { id: '1', command: 'message.send', payload: {} }, true],
+    ['missing id', { command: 'control/ping' }, false],
+    ['empty id', { id: '', command: 'control/ping' }, false],
+    ['numeric id', { id: 1, command: 'control/ping' }, false],
+    ['id too long', { id: 'x'.repeat(129), command: 'control/ping' }, false],
+    ['missing command', { id: '1' }, false],
+    ['command too long', { id: '1', command: 'x'.repeat(65) }, false],
+    ['unknown type', { id: '1', command: 'control/ping', type: 'push' }, false],
+    ['array payload', { id: '1', command: 'control/ping', payload: [] }, false],
+    ['string payload', { id: '1', command: 'control/ping', payload: 'x' }, false],
+    ['string headers', { id: '1', command: 'control/ping', headers: 'x' }, false],
+    ['string timestamp', { id: '1', command: 'control/ping', timestamp: '1730795173' }, false],
+  ];
+
+  it.each(cases)('%s', (_name, frame, valid) => {
+    const handWritten = (() => {
+      try {
+        validateEnvelope(structuredClone(frame));
+        return true;
+      } catch (err) {
+        expect((err as ProtocolError).code).toBe('INVALID_ENVELOPE');
+        return false;
+      }
+    })();
+    const viaDto = (() => {
+      try {
+        validatePayload(EnvelopeDto, structuredClone(frame));
+        return true;
+      } catch (err) {
+        expect((err as ProtocolError).code).toBe('VALIDATION_FAILED');
+        return false;
+      }
+    })();
+    expect(handWritten).toBe(valid);
+    expect(viaDto).toBe(valid);
+  });
+
+  it('checks header contents the fast path leaves to later stages', () => {
+    const err = failure(() =>
+      validatePayload(EnvelopeDto, { id: '1', command: 'x/y', headers: { version: 'one', Authorization: 'token' } }),
+    );
+    expect(fieldsOf(err).sort()).toEqual(['headers.Authorization', 'headers.version']);
+  });
+});
+
+describe('validatePayload', () => {
+  const request = {
+    file_name: 'report.pdf',
+    file_size: 5242880,
+    hash: 'sha256:9f86d081884c7d65',
+    target: { type: 'user', id: 'u-10002' },
+    resume: { transfer_id: 'tr-001', offset: 1048576 },
+  };
+
+  it('accepts the draft file/request example and returns a class instance', () => {
+    const dto = validatePayload(FileRequestDto, request);
+    expect(dto).toBeInstanceOf(FileRequestDto);
+    expect(dto.target.id).toBe('u-10002');
+    expect(dto.resume?.offset).toBe(1048576);
+  });
+
+  it('strips unknown fields like the server pipe does', () => {
+    const dto = validatePayload(FileCancelDto, { transfer_id: 'tr-1', evil: true });
+    expect(dto).toEqual({ transfer_id: 'tr-1' });
+  });
+
+  it('names every failing field, nested ones with a dotted path', () => {
+    const err = failure(() =>
+      validatePayload(FileRequestDto, {
+        ...request,
+        file_name: '../etc/passwd',
+        file_size: -1,
+        hash: 'nohash',
+        target: { type: 'planet', id: '' },
+        resume: { transfer_id: 'tr-1', offset: 1.5 },
+      }),
+    );
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(fieldsOf(err).sort()).toEqual(
+      ['file_name', 'file_size', 'hash', 'resume.offset', 'target.id', 'target.type'].sort(),
+    );
+    expect(err.message).toMatch(/^invalid payload: /);
+    expect(err.message).toContain('file_name must be a base name');
+    expect(err.toPayload()).toMatchObject({ status: 400, error_code: 'VALIDATION_FAILED', fields: expect.any(Array) });
+  });
+
+  it('refuses a missing nested object', () => {
+    const { target: _target, ...noTarget } = request;
+    expect(fieldsOf(failure(() => validatePayload(FileRequestDto, noTarget)))).toContain('target');
+  });
+
+  it('refuses non-object payloads', () => {
+    for (const payload of [null, [], 'x', 3]) {
+      const err = failure(() => validatePayload(FileCancelDto, payload));
+      expect(err.code).toBe('VALIDATION_FAILED');
+      expect(fieldsOf(err)).toEqual(['payload']);
+    }
+  });
+
+  it('validates the draft server-side payload examples too', () => {
+    expect(() =>
+      validatePayload(FileAcceptDto, {
+        status: 200,
+        transfer_id: 'tr-54879',
+        mode: 'passive',
+        endpoint: { host: 'server.example.com', port: 9500, protocol: 'tcp' },
+        chunk_size: 65536,
+        resume_offset: 1048576,
+      }),
+    ).not.toThrow();
+    expect(() => validatePayload(FileAckDto, { transfer_id: 'tr-54879', offset: 1310720, status: 200 })).not.toThrow();
+    expect(() => validatePayload(PingResponseDto, { status: 200, server_time: 1, server_time_ms: 1000 })).not.toThrow();
+    expect(() =>
+      validatePayload(ErrorPayloadDto, { status: 400, error_code: 'INVALID_JSON', error_message: 'bad' }),
+    ).not.toThrow();
+    expect(fieldsOf(failure(() => validatePayload(FileAcceptDto, { status: 200, transfer_id: 't', mode: 'x', endpoint: { host: 'h', port: 70000, protocol: 'udp' }, chunk_size: 0, resume_offset: 0 })))).toEqual(
+      expect.arrayContaining(['mode', 'endpoint.port', 'endpoint.protocol', 'chunk_size']),
+    );
+  });
+
+  it('notification/event requires a lower-case type', () => {
+    expect(validatePayload(NotificationEventDto, { type: 'group.member_added' }).type).toBe('group.member_added');
+    expect(fieldsOf(failure(() => validatePayload(NotificationEventDto, { type: 'Group Added' })))).toEqual(['type']);
+  });
+});
