@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProtocolExceptionFilter } from './common/filters/protocol-exception.filter';
 import { createValidationPipe } from './common/pipes/protocol-validation.pipe';
+import { SecurityModule } from './common/security/security.module';
 import { CONFIG_NAMESPACES, Env } from './config';
 import { DatabaseModule } from './database/database.module';
 import { ControlModule } from './modules/control/control.module';
@@ -10,7 +11,7 @@ import { NotificationModule } from './modules/notification/notification.module';
 import { TransportModule } from './transport/transport.module';
 
 /** Feature modules, in the order their handlers register. */
-const FEATURE_MODULES = [ControlModule, NotificationModule];
+const FEATURE_MODULES = [SecurityModule, ControlModule, NotificationModule];
 
 export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 

@@ -1,0 +1,30 @@
+/**
+ * Transport security: the signature guard (global), and the transport plugins for rate limits
+ * and payload encryption/signing. Plugins are registered in dependency order: rate limits first
+ * (cheapest, before any crypto work), then decryption; outbound, signing happens before encryption
+ * inside the one crypto plugin.
+ */
+import { Module, OnModuleInit } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { SwitchboardServer } from '../../transport/switchboard.server';
+import { SignatureGuard } from '../guards/signature.guard';
+import { PayloadCryptoPlugin } from './payload-crypto.plugin';
+import { RateLimitPlugin } from './rate-limit.plugin';
+
+@Module({
+  providers: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
+  exports: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard],
+})
+export class SecurityModule implements OnModuleInit {
+  constructor(
+    private readonly server: SwitchboardServer,
+    private readonly rateLimit: RateLimitPlugin,
+    private readonly payloadCrypto: PayloadCryptoPlugin,
+  ) {}
+
+  onModuleInit(): void {
+    // Disabled plugins are not registered at all: zero cost on the frame path.
+    if (this.rateLimit.enabled) this.server.use(this.rateLimit);
+    if (this.payloadCrypto.enabled) this.server.use(this.payloadCrypto);
+  }
+}
