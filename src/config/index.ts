@@ -7,6 +7,7 @@ import { databaseConfig } from './database.config';
 import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
 import { messageConfig } from './message.config';
+import { presenceConfig } from './presence.config';
 import { redisConfig } from './redis.config';
 import { securityConfig } from './security.config';
 import { transportConfig } from './transport.config';
@@ -20,6 +21,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   groupConfig,
   messageConfig,
   securityConfig,
+  presenceConfig,
 ];
 
 export * from './config.util';

@@ -14,3 +14,4 @@ export * from './messages/control.messages';
 export * from './messages/file.messages';
 export * from './messages/notification.messages';
 export * from './messages/group.messages';
+export * from './messages/presence.messages';

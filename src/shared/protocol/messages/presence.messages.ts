@@ -1,0 +1,83 @@
+/**
+ * Payloads of the presence commands (draft §2.2), field names as in the draft (snake_case).
+ * Pure class-validator classes so the SDK and the server share them.
+ */
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+
+/** Statuses a client may set on its connection. `offline` is what others see when nothing is visible. */
+export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+/** Statuses as seen by others: invisible is shown as offline. */
+export type PublicPresenceStatus = 'online' | 'away' | 'busy' | 'offline';
+/** Status as seen by the user themselves (their own invisible connections stay invisible). */
+export type SelfPresenceStatus = PublicPresenceStatus | 'invisible';
+
+export const PRESENCE_TEXT_MAX_LENGTH = 140;
+export const PRESENCE_LIST_MAX_IDS = 200;
+export const PRESENCE_LIST_DEFAULT_LIMIT = 50;
+export const PRESENCE_LIST_MAX_LIMIT = 200;
+const USER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** presence/heartbeat, both directions (`type: "event"`): the server echoes the same seq. */
+export class HeartbeatMessage {
+  @JSONSchema({ description: 'Client-chosen counter; the echo carries the same value (round-trip time).' })
+  @IsInt({ message: 'seq must be a non-negative integer' })
+  @Min(0, { message: 'seq must be a non-negative integer' })
+  seq: number;
+}
+
+/** presence/update: the status of the connection the request arrives on. */
+export class PresenceUpdateRequest {
+  @IsIn(PRESENCE_STATUSES, { message: `status must be one of ${PRESENCE_STATUSES.join(', ')}` })
+  status: PresenceStatus;
+
+  @JSONSchema({ description: 'Free-text status. Omitted: unchanged; null or "": cleared.' })
+  @IsOptional()
+  @ValidateIf((_o, value) => value !== null)
+  @IsString({ message: 'text must be a string (or null to clear it)' })
+  @MaxLength(PRESENCE_TEXT_MAX_LENGTH, { message: `text must be at most ${PRESENCE_TEXT_MAX_LENGTH} characters` })
+  text?: string | null;
+}
+
+/** presence/list: the given users, or (without user_ids) the visible online contacts, paginated. */
+export class PresenceListRequest {
+  @IsOptional()
+  @IsArray({ message: 'user_ids must be an array of user ids' })
+  @ArrayMinSize(1, { message: 'user_ids must not be empty (omit it to list your online contacts)' })
+  @ArrayMaxSize(PRESENCE_LIST_MAX_IDS, { message: `user_ids must hold at most ${PRESENCE_LIST_MAX_IDS} ids` })
+  @Matches(USER_ID, { each: true, message: 'user_ids must be user ids such as "u-10001"' })
+  user_ids?: string[];
+
+  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
+  @MaxLength(512)
+  cursor?: string;
+
+  @IsOptional()
+  @IsInt({ message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
+  @Min(1, { message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
+  @Max(PRESENCE_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
+  limit?: number;
+}
+
+/** presence/subscribe: follow users whose presence is not pushed otherwise (e.g. in a large group). */
+export class PresenceSubscribeRequest {
+  @IsArray({ message: 'user_ids must be an array of user ids' })
+  @ArrayMinSize(1, { message: 'user_ids must hold at least one id' })
+  @ArrayMaxSize(PRESENCE_LIST_MAX_IDS, { message: `user_ids must hold at most ${PRESENCE_LIST_MAX_IDS} ids` })
+  @Matches(USER_ID, { each: true, message: 'user_ids must be user ids such as "u-10001"' })
+  user_ids: string[];
+}
+
+/** One user's presence: the payload of presence/event and an item of presence/list. */
+export interface PresenceView {
+  user_id: string;
+  status: SelfPresenceStatus;
+  text: string | null;
+  /** Unix seconds: last activity while visible; null when never seen (or not visible to you). */
+  last_seen: number | null;
+  /** Device kinds of the visible connections, sorted, e.g. ["android", "windows"]. */
+  devices: string[];
+}
