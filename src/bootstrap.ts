@@ -6,8 +6,10 @@ import 'reflect-metadata';
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppImport, AppModule } from './app.module';
+import { createRootLogger, LoggingModule, PinoLoggerService } from './common/logging';
 import { CONFIG_NAMESPACES, Env } from './config';
 import { httpConfig } from './config/http.config';
+import { loggingConfig } from './config/logging.config';
 import { SwitchboardServer } from './transport/switchboard.server';
 
 export interface SwitchboardApp {
@@ -23,14 +25,19 @@ export interface CreateAppOptions {
   logger?: LoggerService | LogLevel[] | false;
   /** Extra modules mounted next to the feature modules (tests: test-only handlers). */
   imports?: AppImport[];
+  /** Receives the JSON log lines instead of stdout (tests assert on them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function createApp(options: CreateAppOptions = {}): Promise<SwitchboardApp> {
   const env = options.env ?? process.env;
   // Validate every namespace up front so a bad value fails before anything starts.
   for (const ns of CONFIG_NAMESPACES) ns.parse(env);
-  const app = await NestFactory.create(AppModule.forRoot(env, options.imports), {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+  // One pino root logger per app: Nest's own logger and the request-log plugin share it.
+  const root = createRootLogger(loggingConfig.parse(env), { stream: options.logStream });
+  const imports = [LoggingModule.forRoot(root), ...(options.imports ?? [])];
+  const app = await NestFactory.create(AppModule.forRoot(env, imports), {
+    logger: options.logger ?? new PinoLoggerService(root),
     abortOnError: false,
   });
   app.enableShutdownHooks();
@@ -45,6 +52,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Switchb
     transport,
     tcpPort: transport.port,
     httpPort: typeof address === 'object' && address ? address.port : http.port,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      root.flush();
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { ConfigNamespace } from './config.util';
 import { databaseConfig } from './database.config';
 import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
+import { loggingConfig } from './logging.config';
 import { messageConfig } from './message.config';
 import { presenceConfig } from './presence.config';
 import { redisConfig } from './redis.config';
@@ -17,6 +18,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   databaseConfig,
   httpConfig,
   redisConfig,
+  loggingConfig,
   // feature namespaces: add yours below, one per line
   groupConfig,
   messageConfig,

@@ -15,7 +15,7 @@ export interface TestApp extends SwitchboardApp {
 }
 
 /** Options passed through to createApp (besides env). */
-export type TestAppOptions = Pick<CreateAppOptions, 'imports'>;
+export type TestAppOptions = Pick<CreateAppOptions, 'imports' | 'logStream'>;
 
 export async function startTestApp(overrides: Env = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -31,7 +31,7 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
   };
   let started: SwitchboardApp;
   try {
-    started = await createApp({ env, logger: ['error'], imports: options.imports });
+    started = await createApp({ env, imports: options.imports, logStream: options.logStream });
   } catch (err) {
     await db.drop();
     throw err;

@@ -1,0 +1,37 @@
+/**
+ * The process's root pino logger. JSON lines by default (one object per line, cheap to ship);
+ * pretty output in development. pino-pretty runs as an in-process synchronous stream rather than
+ * a `pino.transport` worker thread: no worker to leak in tests, and dev throughput does not matter.
+ */
+import pino, { DestinationStream, Logger } from 'pino';
+import type { LoggingConfig } from '../../config/logging.config';
+import { REDACTED, redactPaths } from './redaction';
+
+export type RootLogger = Logger;
+
+export interface RootLoggerOptions {
+  /** Where JSON lines go instead of stdout (tests capture them). Always JSON when given. */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createRootLogger(config: LoggingConfig, options: RootLoggerOptions = {}): RootLogger {
+  const base: pino.LoggerOptions = {
+    level: config.level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: redactPaths(), censor: REDACTED },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  let destination: DestinationStream;
+  if (options.stream) {
+    destination = options.stream as DestinationStream;
+  } else if (config.format === 'pretty') {
+    // Loaded lazily: production images never need it in memory.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
+    destination = pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' });
+  } else {
+    destination = pino.destination({ fd: 1, sync: false });
+  }
+  return pino(base, destination);
+}
