@@ -23,6 +23,8 @@ export interface SendOptions {
 }
 
 export type OutboundTransform = (conn: Connection, frame: Envelope) => void;
+/** Told when the server stops (true) or resumes (false) reading a socket because of backpressure. */
+export type BackpressureListener = (conn: Connection, paused: boolean) => void;
 
 let nextConnectionNumber = 0;
 
@@ -46,6 +48,8 @@ export class Connection {
   lagging = false;
   droppedFrames = 0;
   closed = false;
+  /** end() was called: nothing more is sent or read, the socket closes once flushed. */
+  ending = false;
 
   private readonly highQueue: string[] = [];
   private readonly normalQueue: string[] = [];
@@ -60,6 +64,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     maxFrameBytes: number,
     private readonly outbound: OutboundTransform[],
+    private readonly onBackpressure?: BackpressureListener,
   ) {
     this.id = `c-${process.pid.toString(36)}-${(++nextConnectionNumber).toString(36)}`;
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
@@ -71,6 +76,11 @@ export class Connection {
     return this.userId !== undefined;
   }
 
+  /** True while the server is not reading this socket because the client does not read. */
+  get isReadingPaused(): boolean {
+    return this.readingPaused;
+  }
+
   /** Bytes waiting to be written: the socket's own buffer plus our priority queues. */
   get pendingWriteBytes(): number {
     return this.socket.writableLength + this.queuedBytes;
@@ -78,7 +88,7 @@ export class Connection {
 
   /** Builds, transforms (signing/encryption plugins) and writes a frame. Returns false if dropped. */
   send(frame: Envelope, options: SendOptions = {}): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.ending) return false;
     if (options.droppable && this.pendingWriteBytes > this.limits.slowConsumerBytes) {
       this.lagging = true;
       this.droppedFrames++;
@@ -118,8 +128,11 @@ export class Connection {
 
   /** Graceful end: flush what is queued, then FIN; destroy if the peer never drains. */
   end(): void {
-    if (this.closed) return;
-    this.flush();
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    // Hand every queued frame to the socket before the FIN: after end() the socket refuses
+    // writes, so a later 'drain' could no longer flush our queues (write after end).
+    while (this.queuedBytes > 0) this.writeNext();
     this.socket.end();
     this.armDrainTimer();
   }
@@ -139,38 +152,52 @@ export class Connection {
 
   private write(data: string, high: boolean): void {
     if (this.queuedBytes === 0 && !this.socket.writableNeedDrain) {
+      // Fast path (the socket keeps up): straight to the socket, no queue, no byte counting.
       this.socket.write(data);
-    } else {
-      (high ? this.highQueue : this.normalQueue).push(data);
-      this.queuedBytes += data.length;
+      // Only a write that filled the socket buffer can change the backpressure state.
+      if (this.socket.writableNeedDrain) this.applyBackpressure();
+      return;
     }
+    (high ? this.highQueue : this.normalQueue).push(data);
+    this.queuedBytes += Buffer.byteLength(data);
     this.applyBackpressure();
   }
 
+  private writeNext(): void {
+    const data = this.highQueue.length > 0 ? this.highQueue.shift()! : this.normalQueue.shift()!;
+    this.queuedBytes -= Buffer.byteLength(data);
+    this.socket.write(data);
+  }
+
   private flush(): void {
-    while (this.queuedBytes > 0 && !this.socket.writableNeedDrain) {
-      const data = this.highQueue.length > 0 ? this.highQueue.shift()! : this.normalQueue.shift()!;
-      this.queuedBytes -= data.length;
-      this.socket.write(data);
-    }
+    if (this.closed || this.ending) return;
+    while (this.queuedBytes > 0 && !this.socket.writableNeedDrain) this.writeNext();
     this.applyBackpressure();
   }
 
   /**
    * Reading is paused while the client does not read its responses: it cannot make us buffer an
    * unbounded amount by pipelining requests. A socket that does not drain in time is destroyed.
+   *
+   * Pausing requires `writableNeedDrain`, because only then is a 'drain' event (which resumes us)
+   * guaranteed; and we resume as soon as the socket took all our queued frames, even when the
+   * socket's own buffer is still above a (small) WRITE_BUFFER_HIGH_BYTES, for the same reason.
    */
   private applyBackpressure(): void {
-    const pending = this.pendingWriteBytes;
-    if (!this.readingPaused && pending > this.limits.writeBufferHighBytes) {
-      this.readingPaused = true;
-      this.socket.pause();
-      this.armDrainTimer();
-    } else if (this.readingPaused && pending <= this.limits.writeBufferHighBytes / 2) {
+    const needDrain = this.socket.writableNeedDrain;
+    if (!this.readingPaused) {
+      if (needDrain && this.pendingWriteBytes > this.limits.writeBufferHighBytes) {
+        this.readingPaused = true;
+        this.socket.pause();
+        this.armDrainTimer();
+        this.onBackpressure?.(this, true);
+      }
+    } else if (!needDrain && (this.queuedBytes === 0 || this.pendingWriteBytes <= this.limits.writeBufferHighBytes / 2)) {
       this.readingPaused = false;
       if (this.drainTimer) clearTimeout(this.drainTimer);
       this.drainTimer = undefined;
       if (!this.closed) this.socket.resume();
+      this.onBackpressure?.(this, false);
     }
   }
 

@@ -20,9 +20,11 @@ import {
   checkVersion,
   ControlCommands,
   DecodedFrame,
+  encodeFrame,
   Envelope,
   normalizeCommand,
   nowSeconds,
+  PROTOCOL_VERSION,
   ProtocolError,
   readableId,
   SUPPORTED_VERSIONS,
@@ -50,7 +52,12 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   private readonly listeners: net.Server[] = [];
   private readonly plugins: TransportPlugin[] = [];
   private readonly outbound: ((conn: Connection, frame: Envelope) => void)[] = [];
+  private readonly backpressureListeners: ((conn: Connection, paused: boolean) => void)[] = [];
+  private readonly onBackpressure = (conn: Connection, paused: boolean): void => {
+    for (const listener of this.backpressureListeners) listener(conn, paused);
+  };
   private draining = false;
+  private closing = false;
   private inFlightTotal = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -65,6 +72,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   use(plugin: TransportPlugin): void {
     this.plugins.push(plugin);
     if (plugin.onOutbound) this.outbound.push(plugin.onOutbound.bind(plugin));
+    if (plugin.onBackpressure) this.backpressureListeners.push(plugin.onBackpressure.bind(plugin));
   }
 
   get isDraining(): boolean {
@@ -116,7 +124,8 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     }
     let pending = specs.length;
     for (const { server, port } of specs) {
-      server.maxConnections = this.config.maxConnections;
+      // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
+      // not with server.maxConnections, which drops the socket without a word.
       server.on('error', (err) => {
         this.logger.error(`listener error: ${err.message}`);
         callback(err);
@@ -153,6 +162,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
 
   async close(): Promise<void> {
     this.draining = true;
+    this.closing = true;
     for (const conn of [...this.registry.all()]) conn.destroy();
     await this.stopAccepting();
     this.listeners.length = 0;
@@ -170,9 +180,14 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   // ----------------------------------------------------------------------------------------------
 
   private accept(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.registry.size >= this.config.maxConnections) return this.refuse(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound);
+    const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound, this.onBackpressure);
     this.registry.add(conn);
     for (const p of this.plugins) p.onConnect?.(conn);
 
@@ -182,29 +197,45 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     }, this.config.idleTimeoutMs);
     idleTimer.unref();
 
-    const onFrame = (decoded: DecodedFrame) => this.onDecoded(conn, decoded);
+    // Counts complete lines, so the stall timer can tell a new partial frame from an old one.
+    let lines = 0;
+    const onFrame = (decoded: DecodedFrame) => {
+      lines++;
+      this.onDecoded(conn, decoded);
+    };
+    const onStalled = () => {
+      stallTimer = undefined;
+      // While we are not reading (backpressure) the client cannot finish its frame: wait.
+      if (conn.isReadingPaused) {
+        stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
+        return;
+      }
+      const dropped = conn.decoder.discardPartial();
+      if (dropped > 0) {
+        this.reject(conn, 'FRAME_TIMEOUT');
+        conn.sendEvent(ControlCommands.ERROR.name, {
+          status: 400,
+          error_code: 'FRAME_TIMEOUT',
+          error_message: `partial frame of ${dropped} bytes not completed within ${this.config.frameTimeoutMs} ms; it was dropped (end every frame with \\n)`,
+        });
+      }
+    };
     socket.on('data', (chunk: Buffer) => {
+      // After end() (protocol violation, kick, drain) nothing more is dispatched.
+      if (conn.ending) return;
       for (const p of this.plugins) p.onBytesIn?.(conn, chunk.length);
+      const linesBefore = lines;
       conn.decoder.push(chunk, onFrame);
       if (conn.decoder.pendingBytes === 0) {
         if (stallTimer) clearTimeout(stallTimer);
         stallTimer = undefined;
-      } else if (!stallTimer) {
-        // The timer starts with the frame's first byte and is not refreshed by later chunks, so
-        // dribbling a frame byte by byte (slowloris) cannot hold the buffer forever.
-        stallTimer = setTimeout(() => {
-          stallTimer = undefined;
-          const dropped = conn.decoder.discardPartial();
-          if (dropped > 0) {
-            this.reject(conn, 'FRAME_TIMEOUT');
-            conn.sendEvent(ControlCommands.ERROR.name, {
-              status: 400,
-              error_code: 'FRAME_TIMEOUT',
-              error_message: `partial frame of ${dropped} bytes not completed within ${this.config.frameTimeoutMs} ms; it was dropped (end every frame with \\n)`,
-            });
-          }
-        }, this.config.frameTimeoutMs);
-        stallTimer.unref();
+      } else if (!stallTimer || lines !== linesBefore) {
+        // The timer starts with a frame's first byte and is not refreshed by later chunks of the
+        // same frame, so dribbling a frame byte by byte (slowloris) cannot hold the buffer
+        // forever. A chunk that completed frames and started a new one restarts it: under
+        // pipelining, chunk boundaries rarely fall between frames.
+        if (stallTimer) clearTimeout(stallTimer);
+        stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
       }
     });
     socket.on('error', (err) => this.logger.debug?.(`socket ${conn.id} error: ${err.message}`));
@@ -217,11 +248,32 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     });
   }
 
+  /** Over MAX_CONNECTIONS: say why (retryable 503), then close. The socket is never registered. */
+  private refuse(socket: net.Socket): void {
+    socket.on('error', () => undefined);
+    const frame: Envelope = {
+      id: `evt-refused-${Date.now().toString(36)}`,
+      type: 'event',
+      timestamp: nowSeconds(),
+      command: ControlCommands.ERROR.name,
+      headers: { version: PROTOCOL_VERSION },
+      payload: {
+        status: 503,
+        error_code: 'TOO_MANY_CONNECTIONS',
+        error_message: `server is at its limit of ${this.config.maxConnections} connections; retry later or on another node`,
+        retry_after_ms: 1000,
+      },
+    };
+    socket.end(encodeFrame(frame));
+    setTimeout(() => socket.destroy(), Math.min(this.config.drainTimeoutMs, 5000)).unref();
+  }
+
   private onDecoded(conn: Connection, decoded: DecodedFrame): void {
     if (decoded.kind === 'oversize') {
       this.reject(conn, 'FRAME_TOO_LARGE');
       const message = `frame exceeds ${decoded.limit} bytes; split the data or use the file channel`;
-      conn.send(this.frame(undefined, '', new ProtocolError('FRAME_TOO_LARGE', message).toPayload()));
+      // High priority like the control/error that follows, so the two cannot swap in the queue.
+      conn.send(this.frame(undefined, '', new ProtocolError('FRAME_TOO_LARGE', message).toPayload()), { priority: 'high' });
       conn.closeWithError('FRAME_TOO_LARGE', message);
       return;
     }
@@ -266,6 +318,10 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       return this.fail(conn, envelope, command, error, isRequest);
     }
     const ctx = new SwitchboardContext(conn, envelope, command);
+    // Counted from dispatch (not from when an ordered handler gets its turn), so whenIdle() and
+    // the drain also wait for requests queued in an ordered lane.
+    conn.inFlight++;
+    this.inFlightTotal++;
     if ((handler.extras as HandlerExtras | undefined)?.ordered) {
       conn.orderedTail = conn.orderedTail.then(() => this.invoke(handler, ctx, isRequest));
     } else {
@@ -276,8 +332,6 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   /** Runs one handler through Nest's pipeline and answers the request. Never rejects. */
   private invoke(handler: MessageHandler, ctx: SwitchboardContext, isRequest: boolean): Promise<void> {
     const { connection: conn, envelope } = ctx;
-    conn.inFlight++;
-    this.inFlightTotal++;
     return new Promise<void>((resolve) => {
       let answered = false;
       const done = () => {

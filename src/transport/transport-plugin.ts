@@ -31,4 +31,6 @@ export interface TransportPlugin {
   onFrameRejected?(conn: Connection, errorCode: string): void;
   /** Bytes read from a socket (one call per chunk; keep it cheap). */
   onBytesIn?(conn: Connection, bytes: number): void;
+  /** The server stopped (`paused: true`) or resumed reading a socket whose client does not read. */
+  onBackpressure?(conn: Connection, paused: boolean): void;
 }
