@@ -15,6 +15,7 @@ import {
   nowSeconds,
   PROTOCOL_VERSION,
 } from '../shared/protocol';
+import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys, PayloadKey, signPayload } from '../shared/protocol/crypto';
 
 export interface ClientOptions {
   host?: string;
@@ -24,6 +25,10 @@ export interface ClientOptions {
   /** Default timeout for request() and waitFor(), in ms. */
   timeoutMs?: number;
   maxFrameBytes?: number;
+  /** SIGNATURE_MODE=verify|require: sign every outgoing frame and verify every incoming one. */
+  signingKey?: string;
+  /** PAYLOAD_ENCRYPTION=aes-256-gcm: `kid:base64key,...` or parsed keys; the first encrypts, all decrypt. */
+  payloadKeys?: string | PayloadKey[];
 }
 
 export type ResponsePayload = { status: number; error_code?: string; error_message?: string } & Record<string, any>;
@@ -54,11 +59,15 @@ export class SwitchboardClient extends EventEmitter {
   private waiters: Waiter[] = [];
   private readonly timeoutMs: number;
   private isClosed = false;
+  private readonly signingKey?: string;
+  private readonly payloadKeys: PayloadKey[];
 
   private constructor(socket: net.Socket, options: ClientOptions) {
     super();
     this.socket = socket;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.signingKey = options.signingKey;
+    this.payloadKeys = typeof options.payloadKeys === 'string' ? parsePayloadKeys(options.payloadKeys) : options.payloadKeys ?? [];
     this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 64 * 1024 * 1024 });
     socket.on('data', (chunk: Buffer) => this.decoder.push(chunk, (f) => this.onFrame(f)));
     socket.on('error', (err) => this.emit('socket-error', err));
@@ -132,7 +141,7 @@ export class SwitchboardClient extends EventEmitter {
         reject(new Error(`no response to ${frame.command} (${frame.id}) within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(frame.id, { resolve, reject, timer });
-      this.socket.write(encodeFrame(frame));
+      this.socket.write(encodeFrame(this.seal(frame)));
     });
   }
 
@@ -140,7 +149,7 @@ export class SwitchboardClient extends EventEmitter {
   sendEvent(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}): void {
     const frame = this.envelope(command, payload, headers, `ev-${randomUUID()}`);
     frame.type = 'event';
-    this.socket.write(encodeFrame(frame));
+    this.socket.write(encodeFrame(this.seal(frame)));
   }
 
   /** Writes raw bytes (tests of hostile input). */
@@ -200,12 +209,51 @@ export class SwitchboardClient extends EventEmitter {
     this.socket.destroy();
   }
 
+  /** Signs, then encrypts, a copy of the frame when the client has keys (server order: decrypt, then verify). */
+  private seal(frame: Envelope): Envelope {
+    if (!this.signingKey && this.payloadKeys.length === 0) return frame;
+    let payload = frame.payload ?? {};
+    if (this.signingKey) payload = signPayload({ ...frame, payload }, this.signingKey);
+    if (this.payloadKeys.length > 0) payload = encryptPayload(frame, payload, this.payloadKeys[0]) as unknown as Record<string, unknown>;
+    return { ...frame, payload };
+  }
+
+  /** Decrypts and verifies an incoming frame in place; returns why it is not trustworthy, if so. */
+  private open(frame: Envelope): string | undefined {
+    try {
+      if (this.payloadKeys.length > 0 && isEncryptedPayload(frame.payload)) {
+        frame.payload = decryptPayload(frame, frame.payload, this.payloadKeys);
+      }
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (this.signingKey) {
+      const check = checkSignature(frame, this.signingKey);
+      if (check !== 'valid') return `signature ${check}`;
+    }
+    return undefined;
+  }
+
   private onFrame(decoded: DecodedFrame): void {
     if (decoded.kind !== 'frame') {
       this.garbage.push(decoded);
       return;
     }
     const frame = decoded.value as Envelope;
+    // Listeners see the frame exactly as it came off the wire (tests inspect IVs, signatures).
+    this.emit('raw-frame', { ...frame, payload: frame.payload });
+    const problem = this.signingKey || this.payloadKeys.length > 0 ? this.open(frame) : undefined;
+    if (problem) {
+      const err = new Error(`untrusted ${frame.type} ${frame.command} (${frame.id}): ${problem}`);
+      this.emit('security-error', err, frame);
+      const pending = frame.type === 'response' ? this.pending.get(frame.id) : undefined;
+      if (pending) {
+        this.pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        pending.reject(err);
+      }
+      return;
+    }
     if (frame.type === 'response') {
       const pending = this.pending.get(frame.id);
       if (pending) {
