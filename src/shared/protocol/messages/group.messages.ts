@@ -145,6 +145,8 @@ export interface ConversationSummary {
   name: string | null;
   /** Direct conversations: the other participant. */
   peer_id?: string;
+  /** Groups: the current owner. */
+  owner_id?: string | null;
   role: GroupRole;
   member_count: number;
   last_seq: number;

@@ -1,0 +1,52 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { CurrentUser } from '../../common/decorators/connection.decorator';
+import { GroupCommands } from '../../shared/protocol';
+import type { SwitchboardContext } from '../../transport/switchboard.context';
+import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './dto';
+import { GroupService, Outcome } from './group.service';
+
+/**
+ * Group commands. Membership changes are `ordered`, so changes pipelined on one connection apply
+ * in the order they were sent. Notifications go out after the actor's response.
+ */
+@Controller()
+export class GroupHandler {
+  constructor(private readonly groups: GroupService) {}
+
+  @MessagePattern(GroupCommands.CREATE.name, { ordered: true })
+  async create(@Payload() dto: GroupCreateRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
+    return respond(ctx, await this.groups.create(userId, dto));
+  }
+
+  @MessagePattern(GroupCommands.ADD.name, { ordered: true })
+  async add(@Payload() dto: GroupAddRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
+    return respond(ctx, await this.groups.add(userId, dto));
+  }
+
+  @MessagePattern(GroupCommands.REMOVE.name, { ordered: true })
+  async remove(@Payload() dto: GroupRemoveRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
+    return respond(ctx, await this.groups.remove(userId, dto));
+  }
+
+  @MessagePattern(GroupCommands.LEAVE.name, { ordered: true })
+  async leave(@Payload() dto: GroupRefRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
+    return respond(ctx, await this.groups.leave(userId, dto));
+  }
+
+  @MessagePattern(GroupCommands.MEMBERS.name)
+  members(@Payload() dto: GroupRefRequest, @CurrentUser() userId: string) {
+    return this.groups.members(userId, dto);
+  }
+
+  @MessagePattern(GroupCommands.LIST.name)
+  list(@Payload() dto: GroupListRequest, @CurrentUser() userId: string) {
+    return this.groups.list(userId, dto.cursor, dto.limit);
+  }
+}
+
+function respond<T>(ctx: SwitchboardContext, outcome: Outcome<T>): T {
+  const notify = outcome.notify;
+  if (notify) ctx.afterResponse(() => void notify());
+  return outcome.response;
+}
