@@ -6,12 +6,13 @@ import { createValidationPipe } from './common/pipes/protocol-validation.pipe';
 import { SecurityModule } from './common/security/security.module';
 import { CONFIG_NAMESPACES, Env } from './config';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { ControlModule } from './modules/control/control.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { TransportModule } from './transport/transport.module';
 
 /** Feature modules, in the order their handlers register. */
-const FEATURE_MODULES = [SecurityModule, ControlModule, NotificationModule];
+const FEATURE_MODULES = [SecurityModule, AuthModule, ControlModule, NotificationModule];
 
 export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 

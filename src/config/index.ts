@@ -3,6 +3,7 @@
  * others and lists it here; all are validated at start (bad value → one-line error, exit 1).
  */
 import type { ConfigNamespace } from './config.util';
+import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
@@ -20,6 +21,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   redisConfig,
   loggingConfig,
   // feature namespaces: add yours below, one per line
+  authConfig,
   groupConfig,
   messageConfig,
   securityConfig,

@@ -15,3 +15,4 @@ export * from './messages/file.messages';
 export * from './messages/notification.messages';
 export * from './messages/group.messages';
 export * from './messages/presence.messages';
+export * from './messages/auth.messages';

@@ -1,0 +1,20 @@
+/**
+ * The port the token guard uses, implemented by the auth module. It keeps src/common free of
+ * auth internals (JWT library, session storage).
+ */
+export interface VerifiedAccess {
+  userId: string;
+  sessionId: string;
+  device?: string;
+}
+
+export abstract class AccessTokenVerifier {
+  /**
+   * Checks signature and expiry, then that the session is still active (not revoked, not
+   * expired). Throws ProtocolError 401 TOKEN_INVALID / TOKEN_EXPIRED / SESSION_REVOKED.
+   */
+  abstract verify(token: string): Promise<VerifiedAccess>;
+
+  /** For event frames on an already bound connection: is its session still active? */
+  abstract assertSessionActive(userId: string, sessionId: string): Promise<void>;
+}

@@ -1,0 +1,65 @@
+/**
+ * The global bearer-token guard. Every handler needs `headers.Authorization: "Bearer <token>"`
+ * unless marked `@Public()`. Besides the JWT itself it checks, on every request, that the session
+ * is still active (a revoked session's tokens stop working at once, on every process, because the
+ * session row is the source of truth) and that the token belongs to the user bound to the
+ * connection. A valid token on a not-yet-bound connection binds it, so a client that reconnects
+ * resumes with its token without logging in again.
+ */
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ProtocolError } from '../../shared/protocol';
+import { ConnectionRegistry } from '../../transport/connection-registry';
+import type { SwitchboardContext } from '../../transport/switchboard.context';
+import { IS_PUBLIC } from '../decorators/public.decorator';
+import { AccessTokenVerifier } from './access-token-verifier';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+@Injectable()
+export class TokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // The HTTP ops endpoints (health, metrics) are not protocol handlers.
+    if (context.getType() !== 'rpc') return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+
+    const ctx = context.switchToRpc().getContext<SwitchboardContext>();
+    const conn = ctx.connection;
+    const header = ctx.headers.Authorization ?? ctx.headers.authorization;
+    if (header === undefined || header === null || header === '') {
+      // Client events (heartbeats, typing) get no response to carry an error, so a bound
+      // connection may send them without repeating the token; its session must still be live.
+      if (ctx.envelope.type === 'event' && conn.userId !== undefined && conn.sessionId !== undefined) {
+        await this.verifier.assertSessionActive(conn.userId, conn.sessionId);
+        return true;
+      }
+      throw new ProtocolError('TOKEN_MISSING', `"${ctx.command}" needs headers.Authorization: "Bearer <token>"; get a token with auth/login`);
+    }
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!match) {
+      throw new ProtocolError('TOKEN_INVALID', 'headers.Authorization must be "Bearer <token>"');
+    }
+    const access = await this.verifier.verify(match[1]);
+
+    if (conn.userId !== undefined) {
+      if (conn.userId !== access.userId) {
+        throw new ProtocolError('TOKEN_INVALID', 'token belongs to another user than the one logged in on this connection');
+      }
+      if (conn.sessionId !== access.sessionId) {
+        throw new ProtocolError('TOKEN_INVALID', "token belongs to another session than this connection's; use this session's token or log in again");
+      }
+      return true;
+    }
+    if (conn.closed) return true;
+    this.registry.bind(conn, access);
+    // As after auth/login: what the client missed is delivered once it has this response.
+    ctx.afterResponse(() => this.registry.emit('session-ready', conn));
+    return true;
+  }
+}

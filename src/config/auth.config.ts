@@ -1,0 +1,109 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { ConfigError, defineConfig } from './config.util';
+
+const positiveInt = (unit: string) => ({ message: `must be a positive integer (${unit})` });
+
+class AuthEnv {
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  /**
+   * HMAC key for access tokens (HS256). Required when NODE_ENV=production; elsewhere a random
+   * per-process key is generated (tokens then die with the process and are not shared between
+   * processes).
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (use e.g. `openssl rand -base64 48`)' })
+  AUTH_JWT_SECRET?: string;
+
+  /** Access-token lifetime in seconds. */
+  @Type(() => Number)
+  @IsInt(positiveInt('seconds'))
+  @Min(1, positiveInt('seconds'))
+  @Max(86_400, { message: 'must be at most 86400 seconds (access tokens are meant to be short-lived)' })
+  AUTH_ACCESS_TTL = 900;
+
+  /** Refresh-token (session) lifetime in seconds, extended on each refresh. */
+  @Type(() => Number)
+  @IsInt(positiveInt('seconds'))
+  @Min(60, { message: 'must be an integer number of seconds >= 60' })
+  AUTH_REFRESH_TTL = 30 * 24 * 3600;
+
+  @IsIn(['open', 'closed'], { message: 'must be one of open, closed' })
+  AUTH_REGISTRATION: 'open' | 'closed' = 'open';
+
+  @IsIn(['multi', 'single-per-device', 'single'], { message: 'must be one of multi, single-per-device, single' })
+  AUTH_SESSION_POLICY: 'multi' | 'single-per-device' | 'single' = 'single-per-device';
+
+  /** Failed logins per (address, username) within the window before that pair is locked. */
+  @Type(() => Number)
+  @IsInt(positiveInt('count'))
+  @Min(1, positiveInt('count'))
+  AUTH_LOGIN_MAX_FAILURES = 5;
+
+  /** Failed logins per username, from any address, before the username is locked. */
+  @Type(() => Number)
+  @IsInt(positiveInt('count'))
+  @Min(1, positiveInt('count'))
+  AUTH_LOGIN_USER_MAX_FAILURES = 20;
+
+  /** Failed logins per remote address, any username, before the address is locked. */
+  @Type(() => Number)
+  @IsInt(positiveInt('count'))
+  @Min(1, positiveInt('count'))
+  AUTH_LOGIN_ADDRESS_MAX_FAILURES = 100;
+
+  /** Window (seconds) in which failures are counted. */
+  @Type(() => Number)
+  @IsInt(positiveInt('seconds'))
+  @Min(1, positiveInt('seconds'))
+  AUTH_LOGIN_WINDOW_S = 60;
+
+  /** First lock duration (seconds); doubles with each further lock, up to the max. */
+  @Type(() => Number)
+  @IsInt(positiveInt('seconds'))
+  @Min(1, positiveInt('seconds'))
+  AUTH_LOGIN_LOCK_S = 60;
+
+  @Type(() => Number)
+  @IsInt(positiveInt('seconds'))
+  @Min(1, positiveInt('seconds'))
+  AUTH_LOGIN_MAX_LOCK_S = 3600;
+
+  /**
+   * How often (ms) each process looks for sessions revoked elsewhere (admin CLI, another node)
+   * and kicks its own connections of those sessions. 0 disables the sweep.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds >= 0' })
+  @Min(0, { message: 'must be an integer number of milliseconds >= 0' })
+  AUTH_REVOCATION_SWEEP_MS = 5000;
+}
+
+export const authConfig = defineConfig('auth', AuthEnv, (env) => {
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.AUTH_JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: AUTH_JWT_SECRET=(unset): required when NODE_ENV=production (at least 32 characters)');
+  }
+  return {
+    production,
+    jwtSecret: env.AUTH_JWT_SECRET,
+    accessTtlS: env.AUTH_ACCESS_TTL,
+    refreshTtlS: env.AUTH_REFRESH_TTL,
+    registration: env.AUTH_REGISTRATION,
+    sessionPolicy: env.AUTH_SESSION_POLICY,
+    login: {
+      maxFailures: env.AUTH_LOGIN_MAX_FAILURES,
+      userMaxFailures: env.AUTH_LOGIN_USER_MAX_FAILURES,
+      addressMaxFailures: env.AUTH_LOGIN_ADDRESS_MAX_FAILURES,
+      windowMs: env.AUTH_LOGIN_WINDOW_S * 1000,
+      lockMs: env.AUTH_LOGIN_LOCK_S * 1000,
+      maxLockMs: env.AUTH_LOGIN_MAX_LOCK_S * 1000,
+    },
+    revocationSweepMs: env.AUTH_REVOCATION_SWEEP_MS,
+  };
+});
+export type AuthConfig = ReturnType<typeof authConfig.parse>;

@@ -1,0 +1,102 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload, Ctx } from '@nestjs/microservices';
+import { Public } from '../../common/decorators/public.decorator';
+import { AuthCommands, ProtocolError } from '../../shared/protocol';
+import { ConnectionRegistry } from '../../transport/connection-registry';
+import type { Connection } from '../../transport/connection';
+import type { SwitchboardContext } from '../../transport/switchboard.context';
+import { AuthService } from './auth.service';
+import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from './dto/auth.dto';
+import { SessionsService } from './sessions.service';
+
+@Controller()
+export class AuthHandler {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  @Public()
+  @MessagePattern(AuthCommands.REGISTER.name)
+  register(@Payload() dto: RegisterRequest) {
+    return this.auth.register(dto);
+  }
+
+  /** Logs in and binds this connection to the new session (events for the user reach it). */
+  @Public()
+  @MessagePattern(AuthCommands.LOGIN.name, { ordered: true })
+  async login(@Payload() dto: LoginRequest, @Ctx() ctx: SwitchboardContext) {
+    const conn = ctx.connection;
+    const { replaced, device, ...result } = await this.auth.login(dto, conn.remoteAddress);
+    this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device });
+    // Bound first, so this connection is never among the replaced sessions' connections.
+    if (replaced.length > 0) await this.sessions.kick(replaced, 'replaced');
+    return result;
+  }
+
+  /** Rotates the refresh token. An unbound connection (a reconnect) is bound to the session. */
+  @Public()
+  @MessagePattern(AuthCommands.REFRESH.name, { ordered: true })
+  async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext) {
+    const conn = ctx.connection;
+    const result = await this.sessions.refresh(dto.refresh_token);
+    if (conn.userId !== undefined && conn.userId !== result.user_id) {
+      throw new ProtocolError('TOKEN_INVALID', 'refresh_token belongs to another user than the one logged in on this connection');
+    }
+    if (conn.sessionId !== result.session_id) {
+      const session = await this.sessions.findById(result.session_id);
+      this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });
+    }
+    return result;
+  }
+
+  @MessagePattern(AuthCommands.LOGOUT.name, { ordered: true })
+  async logout(@Payload() dto: LogoutRequest, @Ctx() ctx: SwitchboardContext) {
+    const { userId, sessionId } = requireBound(ctx.connection);
+    const others = await this.auth.logout(userId, sessionId, dto.all_devices === true);
+    // This session's connections (this one included) stay open but anonymous; other devices are
+    // told why and closed.
+    this.registry.unbind(ctx.connection);
+    await this.sessions.unbindSession(sessionId);
+    if (others.length > 0) await this.sessions.kick(others, 'logout_all_devices');
+    return { revoked_sessions: [sessionId, ...others] };
+  }
+
+  /**
+   * Revokes a session (or all sessions) of a user and kicks its connections: admins for anyone,
+   * users for their own sessions only.
+   */
+  @MessagePattern(AuthCommands.KICK.name)
+  async kick(@Payload() dto: KickRequest, @Ctx() ctx: SwitchboardContext) {
+    const { userId } = requireBound(ctx.connection);
+    const { revoked, reason } = await this.auth.kick(userId, dto.user_id, dto.session_id);
+    // After the response, so a user revoking their own current session still gets the answer.
+    ctx.afterResponse(() => void this.sessions.kick(revoked, reason));
+    return { revoked_sessions: revoked };
+  }
+
+  @MessagePattern(AuthCommands.SESSIONS.name)
+  async list(@Payload() dto: SessionsRequest, @Ctx() ctx: SwitchboardContext) {
+    const { userId, sessionId } = requireBound(ctx.connection);
+    const sessions = await this.auth.listSessions(userId, dto.user_id ?? userId);
+    return { sessions: sessions.map((s) => ({ ...s, current: s.session_id === sessionId })) };
+  }
+
+  private bind(ctx: SwitchboardContext, info: { userId: string; sessionId: string; device?: string }): void {
+    const conn = ctx.connection;
+    if (conn.closed) return;
+    // A connection switching user or session leaves the old one first (presence sees it go).
+    if (conn.userId !== undefined) this.registry.unbind(conn);
+    this.registry.bind(conn, info);
+    ctx.afterResponse(() => this.registry.emit('session-ready', conn));
+  }
+}
+
+function requireBound(conn: Connection): { userId: string; sessionId: string } {
+  if (conn.userId === undefined || conn.sessionId === undefined) {
+    // The token guard binds before handlers run; this only trips if the connection was unbound meanwhile.
+    throw new ProtocolError('TOKEN_INVALID', 'this connection is not logged in; log in again with auth/login');
+  }
+  return { userId: conn.userId, sessionId: conn.sessionId };
+}

@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectConfig } from '../../config/config.util';
+import { AuthConfig, authConfig } from '../../config/auth.config';
+import { ProtocolError } from '../../shared/protocol';
+import type { KickReason, LoginRequest, RegisterRequest } from '../../shared/protocol/messages/auth.messages';
+import { LoginLimiter } from './login-limiter';
+import { PasswordService } from './password.service';
+import { IssuedTokens, SessionsService, SessionView } from './sessions.service';
+import { normalizeUsername, UsersService } from './users.service';
+
+export interface LoginResult extends IssuedTokens {
+  device: string;
+  /** Older sessions this login replaced (policy); the caller kicks them after binding. */
+  replaced: string[];
+}
+
+/** Registration, login (with the brute-force limiter and session policy), logout and kicks. */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    @InjectConfig(authConfig) private readonly config: AuthConfig,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsService,
+    private readonly limiter: LoginLimiter,
+  ) {}
+
+  async register(dto: RegisterRequest): Promise<{ user_id: string; username: string; display_name: string }> {
+    if (this.config.registration !== 'open') {
+      throw new ProtocolError('REGISTRATION_CLOSED', 'registration is closed on this server; ask an administrator for an account');
+    }
+    const user = await this.users.create({ username: dto.username, password: dto.password, displayName: dto.display_name });
+    this.logger.log(`registered user ${user.id} (${user.username})`);
+    return { user_id: user.id, username: user.username, display_name: user.displayName };
+  }
+
+  /**
+   * Wrong username and wrong password give the same answer after the same amount of work (an
+   * argon2 verification against a dummy hash when the user does not exist), so neither the
+   * response nor its timing reveals which usernames exist.
+   */
+  async login(dto: LoginRequest, remoteAddress: string): Promise<LoginResult> {
+    const key = { username: normalizeUsername(dto.username), address: remoteAddress };
+    const wait = await this.limiter.retryAfterMs(key);
+    if (wait > 0) {
+      throw new ProtocolError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, undefined, {
+        retry_after_ms: wait,
+      });
+    }
+    const user = await this.users.findForLogin(dto.username);
+    const ok = user ? await this.passwords.verify(user.passwordHash, dto.password) : await this.passwords.verifyDummy(dto.password);
+    if (!user || !ok) {
+      await this.limiter.recordFailure(key);
+      // The username is logged, never the password.
+      this.logger.warn(`login failed for "${key.username}" from ${remoteAddress}`);
+      throw new ProtocolError('INVALID_CREDENTIALS', 'wrong username or password');
+    }
+    await this.limiter.recordSuccess(key);
+    if (user.disabledAt !== null) {
+      throw new ProtocolError('USER_DISABLED', 'this account is disabled; contact an administrator');
+    }
+    const device = dto.client_info.device;
+    const issued = await this.sessions.create(user.id, {
+      device,
+      clientVersion: dto.client_info.version,
+      remoteAddress,
+    });
+    let replaced: string[] = [];
+    if (this.config.sessionPolicy !== 'multi') {
+      const older = await this.sessions.activeIds(user.id, {
+        except: issued.session_id,
+        device: this.config.sessionPolicy === 'single-per-device' ? device : undefined,
+      });
+      replaced = await this.sessions.revoke(older, 'replaced');
+    }
+    return { ...issued, device, replaced };
+  }
+
+  /** Revokes the caller's session, or all of the user's sessions; returns the other ones revoked. */
+  async logout(userId: string, sessionId: string, allDevices: boolean): Promise<string[]> {
+    await this.sessions.revoke([sessionId], 'logout');
+    if (!allDevices) return [];
+    return this.sessions.revoke(await this.sessions.activeIds(userId, { except: sessionId }), 'logout_all_devices');
+  }
+
+  /**
+   * Revokes one session or all sessions of `targetUserId`. Admins may target anyone; a user may
+   * target only their own sessions (e.g. a lost phone). Returns the ids revoked.
+   */
+  async kick(callerId: string, targetUserId: string, sessionId?: string): Promise<{ revoked: string[]; reason: KickReason }> {
+    const reason: KickReason = callerId === targetUserId ? 'revoked' : 'admin';
+    if (callerId !== targetUserId && !(await this.users.isAdmin(callerId))) {
+      throw new ProtocolError('FORBIDDEN', "only administrators may revoke another user's sessions");
+    }
+    if (!(await this.users.findById(targetUserId))) {
+      throw new ProtocolError('USER_NOT_FOUND', `user ${targetUserId} does not exist`);
+    }
+    if (sessionId === undefined) {
+      return { revoked: await this.sessions.revoke(await this.sessions.activeIds(targetUserId), reason), reason };
+    }
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== targetUserId) {
+      throw new ProtocolError('NOT_FOUND', `session ${sessionId} does not exist for user ${targetUserId}; list them with auth/sessions`);
+    }
+    return { revoked: await this.sessions.revoke([sessionId], reason), reason };
+  }
+
+  async listSessions(callerId: string, targetUserId: string): Promise<SessionView[]> {
+    if (callerId !== targetUserId && !(await this.users.isAdmin(callerId))) {
+      throw new ProtocolError('FORBIDDEN', "only administrators may list another user's sessions");
+    }
+    return this.sessions.listActive(targetUserId);
+  }
+}

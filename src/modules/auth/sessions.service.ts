@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { InjectConfig } from '../../config/config.util';
+import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthCommands, ProtocolError } from '../../shared/protocol';
+import type { KickReason } from '../../shared/protocol/messages/auth.messages';
+import { EventPublisher } from '../../transport/event-publisher';
+import { SessionEntity } from './entities/session.entity';
+import { SessionsRepository } from './sessions.repository';
+import { hashRefreshToken, TokenService } from './token.service';
+
+export interface IssuedTokens {
+  token: string;
+  refresh_token: string;
+  expires_in: number;
+  refresh_expires_in: number;
+  session_id: string;
+  user_id: string;
+}
+
+export interface SessionView {
+  session_id: string;
+  device: string;
+  client_version: string | null;
+  remote_address: string | null;
+  /** Unix seconds, like envelope timestamps. */
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+/** Session lifecycle: creation, refresh rotation with reuse detection, revocation and kicks. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectConfig(authConfig) private readonly config: AuthConfig,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  async create(userId: string, info: { device: string; clientVersion?: string; remoteAddress?: string }): Promise<IssuedTokens> {
+    const now = Date.now();
+    const refresh = this.tokens.newRefreshToken();
+    const session = Object.assign(new SessionEntity(), {
+      id: `s-${randomBytes(10).toString('hex')}`,
+      userId,
+      device: info.device,
+      clientVersion: info.clientVersion ?? null,
+      remoteAddress: info.remoteAddress?.slice(0, 64) ?? null,
+      refreshHash: refresh.hash,
+      refreshGeneration: 0,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: now + this.config.refreshTtlS * 1000,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await this.sessions.insert(session);
+    return this.issue(session, refresh.token);
+  }
+
+  /**
+   * Rotates a refresh token. A token that was already rotated means two parties hold it: the
+   * whole session is revoked, its connections are kicked, and the caller gets REFRESH_REUSED.
+   */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const hash = hashRefreshToken(refreshToken);
+    const session = await this.sessions.findByRefreshHash(hash);
+    if (!session) {
+      const reusedSession = await this.sessions.findRetired(hash);
+      if (reusedSession) {
+        await this.revokeAndKick([reusedSession], 'refresh_reused');
+        throw reuseError();
+      }
+      throw new ProtocolError('REFRESH_INVALID', 'refresh_token is unknown or expired; log in again with auth/login');
+    }
+    assertActive(session, Date.now());
+    const next = this.tokens.newRefreshToken();
+    const now = Date.now();
+    const rotated = await this.sessions.rotate(session.id, hash, next.hash, now, now + this.config.refreshTtlS * 1000);
+    if (!rotated) {
+      // Lost a race against another refresh with the same token: that is reuse too.
+      await this.revokeAndKick([session.id], 'refresh_reused');
+      throw reuseError();
+    }
+    return this.issue(session, next.token);
+  }
+
+  /** The session behind a verified access token, if still usable; throws SESSION_REVOKED. */
+  async assertUsable(sessionId: string, userId: string): Promise<SessionEntity> {
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== userId) {
+      throw new ProtocolError('TOKEN_INVALID', 'access token refers to an unknown session; log in again with auth/login');
+    }
+    assertActive(session, Date.now());
+    return session;
+  }
+
+  findById(sessionId: string): Promise<SessionEntity | null> {
+    return this.sessions.findById(sessionId);
+  }
+
+  async listActive(userId: string): Promise<SessionView[]> {
+    const rows = await this.sessions.findActiveByUser(userId, Date.now());
+    return rows.map((s) => ({
+      session_id: s.id,
+      device: s.device,
+      client_version: s.clientVersion,
+      remote_address: s.remoteAddress,
+      created_at: Math.floor(s.createdAt / 1000),
+      last_used_at: Math.floor(s.lastUsedAt / 1000),
+      expires_at: Math.floor(s.expiresAt / 1000),
+    }));
+  }
+
+  /** Active sessions of `userId` other than `except` whose device matches (if given). */
+  async activeIds(userId: string, options: { except?: string; device?: string } = {}): Promise<string[]> {
+    const rows = await this.sessions.findActiveByUser(userId, Date.now());
+    return rows
+      .filter((s) => s.id !== options.except && (options.device === undefined || s.device === options.device))
+      .map((s) => s.id);
+  }
+
+  /** Revokes sessions (tokens stop working at once); returns the ids that were still active. */
+  revoke(sessionIds: string[], reason: string): Promise<string[]> {
+    return this.sessions.revoke(sessionIds, reason, Date.now());
+  }
+
+  /** Sends `auth/kick {reason, session_id}` to every connection of each session, then closes them. */
+  async kick(sessionIds: string[], reason: KickReason): Promise<void> {
+    await Promise.all(
+      sessionIds.map((id) =>
+        this.publisher.disconnect({ sessions: [id] }, { command: AuthCommands.KICK.name, payload: { reason, session_id: id } }),
+      ),
+    );
+  }
+
+  /** Unbinds (without closing) every connection of a session, e.g. after logout. */
+  unbindSession(sessionId: string): Promise<void> {
+    return this.publisher.unbind({ sessions: [sessionId] });
+  }
+
+  async revokeAndKick(sessionIds: string[], reason: KickReason): Promise<string[]> {
+    const revoked = await this.revoke(sessionIds, reason);
+    await this.kick(revoked, reason);
+    return revoked;
+  }
+
+  private async issue(session: SessionEntity, refreshToken: string): Promise<IssuedTokens> {
+    return {
+      token: await this.tokens.signAccess(session.userId, session.id),
+      refresh_token: refreshToken,
+      expires_in: this.tokens.accessTtlS,
+      refresh_expires_in: this.config.refreshTtlS,
+      session_id: session.id,
+      user_id: session.userId,
+    };
+  }
+}
+
+function assertActive(session: SessionEntity, now: number): void {
+  if (session.revokedAt !== null) {
+    throw new ProtocolError('SESSION_REVOKED', 'this session was revoked (logout, kick or new login); log in again with auth/login');
+  }
+  if (session.expiresAt <= now) {
+    throw new ProtocolError('SESSION_REVOKED', 'this session expired; log in again with auth/login');
+  }
+}
+
+function reuseError(): ProtocolError {
+  return new ProtocolError(
+    'REFRESH_REUSED',
+    'refresh_token was already used; the session has been revoked as a precaution (possible token theft). Log in again with auth/login',
+  );
+}

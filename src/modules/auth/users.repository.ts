@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { UserEntity, UserRole } from './entities/user.entity';
+
+/** Unique-constraint violation on either engine (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>) {}
+
+  /** Inserts; returns false when the (normalized) username is already taken. */
+  async insert(user: UserEntity): Promise<boolean> {
+    try {
+      await this.repo.insert(user);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findByNormalizedUsername(usernameNormalized: string): Promise<UserEntity | null> {
+    return this.repo.findOneBy({ usernameNormalized });
+  }
+
+  async existingIds(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.repo.find({ select: { id: true }, where: { id: In(ids) } });
+    return rows.map((r) => r.id);
+  }
+
+  list(): Promise<UserEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async setRole(id: string, role: UserRole): Promise<void> {
+    await this.repo.update({ id }, { role });
+  }
+
+  async setDisabledAt(id: string, disabledAt: number | null): Promise<void> {
+    await this.repo.update({ id }, { disabledAt });
+  }
+}

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ProtocolError } from '../../shared/protocol';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_RULE,
+  USERNAME_PATTERN,
+  USERNAME_RULE,
+} from '../../shared/protocol/messages/auth.messages';
+import { UserEntity, UserRole } from './entities/user.entity';
+import { PasswordService } from './password.service';
+import { UsersRepository } from './users.repository';
+
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  createdAt: number;
+  disabledAt: number | null;
+}
+
+export function normalizeUsername(username: string): string {
+  return username.toLowerCase();
+}
+
+/** Checks the password rule; throws 400 WEAK_PASSWORD saying what is required. */
+export function assertPasswordStrength(username: string, password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw new ProtocolError('WEAK_PASSWORD', `${PASSWORD_RULE} (got ${password.length} characters)`);
+  }
+  if (normalizeUsername(password) === normalizeUsername(username)) {
+    throw new ProtocolError('WEAK_PASSWORD', PASSWORD_RULE);
+  }
+}
+
+/**
+ * Accounts. Exported by AuthModule so other modules can check that users exist (`exists`) and
+ * who is an admin, without touching the users table themselves.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+  ) {}
+
+  async create(input: { username: string; password: string; displayName?: string; role?: UserRole }): Promise<UserView> {
+    if (!USERNAME_PATTERN.test(input.username)) throw new ProtocolError('VALIDATION_FAILED', USERNAME_RULE, 400, { fields: [{ field: 'username', problems: [USERNAME_RULE] }] });
+    assertPasswordStrength(input.username, input.password);
+    const normalized = normalizeUsername(input.username);
+    // Cheap pre-check so a taken name does not cost an argon2 hash; the unique index decides races.
+    if (await this.users.findByNormalizedUsername(normalized)) throw usernameTaken(input.username);
+    const user = Object.assign(new UserEntity(), {
+      id: `u-${randomBytes(8).toString('hex')}`,
+      username: input.username,
+      usernameNormalized: normalized,
+      displayName: input.displayName ?? input.username,
+      role: input.role ?? 'user',
+      passwordHash: await this.passwords.hash(input.password),
+      createdAt: Date.now(),
+      disabledAt: null,
+    });
+    if (!(await this.users.insert(user))) throw usernameTaken(input.username);
+    return toView(user);
+  }
+
+  async findById(id: string): Promise<UserView | null> {
+    const user = await this.users.findById(id);
+    return user ? toView(user) : null;
+  }
+
+  async findByUsername(username: string): Promise<UserView | null> {
+    const user = await this.users.findByNormalizedUsername(normalizeUsername(username));
+    return user ? toView(user) : null;
+  }
+
+  /** The subset of `ids` that are existing users (disabled ones included). */
+  exists(ids: string[]): Promise<string[]> {
+    return this.users.existingIds([...new Set(ids)]);
+  }
+
+  async isAdmin(id: string): Promise<boolean> {
+    const user = await this.users.findById(id);
+    return user?.role === 'admin' && user.disabledAt === null;
+  }
+
+  async list(): Promise<UserView[]> {
+    return (await this.users.list()).map(toView);
+  }
+
+  setRole(id: string, role: UserRole): Promise<void> {
+    return this.users.setRole(id, role);
+  }
+
+  setDisabled(id: string, disabled: boolean): Promise<void> {
+    return this.users.setDisabledAt(id, disabled ? Date.now() : null);
+  }
+
+  /** For login only: the stored hash is never part of UserView. */
+  findForLogin(username: string): Promise<UserEntity | null> {
+    return this.users.findByNormalizedUsername(normalizeUsername(username));
+  }
+}
+
+function usernameTaken(username: string): ProtocolError {
+  return new ProtocolError('USERNAME_TAKEN', `username "${username}" is already taken (usernames are case-insensitive); choose another`);
+}
+
+function toView(user: UserEntity): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: user.role,
+    createdAt: user.createdAt,
+    disabledAt: user.disabledAt,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Payloads of the auth commands (client → server), field names exactly as in the protocol draft
+ * (snake_case). Pure class-validator classes so the SDK and the server share them.
+ */
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+
+/** 3–32 characters of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
+export const USERNAME_RULE = 'username must be 3-32 characters of letters, digits, "_", "." or "-"';
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+export const PASSWORD_RULE = `password must be ${PASSWORD_MIN_LENGTH}-${PASSWORD_MAX_LENGTH} characters and must not equal the username`;
+
+export class RegisterRequest {
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: USERNAME_RULE })
+  username: string;
+
+  /** Length rules are checked by the service (answering WEAK_PASSWORD); here only the type. */
+  @IsString({ message: 'password must be a string' })
+  @MaxLength(PASSWORD_MAX_LENGTH, { message: PASSWORD_RULE })
+  password: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64, { message: 'display_name must be at most 64 characters' })
+  display_name?: string;
+}
+
+export class ClientInfo {
+  /** Device kind or name, e.g. "windows", "ios", "alice-laptop". Sessions are per device. */
+  @IsString()
+  @IsNotEmpty({ message: 'client_info.device must be a non-empty string such as "windows"' })
+  @MaxLength(64)
+  device: string;
+
+  /** Client build, e.g. "cli-0.1.0". */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  version?: string;
+}
+
+export class LoginRequest {
+  @IsString({ message: 'username must be a string' })
+  @IsNotEmpty({ message: 'username must not be empty' })
+  @MaxLength(64)
+  username: string;
+
+  @IsString({ message: 'password must be a string' })
+  @IsNotEmpty({ message: 'password must not be empty' })
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password: string;
+
+  @IsDefined({ message: 'client_info is required: {"device": "...", "version": "..."}' })
+  @IsObject({ message: 'client_info must be an object {"device": "...", "version": "..."}' })
+  @ValidateNested()
+  @Type(() => ClientInfo)
+  client_info: ClientInfo;
+}
+
+export class RefreshRequest {
+  @IsString({ message: 'refresh_token must be the string returned by auth/login or auth/refresh' })
+  @IsNotEmpty({ message: 'refresh_token must not be empty' })
+  @MaxLength(256)
+  refresh_token: string;
+}
+
+export class LogoutRequest {
+  /** Also revoke every other session of the user (other devices are kicked). */
+  @IsOptional()
+  @IsBoolean({ message: 'all_devices must be true or false' })
+  all_devices?: boolean;
+}
+
+export class KickRequest {
+  @IsString()
+  @IsNotEmpty({ message: 'user_id is required' })
+  @MaxLength(64)
+  user_id: string;
+
+  /** One session to revoke; without it every session of the user is revoked. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  session_id?: string;
+}
+
+export class SessionsRequest {
+  /** Admins may list another user's sessions; users only their own (the default). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  user_id?: string;
+}
+
+/** Reasons carried by the server's `auth/kick` event. */
+export const KickReasons = ['replaced', 'admin', 'revoked', 'logout_all_devices', 'refresh_reused', 'user_disabled'] as const;
+export type KickReason = (typeof KickReasons)[number];
+
+/** Server → client `auth/kick` event payload (documentation type; not validated). */
+export class KickEvent {
+  @IsIn(KickReasons as unknown as string[])
+  reason: KickReason;
+
+  @IsString()
+  session_id: string;
+}
