@@ -6,12 +6,12 @@
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
 import type { Envelope } from '../../src/shared/protocol';
 import { startTestApp, TestApp } from '../support/test-app';
-import { expectAlive, frameText, responseTo } from '../support/transport-helpers';
+import { NO_RATE_LIMIT, expectAlive, frameText, responseTo } from '../support/transport-helpers';
 
 describe('transport framing and envelope errors over real TCP', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp(NO_RATE_LIMIT);
   });
   afterAll(async () => {
     await app.close();

@@ -7,6 +7,12 @@ import type { Connection, TransportPlugin } from '../../src/transport';
 import type { Envelope } from '../../src/shared/protocol';
 import type { TestApp } from './test-app';
 
+/**
+ * Env overrides that switch off the per-connection request rate limit (security module): transport
+ * tests pipeline thousands of frames on purpose; rate limiting has its own specs.
+ */
+export const NO_RATE_LIMIT = { RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0' } as const;
+
 /** One newline-terminated JSON frame. */
 export function frameText(frame: Record<string, unknown>): string {
   return JSON.stringify(frame) + '\n';
