@@ -8,11 +8,12 @@ import { CONFIG_NAMESPACES, Env } from './config';
 import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ControlModule } from './modules/control/control.module';
+import { GroupModule } from './modules/group/group.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { TransportModule } from './transport/transport.module';
 
 /** Feature modules, in the order their handlers register. */
-const FEATURE_MODULES = [SecurityModule, AuthModule, ControlModule, NotificationModule];
+const FEATURE_MODULES = [SecurityModule, AuthModule, ControlModule, NotificationModule, GroupModule];
 
 export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
