@@ -73,7 +73,7 @@ export class GroupService {
         name: dto.name,
         owner_id: by,
         history_visibility: historyVisibility,
-        created_at: now,
+        created_at: toSeconds(now),
         last_seq: 0,
         members: members.map(toMemberView),
       },
@@ -246,13 +246,15 @@ export class GroupService {
           conversation_id: r.id,
           seq: m.seq,
           sender_id: m.senderId,
-          sent_at: m.sentAt,
+          sent_at: toSeconds(m.sentAt),
+          sent_at_ms: m.sentAt,
           content: m.content,
           attachments: m.attachments,
           meta: m.meta,
         },
         unread_count: unread.get(r.id) ?? 0,
-        last_activity_at: r.activity,
+        last_activity_at: toSeconds(r.activity),
+        last_activity_at_ms: r.activity,
       };
     });
     const last = page[page.length - 1];
@@ -295,5 +297,10 @@ function unique(ids: string[]): string[] {
 }
 
 function toMemberView(m: ConversationMemberEntity): GroupMemberView {
-  return { user_id: m.userId, role: m.role, joined_at: m.joinedAt };
+  return { user_id: m.userId, role: m.role, joined_at: toSeconds(m.joinedAt) };
+}
+
+/** Wire timestamps are Unix seconds like the rest of the protocol (`*_ms` twins where useful). */
+function toSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
 }

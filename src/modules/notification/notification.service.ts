@@ -22,7 +22,7 @@ export class NotificationService {
   constructor(private readonly publisher: EventPublisher) {}
 
   /**
-   * Pushes `notification/event` with payload `{status: 200, notification_id, type, at, ...event}`
+   * Pushes `notification/event` with payload `{status: 200, notification_id, type, sent_at, sent_at_ms, ...event}`
    * to every online connection of `userIds` (duplicates removed). A failed publish is logged, not
    * thrown back: the change it announces is already committed. Rejects only on a programming error
    * (an event without a `type`).
@@ -33,9 +33,12 @@ export class NotificationService {
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new Error('NotificationService.notify: event.type must be a non-empty string');
     }
+    const now = Date.now();
     const payload = {
       notification_id: `n-${randomUUID()}`,
-      at: Date.now(),
+      // Unix seconds like every other *_at of the protocol, plus the millisecond twin.
+      sent_at: Math.floor(now / 1000),
+      sent_at_ms: now,
       ...event,
       // Last, so an event field can never fake the status of the frame.
       status: 200,

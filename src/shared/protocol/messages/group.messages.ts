@@ -103,7 +103,7 @@ export class GroupListRequest {
 export interface GroupMemberView {
   user_id: string;
   role: GroupRole;
-  /** Epoch milliseconds. */
+  /** Unix seconds. */
   joined_at: number;
 }
 
@@ -112,6 +112,7 @@ export interface GroupView {
   name: string;
   owner_id: string;
   history_visibility: HistoryVisibility;
+  /** Unix seconds. */
   created_at: number;
   last_seq: number;
   members: GroupMemberView[];
@@ -132,7 +133,9 @@ export interface ConversationLastMessage {
   conversation_id: string;
   seq: number;
   sender_id: string;
+  /** Unix seconds (as in message/event). */
   sent_at: number;
+  sent_at_ms: number;
   content: Record<string, unknown>;
   attachments: Record<string, unknown>[];
   meta: Record<string, unknown>;
@@ -153,8 +156,9 @@ export interface ConversationSummary {
   last_message: ConversationLastMessage | null;
   /** Messages from others after my read position (and after I joined). */
   unread_count: number;
-  /** Epoch ms of the last message, or of the last membership change if later. */
+  /** Unix seconds of the last message, or of the last membership change if later. */
   last_activity_at: number;
+  last_activity_at_ms: number;
 }
 
 export interface GroupListResponse {
