@@ -5,6 +5,9 @@
  */
 import { ErrorCodes, ProtocolError } from '../shared/protocol';
 
+/** What @nestjs/core's guard consumer throws (FORBIDDEN_MESSAGE, not exported publicly). */
+const FORBIDDEN_MESSAGE = 'Forbidden resource';
+
 interface HttpLike {
   getStatus(): number;
   getResponse(): unknown;
@@ -34,6 +37,9 @@ export function toProtocolError(err: unknown): ProtocolError {
       const p = inner as { error_code: string; error_message?: string; status?: number };
       return new ProtocolError(p.error_code, p.error_message ?? p.error_code, p.status);
     }
+    // Nest's RPC guard consumer throws `new RpcException('Forbidden resource')` when a guard
+    // returns false: that is a refusal (403), not a server fault.
+    if (inner === FORBIDDEN_MESSAGE) return new ProtocolError('FORBIDDEN', 'you are not allowed to use this command');
     if (typeof inner === 'string') return new ProtocolError('INTERNAL_ERROR', 'internal error', 500);
   }
   if (isHttpLike(err)) {

@@ -1,0 +1,78 @@
+/**
+ * Test-only handlers mounted with `startTestApp(env, { imports: [TransportTestModule] })`, to
+ * prove that Nest's guards and interceptors run for frames arriving through the transport, and
+ * to produce large responses for backpressure tests.
+ */
+import { CallHandler, CanActivate, Controller, ExecutionContext, Injectable, Module, NestInterceptor, UseGuards, UseInterceptors } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { map, Observable, of } from 'rxjs';
+import { Public } from '../../src/common/decorators/public.decorator';
+import { ProtocolError } from '../../src/shared/protocol';
+import type { SwitchboardContext } from '../../src/transport';
+
+/** Lets a frame through only with `headers["x-test-pass"] === "yes"`. */
+@Injectable()
+export class HeaderPassGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return context.switchToRpc().getContext<SwitchboardContext>().headers['x-test-pass'] === 'yes';
+  }
+}
+
+/** Adds fields to the handler's result, including what it saw of the transport context. */
+@Injectable()
+export class StampInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const sb = context.switchToRpc().getContext<SwitchboardContext>();
+    const seen = { command: sb.command, connection_id: sb.connection.id, frame_id: sb.envelope.id };
+    return next.handle().pipe(map((result: Record<string, unknown>) => ({ ...result, intercepted: true, seen })));
+  }
+}
+
+/** Answers without calling the handler when `payload.short_circuit` is set. */
+@Injectable()
+export class ShortCircuitInterceptor implements NestInterceptor {
+  calls = 0;
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const payload = context.switchToRpc().getData<Record<string, unknown>>();
+    if (payload.short_circuit) return of({ from: 'interceptor' });
+    return next.handle();
+  }
+}
+
+@Controller()
+export class TransportTestHandler {
+  handlerCalls = 0;
+
+  /** Echoes the payload back (large payloads → large responses). */
+  @Public()
+  @MessagePattern('test/echo')
+  echo(@Payload() payload: Record<string, unknown>) {
+    return { echo: payload };
+  }
+
+  @Public()
+  @UseGuards(HeaderPassGuard)
+  @MessagePattern('test/guarded')
+  guarded() {
+    this.handlerCalls++;
+    return { reached: 'handler' };
+  }
+
+  @Public()
+  @UseInterceptors(StampInterceptor, ShortCircuitInterceptor)
+  @MessagePattern('test/intercepted')
+  intercepted() {
+    this.handlerCalls++;
+    return { from: 'handler' };
+  }
+
+  @Public()
+  @MessagePattern('test/fail')
+  fail(@Payload() payload: { kind?: string }) {
+    if (payload.kind === 'protocol') throw new ProtocolError('CONFLICT', 'test conflict', 409);
+    throw new Error('secret internal detail');
+  }
+}
+
+@Module({ controllers: [TransportTestHandler], providers: [HeaderPassGuard, StampInterceptor, ShortCircuitInterceptor] })
+export class TransportTestModule {}
