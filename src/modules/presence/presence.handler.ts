@@ -1,0 +1,45 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Conn } from '../../common/decorators/connection.decorator';
+import { Public } from '../../common/decorators/public.decorator';
+import { PresenceCommands } from '../../shared/protocol';
+import type { Connection } from '../../transport/connection';
+import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './dto';
+import { HeartbeatService } from './heartbeat.service';
+import { PresenceQueryService } from './presence-query.service';
+import { PresenceService } from './presence.service';
+
+@Controller()
+export class PresenceHandler {
+  constructor(
+    private readonly heartbeats: HeartbeatService,
+    private readonly presence: PresenceService,
+    private readonly queries: PresenceQueryService,
+  ) {}
+
+  /**
+   * Public: a connection still logging in may measure RTT too. Any valid frame (this one
+   * included) already refreshed the connection's liveness in the transport.
+   */
+  @Public()
+  @EventPattern<string>(PresenceCommands.HEARTBEAT.name)
+  heartbeat(@Payload() dto: HeartbeatMessage, @Conn() conn: Connection) {
+    return this.heartbeats.echo(conn, dto.seq);
+  }
+
+  /** Ordered: two quick updates from one device must apply in the order they were sent. */
+  @MessagePattern(PresenceCommands.UPDATE.name, { ordered: true })
+  async update(@Payload() dto: PresenceUpdateRequest, @Conn() conn: Connection) {
+    return { presence: await this.presence.update(conn, dto.status, dto.text) };
+  }
+
+  @MessagePattern(PresenceCommands.LIST.name)
+  list(@Payload() dto: PresenceListRequest, @Conn() conn: Connection) {
+    return this.queries.list(conn, dto);
+  }
+
+  @MessagePattern(PresenceCommands.SUBSCRIBE.name)
+  subscribe(@Payload() dto: PresenceSubscribeRequest, @Conn() conn: Connection) {
+    return this.queries.subscribe(conn, dto.user_ids);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Presence: heartbeats (echo + sweeper), per-connection status aggregated per user, debounced
+ * presence/event pushes to the users who share a conversation, and presence/list. State lives
+ * behind the PresenceStore port: in-process by default, Redis when REDIS_URL is set so several
+ * server processes share it.
+ */
+import { Logger, Module } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { presenceConfig, PresenceConfig } from '../../config/presence.config';
+import { RedisConfig, redisConfig } from '../../config/redis.config';
+import { HeartbeatService } from './heartbeat.service';
+import { PresenceQueryService } from './presence-query.service';
+import { PresenceHandler } from './presence.handler';
+import { PresenceMetrics } from './presence.metrics';
+import { PresenceRepository } from './presence.repository';
+import { PresenceService } from './presence.service';
+import { PresenceStore } from './presence-store';
+import { InMemoryPresenceStore } from './stores/in-memory-presence.store';
+import { RedisPresenceStore } from './stores/redis-presence.store';
+
+export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig): PresenceStore {
+  // Entries survive two timeouts without a touch: the sweeper refreshes live ones far more often.
+  const options = { staleAfterMs: presence.heartbeatTimeoutMs * 2 };
+  if (!redis.url) return new InMemoryPresenceStore(options);
+  const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  client.on('error', (err: Error) => new Logger('PresenceStore').warn(`redis: ${err.message}`));
+  return new RedisPresenceStore(client, redis.keyPrefix, options);
+}
+
+@Module({
+  controllers: [PresenceHandler],
+  providers: [
+    {
+      provide: PresenceStore,
+      inject: [presenceConfig.token, redisConfig.token],
+      useFactory: createPresenceStore,
+    },
+    PresenceRepository,
+    PresenceMetrics,
+    PresenceService,
+    PresenceQueryService,
+    HeartbeatService,
+  ],
+  exports: [PresenceService, PresenceStore],
+})
+export class PresenceModule {}

@@ -1,0 +1,193 @@
+/**
+ * Presence state and announcements. Connection lifecycle comes from the ConnectionRegistry
+ * ('bound' / 'unbound' / 'closed'); per-connection state lives in the PresenceStore port; every
+ * change marks the user dirty in the debouncer, and when the window closes the user's public
+ * presence is compared with the last announced one and, if it differs, pushed as presence/event
+ * to the audience (shared direct conversations and small groups) plus explicit subscribers.
+ */
+import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectConfig } from '../../config/config.util';
+import { PresenceConfig, presenceConfig } from '../../config/presence.config';
+import { PresenceCommands, ProtocolError } from '../../shared/protocol';
+import type { PresenceStatus, PresenceView } from '../../shared/protocol/messages/presence.messages';
+import type { BindInfo } from '../../transport/connection-registry';
+import { ConnectionRegistry } from '../../transport/connection-registry';
+import type { Connection } from '../../transport/connection';
+import { EventPublisher } from '../../transport/event-publisher';
+import { aggregatePresence, isVisible, sameAnnounced, toAnnounced, Viewer } from './presence-aggregate';
+import { PresenceDebouncer } from './presence-debouncer';
+import { PresenceMetrics } from './presence.metrics';
+import { PresenceRepository } from './presence.repository';
+import { ConnectionPresence, PresenceStore } from './presence-store';
+
+@Injectable()
+export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger('Presence');
+  private readonly debouncer: PresenceDebouncer;
+  /** Per-user serial lanes: store updates of one user never interleave on this process. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Which user each local connection is bound to (a re-bind emits no 'unbound'). */
+  private readonly bindings = new Map<string, string>();
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly publisher: EventPublisher,
+    private readonly store: PresenceStore,
+    private readonly repository: PresenceRepository,
+    private readonly metrics: PresenceMetrics,
+    @InjectConfig(presenceConfig) private readonly config: PresenceConfig,
+  ) {
+    this.debouncer = new PresenceDebouncer(config.debounceMs, (userId, changes) => void this.announce(userId, changes));
+  }
+
+  private readonly onBound = (conn: Connection) => this.connectionBound(conn);
+  private readonly onUnbound = (conn: Connection, previous: BindInfo) => this.connectionGone(conn, previous.userId);
+  private readonly onClosed = (conn: Connection, previous: BindInfo | undefined) => this.connectionGone(conn, previous?.userId);
+
+  onModuleInit(): void {
+    this.registry.on('bound', this.onBound);
+    this.registry.on('unbound', this.onUnbound);
+    this.registry.on('closed', this.onClosed);
+  }
+
+  onModuleDestroy(): void {
+    this.registry.off('bound', this.onBound);
+    this.registry.off('unbound', this.onUnbound);
+    this.registry.off('closed', this.onClosed);
+    this.debouncer.cancelAll();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.lanes.values()]);
+    await this.store.close();
+  }
+
+  /** presence/update: sets the status (and text) of the connection the request came on. */
+  async update(conn: Connection, status: PresenceStatus, text: string | null | undefined): Promise<PresenceView> {
+    const userId = this.requireUser(conn);
+    if (typeof text === 'string' && text.length > this.config.textMax) {
+      const problem = `text must be at most ${this.config.textMax} characters`;
+      throw new ProtocolError('VALIDATION_FAILED', `invalid payload: text: ${problem}`, 400, { fields: [{ field: 'text', problems: [problem] }] });
+    }
+    return this.inLane(userId, async () => {
+      const now = Date.now();
+      const current = (await this.store.getConnection(userId, conn.id)) ?? this.freshPresence(conn, userId, now);
+      const next: ConnectionPresence = {
+        ...current,
+        status,
+        text: text === undefined ? current.text : text || null,
+        updatedAt: now,
+        heartbeatAt: Math.max(now, current.heartbeatAt),
+      };
+      await this.store.putConnection(next);
+      // Going invisible freezes what others see as last_seen at this moment.
+      if (isVisible(current.status) && !isVisible(status)) await this.store.setLastSeen(userId, now);
+      this.debouncer.mark(userId);
+      return (await this.views([userId], 'self'))[0];
+    });
+  }
+
+  /** Presence of `userIds` as `viewer` sees them (no visibility check: callers filter first). */
+  async views(userIds: string[], viewer: Viewer): Promise<PresenceView[]> {
+    const [connections, lastSeen] = await Promise.all([this.store.connectionsOf(userIds), this.store.lastSeenOf(userIds)]);
+    return userIds.map((id) => aggregatePresence(id, connections.get(id) ?? [], lastSeen.get(id), viewer));
+  }
+
+  /** Throws 401 when the connection is not logged in (the token guard normally ran before). */
+  requireUser(conn: Connection): string {
+    if (conn.userId === undefined) throw new ProtocolError('TOKEN_MISSING', 'log in first (auth/login) or send headers.Authorization: Bearer <token>', 401);
+    return conn.userId;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+
+  private connectionBound(conn: Connection): void {
+    const userId = conn.userId;
+    if (userId === undefined) return;
+    const before = this.bindings.get(conn.id);
+    this.bindings.set(conn.id, userId);
+    if (before !== undefined && before !== userId) this.removeConnection(conn.id, before);
+    void this.inLane(userId, async () => {
+      const now = Date.now();
+      // A re-bind of the same user (token refresh on the connection) keeps the status it set.
+      const existing = await this.store.getConnection(userId, conn.id);
+      await this.store.putConnection(existing ? { ...existing, device: conn.device ?? existing.device } : this.freshPresence(conn, userId, now));
+      this.debouncer.mark(userId);
+    }).catch((err) => this.fail('bind', err));
+  }
+
+  private connectionGone(conn: Connection, previousUserId: string | undefined): void {
+    const userId = previousUserId ?? this.bindings.get(conn.id);
+    this.bindings.delete(conn.id);
+    void this.store.unsubscribeConnection(conn.id).catch((err) => this.fail('unsubscribe', err));
+    if (userId !== undefined) this.removeConnection(conn.id, userId);
+  }
+
+  private removeConnection(connectionId: string, userId: string): void {
+    void this.inLane(userId, async () => {
+      const removed = await this.store.removeConnection(userId, connectionId);
+      if (!removed) return;
+      if (isVisible(removed.status)) await this.store.setLastSeen(userId, Date.now());
+      this.debouncer.mark(userId);
+    }).catch((err) => this.fail('unbind', err));
+  }
+
+  /** Debounce window closed: push the user's public presence if it differs from the last push. */
+  private async announce(userId: string, changes: number): Promise<void> {
+    try {
+      await this.inLane(userId, async () => {
+        const [view] = await this.views([userId], 'others');
+        const next = toAnnounced(view);
+        if (sameAnnounced(await this.store.getAnnounced(userId), next)) {
+          this.metrics.suppressed(changes);
+          return;
+        }
+        // Nothing stored means offline, which keeps the store bounded by the online users.
+        await this.store.setAnnounced(userId, next.status === 'offline' ? undefined : next);
+        this.metrics.suppressed(changes - 1);
+        const [audience, subscribers] = await Promise.all([
+          this.repository.audience(userId, this.config.groupFanoutMax),
+          this.store.subscribersOf(userId),
+        ]);
+        const audienceSet = new Set(audience);
+        const extra = subscribers.filter((s) => s.userId !== userId && !audienceSet.has(s.userId)).map((s) => s.connectionId);
+        // Droppable: a slow consumer can catch up with presence/list.
+        const payload = view as unknown as Record<string, unknown>;
+        await this.publisher.toUsers(audience, PresenceCommands.EVENT.name, payload, { droppable: true });
+        if (extra.length > 0) await this.publisher.toConnections(extra, PresenceCommands.EVENT.name, payload, { droppable: true });
+        this.metrics.sent(audience.length + extra.length);
+      });
+    } catch (err) {
+      this.fail('announce', err);
+    }
+  }
+
+  private freshPresence(conn: Connection, userId: string, now: number): ConnectionPresence {
+    return {
+      connectionId: conn.id,
+      userId,
+      device: conn.device ?? null,
+      status: 'online',
+      text: null,
+      connectedAt: conn.connectedAt,
+      updatedAt: now,
+      heartbeatAt: Math.max(now, conn.lastFrameAt),
+    };
+  }
+
+  /** Runs `fn` after every earlier operation of the same user; resolves/rejects with `fn`. */
+  private inLane<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(userId) ?? Promise.resolve();
+    const result = previous.then(fn);
+    const tail = result.catch(() => undefined);
+    this.lanes.set(userId, tail);
+    void tail.then(() => {
+      if (this.lanes.get(userId) === tail) this.lanes.delete(userId);
+    });
+    return result;
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.logger.warn(`presence ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
