@@ -29,10 +29,6 @@ export class PayloadCryptoPlugin implements TransportPlugin {
 
   constructor(@InjectConfig(securityConfig) private readonly config: SecurityConfig) {}
 
-  get enabled(): boolean {
-    return this.config.encryption.mode !== 'none' || this.config.signature.mode !== 'off';
-  }
-
   onInbound(_conn: Connection, envelope: Envelope): void {
     const { mode, keys } = this.config.encryption;
     if (isEncryptedPayload(envelope.payload)) {

@@ -23,8 +23,10 @@ export class SecurityModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Disabled plugins are not registered at all: zero cost on the frame path.
+    // Rate limiting is skipped entirely when every bucket is disabled. The crypto plugin always
+    // runs: with encryption off it still refuses an encrypted payload with a clear error instead
+    // of handing ciphertext to a handler (a property check per frame).
     if (this.rateLimit.enabled) this.server.use(this.rateLimit);
-    if (this.payloadCrypto.enabled) this.server.use(this.payloadCrypto);
+    this.server.use(this.payloadCrypto);
   }
 }
