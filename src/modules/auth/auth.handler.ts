@@ -40,10 +40,7 @@ export class AuthHandler {
   @MessagePattern(AuthCommands.REFRESH.name, { ordered: true })
   async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext) {
     const conn = ctx.connection;
-    const result = await this.sessions.refresh(dto.refresh_token);
-    if (conn.userId !== undefined && conn.userId !== result.user_id) {
-      throw new ProtocolError('TOKEN_INVALID', 'refresh_token belongs to another user than the one logged in on this connection');
-    }
+    const result = await this.sessions.refresh(dto.refresh_token, conn.userId);
     if (conn.sessionId !== result.session_id) {
       const session = await this.sessions.findById(result.session_id);
       this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });

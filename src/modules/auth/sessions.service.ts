@@ -64,7 +64,7 @@ export class SessionsService {
    * Rotates a refresh token. A token that was already rotated means two parties hold it: the
    * whole session is revoked, its connections are kicked, and the caller gets REFRESH_REUSED.
    */
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  async refresh(refreshToken: string, boundUserId?: string): Promise<IssuedTokens> {
     const hash = hashRefreshToken(refreshToken);
     const session = await this.sessions.findByRefreshHash(hash);
     if (!session) {
@@ -76,6 +76,10 @@ export class SessionsService {
       throw new ProtocolError('REFRESH_INVALID', 'refresh_token is unknown or expired; log in again with auth/login');
     }
     assertActive(session, Date.now());
+    // Checked before rotating: a refused refresh must not burn the owner's refresh token.
+    if (boundUserId !== undefined && session.userId !== boundUserId) {
+      throw new ProtocolError('TOKEN_INVALID', 'refresh_token belongs to another user than the one logged in on this connection');
+    }
     const next = this.tokens.newRefreshToken();
     const now = Date.now();
     const rotated = await this.sessions.rotate(session.id, hash, next.hash, now, now + this.config.refreshTtlS * 1000);

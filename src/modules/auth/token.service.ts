@@ -23,11 +23,9 @@ export class TokenService {
     let secret = config.jwtSecret;
     if (!secret) {
       secret = randomBytes(48).toString('base64');
-      if (process.env.JEST_WORKER_ID === undefined) {
-        this.logger.warn(
-          'AUTH_JWT_SECRET is not set: using a random per-process key. Tokens will not survive a restart or work across processes; set AUTH_JWT_SECRET (required in production).',
-        );
-      }
+      this.logger.warn(
+        'AUTH_JWT_SECRET is not set: using a random per-process key. Tokens will not survive a restart or work across processes; set AUTH_JWT_SECRET (required in production).',
+      );
     }
     this.jwt = new JwtService({ secret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
   }
