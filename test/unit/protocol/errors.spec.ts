@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ErrorCodes, ProtocolError, Status } from '../../../src/shared/protocol/errors';
 
 describe('ProtocolError', () => {
@@ -52,5 +54,26 @@ describe('ProtocolError', () => {
   it('every catalogue status is a documented status code', () => {
     const statuses = new Set<number>(Object.values(Status));
     for (const status of Object.values(ErrorCodes)) expect(statuses.has(status)).toBe(true);
+  });
+});
+
+describe('error-code catalogue', () => {
+  // Clients switch on error codes, so every code the server can send must be in the catalogue
+  // (and therefore in docs/protocol.md). Scans the sources for codes used in throws and frames.
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+    });
+  const USE = /(?:ProtocolError\(\s*|error_code:\s*|closeWithError\(\s*)['"]([A-Z][A-Z0-9_]+)['"]/g;
+
+  it('contains every code thrown or sent anywhere in src/', () => {
+    const missing: string[] = [];
+    for (const file of walk(resolve(__dirname, '../../../src'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(USE)) {
+        if (!(m[1] in ErrorCodes)) missing.push(`${m[1]} (${file.slice(file.indexOf('src/'))})`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
