@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { AuthConfig, authConfig } from '../../config/auth.config';
+import { PresenceConfig, presenceConfig } from '../../config/presence.config';
 import { ProtocolError } from '../../shared/protocol';
 import type { KickReason, LoginRequest, RegisterRequest } from '../../shared/protocol/messages/auth.messages';
 import { LoginLimiter } from './login-limiter';
@@ -12,6 +13,8 @@ export interface LoginResult extends IssuedTokens {
   device: string;
   /** Older sessions this login replaced (policy); the caller kicks them after binding. */
   replaced: string[];
+  /** Seconds between presence/heartbeat frames the client should send (presence module). */
+  heartbeat_interval: number;
 }
 
 /** Registration, login (with the brute-force limiter and session policy), logout and kicks. */
@@ -25,6 +28,7 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly limiter: LoginLimiter,
+    @InjectConfig(presenceConfig) private readonly presence: PresenceConfig,
   ) {}
 
   async register(dto: RegisterRequest): Promise<{ user_id: string; username: string; display_name: string }> {
@@ -75,7 +79,7 @@ export class AuthService {
       });
       replaced = await this.sessions.revoke(older, 'replaced');
     }
-    return { ...issued, device, replaced };
+    return { ...issued, device, replaced, heartbeat_interval: this.presence.heartbeatIntervalS };
   }
 
   /** Revokes the caller's session, or all of the user's sessions; returns the other ones revoked. */
