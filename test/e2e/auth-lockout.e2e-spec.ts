@@ -1,0 +1,53 @@
+import { registerAndLogin, uniqueUsername } from '../support/auth-helpers';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('auth/login brute-force limiter over real TCP', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_LOGIN_MAX_FAILURES: '3', AUTH_LOGIN_WINDOW_S: '60', AUTH_LOGIN_LOCK_S: '30' });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const attempt = async (username: string, password: string) => {
+    const client = await app.connect();
+    return (await client.request('auth/login', { username, password, client_info: { device: 'd' } })).payload;
+  };
+
+  it('locks (address, username) after the configured failures with 429 RATE_LIMITED and retry_after_ms, even for the right password', async () => {
+    const victim = await registerAndLogin(app);
+    for (let i = 0; i < 3; i++) {
+      expect(await attempt(victim.username, 'wrong-password')).toMatchObject({ status: 401, error_code: 'INVALID_CREDENTIALS' });
+    }
+    const locked = await attempt(victim.username, victim.password);
+    expect(locked).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+    expect(locked.retry_after_ms).toBeGreaterThan(25_000);
+    expect(locked.retry_after_ms).toBeLessThanOrEqual(30_000);
+    // Case variations of the username are the same account, hence the same lock.
+    expect(await attempt(victim.username.toUpperCase(), victim.password)).toMatchObject({ status: 429 });
+  });
+
+  it('does not lock out an innocent neighbour behind the same address who logs in correctly', async () => {
+    const victim = await registerAndLogin(app);
+    const neighbour = await registerAndLogin(app);
+    for (let i = 0; i < 3; i++) await attempt(victim.username, 'wrong-password');
+    expect(await attempt(victim.username, victim.password)).toMatchObject({ status: 429 });
+    // Same remote address (127.0.0.1), different account: fine.
+    expect(await attempt(neighbour.username, neighbour.password)).toMatchObject({ status: 200 });
+  });
+
+  it('locks unknown usernames exactly like existing ones (no enumeration through the limiter)', async () => {
+    const ghost = uniqueUsername('ghost');
+    for (let i = 0; i < 3; i++) expect(await attempt(ghost, 'wrong-password')).toMatchObject({ status: 401 });
+    expect(await attempt(ghost, 'wrong-password')).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+  });
+
+  it('a success resets the counter of the pair', async () => {
+    const user = await registerAndLogin(app);
+    for (let i = 0; i < 2; i++) await attempt(user.username, 'wrong-password');
+    expect(await attempt(user.username, user.password)).toMatchObject({ status: 200 });
+    for (let i = 0; i < 2; i++) expect(await attempt(user.username, 'wrong-password')).toMatchObject({ status: 401 });
+    expect(await attempt(user.username, user.password)).toMatchObject({ status: 200 });
+  });
+});
