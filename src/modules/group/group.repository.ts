@@ -12,7 +12,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { ConversationMemberEntity, MemberRole } from '../message/entities/conversation-member.entity';
 import { ConversationEntity } from '../message/entities/conversation.entity';
 import { MessageEntity } from '../message/entities/message.entity';
-import { runSerializedWrite } from './sqlite-write-lock';
+import { writeTransaction } from '../../database/write-transaction';
 
 export interface NewGroup {
   id: string;
@@ -137,7 +137,7 @@ export class GroupRepository {
   inGroup<T>(id: string, fn: (tx: GroupTx, group: ConversationEntity | null) => Promise<T>): Promise<T> {
     return this.transaction(async (em) => {
       const qb = em.getRepository(ConversationEntity).createQueryBuilder('c').where('c.id = :id AND c.kind = :kind', { id, kind: 'group' });
-      // SQLite has no row locks; there the write serialization below plays that role.
+      // SQLite has no row locks; there the queued write transaction plays that role.
       if (this.isPostgres) qb.setLock('pessimistic_write');
       return fn(new GroupTx(em), await qb.getOne());
     });
@@ -218,9 +218,12 @@ export class GroupRepository {
     return new Map(rows.map((r) => [r.cid, Number(r.n)]));
   }
 
+  /**
+   * The shared write-transaction helper: on SQLite it queues group transactions behind message
+   * transactions (one writer, one TypeORM query runner), on PostgreSQL it is a plain transaction.
+   */
   private transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.isPostgres) return this.dataSource.transaction(fn);
-    return runSerializedWrite(this.dataSource, () => this.dataSource.transaction(fn));
+    return writeTransaction(this.dataSource, fn);
   }
 
   /** Schema-qualified, quoted table name (PostgreSQL tests run in their own schema). */
