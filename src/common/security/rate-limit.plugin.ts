@@ -121,10 +121,11 @@ export class RateLimitPlugin implements TransportPlugin {
     // Stop reading now; the 429 for the current frame is written first (the transport answers
     // after this hook throws), then control/error, then FIN.
     conn.socket.pause();
+    const strikes = state.strikes;
     setImmediate(() =>
       conn.closeWithError(
         'RATE_LIMITED',
-        `connection closed after ${state.strikes} consecutive rate-limited frames; wait retry_after_ms after a 429 before sending again`,
+        `connection closed after ${strikes} consecutive rate-limited frames; wait retry_after_ms after a 429 before sending again`,
         { status: 429, retry_after_ms: wait },
       ),
     );

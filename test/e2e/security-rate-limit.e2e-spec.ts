@@ -1,0 +1,118 @@
+/**
+ * Request rate limits over real TCP: per-connection buckets with 429 + retry_after_ms, flood
+ * close, heartbeats on their own bucket, and a per-user bucket shared across connections.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { RateLimitPlugin } from '../../src/common/security/rate-limit.plugin';
+import { login, registerAndLogin } from '../support/auth-helpers';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const ping = (id: string) => `${JSON.stringify({ id, type: 'request', command: 'control/ping', payload: {} })}\n`;
+
+describe('per-connection rate limit', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({
+      RATE_LIMIT_CONN_RPS: '2',
+      RATE_LIMIT_CONN_BURST: '5',
+      RATE_LIMIT_USER_RPS: '0',
+      RATE_LIMIT_FLOOD_STRIKES: '5',
+      RATE_LIMIT_HEARTBEAT_RPS: '1',
+      RATE_LIMIT_HEARTBEAT_BURST: '3',
+    });
+  });
+  afterAll(() => app.close());
+
+  it('answers 429 RATE_LIMITED with retry_after_ms once the burst is spent, and serves again after that time', async () => {
+    const client = await app.connect();
+    for (let i = 0; i < 5; i++) expect((await client.request('control/ping')).payload.status).toBe(200);
+    const limited = await client.request('control/ping');
+    expect(limited.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+    expect(limited.payload.error_message).toMatch(/too many requests on this connection; retry after \d+ ms/);
+    const retryAfter = limited.payload.retry_after_ms as number;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(500);
+    // Another connection has its own bucket.
+    const other = await app.connect();
+    expect((await other.request('control/ping')).payload.status).toBe(200);
+    // Honouring retry_after_ms is what the protocol asks of clients.
+    await delay(retryAfter);
+    expect((await client.request('control/ping')).payload.status).toBe(200);
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('closes a connection that keeps flooding: 429s, then control/error RATE_LIMITED, then FIN', async () => {
+    const client = await app.connect();
+    client.writeRaw(Array.from({ length: 15 }, (_, i) => ping(`flood-${i}`)).join(''));
+    const notice = await client.waitFor('control/error');
+    expect(notice.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+    expect(notice.payload.retry_after_ms).toBeGreaterThan(0);
+    expect(notice.payload.error_message).toMatch(/closed after 5 consecutive rate-limited frames/);
+    await client.closed;
+    // Refusals are answered synchronously and pings after their handler, so compare by id.
+    const statusOf = (id: string) => client.events.find((f) => f.type === 'response' && f.id === id)?.payload.status;
+    expect(Array.from({ length: 10 }, (_, i) => statusOf(`flood-${i}`))).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 429, 429]);
+    // The notice is the last frame: nothing was answered after it.
+    expect(client.events[client.events.length - 1]).toBe(notice);
+  });
+
+  it('a successful frame resets the strike count: slow retries are never disconnected', async () => {
+    const client = await app.connect();
+    for (let i = 0; i < 5; i++) expect((await client.request('control/ping')).payload.status).toBe(200);
+    for (let round = 0; round < 2; round++) {
+      let retry = 0;
+      for (let i = 0; i < 4; i++) {
+        const r = await client.request('control/ping');
+        expect(r.payload.status).toBe(429);
+        retry = r.payload.retry_after_ms as number;
+      }
+      await delay(retry);
+      expect((await client.request('control/ping')).payload.status).toBe(200);
+    }
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('heartbeats use their own bucket: a throttled connection still gets its heartbeats echoed, and heartbeats are limited too', async () => {
+    const plugin = app.app.get(RateLimitPlugin);
+    const client = await app.connect();
+    for (let i = 0; i < 5; i++) await client.request('control/ping');
+    expect((await client.request('control/ping')).payload.status).toBe(429);
+    const limitedBefore = plugin.limited;
+    for (let seq = 1; seq <= 4; seq++) client.sendEvent('presence/heartbeat', { seq });
+    // Frames are checked in arrival order: once this answer is in, all four heartbeats were checked.
+    expect((await client.request('control/ping')).payload.status).toBe(429);
+    const echoes = await client.waitForCount((f) => f.command === 'presence/heartbeat', 3);
+    expect(echoes.map((f) => f.payload.seq)).toEqual([1, 2, 3]);
+    // The 4th heartbeat and the ping were refused (events get no response, only the counter moves).
+    expect(plugin.limited - limitedBefore).toBe(2);
+  });
+});
+
+describe('per-user rate limit', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '1', RATE_LIMIT_USER_BURST: '6', RATE_LIMIT_FLOOD_STRIKES: '0' });
+  });
+  afterAll(() => app.close());
+
+  it('is shared by all connections of a user and does not affect other users', async () => {
+    const alice = await registerAndLogin(app, { device: 'laptop' });
+    const second = await app.connect();
+    await login(second, alice.username, alice.password, 'phone');
+    const bob = await registerAndLogin(app, { device: 'laptop' });
+
+    for (let i = 0; i < 3; i++) {
+      expect((await alice.client.request('control/ping')).payload.status).toBe(200);
+      expect((await second.request('control/ping')).payload.status).toBe(200);
+    }
+    for (const client of [alice.client, second]) {
+      const limited = await client.request('control/ping');
+      expect(limited.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+      expect(limited.payload.error_message).toMatch(/connection or account/);
+      expect(limited.payload.retry_after_ms).toBeGreaterThan(0);
+    }
+    expect((await bob.client.request('control/ping')).payload.status).toBe(200);
+    // With FLOOD_STRIKES=0 nobody is disconnected.
+    expect(alice.client.isOpen && second.isOpen).toBe(true);
+  });
+});
