@@ -1,5 +1,6 @@
 import {
   EnvelopeDto,
+  contentTypes,
   ErrorPayloadDto,
   FileAckDto,
   FileAcceptDto,
@@ -155,5 +156,35 @@ describe('validatePayload', () => {
   it('notification/event requires a lower-case type', () => {
     expect(validatePayload(NotificationEventDto, { type: 'group.member_added' }).type).toBe('group.member_added');
     expect(fieldsOf(failure(() => validatePayload(NotificationEventDto, { type: 'Group Added' })))).toEqual(['type']);
+  });
+});
+
+describe('the draft example frames (comments removed) are valid envelopes', () => {
+  const examples: Record<string, unknown> = {
+    'auth/login request': { id: '9fbb4e7e-73f6-4e71-9f44-70cdaeb71b0b', type: 'request', timestamp: 1730795173, command: 'auth/login', payload: { username: 'alice', password: 'hashed-password', client_info: { device: 'windows', version: 'cli-0.1.0' } } },
+    'auth/login response': { id: '9fbb4e7e-73f6-4e71-9f44-70cdaeb71b0b', type: 'response', timestamp: 1730795174, command: 'auth/login', payload: { status: 200, token: 'jwt-or-session-id', user_id: 'u-10001', expires_in: 3600 } },
+    'presence/heartbeat': { id: 'hb-1730795200', type: 'event', command: 'presence/heartbeat', payload: { seq: 1024 } },
+    'message/send': { id: 'msg-58123', type: 'request', command: 'message/send', payload: { conversation_id: 'room-001', target: { type: 'user', id: 'u-10002' }, content: { type: 'text', text: 'Hello world!' }, attachments: [{ file_id: 'f-abc123', name: 'image.png', size: 2048 }], meta: { reply_to: 'msg-57111', priority: 'normal' } } },
+    'message/event': { id: 'msg-58123', type: 'event', command: 'message/event', payload: { status: 200, message: { message_id: 'msg-58123', conversation_id: 'room-001', sender_id: 'u-10001', sent_at: 1730795220, content: { type: 'text', text: 'Hello world!' } } } },
+    'file/request': { id: 'file-req-1', type: 'request', command: 'file/request', payload: { file_name: 'report.pdf', file_size: 5242880, hash: 'sha256:...', target: { type: 'user', id: 'u-10002' }, resume: { transfer_id: 'tr-001', offset: 1048576 } } },
+    'file/request response': { id: 'file-req-1', type: 'response', command: 'file/request', payload: { status: 200, transfer_id: 'tr-54879', mode: 'passive', endpoint: { host: 'server.example.com', port: 9500, protocol: 'tcp' }, chunk_size: 65536, resume_offset: 1048576 } },
+    'envelope skeleton': { id: 'uuid', type: 'request', timestamp: 1730795173, command: 'auth/login', headers: { version: '1.0', client: 'cli-0.1.0' }, payload: { '...': '...' } },
+  };
+
+  it.each(Object.entries(examples))('%s', (_name, frame) => {
+    expect(() => validateEnvelope(structuredClone(frame))).not.toThrow();
+    expect(() => validatePayload(EnvelopeDto, structuredClone(frame))).not.toThrow();
+  });
+
+  it('the draft file/request and its response match the file DTOs', () => {
+    const req = examples['file/request'] as { payload: unknown };
+    const res = examples['file/request response'] as { payload: unknown };
+    expect(validatePayload(FileRequestDto, req.payload).hash).toBe('sha256:...');
+    expect(validatePayload(FileAcceptDto, res.payload).endpoint.port).toBe(9500);
+  });
+
+  it('the draft content examples are valid content types', () => {
+    const send = examples['message/send'] as { payload: { content: unknown } };
+    expect(contentTypes.validate(send.payload.content)).toBeUndefined();
   });
 });
