@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Envelope } from '../../src/shared/protocol';
 import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../src/shared/protocol/crypto';
+import { registerAndLogin } from '../support/auth-helpers';
 import { ClientPool, recordRawFrames } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -82,6 +83,17 @@ describe('PAYLOAD_ENCRYPTION=aes-256-gcm', () => {
     const payload = decryptPayload(response, response.payload, [newKey]);
     expect(payload).toMatchObject({ status: 400, error_code: 'ENCRYPTION_REQUIRED' });
     expect(payload.error_message).toMatch(/only accepts encrypted payloads/);
+  });
+
+  it('an encrypting SDK client registers, logs in and uses authenticated commands; tokens never travel in clear', async () => {
+    const client = await pool.connect({ port: app.tcpPort, payloadKeys: ROTATED_KEYS });
+    const raw = recordRawFrames(client);
+    const user = await registerAndLogin(app, { client });
+    const sessions = await client.call('auth/sessions');
+    expect(JSON.stringify(sessions)).toContain(user.sessionId);
+    expect(raw.length).toBeGreaterThanOrEqual(3);
+    expect(raw.every((f) => isEncryptedPayload(f.payload))).toBe(true);
+    expect(JSON.stringify(raw)).not.toContain(user.token);
   });
 
   it('never reuses an IV: 300 responses and events all carry distinct IVs', async () => {

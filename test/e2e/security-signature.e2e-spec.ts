@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../src/shared/protocol';
 import { checkSignature, signPayload } from '../../src/shared/protocol/crypto';
+import { registerAndLogin } from '../support/auth-helpers';
 import { ClientPool, recordRawFrames } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -102,6 +103,20 @@ describe('SIGNATURE_MODE=require', () => {
     const unknown = await client.sendEnvelope(sign(client.envelope('nope/nothing')));
     expect(unknown.payload.error_code).toBe('UNKNOWN_COMMAND');
     expect(checkSignature(unknown, KEY)).toBe('valid');
+  });
+
+  it('public commands are signed too: unsigned auth/login is refused, a signing client registers, logs in and is served', async () => {
+    const unsigned = await plain();
+    const refused = await unsigned.request('auth/login', { username: 'nobody', password: 'whatever-123', client_info: { device: 'd', version: '1' } });
+    expect(refused.payload).toMatchObject({ status: 401, error_code: 'SIGNATURE_INVALID' });
+
+    const client = await pool.connect({ port: app.tcpPort, signingKey: KEY });
+    const user = await registerAndLogin(app, { client });
+    expect(user.token).toEqual(expect.any(String));
+    expect((await client.request('auth/sessions')).payload.status).toBe(200);
+    // A correctly signed request from a connection without a token still meets the token guard.
+    const anonymous = await pool.connect({ port: app.tcpPort, signingKey: KEY });
+    expect((await anonymous.request('auth/sessions')).payload).toMatchObject({ status: 401, error_code: 'TOKEN_MISSING' });
   });
 
   it('the SDK refuses responses that are not signed with its key', async () => {
