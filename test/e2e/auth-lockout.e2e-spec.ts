@@ -1,3 +1,4 @@
+import { MetricsService } from '../../src/common/metrics/metrics.service';
 import { registerAndLogin, uniqueUsername } from '../support/auth-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -49,5 +50,23 @@ describe('auth/login brute-force limiter over real TCP', () => {
     expect(await attempt(user.username, user.password)).toMatchObject({ status: 200 });
     for (let i = 0; i < 2; i++) expect(await attempt(user.username, 'wrong-password')).toMatchObject({ status: 401 });
     expect(await attempt(user.username, user.password)).toMatchObject({ status: 200 });
+  });
+});
+
+describe('auth failure metrics', () => {
+  it('counts failed logins, lockouts and token failures by reason in switchboard_auth_failures_total', async () => {
+    const app = await startTestApp({ AUTH_LOGIN_MAX_FAILURES: '2' });
+    try {
+      const client = await app.connect();
+      const user = uniqueUsername();
+      for (let i = 0; i < 3; i++) await client.request('auth/login', { username: user, password: 'wrong-password', client_info: { device: 'd' } });
+      await client.request('auth/sessions');
+      const text = await app.app.get(MetricsService).registry.metrics();
+      expect(text).toMatch(/switchboard_auth_failures_total\{reason="invalid_credentials"\} 2/);
+      expect(text).toMatch(/switchboard_auth_failures_total\{reason="rate_limited"\} 1/);
+      expect(text).toMatch(/switchboard_auth_failures_total\{reason="token_missing"\} 1/);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -6,12 +6,13 @@
  * connection. A valid token on a not-yet-bound connection binds it, so a client that reconnects
  * resumes with its token without logging in again.
  */
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProtocolError } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { IS_PUBLIC } from '../decorators/public.decorator';
+import { MetricsService } from '../metrics/metrics.service';
 import { AccessTokenVerifier } from './access-token-verifier';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -22,13 +23,22 @@ export class TokenGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly registry: ConnectionRegistry,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // The HTTP ops endpoints (health, metrics) are not protocol handlers.
     if (context.getType() !== 'rpc') return true;
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    try {
+      return await this.authenticate(context);
+    } catch (err) {
+      if (ProtocolError.is(err)) this.metrics?.authFailures.inc({ reason: err.code.toLowerCase() });
+      throw err;
+    }
+  }
 
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const ctx = context.switchToRpc().getContext<SwitchboardContext>();
     const conn = ctx.connection;
     const header = ctx.headers.Authorization ?? ctx.headers.authorization;

@@ -1,6 +1,7 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { MessagePattern, Payload, Ctx } from '@nestjs/microservices';
 import { Public } from '../../common/decorators/public.decorator';
+import { MetricsService } from '../../common/metrics/metrics.service';
 import { AuthCommands, ProtocolError } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { Connection } from '../../transport/connection';
@@ -15,6 +16,7 @@ export class AuthHandler {
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly registry: ConnectionRegistry,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   @Public()
@@ -28,7 +30,7 @@ export class AuthHandler {
   @MessagePattern(AuthCommands.LOGIN.name, { ordered: true })
   async login(@Payload() dto: LoginRequest, @Ctx() ctx: SwitchboardContext) {
     const conn = ctx.connection;
-    const { replaced, device, ...result } = await this.auth.login(dto, conn.remoteAddress);
+    const { replaced, device, ...result } = await this.auth.login(dto, conn.remoteAddress).catch((err) => this.countFailure(err));
     this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device });
     // Bound first, so this connection is never among the replaced sessions' connections.
     if (replaced.length > 0) await this.sessions.kick(replaced, 'replaced');
@@ -40,7 +42,7 @@ export class AuthHandler {
   @MessagePattern(AuthCommands.REFRESH.name, { ordered: true })
   async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext) {
     const conn = ctx.connection;
-    const result = await this.sessions.refresh(dto.refresh_token, conn.userId);
+    const result = await this.sessions.refresh(dto.refresh_token, conn.userId).catch((err) => this.countFailure(err));
     if (conn.sessionId !== result.session_id) {
       const session = await this.sessions.findById(result.session_id);
       this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });
@@ -78,6 +80,12 @@ export class AuthHandler {
     const { userId, sessionId } = requireBound(ctx.connection);
     const sessions = await this.auth.listSessions(userId, dto.user_id ?? userId);
     return { sessions: sessions.map((s) => ({ ...s, current: s.session_id === sessionId })) };
+  }
+
+  /** Counts failed logins/refreshes by error code (switchboard_auth_failures_total) and rethrows. */
+  private countFailure(err: unknown): never {
+    if (ProtocolError.is(err) && err.status !== 400) this.metrics?.authFailures.inc({ reason: err.code.toLowerCase() });
+    throw err;
   }
 
   private bind(ctx: SwitchboardContext, info: { userId: string; sessionId: string; device?: string }): void {
