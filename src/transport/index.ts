@@ -4,6 +4,8 @@ export * from './event-bus';
 export * from './event-publisher';
 export * from './local-delivery';
 export * from './protocol-error.mapper';
+export * from './redis-event-bus';
+export * from './switchboard.client-proxy';
 export * from './switchboard.context';
 export * from './switchboard.server';
 export * from './transport-plugin';

@@ -1,12 +1,15 @@
 /**
  * The transport as DI providers: the strategy itself (so services and ops code can reach it),
- * the connection registry and the event-bus port with its local delivery.
+ * the connection registry and the event-bus port (in-process, or Redis when REDIS_URL is set)
+ * with its local delivery.
  */
 import { Global, Module } from '@nestjs/common';
+import { RedisConfig, redisConfig } from '../config/redis.config';
 import { ConnectionRegistry } from './connection-registry';
 import { EventBus, InProcessEventBus } from './event-bus';
 import { EventPublisher } from './event-publisher';
 import { LocalDelivery } from './local-delivery';
+import { RedisEventBus } from './redis-event-bus';
 import { SwitchboardServer } from './switchboard.server';
 
 @Global()
@@ -14,7 +17,14 @@ import { SwitchboardServer } from './switchboard.server';
   providers: [
     SwitchboardServer,
     ConnectionRegistry,
-    { provide: EventBus, useClass: InProcessEventBus },
+    {
+      // REDIS_URL set → Redis pub/sub so pushes reach connections on every node; otherwise the
+      // in-process bus (single node, the embedded default).
+      provide: EventBus,
+      inject: [redisConfig.token],
+      useFactory: async (redis: RedisConfig): Promise<EventBus> =>
+        redis.url ? new RedisEventBus({ url: redis.url, keyPrefix: redis.keyPrefix }).connect() : new InProcessEventBus(),
+    },
     EventPublisher,
     LocalDelivery,
   ],
