@@ -14,7 +14,15 @@ describe('presence heartbeats (real TCP)', () => {
   let app: TestApp;
   const stops: (() => void)[] = [];
   beforeAll(async () => {
-    app = await startTestApp({ HEARTBEAT_INTERVAL_S: String(INTERVAL_S), HEARTBEAT_TIMEOUT_S: String(TIMEOUT_S), PRESENCE_DEBOUNCE_MS: '50' });
+    app = await startTestApp({
+      HEARTBEAT_INTERVAL_S: String(INTERVAL_S),
+      HEARTBEAT_TIMEOUT_S: String(TIMEOUT_S),
+      PRESENCE_DEBOUNCE_MS: '50',
+      // Heartbeats every 0.2 s are 5/s: above the default heartbeat rate limit (2/s), which is
+      // sized for the production interval.
+      RATE_LIMIT_HEARTBEAT_RPS: '20',
+      RATE_LIMIT_HEARTBEAT_BURST: '40',
+    });
   });
   afterEach(() => {
     for (const stop of stops.splice(0)) stop();
