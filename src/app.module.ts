@@ -9,12 +9,13 @@ import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ControlModule } from './modules/control/control.module';
 import { GroupModule } from './modules/group/group.module';
+import { MessageModule } from './modules/message/message.module';
 import { NotificationModule } from './modules/notification/notification.module';
 import { PresenceModule } from './modules/presence/presence.module';
 import { TransportModule } from './transport/transport.module';
 
 /** Feature modules, in the order their handlers register. */
-const FEATURE_MODULES = [SecurityModule, AuthModule, ControlModule, NotificationModule, GroupModule, PresenceModule];
+const FEATURE_MODULES = [SecurityModule, AuthModule, ControlModule, NotificationModule, GroupModule, PresenceModule, MessageModule];
 
 export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 

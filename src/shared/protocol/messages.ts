@@ -16,3 +16,4 @@ export * from './messages/notification.messages';
 export * from './messages/group.messages';
 export * from './messages/presence.messages';
 export * from './messages/auth.messages';
+export * from './messages/message.messages';

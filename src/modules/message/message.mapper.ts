@@ -1,0 +1,23 @@
+/** Stored message → the wire shape of draft §2.3 (`message/event`, offline batches, history). */
+import type { Content } from '../../shared/protocol/extensions';
+import type { MessageMeta, WireMessage } from '../../shared/protocol/messages/message.messages';
+import type { MessageEntity } from './entities/message.entity';
+
+export function toWire(m: MessageEntity): WireMessage {
+  return {
+    message_id: m.id,
+    conversation_id: m.conversationId,
+    seq: m.seq,
+    sender_id: m.senderId,
+    sent_at: Math.floor(m.sentAt / 1000),
+    sent_at_ms: m.sentAt,
+    content: m.content as Content,
+    attachments: m.attachments ?? [],
+    meta: (m.meta ?? {}) as MessageMeta,
+  };
+}
+
+/** Direct conversation id: both user ids sorted, so both sides derive the same one. */
+export function directConversationId(a: string, b: string): string {
+  return a < b ? `d-${a}-${b}` : `d-${b}-${a}`;
+}

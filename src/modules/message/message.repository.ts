@@ -1,0 +1,298 @@
+/**
+ * Every query of the message module. Services never build queries; the few raw statements
+ * (sequence allocation) use schema-qualified table names and the engine's placeholders because
+ * TypeORM does not set PostgreSQL's search_path to the configured schema.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, EntityTarget, QueryFailedError } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { isSqlite, writeTransaction } from '../../database/write-transaction';
+import { ConversationMemberEntity } from './entities/conversation-member.entity';
+import { ConversationEntity, ConversationKind } from './entities/conversation.entity';
+import { MessageEntity } from './entities/message.entity';
+
+export interface NewMessage {
+  id: string;
+  conversationId: string;
+  kind: ConversationKind;
+  /** Direct conversations: both user ids, to create the conversation lazily. */
+  directMembers?: [string, string];
+  senderId: string;
+  clientMsgId: string;
+  contentHash: string;
+  content: Record<string, unknown>;
+  attachments: Record<string, unknown>[];
+  meta: Record<string, unknown>;
+}
+
+/** A group vanished between the membership check and the insert. */
+export class ConversationMissingError extends Error {
+  constructor(readonly conversationId: string) {
+    super(`conversation ${conversationId} does not exist`);
+  }
+}
+
+export type AppendResult = { stored: MessageEntity; duplicate: false } | { stored: MessageEntity; duplicate: true };
+
+/** The user's view of one conversation: membership plus the conversation's counters. */
+export interface Membership {
+  conversationId: string;
+  kind: ConversationKind;
+  lastSeq: number;
+  historyVisibility: 'joined' | 'all';
+  joinedSeq: number;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface ReceiptMove {
+  previousDelivered: number;
+  previousRead: number;
+  delivered: number;
+  read: number;
+}
+
+@Injectable()
+export class MessageRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  get engine(): 'sqlite' | 'postgres' {
+    return isSqlite(this.dataSource) ? 'sqlite' : 'postgres';
+  }
+
+  findConversation(id: string): Promise<ConversationEntity | null> {
+    return this.dataSource.getRepository(ConversationEntity).findOneBy({ id });
+  }
+
+  findMember(conversationId: string, userId: string): Promise<ConversationMemberEntity | null> {
+    return this.dataSource.getRepository(ConversationMemberEntity).findOneBy({ conversationId, userId });
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(ConversationMemberEntity)
+      .createQueryBuilder('cm')
+      .select('cm.userId', 'userId')
+      .where('cm.conversationId = :conversationId', { conversationId })
+      .getRawMany<{ userId: string }>();
+    return rows.map((r) => r.userId);
+  }
+
+  findByClientId(senderId: string, clientMsgId: string): Promise<MessageEntity | null> {
+    return this.dataSource.getRepository(MessageEntity).findOneBy({ senderId, clientMsgId });
+  }
+
+  findInConversation(conversationId: string, messageId: string): Promise<MessageEntity | null> {
+    return this.dataSource.getRepository(MessageEntity).findOneBy({ conversationId, id: messageId });
+  }
+
+  /**
+   * Stores a message: one short transaction allocates the next seq (`UPDATE ... last_seq + 1
+   * RETURNING`: a row lock on PostgreSQL, so concurrent senders and processes serialize; the
+   * single queued writer on SQLite) and inserts the row. The lock is held only for the insert
+   * and the commit: a direct or broadcast conversation is created (idempotently, in its own
+   * write) only when the update finds no row. `onSeq` runs inside the transaction as soon as the
+   * seq is known (push ordering, see PushSequencer). On PostgreSQL a concurrent identical send
+   * surfaces as a unique violation (the caller re-reads the winner); on SQLite the queued
+   * transaction sees the winner and answers `duplicate`.
+   */
+  async append(message: NewMessage, onSeq: (seq: number) => void): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await writeTransaction(this.dataSource, async (manager) => {
+        if (this.engine === 'sqlite') {
+          const existing = await manager.getRepository(MessageEntity).findOneBy({ senderId: message.senderId, clientMsgId: message.clientMsgId });
+          if (existing) return { stored: existing, duplicate: true as const };
+        }
+        const now = Date.now();
+        const seq = await this.nextSeq(manager, message.conversationId, now);
+        if (seq === undefined) return undefined;
+        onSeq(seq);
+        const stored = Object.assign(new MessageEntity(), {
+          id: message.id,
+          conversationId: message.conversationId,
+          seq,
+          senderId: message.senderId,
+          clientMsgId: message.clientMsgId,
+          contentHash: message.contentHash,
+          content: message.content,
+          attachments: message.attachments,
+          meta: message.meta,
+          sentAt: now,
+        });
+        // JSON columns go through their transformers; TypeORM's deep-partial type cannot express that.
+        await manager.insert(MessageEntity, stored as QueryDeepPartialEntity<MessageEntity>);
+        return { stored, duplicate: false as const };
+      });
+      if (result) return result;
+      if (message.kind === 'group' || attempt > 0) throw new ConversationMissingError(message.conversationId);
+      await writeTransaction(this.dataSource, (manager) => this.ensureConversation(manager, message, Date.now()));
+    }
+  }
+
+  /**
+   * Frees a sender's client id whose dedup window has passed, so it can name a new message
+   * ('~' + the old message id cannot collide with a client id of this sender in practice).
+   */
+  async releaseClientId(messageId: string): Promise<void> {
+    await writeTransaction(this.dataSource, (manager) => manager.update(MessageEntity, { id: messageId }, { clientMsgId: `~${messageId}` }));
+  }
+
+  private async ensureConversation(manager: EntityManager, message: NewMessage, now: number): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ConversationEntity)
+      .values({ id: message.conversationId, kind: message.kind, name: null, ownerId: null, lastSeq: 0, historyVisibility: message.kind === 'broadcast' ? 'all' : 'joined', createdAt: now, updatedAt: now })
+      .orIgnore()
+      .execute();
+    if (message.directMembers) {
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ConversationMemberEntity)
+        .values(message.directMembers.map((userId) => ({ conversationId: message.conversationId, userId, role: 'member' as const, joinedSeq: 0, deliveredSeq: 0, readSeq: 0, joinedAt: now })))
+        .orIgnore()
+        .execute();
+    }
+  }
+
+  private async nextSeq(manager: EntityManager, conversationId: string, now: number): Promise<number | undefined> {
+    const table = this.table(ConversationEntity);
+    const [p1, p2] = this.engine === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+    const result = await manager.queryRunner!.query(
+      `UPDATE ${table} SET "last_seq" = "last_seq" + 1, "updated_at" = ${p1} WHERE "id" = ${p2} RETURNING "last_seq"`,
+      [now, conversationId],
+      true,
+    );
+    const row = (result.records as { last_seq: number | string }[])[0];
+    return row ? Number(row.last_seq) : undefined;
+  }
+
+  private table(entity: EntityTarget<unknown>): string {
+    const metadata = this.dataSource.getMetadata(entity);
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    return metadata.schema ? `${quote(metadata.schema)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
+  }
+
+  // -- reading ---------------------------------------------------------------------------------
+
+  /** Messages with `after < seq < before` of one conversation, `limit` of them from the given end. */
+  range(conversationId: string, after: number, before: number, limit: number, from: 'oldest' | 'newest'): Promise<MessageEntity[]> {
+    return this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.conversationId = :conversationId', { conversationId })
+      .andWhere('m.seq > :after', { after })
+      .andWhere('m.seq < :before', { before })
+      .orderBy('m.seq', from === 'oldest' ? 'ASC' : 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Every conversation the user is a member of, with the counters history and sync need. */
+  async memberships(userId: string): Promise<Membership[]> {
+    const rows = await this.dataSource
+      .getRepository(ConversationMemberEntity)
+      .createQueryBuilder('cm')
+      .innerJoin(ConversationEntity, 'c', 'c.id = cm.conversationId')
+      .select('cm.conversationId', 'conversationId')
+      .addSelect('c.kind', 'kind')
+      .addSelect('c.lastSeq', 'lastSeq')
+      .addSelect('c.historyVisibility', 'historyVisibility')
+      .addSelect('cm.joinedSeq', 'joinedSeq')
+      .addSelect('cm.deliveredSeq', 'deliveredSeq')
+      .addSelect('cm.readSeq', 'readSeq')
+      .where('cm.userId = :userId', { userId })
+      .orderBy('cm.conversationId', 'ASC')
+      .getRawMany<Record<string, string | number>>();
+    return rows.map((r) => ({
+      conversationId: String(r.conversationId),
+      kind: r.kind as ConversationKind,
+      lastSeq: Number(r.lastSeq),
+      historyVisibility: r.historyVisibility as 'joined' | 'all',
+      joinedSeq: Number(r.joinedSeq),
+      deliveredSeq: Number(r.deliveredSeq),
+      readSeq: Number(r.readSeq),
+    }));
+  }
+
+  /**
+   * The oldest messages the user has not acknowledged as delivered, from others, in the
+   * conversations they are a member of (never before they joined), by conversation then seq.
+   */
+  undelivered(userId: string, limit: number): Promise<MessageEntity[]> {
+    return this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .innerJoin(ConversationMemberEntity, 'cm', 'cm.conversationId = m.conversationId AND m.seq > cm.deliveredSeq AND m.seq > cm.joinedSeq')
+      .where('cm.userId = :userId', { userId })
+      .andWhere('m.senderId <> :userId', { userId })
+      .orderBy('m.conversationId', 'ASC')
+      .addOrderBy('m.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  // -- receipts --------------------------------------------------------------------------------
+
+  /**
+   * Moves a member's delivered (and, for `read`, read) position forward to `seq`; never
+   * backwards (conditional updates, so concurrent acks of two devices cannot lower it).
+   */
+  async moveReceipt(conversationId: string, userId: string, seq: number, state: 'delivered' | 'read', before: ConversationMemberEntity): Promise<ReceiptMove> {
+    const repo = this.dataSource.getRepository(ConversationMemberEntity);
+    const move: ReceiptMove = { previousDelivered: before.deliveredSeq, previousRead: before.readSeq, delivered: before.deliveredSeq, read: before.readSeq };
+    if (seq > before.deliveredSeq) {
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ deliveredSeq: seq })
+        .where('conversation_id = :conversationId AND user_id = :userId AND delivered_seq < :seq', { conversationId, userId, seq })
+        .execute();
+      move.delivered = seq;
+    }
+    if (state === 'read' && seq > before.readSeq) {
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ readSeq: seq })
+        .where('conversation_id = :conversationId AND user_id = :userId AND read_seq < :seq', { conversationId, userId, seq })
+        .execute();
+      move.read = seq;
+    }
+    return move;
+  }
+
+  /** For each sender other than `exceptUser`, their newest message with `after < seq <= upTo`. */
+  async newestPerSender(conversationId: string, after: number, upTo: number, exceptUser: string): Promise<{ senderId: string; seq: number; messageId: string }[]> {
+    const rows = await this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .select('m.senderId', 'senderId')
+      .addSelect('MAX(m.seq)', 'seq')
+      .where('m.conversationId = :conversationId', { conversationId })
+      .andWhere('m.seq > :after AND m.seq <= :upTo', { after, upTo })
+      .andWhere('m.senderId <> :exceptUser', { exceptUser })
+      .groupBy('m.senderId')
+      .getRawMany<{ senderId: string; seq: number | string }>();
+    if (rows.length === 0) return [];
+    const seqs = rows.map((r) => Number(r.seq));
+    const messages = await this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .select(['m.id', 'm.seq'])
+      .where('m.conversationId = :conversationId', { conversationId })
+      .andWhere('m.seq IN (:...seqs)', { seqs })
+      .getMany();
+    const idBySeq = new Map(messages.map((m) => [m.seq, m.id]));
+    return rows.map((r) => ({ senderId: r.senderId, seq: Number(r.seq), messageId: idBySeq.get(Number(r.seq)) ?? '' }));
+  }
+
+  /** Is this a unique-index violation (a concurrent identical send won the race)? */
+  static isUniqueViolation(err: unknown): boolean {
+    if (!(err instanceof QueryFailedError)) return false;
+    const code = (err as QueryFailedError & { code?: string }).code ?? (err.driverError as { code?: string } | undefined)?.code;
+    return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+}

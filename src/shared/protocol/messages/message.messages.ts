@@ -1,0 +1,247 @@
+/**
+ * Payloads of the message commands (draft §2.3, §6, §7), field names as in the draft
+ * (snake_case). Pure class-validator classes so the SDK and the server share them.
+ *
+ * `content`, `attachments[]` and `meta` stay open objects (extensions add fields), so they are
+ * checked by custom constraints instead of nested DTOs: a nested DTO with the global
+ * `whitelist` option would silently strip every field it does not declare.
+ */
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+  Validate,
+  ValidateIf,
+  ValidateNested,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { contentTypes, type Content } from '../extensions';
+
+export const TARGET_TYPES = ['user', 'group', 'broadcast'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
+export const MESSAGE_PRIORITIES = ['low', 'normal', 'high'] as const;
+export type MessagePriority = (typeof MESSAGE_PRIORITIES)[number];
+export const RECEIPT_STATES = ['delivered', 'read'] as const;
+export type ReceiptState = (typeof RECEIPT_STATES)[number];
+/** The system conversation every user can read (draft: target.type `broadcast`). */
+export const BROADCAST_CONVERSATION_ID = 'broadcast';
+
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `content`: a registered content type whose own validator accepts it (see extensions.ts). */
+@ValidatorConstraint({ name: 'messageContent' })
+export class MessageContentConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return contentTypes.validate(value) === undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return contentTypes.validate(args.value) ?? 'content is invalid';
+  }
+}
+
+/** One attachment: `{file_id, name?, size?, ...}` as in the draft's example. */
+export function attachmentError(value: unknown, index: number): string | undefined {
+  const at = `attachments[${index}]`;
+  if (!isPlainObject(value)) return `${at} must be an object such as {"file_id": "f-abc123", "name": "a.png", "size": 2048}`;
+  if (typeof value.file_id !== 'string' || value.file_id.length === 0 || value.file_id.length > 128) {
+    return `${at}.file_id must be a non-empty string of at most 128 characters`;
+  }
+  if (value.name !== undefined && typeof value.name !== 'string') return `${at}.name must be a string when present`;
+  if (value.size !== undefined && !(Number.isSafeInteger(value.size) && (value.size as number) >= 0)) {
+    return `${at}.size must be a non-negative integer (bytes) when present`;
+  }
+  return undefined;
+}
+
+@ValidatorConstraint({ name: 'messageAttachments' })
+export class MessageAttachmentsConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return Array.isArray(value) && value.every((a, i) => attachmentError(a, i) === undefined);
+  }
+  defaultMessage(args: ValidationArguments): string {
+    const list = args.value as unknown[];
+    if (!Array.isArray(list)) return 'attachments must be an array';
+    for (let i = 0; i < list.length; i++) {
+      const error = attachmentError(list[i], i);
+      if (error) return error;
+    }
+    return 'attachments are invalid';
+  }
+}
+
+export function metaError(meta: unknown): string | undefined {
+  if (!isPlainObject(meta)) return 'meta must be an object';
+  if (meta.reply_to !== undefined && meta.reply_to !== null && (typeof meta.reply_to !== 'string' || meta.reply_to.length > 64)) {
+    return 'meta.reply_to must be the message_id of a message in this conversation';
+  }
+  if (meta.priority !== undefined && !MESSAGE_PRIORITIES.includes(meta.priority as MessagePriority)) {
+    return `meta.priority must be one of ${MESSAGE_PRIORITIES.join(', ')}`;
+  }
+  return undefined;
+}
+
+@ValidatorConstraint({ name: 'messageMeta' })
+export class MessageMetaConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return metaError(value) === undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return metaError(args.value) ?? 'meta is invalid';
+  }
+}
+
+export class MessageTarget {
+  @IsIn(TARGET_TYPES, { message: `target.type must be one of ${TARGET_TYPES.join(', ')}` })
+  type: TargetType;
+
+  @JSONSchema({ description: 'User id (type user) or group conversation id (type group); omitted for broadcast.' })
+  @ValidateIf((o: MessageTarget) => o.type !== 'broadcast' || o.id !== undefined)
+  @IsString({ message: 'target.id must be a user id (type user) or a group id (type group)' })
+  @Matches(ID, { message: 'target.id must be 1-64 characters of letters, digits, "_.:-"' })
+  id?: string;
+}
+
+export interface MessageMeta {
+  reply_to?: string | null;
+  priority?: MessagePriority;
+  [extra: string]: unknown;
+}
+
+/** message/send. The request `id` is the idempotency key (retries reuse it). */
+export class SendMessageRequest {
+  @JSONSchema({
+    description:
+      'Direct: `d-<smaller user id>-<larger user id>` (may be omitted; the server derives it). Group: the group id. Broadcast: `broadcast`.',
+  })
+  @IsOptional()
+  @IsString({ message: 'conversation_id must be a string' })
+  @MaxLength(64, { message: 'conversation_id must be at most 64 characters' })
+  conversation_id?: string;
+
+  @IsDefined({ message: 'target is required: {"type": "user" | "group" | "broadcast", "id": ...}' })
+  @ValidateNested()
+  @Type(() => MessageTarget)
+  target: MessageTarget;
+
+  @JSONSchema({ description: 'Typed content, e.g. {"type": "text", "text": "Hello"}; types listed in extensions.ts.' })
+  @IsDefined({ message: 'content is required, e.g. {"type": "text", "text": "Hello"}' })
+  @Validate(MessageContentConstraint)
+  content: Content;
+
+  @IsOptional()
+  @IsArray({ message: 'attachments must be an array' })
+  @Validate(MessageAttachmentsConstraint)
+  attachments?: Record<string, unknown>[];
+
+  @JSONSchema({ description: '{reply_to?: message_id, priority?: low|normal|high, ...} (other keys are kept).' })
+  @IsOptional()
+  @IsObject({ message: 'meta must be an object' })
+  @Validate(MessageMetaConstraint)
+  meta?: MessageMeta;
+}
+
+/** message/ack (client → server): cumulative receipt for every message up to `seq`. */
+export class AckMessageRequest {
+  @IsString({ message: 'conversation_id must be a string' })
+  @Matches(ID, { message: 'conversation_id must be a conversation id' })
+  conversation_id: string;
+
+  @IsInt({ message: 'seq must be a positive integer' })
+  @Min(1, { message: 'seq must be a positive integer' })
+  seq: number;
+
+  @IsIn(RECEIPT_STATES, { message: `state must be one of ${RECEIPT_STATES.join(', ')}` })
+  state: ReceiptState;
+}
+
+/**
+ * message/history. With `conversation_id`: one conversation, `before` (older) or `since`
+ * (newer) cursor. Without: `since` is a sync cursor over all my conversations.
+ */
+export class MessageHistoryRequest {
+  @IsOptional()
+  @IsString({ message: 'conversation_id must be a string' })
+  @Matches(ID, { message: 'conversation_id must be a conversation id' })
+  conversation_id?: string;
+
+  @JSONSchema({ description: 'Opaque cursor (`next_cursor` of a backwards page): messages older than it.' })
+  @IsOptional()
+  @IsString({ message: 'before must be the opaque next_cursor string of an earlier page' })
+  @MaxLength(8192, { message: 'before is too long to be a cursor' })
+  before?: string;
+
+  @JSONSchema({ description: 'Opaque cursor (`next_cursor` of a forward page or a sync): messages newer than it.' })
+  @IsOptional()
+  @IsString({ message: 'since must be the opaque next_cursor string of an earlier page or sync' })
+  @MaxLength(65536, { message: 'since is too long to be a cursor' })
+  since?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'limit must be a positive integer' })
+  @Min(1, { message: 'limit must be a positive integer' })
+  limit?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server → client shapes (documentation and SDK typing; not validated on the server).
+
+export interface WireMessage {
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  /** Unix seconds, as in the draft; `sent_at_ms` carries the millisecond time. */
+  sent_at: number;
+  sent_at_ms: number;
+  content: Content;
+  attachments: Record<string, unknown>[];
+  meta: MessageMeta;
+}
+
+export interface SendMessageResponse {
+  status: 200;
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sent_at: number;
+  sent_at_ms: number;
+  /** true when this answered a retry of an already stored message. */
+  duplicate?: boolean;
+}
+
+export interface MessageEventPayload {
+  status: 200;
+  message: WireMessage;
+}
+
+export interface OfflineBatchPayload {
+  status: 200;
+  messages: WireMessage[];
+  has_more: boolean;
+}
+
+export interface ReceiptEventPayload {
+  status: 200;
+  conversation_id: string;
+  message_id: string;
+  seq: number;
+  state: ReceiptState;
+  by: string;
+  /** Group receipts coalesced over the window: every member's newest position, per state. */
+  receipts?: { by: string; seq: number; message_id: string; state: ReceiptState }[];
+}
