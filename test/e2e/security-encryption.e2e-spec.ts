@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Envelope } from '../../src/shared/protocol';
 import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../src/shared/protocol/crypto';
+import { MetricsService } from '../../src/common/metrics/metrics.service';
 import { registerAndLogin } from '../support/auth-helpers';
 import { ClientPool, recordRawFrames } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -45,6 +46,16 @@ describe('PAYLOAD_ENCRYPTION=aes-256-gcm', () => {
     expect(Object.keys(raw[0].payload)).toHaveLength(5);
     // The plaintext never appears on the wire.
     expect(JSON.stringify(raw[0])).not.toContain('server_time');
+  });
+
+  it('encrypts last: other plugins (metrics) still see the plaintext status of outgoing frames', async () => {
+    const metrics = app.app.get(MetricsService);
+    const count = async () =>
+      (await metrics.framesOut.get()).values.find((v) => v.labels.command === 'control/ping' && v.labels.status === '200')?.value ?? 0;
+    const before = await count();
+    const client = await pool.connect({ port: app.tcpPort, payloadKeys: ROTATED_KEYS });
+    expect((await client.request('control/ping')).payload.status).toBe(200);
+    expect((await count()) - before).toBe(1);
   });
 
   it('key rotation: a request sealed with the old key is accepted; the response uses the current key', async () => {

@@ -1,10 +1,9 @@
 /**
  * Transport security: the signature guard (global), and the transport plugins for rate limits
- * and payload encryption/signing. Plugins are registered in dependency order: rate limits first
- * (cheapest, before any crypto work), then decryption; outbound, signing happens before encryption
- * inside the one crypto plugin.
+ * and payload encryption/signing. Rate limits run first inbound (cheapest, before any crypto
+ * work); the crypto plugin runs last outbound, where it signs and then encrypts.
  */
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SwitchboardServer } from '../../transport/switchboard.server';
 import { SignatureGuard } from '../guards/signature.guard';
@@ -15,7 +14,7 @@ import { RateLimitPlugin } from './rate-limit.plugin';
   providers: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
   exports: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard],
 })
-export class SecurityModule implements OnModuleInit {
+export class SecurityModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly server: SwitchboardServer,
     private readonly rateLimit: RateLimitPlugin,
@@ -23,10 +22,18 @@ export class SecurityModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Rate limiting is skipped entirely when every bucket is disabled. The crypto plugin always
-    // runs: with encryption off it still refuses an encrypted payload with a clear error instead
-    // of handing ciphertext to a handler (a property check per frame).
+    // Registered on init, i.e. before the crypto plugin: a refused frame costs no decryption.
+    // Skipped entirely when every bucket is disabled.
     if (this.rateLimit.enabled) this.server.use(this.rateLimit);
+  }
+
+  /**
+   * The crypto plugin is registered after every module's onModuleInit, so it is the LAST outbound
+   * transform: metrics and request logs registered by other modules see plaintext payloads, and
+   * what leaves the socket is sealed. It always runs: with encryption off it still refuses an
+   * encrypted payload with a clear error instead of handing ciphertext to a handler.
+   */
+  onApplicationBootstrap(): void {
     this.server.use(this.payloadCrypto);
   }
 }
