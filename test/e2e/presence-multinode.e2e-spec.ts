@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { SwitchboardClient } from '../../src/client/switchboard-client';
 import { PresenceStore } from '../../src/modules/presence/presence-store';
 import { RedisPresenceStore } from '../../src/modules/presence/stores/redis-presence.store';
+import { login } from '../support/auth-helpers';
 import { connectAs, presenceEvent, registerUser, shareDirect } from '../support/presence-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -57,5 +59,22 @@ run('presence across two nodes (Redis store + Redis bus)', () => {
     const fromNode1 = await connectAs(node1, bob, 'android');
     const seenOnNode1 = await fromNode1.call('presence/list', {});
     expect(seenOnNode1.users).toEqual([expect.objectContaining({ user_id: alice.userId, status: 'away', devices: ['ios'] })]);
+  });
+
+  it('a node shutting down removes its connections from the shared store', async () => {
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, PRESENCE_DEBOUNCE_MS: '50', ...node1.db.env, MIGRATIONS_RUN: 'off' };
+    const node3 = await startTestApp(env);
+    const [erin, bob] = [await registerUser(node1), await registerUser(node1)];
+    await shareDirect(node1, erin.userId, bob.userId);
+    const bobClient = await connectAs(node1, bob, 'windows');
+    // Not through node3.connect(): node3.close() would close that client before the app.
+    const erinClient = await SwitchboardClient.connect({ port: node3.tcpPort });
+    await login(erinClient, erin.username, erin.password, 'web');
+    await presenceEvent(bobClient, erin.userId, { status: 'online', devices: ['web'] });
+    await node3.close();
+    await erinClient.closed;
+    const listed = await bobClient.call('presence/list', { user_ids: [erin.userId] });
+    expect(listed.users[0]).toMatchObject({ status: 'offline', devices: [] });
+    expect(listed.users[0].last_seen).toEqual(expect.any(Number));
   });
 });

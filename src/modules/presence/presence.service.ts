@@ -28,6 +28,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** Which user each local connection is bound to (a re-bind emits no 'unbound'). */
   private readonly bindings = new Map<string, string>();
+  private shuttingDown = false;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -50,15 +51,25 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     this.registry.on('closed', this.onClosed);
   }
 
+  /**
+   * Shutdown: no more announcements (the database goes away), but this process's connections are
+   * still removed from a shared store once the transport has closed them, so other nodes see the
+   * truth at once instead of after the stale timeout. Users who reconnect elsewhere cause no
+   * event (like a reconnect inside a debounce window).
+   */
   onModuleDestroy(): void {
-    this.registry.off('bound', this.onBound);
-    this.registry.off('unbound', this.onUnbound);
-    this.registry.off('closed', this.onClosed);
+    this.shuttingDown = true;
     this.debouncer.cancelAll();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // The transport destroyed its sockets, but their 'closed' events may not have fired yet.
+    for (const [connectionId, userId] of [...this.bindings]) this.removeConnection(connectionId, userId);
+    this.bindings.clear();
     await Promise.allSettled([...this.lanes.values()]);
+    this.registry.off('bound', this.onBound);
+    this.registry.off('unbound', this.onUnbound);
+    this.registry.off('closed', this.onClosed);
     await this.store.close();
   }
 
@@ -82,7 +93,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       await this.store.putConnection(next);
       // Going invisible freezes what others see as last_seen at this moment.
       if (isVisible(current.status) && !isVisible(status)) await this.store.setLastSeen(userId, now);
-      this.debouncer.mark(userId);
+      this.changed(userId);
       return (await this.views([userId], 'self'))[0];
     });
   }
@@ -112,7 +123,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       // A re-bind of the same user (token refresh on the connection) keeps the status it set.
       const existing = await this.store.getConnection(userId, conn.id);
       await this.store.putConnection(existing ? { ...existing, device: conn.device ?? existing.device } : this.freshPresence(conn, userId, now));
-      this.debouncer.mark(userId);
+      this.changed(userId);
     }).catch((err) => this.fail('bind', err));
   }
 
@@ -128,7 +139,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       const removed = await this.store.removeConnection(userId, connectionId);
       if (!removed) return;
       if (isVisible(removed.status)) await this.store.setLastSeen(userId, Date.now());
-      this.debouncer.mark(userId);
+      this.changed(userId);
     }).catch((err) => this.fail('unbind', err));
   }
 
@@ -160,6 +171,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     } catch (err) {
       this.fail('announce', err);
     }
+  }
+
+  private changed(userId: string): void {
+    if (!this.shuttingDown) this.debouncer.mark(userId);
   }
 
   private freshPresence(conn: Connection, userId: string, now: number): ConnectionPresence {
