@@ -1,3 +1,5 @@
+import { SessionsRepository } from '../../src/modules/auth/sessions.repository';
+import { hashRefreshToken } from '../../src/modules/auth/token.service';
 import { registerAndLogin } from '../support/auth-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -78,6 +80,21 @@ describe('auth/refresh: rotation and reuse detection over real TCP', () => {
     expect(app.transport.registry.forSession(alice.sessionId).size).toBe(1);
     reconnected.token = r.token;
     expect((await reconnected.call('auth/sessions')).sessions[0]).toMatchObject({ session_id: alice.sessionId, current: true });
+  });
+
+  it('forgets retired refresh tokens older than the refresh TTL (they would have expired anyway)', async () => {
+    const alice = await registerAndLogin(app);
+    await alice.client.call('auth/refresh', { refresh_token: alice.refreshToken });
+    const ttlMs = 30 * 24 * 3600 * 1000;
+    const repo = app.app.get(SessionsRepository);
+    // Not yet: a recently retired token is kept.
+    await repo.pruneRetired(Date.now(), ttlMs);
+    expect(await repo.findRetired(hashRefreshToken(alice.refreshToken))).toBe(alice.sessionId);
+    // One TTL later it is gone, and replaying it is merely invalid (the session survives).
+    expect(await repo.pruneRetired(Date.now() + ttlMs + 1000, ttlMs)).toBeGreaterThanOrEqual(1);
+    const probe = await app.connect();
+    expect((await probe.request('auth/refresh', { refresh_token: alice.refreshToken })).payload).toMatchObject({ status: 401, error_code: 'REFRESH_INVALID' });
+    expect(alice.client.isOpen).toBe(true);
   });
 
   it("refuses another user's refresh token on a bound connection", async () => {

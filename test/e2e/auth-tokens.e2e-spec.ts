@@ -1,8 +1,9 @@
 import { Controller, Module } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { JwtService } from '@nestjs/jwt';
 import { MinVersion } from '../../src/common/decorators/min-version.decorator';
 import { Public } from '../../src/common/decorators/public.decorator';
+import type { SwitchboardContext } from '../../src/transport/switchboard.context';
 import { registerAndLogin } from '../support/auth-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -23,6 +24,12 @@ class VersionedHandler {
   @MessagePattern('test/current')
   current() {
     return { ok: true };
+  }
+
+  /** A client event that needs authentication; echoes so the test can see it ran. */
+  @EventPattern('test/event')
+  event(@Payload() payload: { marker: string }, @Ctx() ctx: SwitchboardContext) {
+    ctx.connection.sendEvent('test/echo', { marker: payload.marker, user_id: ctx.connection.userId });
   }
 }
 
@@ -101,6 +108,22 @@ describe('auth: token guard and version guard over real TCP', () => {
     const fresh = await app.connect();
     fresh.token = alice.token;
     expect((await fresh.request('auth/sessions')).payload).toMatchObject({ status: 401, error_code: 'SESSION_REVOKED' });
+  });
+
+  it('accepts client events without a token on a bound connection, not on an anonymous one', async () => {
+    const alice = await registerAndLogin(app);
+    alice.client.token = undefined; // the SDK would add the header otherwise
+    alice.client.sendEvent('test/event', { marker: 'bound' });
+    alice.client.token = alice.token;
+    const echo = await alice.client.waitFor('test/echo');
+    expect(echo.payload).toEqual({ marker: 'bound', user_id: alice.userId });
+
+    const anonymous = await app.connect();
+    anonymous.sendEvent('test/event', { marker: 'anonymous' });
+    // Refused without any I/O, so it is settled before this token-carrying event (a DB read) passes.
+    anonymous.sendEvent('test/event', { marker: 'with-token' }, { Authorization: `Bearer ${alice.token}` });
+    expect((await anonymous.waitFor('test/echo')).payload.marker).toBe('with-token');
+    expect(anonymous.events.filter((e) => e.command === 'test/echo').map((e) => e.payload.marker)).toEqual(['with-token']);
   });
 
   it('keeps control/ping public', async () => {

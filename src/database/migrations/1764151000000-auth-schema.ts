@@ -54,6 +54,7 @@ export class AuthSchema1764151000000 implements MigrationInterface {
       }),
     );
     await q.createIndex('retired_refresh_tokens', new TableIndex({ name: 'IDX_retired_refresh_tokens_session', columnNames: ['session_id'] }));
+    await q.createIndex('retired_refresh_tokens', new TableIndex({ name: 'IDX_retired_refresh_tokens_retired_at', columnNames: ['retired_at'] }));
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -14,11 +14,13 @@ import { SessionsService } from './sessions.service';
 
 /** Look back a little further than one interval: clocks of different processes drift. */
 const OVERLAP_MS = 10_000;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 @Injectable()
 export class RevocationSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Auth');
   private timer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private lastRun = Date.now();
   private running = false;
 
@@ -30,6 +32,8 @@ export class RevocationSweeper implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
     if (this.config.revocationSweepMs <= 0) return;
     this.timer = setInterval(() => void this.sweep(), this.config.revocationSweepMs);
     this.timer.unref();
@@ -37,6 +41,17 @@ export class RevocationSweeper implements OnApplicationBootstrap, OnModuleDestro
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+  }
+
+  /** Deletes retired refresh-token hashes that no longer matter; returns how many. */
+  async prune(): Promise<number> {
+    try {
+      return await this.repo.pruneRetired(Date.now(), this.config.refreshTtlS * 1000);
+    } catch (err) {
+      this.logger.error(`retired refresh-token pruning failed: ${(err as Error).message}`);
+      return 0;
+    }
   }
 
   /** One pass; returns the number of sessions kicked. */

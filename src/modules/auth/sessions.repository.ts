@@ -79,11 +79,16 @@ export class SessionsRepository {
     return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt ?? since, reason: r.revokedReason }));
   }
 
-  /** Drops retired hashes of sessions that expired (their refresh tokens cannot be used anyway). */
-  async pruneExpired(now: number): Promise<void> {
-    const expired = await this.repo.find({ select: { id: true }, where: { expiresAt: LessThan(now), revokedAt: IsNull() } });
-    if (expired.length === 0) return;
-    await this.dataSource.getRepository(RetiredRefreshTokenEntity).delete({ sessionId: In(expired.map((s) => s.id)) });
+  /**
+   * Housekeeping: retired hashes older than the refresh TTL (those tokens would have expired
+   * anyway) and those of sessions that expired. Returns the number of rows deleted.
+   */
+  async pruneRetired(now: number, refreshTtlMs: number): Promise<number> {
+    const retired = this.dataSource.getRepository(RetiredRefreshTokenEntity);
+    let deleted = (await retired.delete({ retiredAt: LessThan(now - refreshTtlMs) })).affected ?? 0;
+    const expired = await this.repo.find({ select: { id: true }, where: { expiresAt: LessThan(now), revokedAt: IsNull() }, take: 1000 });
+    if (expired.length > 0) deleted += (await retired.delete({ sessionId: In(expired.map((s) => s.id)) })).affected ?? 0;
+    return deleted;
   }
 
   activeIdsOfUser(userId: string, now: number, except?: string): Promise<string[]> {
