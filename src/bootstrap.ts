@@ -40,7 +40,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Switchb
     logger: options.logger ?? new PinoLoggerService(root),
     abortOnError: false,
   });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts installs the graceful drain on SIGTERM/SIGINT instead
+  // (modules/lifecycle), and test processes hosting several apps must not react to signals.
   const transport = app.get(SwitchboardServer);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();

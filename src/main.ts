@@ -1,9 +1,18 @@
 import { createApp } from './bootstrap';
+import { ROOT_LOGGER, RootLogger } from './common/logging';
 import { ConfigError } from './config';
+import { installShutdownSignals } from './modules/lifecycle/shutdown-signals';
 
 async function main(): Promise<void> {
-  const { tcpPort, httpPort, transport } = await createApp();
+  const started = await createApp();
+  const { tcpPort, httpPort, transport } = started;
+  const log = started.app.get<RootLogger>(ROOT_LOGGER).child({ context: 'Lifecycle' });
+  installShutdownSignals(started, {
+    log: (message) => log.info(message),
+    exit: (code) => process.exit(code),
+  });
   const tls = transport.tlsPort !== undefined ? `, TLS on ${transport.tlsPort}` : '';
+  // A plain stdout line (also parsed by test/support/spawn-server.ts), whatever the log format.
   console.log(`Switchboard listening: TCP ${tcpPort}${tls}, HTTP ops ${httpPort}`);
 }
 

@@ -7,6 +7,7 @@ import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
+import { lifecycleConfig } from './lifecycle.config';
 import { loggingConfig } from './logging.config';
 import { messageConfig } from './message.config';
 import { presenceConfig } from './presence.config';
@@ -20,6 +21,7 @@ export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   httpConfig,
   redisConfig,
   loggingConfig,
+  lifecycleConfig,
   // feature namespaces: add yours below, one per line
   authConfig,
   groupConfig,

@@ -1,0 +1,164 @@
+/**
+ * Prometheus metrics of one app. Each app owns its own prom-client Registry (not the global
+ * default one), so several apps in one test process never collide and /metrics shows exactly
+ * this app's numbers.
+ *
+ * Feature modules increment the business counters directly, e.g.
+ * `metrics.messagesPersisted.inc()`, `metrics.authFailures.inc({ reason: 'bad_password' })`,
+ * `metrics.presenceEvents.inc({ outcome: 'suppressed' })`. Transport-level series are fed by
+ * MetricsPlugin.
+ */
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Connection } from '../../transport/connection';
+import { ConnectionRegistry } from '../../transport/connection-registry';
+
+interface ByteSample {
+  read: number;
+  written: number;
+}
+
+@Injectable()
+export class MetricsService implements OnModuleDestroy {
+  readonly registry = new Registry();
+
+  readonly openConnections: Gauge;
+  readonly connectionsTotal: Counter;
+  readonly framesIn: Counter<'command' | 'type'>;
+  readonly framesOut: Counter<'command' | 'type' | 'status'>;
+  readonly framesRejected: Counter<'error_code'>;
+  readonly requests: Counter<'command' | 'status'>;
+  readonly requestDuration: Histogram<'command'>;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  /** Messages written to the database (message module). */
+  readonly messagesPersisted: Counter;
+  /** Message frames pushed to connections, live or offline batches (message module). */
+  readonly messagesPushed: Counter<'kind'>;
+  /** Failed authentications, by reason (auth module). */
+  readonly authFailures: Counter<'reason'>;
+  /** Presence events sent or suppressed (invisible users, debouncing) (presence module). */
+  readonly presenceEvents: Counter<'outcome'>;
+
+  private readonly samples = new Map<Connection, ByteSample>();
+
+  constructor(private readonly connections: ConnectionRegistry) {
+    const registers = [this.registry];
+    const sampleAll = () => {
+      for (const conn of this.connections.all()) this.sampleBytes(conn);
+    };
+    this.openConnections = new Gauge({
+      name: 'switchboard_open_connections',
+      help: 'TCP/TLS client connections currently open on this process.',
+      registers,
+      collect: () => this.openConnections.set(this.connections.size),
+    });
+    this.connectionsTotal = new Counter({
+      name: 'switchboard_connections_total',
+      help: 'Client connections accepted since start.',
+      registers,
+    });
+    this.framesIn = new Counter({
+      name: 'switchboard_frames_in_total',
+      help: 'Valid inbound frames by command and type (request/event/response).',
+      labelNames: ['command', 'type'],
+      registers,
+    });
+    this.framesOut = new Counter({
+      name: 'switchboard_frames_out_total',
+      help: 'Outbound frames by command, type and payload status ("" for events without one).',
+      labelNames: ['command', 'type', 'status'],
+      registers,
+    });
+    this.framesRejected = new Counter({
+      name: 'switchboard_frames_rejected_total',
+      help: 'Frames refused before or at dispatch, by error code.',
+      labelNames: ['error_code'],
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'switchboard_requests_total',
+      help: 'Answered requests by command and response status.',
+      labelNames: ['command', 'status'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'switchboard_request_duration_seconds',
+      help: 'Time from receiving a request frame to writing its response, by command.',
+      labelNames: ['command'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    // Bytes are sampled from the sockets' own counters at scrape time and on close, so the hot
+    // path pays nothing per frame.
+    this.bytesIn = new Counter({
+      name: 'switchboard_bytes_in_total',
+      help: 'Bytes read from client sockets.',
+      registers,
+      collect: sampleAll,
+    });
+    this.bytesOut = new Counter({
+      name: 'switchboard_bytes_out_total',
+      help: 'Bytes written to client sockets.',
+      registers,
+      collect: sampleAll,
+    });
+    this.messagesPersisted = new Counter({
+      name: 'switchboard_messages_persisted_total',
+      help: 'Messages stored in the database.',
+      registers,
+    });
+    this.messagesPushed = new Counter({
+      name: 'switchboard_messages_pushed_total',
+      help: 'Messages pushed to client connections (kind: live or offline).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'switchboard_auth_failures_total',
+      help: 'Failed authentications by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.presenceEvents = new Counter({
+      name: 'switchboard_presence_events_total',
+      help: 'Presence events by outcome (sent or suppressed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // Process metrics: CPU, memory, GC, handles, and nodejs_eventloop_lag_* (event-loop lag).
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds the bytes a socket moved since the last sample. */
+  sampleBytes(conn: Connection): void {
+    const socket = conn.socket;
+    const last = this.samples.get(conn) ?? { read: 0, written: 0 };
+    const read = socket.bytesRead;
+    const written = socket.bytesWritten;
+    if (read > last.read) this.bytesIn.inc(read - last.read);
+    if (written > last.written) this.bytesOut.inc(written - last.written);
+    last.read = read;
+    last.written = written;
+    this.samples.set(conn, last);
+  }
+
+  /** Final sample of a closed connection. */
+  connectionClosed(conn: Connection): void {
+    this.sampleBytes(conn);
+    this.samples.delete(conn);
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  onModuleDestroy(): void {
+    this.samples.clear();
+    this.registry.clear();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Kubernetes-style probes on the HTTP ops port, with terminus's JSON bodies:
+ *   GET /health/live  — the process is up and its event loop turns (restart me if not);
+ *   GET /health/ready — the database answers, Redis too when configured, the TCP listener
+ *                       accepts, and the server is not draining (send me traffic).
+ * A failing check answers 503 with the failing indicator under `error`.
+ */
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SwitchboardServer } from '../../transport/switchboard.server';
+import { DrainService } from '../lifecycle/drain.service';
+import { RedisHealthIndicator } from './redis.health';
+
+const CHECK_TIMEOUT_MS = 1500;
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly transport: SwitchboardServer,
+    private readonly lifecycle: DrainService,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([
+      () => this.indicators.check('process').up({ pid: process.pid, uptime_s: Math.round(process.uptime()) }),
+    ]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.lifecycleCheck(),
+      () => this.listenerCheck(),
+      () => this.db.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),
+      ...(this.redis.configured ? [() => this.redis.pingCheck('redis', CHECK_TIMEOUT_MS)] : []),
+    ]);
+  }
+
+  private lifecycleCheck() {
+    const check = this.indicators.check('lifecycle');
+    const state = this.lifecycle.state;
+    return state === 'running' && !this.transport.isDraining ? check.up({ state }) : check.down({ state: state === 'running' ? 'draining' : state });
+  }
+
+  private listenerCheck() {
+    const check = this.indicators.check('tcp');
+    const details = { port: this.transport.port, connections: this.transport.registry.size, in_flight: this.transport.inFlight };
+    return this.transport.isListening ? check.up(details) : check.down({ ...details, message: 'TCP listener is not accepting connections' });
+  }
+}
