@@ -45,6 +45,12 @@ describe('presence debounce (real TCP)', () => {
     await presenceEvent(bobClient, alice.userId, { status: 'busy' });
     expect(presenceEventsAbout(bobClient, alice.userId).map((p) => `${p.status}:${p.text}`)).toEqual(['online:null', 'busy:back']);
     expect(metrics.sentTotal).toBeGreaterThanOrEqual(4);
+
+    // The same counters on the ops endpoint.
+    const text = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+    const series = (outcome: string) => Number(new RegExp(`switchboard_presence_events_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1]);
+    expect(series('sent')).toBe(metrics.sentTotal);
+    expect(series('suppressed')).toBe(metrics.suppressedTotal);
   });
 
   it('announces the offline once the window passes without a reconnect', async () => {
