@@ -27,7 +27,7 @@ class VersionedHandler {
   }
 
   /** A client event that needs authentication; echoes so the test can see it ran. */
-  @EventPattern('test/event')
+  @EventPattern<string>('test/event')
   event(@Payload() payload: { marker: string }, @Ctx() ctx: SwitchboardContext) {
     ctx.connection.sendEvent('test/echo', { marker: payload.marker, user_id: ctx.connection.userId });
   }
