@@ -56,6 +56,17 @@ export class Connection {
   private queuedBytes = 0;
   private drainTimer?: NodeJS.Timeout;
   private readingPaused = false;
+  /** Frames written this tick, flushed as one socket write on nextTick (see write()). */
+  private batch = '';
+  private readonly flushBatch = (): void => {
+    if (this.batch === '') return;
+    const data = this.batch;
+    this.batch = '';
+    if (this.closed) return;
+    this.socket.write(data);
+    // Only a write that filled the socket buffer can change the backpressure state.
+    if (this.socket.writableNeedDrain) this.applyBackpressure();
+  };
   /** Serial lane for handlers that must keep the order of pipelined frames. */
   orderedTail: Promise<void> = Promise.resolve();
 
@@ -83,7 +94,12 @@ export class Connection {
 
   /** Bytes waiting to be written: the socket's own buffer plus our priority queues. */
   get pendingWriteBytes(): number {
-    return this.socket.writableLength + this.queuedBytes;
+    return this.socket.writableLength + this.queuedBytes + this.batch.length;
+  }
+
+  /** Bytes held in this connection's own priority queues (not yet handed to the socket). */
+  get queuedBytesInConnection(): number {
+    return this.queuedBytes;
   }
 
   /** Builds, transforms (signing/encryption plugins) and writes a frame. Returns false if dropped. */
@@ -132,6 +148,7 @@ export class Connection {
     this.ending = true;
     // Hand every queued frame to the socket before the FIN: after end() the socket refuses
     // writes, so a later 'drain' could no longer flush our queues (write after end).
+    this.flushBatch();
     while (this.queuedBytes > 0) this.writeNext();
     this.socket.end();
     this.armDrainTimer();
@@ -144,6 +161,7 @@ export class Connection {
   /** Marks the connection closed and releases timers. Called by the server on socket close. */
   markClosed(): void {
     this.closed = true;
+    this.batch = '';
     this.highQueue.length = 0;
     this.normalQueue.length = 0;
     this.queuedBytes = 0;
@@ -152,10 +170,13 @@ export class Connection {
 
   private write(data: string, high: boolean): void {
     if (this.queuedBytes === 0 && !this.socket.writableNeedDrain) {
-      // Fast path (the socket keeps up): straight to the socket, no queue, no byte counting.
-      this.socket.write(data);
-      // Only a write that filled the socket buffer can change the backpressure state.
-      if (this.socket.writableNeedDrain) this.applyBackpressure();
+      // Fast path (the socket keeps up): no queue, no byte counting. Frames are batched until
+      // the current tick's work is done, so the responses to a chunk of pipelined requests (all
+      // produced in the same microtask burst) leave in ONE write of one concatenated string:
+      // a write per frame was the largest single cost under load, and cork()/writev of many
+      // small strings still cost more than one flat string.
+      if (this.batch === '') process.nextTick(this.flushBatch);
+      this.batch += data;
       return;
     }
     (high ? this.highQueue : this.normalQueue).push(data);

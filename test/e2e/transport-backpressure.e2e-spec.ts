@@ -168,13 +168,16 @@ describe('slow consumers and priorities', () => {
   it('sends a high-priority frame ahead of queued normal frames', async () => {
     const { client, conn } = await boundClient('u-prio');
     client.socket.pause();
-    // Push normal frames until some are queued in the connection (not just in the socket).
+    // Push normal frames until some are queued in the connection's own queue (not just in the
+    // socket). Yielding to the event loop after each push lets the per-tick write batch reach
+    // the socket, as it would between real requests.
     let n = 0;
-    while (conn.pendingWriteBytes - conn.socket.writableLength < 4 * BLOB.length && n < 5000) {
+    while (conn.queuedBytesInConnection < 4 * BLOB.length && n < 5000) {
       await publisher.toUsers(['u-prio'], 'test/normal', { n: n++, blob: BLOB });
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const lastNormal = n - 1;
-    expect(conn.pendingWriteBytes - conn.socket.writableLength).toBeGreaterThan(0);
+    expect(conn.queuedBytesInConnection).toBeGreaterThan(0);
     await publisher.toUsers(['u-prio'], 'test/high', { urgent: true }, { priority: 'high' });
 
     client.socket.resume();
