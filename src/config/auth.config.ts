@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigError, defineConfig } from './config.util';
 
 const positiveInt = (unit: string) => ({ message: `must be a positive integer (${unit})` });
@@ -16,8 +16,7 @@ class AuthEnv {
    */
   @IsOptional()
   @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters (use e.g. `openssl rand -base64 48`)' })
-  AUTH_JWT_SECRET?: string;
+  AUTH_JWT_SECRET?: string; // length checked in the map, so the value is never echoed
 
   /** Access-token lifetime in seconds. */
   @Type(() => Number)
@@ -87,6 +86,11 @@ export const authConfig = defineConfig('auth', AuthEnv, (env) => {
   const production = env.NODE_ENV === 'production';
   if (production && !env.AUTH_JWT_SECRET) {
     throw new ConfigError('Invalid configuration: AUTH_JWT_SECRET=(unset): required when NODE_ENV=production (at least 32 characters)');
+  }
+  if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
+    throw new ConfigError(
+      `Invalid configuration: AUTH_JWT_SECRET=(${env.AUTH_JWT_SECRET.length} characters, hidden): must be at least 32 characters (use e.g. \`openssl rand -base64 48\`)`,
+    );
   }
   return {
     production,
