@@ -4,10 +4,12 @@
  *   (a) a bare Node `net` newline-JSON server (bench/servers/bare-server.ts),
  *   (b) Nest's own TCP transport with a @MessagePattern('ping') handler (length-prefixed JSON),
  *   (c) Switchboard (the real built server, dist/src/main.js) with control/ping,
+ *   (d) the Switchboard transport alone (bench/servers/switchboard-min-server.ts), to show what
+ *       the app's plugins and global guards add on top of the transport,
  * each in its own child process, the load generator in this one. Prints ratios vs (a).
  *
  *   npm run bench                      (builds with tsc, then runs dist/bench/ping-bench.js)
- *   BENCH_CONNECTIONS=16 BENCH_PIPELINE=16 BENCH_DURATION_MS=5000 BENCH_TARGETS=bare,nest,switchboard
+ *   BENCH_CONNECTIONS=16 BENCH_PIPELINE=16 BENCH_DURATION_MS=5000 BENCH_TARGETS=bare,nest,switchboard,transport-only
  *
  * A measurement tool, never a test assertion: numbers depend on the machine.
  */
@@ -24,7 +26,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PIPELINE = Number(process.env.BENCH_PIPELINE ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500);
-const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,nest,switchboard').split(',').map((t) => t.trim());
+const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,nest,switchboard,transport-only').split(',').map((t) => t.trim());
 const ROOT = path.resolve(__dirname, '..', '..');
 
 type Protocol = 'line' | 'nest';
@@ -108,6 +110,12 @@ const targets: Target[] = [
     protocol: 'nest',
     start: async () =>
       spawnServer([path.join(__dirname, 'servers', 'nest-tcp-server.js')], { PORT: String(await freePort()) }, /LISTENING (\d+)/),
+  },
+  {
+    name: 'transport-only',
+    label: '(d) Switchboard transport only',
+    protocol: 'line',
+    start: () => spawnServer([path.join(__dirname, 'servers', 'switchboard-min-server.js')], {}, /LISTENING (\d+)/),
   },
   {
     name: 'switchboard',
