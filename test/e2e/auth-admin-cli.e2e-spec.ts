@@ -1,7 +1,26 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { runAdmin } from '../../src/cli/admin';
 import { login, registerAndLogin, uniqueUsername } from '../support/auth-helpers';
+import { ensureBuilt } from '../support/spawn-server';
 import { startTestApp, TestApp } from '../support/test-app';
+
+const CLI_ENTRY = path.resolve(__dirname, '../../dist/src/cli/admin.js');
+
+/** Runs the built CLI as a real process, like `npm run admin -- ...`. */
+function spawnCli(args: string[], env: Record<string, string | undefined>, stdinText: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(stdinText);
+  });
+}
 
 class Collect extends Writable {
   text = '';
@@ -77,6 +96,23 @@ describe('admin CLI against the running server database', () => {
     expect((await admin(['user:enable', erin.username])).code).toBe(0);
     expect((await client.request('auth/login', { username: erin.username, password: erin.password, client_info: { device: 'd' } })).payload.status).toBe(200);
   });
+
+  it('runs as a real process: user:create from piped stdin, user:list, usage errors', async () => {
+    ensureBuilt();
+    const username = uniqueUsername('proc');
+    const created = await spawnCli(['user:create', username], app.env, 'pw-process-12345\n');
+    expect(created.err).toBe('');
+    expect(created).toMatchObject({ code: 0 });
+    expect(created.out).toContain(`created user ${username}`);
+    const list = await spawnCli(['user:list'], app.env, '');
+    expect(list.code).toBe(0);
+    expect(list.out).toContain(`\t${username}\tuser\t`);
+    const client = await app.connect();
+    expect((await login(client, username, 'pw-process-12345')).status).toBe(200);
+    const bad = await spawnCli(['nope'], app.env, '');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown command "nope"');
+  }, 180_000); // may have to build dist/ first
 
   it('explains bad usage with exit code 2', async () => {
     const unknown = await admin(['user:explode']);
