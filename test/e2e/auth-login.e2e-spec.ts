@@ -74,6 +74,26 @@ describe('auth: register and login over real TCP', () => {
     expect(Object.keys(wrongPassword.payload).sort()).toEqual(Object.keys(unknownUser.payload).sort());
   });
 
+  it('spends comparable time on an unknown user as on a wrong password (dummy argon2 verification)', async () => {
+    const { username } = await registerAndLogin(app);
+    const client = await app.connect();
+    const time = async (name: string) => {
+      const started = process.hrtime.bigint();
+      const r = await client.request('auth/login', { username: name, password: 'wrong-password', client_info: { device: 'd' } });
+      expect(r.payload.error_code).toBe('INVALID_CREDENTIALS');
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      wrong.push(await time(username));
+      unknown.push(await time(uniqueUsername('nobody')));
+    }
+    // Without the dummy hash an unknown user would answer in ~1 ms against tens of ms.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+  });
+
   it('answers 403 USER_DISABLED for a disabled account (correct password)', async () => {
     const user = await registerAndLogin(app);
     await app.app.get(UsersService).setDisabled(user.userId, true);
