@@ -2,19 +2,14 @@
  * Message counters: kept locally (tests read them) and forwarded to the ops MetricsService
  * (Prometheus) when the metrics module is loaded. Optional so the module also runs without it.
  */
-import { Injectable } from '@nestjs/common';
-
-/** The slice of the ops MetricsService used here (wired once the metrics module is committed). */
-interface MetricsSink {
-  messagesPersisted: { inc(): void };
-  messagesPushed: { inc(labels: { kind: string }, value?: number): void };
-}
+import { Injectable, Optional } from '@nestjs/common';
+import { MetricsService } from '../../common/metrics/metrics.service';
 
 @Injectable()
 export class MessageMetrics {
   readonly counts = { persisted: 0, pushedLive: 0, pushedOffline: 0, deduplicated: 0, offlineBatches: 0, receiptsSent: 0 };
 
-  private readonly metrics?: MetricsSink = undefined;
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
 
   persisted(): void {
     this.counts.persisted++;

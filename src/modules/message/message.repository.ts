@@ -88,46 +88,71 @@ export class MessageRepository {
   }
 
   /**
-   * Stores a message: one short transaction allocates the next seq (`UPDATE ... last_seq + 1
-   * RETURNING`: a row lock on PostgreSQL, so concurrent senders and processes serialize; the
-   * single queued writer on SQLite) and inserts the row. The lock is held only for the insert
-   * and the commit: a direct or broadcast conversation is created (idempotently, in its own
-   * write) only when the update finds no row. `onSeq` runs inside the transaction as soon as the
-   * seq is known (push ordering, see PushSequencer). On PostgreSQL a concurrent identical send
-   * surfaces as a unique violation (the caller re-reads the winner); on SQLite the queued
-   * transaction sees the winner and answers `duplicate`.
+   * Stores a message with the next seq of its conversation.
+   *
+   * PostgreSQL: ONE autocommit statement, `UPDATE conversations SET last_seq = last_seq + 1 ...
+   * RETURNING` feeding the INSERT through a data-modifying CTE. The UPDATE row-locks the
+   * conversation, so concurrent senders (and processes) serialize on it; the lock is held for
+   * that statement and its commit only, never across a round trip through Node. A concurrent
+   * identical send surfaces as a unique violation (the caller re-reads the winner).
+   *
+   * SQLite: the same two steps in a queued write transaction (single writer); inside it the
+   * dedup check is authoritative, so an identical concurrent send answers `duplicate`.
+   *
+   * A direct or broadcast conversation is created (idempotently, in its own write) only when the
+   * update finds no row.
    */
-  async append(message: NewMessage, onSeq: (seq: number) => void): Promise<AppendResult> {
+  async append(message: NewMessage): Promise<AppendResult> {
     for (let attempt = 0; ; attempt++) {
-      const result = await writeTransaction(this.dataSource, async (manager) => {
-        if (this.engine === 'sqlite') {
-          const existing = await manager.getRepository(MessageEntity).findOneBy({ senderId: message.senderId, clientMsgId: message.clientMsgId });
-          if (existing) return { stored: existing, duplicate: true as const };
-        }
-        const now = Date.now();
-        const seq = await this.nextSeq(manager, message.conversationId, now);
-        if (seq === undefined) return undefined;
-        onSeq(seq);
-        const stored = Object.assign(new MessageEntity(), {
-          id: message.id,
-          conversationId: message.conversationId,
-          seq,
-          senderId: message.senderId,
-          clientMsgId: message.clientMsgId,
-          contentHash: message.contentHash,
-          content: message.content,
-          attachments: message.attachments,
-          meta: message.meta,
-          sentAt: now,
-        });
-        // JSON columns go through their transformers; TypeORM's deep-partial type cannot express that.
-        await manager.insert(MessageEntity, stored as QueryDeepPartialEntity<MessageEntity>);
-        return { stored, duplicate: false as const };
+      const stored = Object.assign(new MessageEntity(), {
+        id: message.id,
+        conversationId: message.conversationId,
+        seq: 0,
+        senderId: message.senderId,
+        clientMsgId: message.clientMsgId,
+        contentHash: message.contentHash,
+        content: message.content,
+        attachments: message.attachments,
+        meta: message.meta,
+        sentAt: Date.now(),
       });
+      const result = this.engine === 'postgres' ? await this.appendPostgres(stored) : await this.appendSqlite(stored);
       if (result) return result;
       if (message.kind === 'group' || attempt > 0) throw new ConversationMissingError(message.conversationId);
       await writeTransaction(this.dataSource, (manager) => this.ensureConversation(manager, message, Date.now()));
     }
+  }
+
+  private async appendPostgres(m: MessageEntity): Promise<AppendResult | undefined> {
+    const conversations = this.table(ConversationEntity);
+    const messages = this.table(MessageEntity);
+    const rows = (await this.dataSource.query(
+      `WITH s AS (UPDATE ${conversations} SET "last_seq" = "last_seq" + 1, "updated_at" = $1 WHERE "id" = $2 RETURNING "last_seq") ` +
+        `INSERT INTO ${messages} ("id", "conversation_id", "seq", "sender_id", "client_msg_id", "content_hash", "content", "attachments", "meta", "sent_at") ` +
+        `SELECT $3, $2, s."last_seq", $4, $5, $6, $7, $8, $9, $1 FROM s RETURNING "seq"`,
+      [m.sentAt, m.conversationId, m.id, m.senderId, m.clientMsgId, m.contentHash, JSON.stringify(m.content), JSON.stringify(m.attachments), JSON.stringify(m.meta)],
+    )) as { seq: number | string }[];
+    if (rows.length === 0) return undefined;
+    m.seq = Number(rows[0].seq);
+    return { stored: m, duplicate: false };
+  }
+
+  private appendSqlite(m: MessageEntity): Promise<AppendResult | undefined> {
+    return writeTransaction(this.dataSource, async (manager) => {
+      const existing = await manager.getRepository(MessageEntity).findOneBy({ senderId: m.senderId, clientMsgId: m.clientMsgId });
+      if (existing) return { stored: existing, duplicate: true as const };
+      const result = await manager.queryRunner!.query(
+        `UPDATE ${this.table(ConversationEntity)} SET "last_seq" = "last_seq" + 1, "updated_at" = ? WHERE "id" = ? RETURNING "last_seq"`,
+        [m.sentAt, m.conversationId],
+        true,
+      );
+      const row = (result.records as { last_seq: number }[])[0];
+      if (!row) return undefined;
+      m.seq = Number(row.last_seq);
+      // JSON columns go through their transformers; TypeORM's deep-partial type cannot express that.
+      await manager.insert(MessageEntity, m as QueryDeepPartialEntity<MessageEntity>);
+      return { stored: m, duplicate: false as const };
+    });
   }
 
   /**
@@ -155,18 +180,6 @@ export class MessageRepository {
         .orIgnore()
         .execute();
     }
-  }
-
-  private async nextSeq(manager: EntityManager, conversationId: string, now: number): Promise<number | undefined> {
-    const table = this.table(ConversationEntity);
-    const [p1, p2] = this.engine === 'postgres' ? ['$1', '$2'] : ['?', '?'];
-    const result = await manager.queryRunner!.query(
-      `UPDATE ${table} SET "last_seq" = "last_seq" + 1, "updated_at" = ${p1} WHERE "id" = ${p2} RETURNING "last_seq"`,
-      [now, conversationId],
-      true,
-    );
-    const row = (result.records as { last_seq: number | string }[])[0];
-    return row ? Number(row.last_seq) : undefined;
   }
 
   private table(entity: EntityTarget<unknown>): string {

@@ -78,29 +78,23 @@ export class MessageService {
       throw new ProtocolError('NOT_FOUND', `meta.reply_to: message ${replyTo} is not in conversation ${target.conversationId}`);
     }
 
-    let allocated: number | undefined;
+    const ticket = this.sequencer.begin(target.conversationId);
     let result;
     try {
-      result = await this.repository.append(
-        {
-          id: newMessageId(),
-          conversationId: target.conversationId,
-          kind: target.kind,
-          directMembers: target.directMembers,
-          senderId: ctx.senderId,
-          clientMsgId: ctx.requestId,
-          contentHash: hash,
-          content: dto.content,
-          attachments,
-          meta,
-        },
-        (seq) => {
-          allocated = seq;
-          this.sequencer.allocated(target.conversationId, seq);
-        },
-      );
+      result = await this.repository.append({
+        id: newMessageId(),
+        conversationId: target.conversationId,
+        kind: target.kind,
+        directMembers: target.directMembers,
+        senderId: ctx.senderId,
+        clientMsgId: ctx.requestId,
+        contentHash: hash,
+        content: dto.content,
+        attachments,
+        meta,
+      });
     } catch (err) {
-      if (allocated !== undefined) this.sequencer.released(target.conversationId, allocated);
+      ticket.cancelled();
       if (err instanceof ConversationMissingError) throw new ProtocolError('NOT_FOUND', `group ${target.conversationId} does not exist`);
       if (!MessageRepository.isUniqueViolation(err)) throw err;
       // Two identical sends raced: the other one committed first. Answer like a retry.
@@ -108,11 +102,14 @@ export class MessageService {
       if (!winner) throw err;
       return this.answerRetry(winner, hash);
     }
-    if (result.duplicate) return this.answerRetry(result.stored, hash);
+    if (result.duplicate) {
+      ticket.cancelled();
+      return this.answerRetry(result.stored, hash);
+    }
 
     const stored = result.stored;
     this.metrics.persisted();
-    this.sequencer.ready(stored.conversationId, stored.seq, () => this.push(stored, target, ctx.connectionId));
+    ticket.stored(stored.seq, () => this.push(stored, target, ctx.connectionId));
     return this.response(stored);
   }
 

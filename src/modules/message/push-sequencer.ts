@@ -1,60 +1,83 @@
 /**
- * Keeps live pushes of one conversation in seq order within this process.
+ * Keeps the live pushes of one conversation in seq order within this process.
  *
- * Seqs are allocated in order (row lock / single writer), but the code after each commit runs
- * concurrently: the send holding seq 6 could publish before the one holding seq 5. Each send
- * registers its seq the moment it is allocated (inside its transaction), then hands over its
- * push after the commit, or releases the seq if the transaction failed. A push is published
- * only when every lower seq allocated in this process has been published or released. Seqs
- * allocated by another process are never waited for (nothing here knows them), so there are no
- * timeouts and no cross-process stalls; across processes clients order by seq themselves.
+ * Seqs are allocated in lock order, but the code after each store runs concurrently, so the
+ * send holding seq 6 can reach its push before the one holding seq 5 (observed under load).
+ * Each send takes a numbered ticket before storing and settles it afterwards with its seq and
+ * push (or with nothing: failure, duplicate).
+ *
+ * When a store settles, its seq is committed, so any store that BEGINS later gets a higher seq.
+ * Only tickets already in flight at that moment (numbers <= the settling store's "horizon") can
+ * still bring a lower seq. A held push is therefore published once no ticket up to its horizon
+ * is in flight, and held pushes go out in seq order. No timers, no waiting for seqs allocated by
+ * other processes (nothing here knows them; clients order by seq across processes), and no
+ * starvation: new sends never delay an earlier one.
  */
 import { Injectable } from '@nestjs/common';
 
-interface Slot {
+interface Held {
   seq: number;
-  state: 'allocated' | 'ready' | 'released';
-  push?: () => void;
+  horizon: number;
+  push: () => void;
+}
+
+interface Lane {
+  /** Tickets in flight, in ticket order (Map keeps insertion order; numbers only increase). */
+  inflight: Map<number, true>;
+  /** Settled pushes not yet published, ascending seq. */
+  held: Held[];
+}
+
+export interface PushTicket {
+  /** Stored with `seq`: publish `push` in order. */
+  stored(seq: number, push: () => void): void;
+  /** Nothing stored (error, duplicate). */
+  cancelled(): void;
 }
 
 @Injectable()
 export class PushSequencer {
-  private readonly lanes = new Map<string, Slot[]>();
+  private readonly lanes = new Map<string, Lane>();
+  private lastTicket = 0;
 
-  /** Call inside the transaction, as soon as the seq is known. */
-  allocated(conversationId: string, seq: number): void {
+  begin(conversationId: string): PushTicket {
     let lane = this.lanes.get(conversationId);
-    if (!lane) this.lanes.set(conversationId, (lane = []));
-    lane.push({ seq, state: 'allocated' });
+    if (!lane) this.lanes.set(conversationId, (lane = { inflight: new Map(), held: [] }));
+    const ticket = ++this.lastTicket;
+    lane.inflight.set(ticket, true);
+    let settled = false;
+    const settle = (entry?: { seq: number; push: () => void }) => {
+      if (settled) return;
+      settled = true;
+      lane.inflight.delete(ticket);
+      if (entry) {
+        const held: Held = { ...entry, horizon: this.lastTicket };
+        const at = lane.held.findIndex((h) => h.seq > entry.seq);
+        lane.held.splice(at === -1 ? lane.held.length : at, 0, held);
+      }
+      this.drain(conversationId, lane);
+    };
+    return { stored: (seq, push) => settle({ seq, push }), cancelled: () => settle() };
   }
 
-  /** The message is committed: run `push` once every lower local seq is done. */
-  ready(conversationId: string, seq: number, push: () => void): void {
-    this.settle(conversationId, seq, (slot) => {
-      slot.state = 'ready';
-      slot.push = push;
-    });
+  /** Pushes held back waiting for a lower seq (tests, metrics). */
+  get heldPushes(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.held.length;
+    return n;
   }
 
-  /** The transaction failed: nothing will be pushed for this seq. */
-  released(conversationId: string, seq: number): void {
-    this.settle(conversationId, seq, (slot) => (slot.state = 'released'));
-  }
-
-  /** Conversations with pushes held back (for tests/metrics). */
-  get pendingLanes(): number {
-    return this.lanes.size;
-  }
-
-  private settle(conversationId: string, seq: number, update: (slot: Slot) => void): void {
-    const lane = this.lanes.get(conversationId);
-    const slot = lane?.find((s) => s.seq === seq);
-    if (!lane || !slot) return;
-    update(slot);
-    while (lane.length > 0 && lane[0].state !== 'allocated') {
-      const head = lane.shift()!;
-      head.push?.();
+  private drain(conversationId: string, lane: Lane): void {
+    while (lane.held.length > 0) {
+      const oldestInflight = lane.inflight.keys().next();
+      if (!oldestInflight.done && oldestInflight.value <= lane.held[0].horizon) return;
+      const head = lane.held.shift()!;
+      try {
+        head.push();
+      } catch {
+        // A failing publish must not stall the lane; the publisher logs its own failures.
+      }
     }
-    if (lane.length === 0) this.lanes.delete(conversationId);
+    if (lane.inflight.size === 0) this.lanes.delete(conversationId);
   }
 }
