@@ -18,6 +18,9 @@ function newestMtime(dir) {
   return newest;
 }
 
+// A runtime image ships dist/ without the sources (and without TypeScript): nothing to build.
+if (fs.existsSync(entry) && !fs.existsSync(path.join(root, 'src'))) process.exit(0);
+
 const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
 const sources = Math.max(newestMtime(path.join(root, 'src')), fs.statSync(path.join(root, 'tsconfig.build.json')).mtimeMs);
 if (built < sources) {
