@@ -42,7 +42,7 @@ class TransportEnv {
   @Min(1024, { message: 'must be an integer number of bytes >= 1024' })
   SLOW_CONSUMER_BYTES = 4 * 1024 * 1024;
 
-  /** A socket that stays above the slow-consumer bound this long is destroyed. */
+  /** A socket the server stopped reading (backpressure) that does not drain within this time is destroyed. */
   @Type(() => Number)
   @IsInt({ message: 'must be a positive integer (milliseconds)' })
   @Min(1, { message: 'must be a positive integer (milliseconds)' })
