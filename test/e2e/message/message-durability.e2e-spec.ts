@@ -1,0 +1,96 @@
+/**
+ * Durability: the BUILT server runs as a child process; sends stream in; the process is killed
+ * with SIGKILL mid-stream and restarted on the same database. Every message that got a 200 must
+ * be in history exactly once, seqs stay gap-free, and retrying the unanswered sends with their
+ * original ids stores each of them exactly once.
+ */
+import { randomUUID } from 'node:crypto';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { login } from '../../support/auth-helpers';
+import { spawnServer, SpawnedServer } from '../../support/spawn-server';
+import { createTestDatabase, TestDatabase } from '../../support/test-db';
+import { directId, historyBackwards, range, text } from './message-helpers';
+
+const ENV = { RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', LOG_LEVEL: 'error' };
+
+async function connect(server: SpawnedServer): Promise<SwitchboardClient> {
+  return SwitchboardClient.connect({ port: server.tcpPort, timeoutMs: 20_000 });
+}
+
+describe('durability across kill -9', () => {
+  let db: TestDatabase;
+  let server: SpawnedServer | undefined;
+  const clients: SwitchboardClient[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await server?.stop('SIGKILL');
+    await db.drop();
+  });
+
+  it('keeps every acknowledged message exactly once and retries store the rest exactly once', async () => {
+    server = await spawnServer({ ...db.env, ...ENV });
+    const alice = await connect(server);
+    const bob = await connect(server);
+    clients.push(alice, bob);
+    const creds = { alice: { username: `alice_${randomUUID().slice(0, 8)}`, password: 'correct-horse-battery' }, bob: { username: `bob_${randomUUID().slice(0, 8)}`, password: 'correct-horse-battery' } };
+    const bobId = (await bob.call('auth/register', creds.bob)).user_id as string;
+    const aliceId = (await alice.call('auth/register', creds.alice)).user_id as string;
+    await login(alice, creds.alice.username, creds.alice.password);
+
+    // Stream 400 pipelined sends; SIGKILL the server once 100 have been answered.
+    const ids = range(1, 400).map((i) => ({ id: `dur-${i}-${randomUUID()}`, text: `d${i}` }));
+    const acked = new Map<string, { message_id: string; seq: number }>();
+    let killed: Promise<unknown> | undefined;
+    const outcomes = await Promise.allSettled(
+      ids.map(async ({ id, text: t }) => {
+        const response = await alice.request('message/send', { target: { type: 'user', id: bobId }, content: text(t) }, { id });
+        if (response.payload.status === 200) acked.set(id, { message_id: response.payload.message_id, seq: response.payload.seq });
+        if (acked.size === 100 && !killed) killed = server!.stop('SIGKILL');
+        return response;
+      }),
+    );
+    await killed;
+    expect(acked.size).toBeGreaterThanOrEqual(100);
+    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true); // the stream really was cut
+
+    // Restart on the same database.
+    server = await spawnServer({ ...db.env, ...ENV });
+    const reader = await connect(server);
+    clients.push(reader);
+    await login(reader, creds.bob.username, creds.bob.password);
+    const conversation = directId(aliceId, bobId);
+    const stored = (await historyBackwards(reader, conversation, 100)).reverse().flatMap((p) => p.messages);
+    const byId = new Map(stored.map((m) => [m.message_id, m]));
+    for (const [, ack] of acked) {
+      expect(byId.get(ack.message_id)).toMatchObject({ seq: ack.seq });
+    }
+    expect(stored.map((m) => m.seq)).toEqual(range(1, stored.length));
+    const texts = stored.map((m) => m.content.text);
+    expect(new Set(texts).size).toBe(texts.length);
+
+    // The sender retries everything it has no answer for, with the original ids.
+    const sender = await connect(server);
+    clients.push(sender);
+    await login(sender, creds.alice.username, creds.alice.password);
+    const unanswered = ids.filter(({ id }) => !acked.has(id));
+    const retried = await Promise.all(unanswered.map(({ id, text: t }) => sender.call('message/send', { target: { type: 'user', id: bobId }, content: text(t) }, { id })));
+    // Those the server had stored before dying come back as duplicates with their old seq.
+    const survivors = new Set(texts);
+    for (const [i, r] of retried.entries()) {
+      if (survivors.has(unanswered[i].text)) expect(r.duplicate).toBe(true);
+      else expect(r.duplicate).toBeUndefined();
+    }
+    // An acknowledged id retried once more is still the same message.
+    const [firstId, firstAck] = [...acked][0];
+    const again = await sender.call('message/send', { target: { type: 'user', id: bobId }, content: text(ids.find((x) => x.id === firstId)!.text) }, { id: firstId });
+    expect(again).toMatchObject({ message_id: firstAck.message_id, seq: firstAck.seq, duplicate: true });
+
+    const final = (await historyBackwards(reader, conversation, 100)).reverse().flatMap((p) => p.messages);
+    expect(final.map((m) => m.seq)).toEqual(range(1, 400));
+    expect(final.map((m) => m.content.text).sort()).toEqual(ids.map((x) => x.text).sort());
+  }, 120_000);
+});
