@@ -70,3 +70,28 @@ describe('auth failure metrics', () => {
     }
   });
 });
+
+const redisUrl = process.env.TEST_REDIS_URL;
+(redisUrl ? describe : describe.skip)(`login limiter shared by two nodes through Redis${redisUrl ? '' : ' (set TEST_REDIS_URL to run)'}`, () => {
+  it('failures seen by one node lock the account on the other; the neighbour still logs in on both', async () => {
+    const env = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `sbtest-${process.pid}-${Date.now()}:`, AUTH_LOGIN_MAX_FAILURES: '3', AUTH_JWT_SECRET: 'shared-secret-shared-secret-shared-secret' };
+    const nodeA = await startTestApp(env);
+    // Node B shares node A's database and Redis.
+    const nodeB = await startTestApp({ ...env, ...nodeA.db.env });
+    try {
+      const victim = await registerAndLogin(nodeA);
+      const neighbour = await registerAndLogin(nodeA);
+      const attempt = async (node: TestApp, username: string, password: string) =>
+        (await (await node.connect()).request('auth/login', { username, password, client_info: { device: 'd' } })).payload;
+      await attempt(nodeA, victim.username, 'wrong-password');
+      await attempt(nodeB, victim.username, 'wrong-password');
+      await attempt(nodeA, victim.username, 'wrong-password');
+      expect(await attempt(nodeB, victim.username, victim.password)).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+      expect(await attempt(nodeA, victim.username, victim.password)).toMatchObject({ status: 429 });
+      expect(await attempt(nodeB, neighbour.username, neighbour.password)).toMatchObject({ status: 200 });
+    } finally {
+      await nodeB.close();
+      await nodeA.close();
+    }
+  });
+});

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokenVerifier } from '../../common/guards/access-token-verifier';
 import { TokenGuard } from '../../common/guards/token.guard';
 import { VersionGuard } from '../../common/guards/version.guard';
+import { AuthConfig, authConfig } from '../../config/auth.config';
+import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { AuthTokenVerifier } from './auth-token.verifier';
 import { AuthHandler } from './auth.handler';
 import { AuthService } from './auth.service';
@@ -12,12 +15,22 @@ import { SessionEntity } from './entities/session.entity';
 import { UserEntity } from './entities/user.entity';
 import { InMemoryLoginLimiter, LoginLimiter } from './login-limiter';
 import { PasswordService } from './password.service';
+import { RedisLoginLimiter } from './redis-login-limiter';
 import { RevocationSweeper } from './revocation.sweeper';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+
+/** In-memory per process by default; shared through Redis when REDIS_URL is set. */
+export function createLoginLimiter(auth: AuthConfig, redis: RedisConfig): LoginLimiter {
+  if (!redis.url) return new InMemoryLoginLimiter(auth);
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 3 });
+  const limiter = new RedisLoginLimiter(client, redis.keyPrefix, auth);
+  client.on('error', (err: Error) => limiter.warn(err));
+  return limiter;
+}
 
 /**
  * Accounts, sessions and tokens. Installs the global guards: the version guard (per-handler
@@ -35,7 +48,7 @@ import { UsersService } from './users.service';
     SessionsService,
     AuthService,
     RevocationSweeper,
-    { provide: LoginLimiter, useClass: InMemoryLoginLimiter },
+    { provide: LoginLimiter, inject: [authConfig.token, redisConfig.token], useFactory: createLoginLimiter },
     { provide: AccessTokenVerifier, useClass: AuthTokenVerifier },
     { provide: APP_GUARD, useClass: VersionGuard },
     { provide: APP_GUARD, useClass: TokenGuard },
