@@ -24,6 +24,8 @@ export interface ConfigNamespace<T> {
   readonly key: string;
   /** DI token, as `registerAs` would name it. */
   readonly token: string;
+  /** The class-validator class describing the variables (docs and the .env.example check). */
+  readonly schema: new () => object;
   /** Parses and validates `env`; throws ConfigError. */
   parse(env: Env): T;
   /** A `@nestjs/config` load factory bound to `env`. */
@@ -64,6 +66,7 @@ export function defineConfig<E extends object, T extends object>(
   return {
     key,
     token: `CONFIGURATION(${key})`,
+    schema,
     parse,
     load: (env: Env) => registerAs(key, () => parse(env) as Record<string, unknown>) as ConfigFactory,
   };
