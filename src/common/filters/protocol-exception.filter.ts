@@ -12,9 +12,11 @@ import { toProtocolError } from '../../transport/protocol-error.mapper';
 export class ProtocolExceptionFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('ProtocolExceptionFilter');
 
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> {
     const error = toProtocolError(exception);
-    if (error.status >= 500) {
+    // On the HTTP ops routes Nest answers what this RPC filter leaves unanswered; a failing
+    // readiness probe (503) is reported by terminus, not logged here as a server error.
+    if (error.status >= 500 && host.getType() === 'rpc') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     return throwError(() => error);
