@@ -204,4 +204,23 @@ describe('presence events and list (real TCP)', () => {
     const listed = await listenerClient.call('presence/list', { user_ids: [speaker.userId] });
     expect(listed.users[0]).toMatchObject({ status: 'busy' });
   });
+
+  it('follows the real conversations: a direct message (message/send) and a group (group/create)', async () => {
+    const [alice, bob, carol] = await users(3);
+    const aliceClient = await connectAs(app, alice);
+    const bobClient = await connectAs(app, bob);
+    const carolClient = await connectAs(app, carol);
+    await aliceClient.call('message/send', { target: { type: 'user', id: bob.userId }, content: { type: 'text', text: 'hi' } });
+    await bobClient.call('presence/update', { status: 'away' });
+    await presenceEvent(aliceClient, bob.userId, { status: 'away' });
+
+    const group = await carolClient.call('group/create', { name: 'presence-test', members: [alice.userId] });
+    expect(group.status).toBe(200);
+    await carolClient.call('presence/update', { status: 'busy' });
+    await presenceEvent(aliceClient, carol.userId, { status: 'busy' });
+    // Bob shares nothing with carol: the next thing he hears about is alice, not carol.
+    await aliceClient.call('presence/update', { status: 'away' });
+    await presenceEvent(bobClient, alice.userId, { status: 'away' });
+    expect(presenceEventsAbout(bobClient, carol.userId)).toEqual([]);
+  });
 });
