@@ -21,6 +21,7 @@ class LoggingEnv {
 
 export const loggingConfig = defineConfig('logging', LoggingEnv, (env) => ({
   level: env.LOG_LEVEL,
-  format: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? ('pretty' as const) : ('json' as const)),
+  format:
+    env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? ('pretty' as const) : ('json' as const)),
 }));
 export type LoggingConfig = ReturnType<typeof loggingConfig.parse>;

@@ -7,11 +7,15 @@ class RedisEnv {
    * in-process event bus and presence store are used and /health/ready skips the Redis check.
    */
   @IsOptional()
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL, or unset for single-node mode' })
+  @Matches(/^rediss?:\/\/\S+$/, {
+    message: 'must be a redis:// or rediss:// URL, or unset for single-node mode',
+  })
   REDIS_URL?: string;
 
   /** Prefix of every key and channel, so several deployments can share one Redis. */
-  @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, ":", "_", "." or "-"' })
+  @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, {
+    message: 'must be up to 64 characters of letters, digits, ":", "_", "." or "-"',
+  })
   REDIS_KEY_PREFIX = 'sb:';
 }
 

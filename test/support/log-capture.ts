@@ -7,7 +7,11 @@ import { Writable } from 'node:stream';
 export class LogCapture extends Writable {
   readonly raw: string[] = [];
 
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer | string,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
     for (const line of chunk.toString().split('\n')) if (line.trim()) this.raw.push(line);
     callback();
   }

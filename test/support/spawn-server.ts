@@ -62,7 +62,8 @@ export function ensureBuilt(): void {
     } catch {
       // Another worker is building; a lock older than 2 minutes is left over from a crash.
       try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+        if (Date.now() - fs.statSync(lock).mtimeMs > 120_000)
+          fs.rmSync(lock, { recursive: true, force: true });
       } catch {
         /* vanished meanwhile */
       }
@@ -71,7 +72,10 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-if-needed.js')], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-if-needed.js')], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   } catch (err) {
     // tsc still emits on type errors (reported above and by `npm run typecheck`); only a missing
     // entry point makes a spawn test meaningless.
@@ -86,7 +90,8 @@ function serverEnv(env: Env): NodeJS.ProcessEnv {
   // Inherit PATH & co. but none of the server's own settings from the test runner's shell.
   const base: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_|SQLITE_|TCP_|HTTP_|TLS_|REDIS_|MIGRATIONS_|LOG_)/.test(key)) base[key] = value;
+    if (!/^(DATABASE_|SQLITE_|TCP_|HTTP_|TLS_|REDIS_|MIGRATIONS_|LOG_)/.test(key))
+      base[key] = value;
   }
   return {
     ...base,
@@ -100,7 +105,11 @@ function serverEnv(env: Env): NodeJS.ProcessEnv {
   };
 }
 
-function collectLines(stream: NodeJS.ReadableStream, into: string[], onLine?: (line: string) => void): void {
+function collectLines(
+  stream: NodeJS.ReadableStream,
+  into: string[],
+  onLine?: (line: string) => void,
+): void {
   let rest = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
@@ -119,9 +128,18 @@ function collectLines(stream: NodeJS.ReadableStream, into: string[], onLine?: (l
   });
 }
 
-function start(env: Env): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<ExitInfo> } {
+function start(env: Env): {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<ExitInfo>;
+} {
   ensureBuilt();
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    cwd: ROOT,
+    env: serverEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   collectLines(child.stderr!, stderr);
@@ -133,24 +151,37 @@ function start(env: Env): { child: ChildProcess; stdout: string[]; stderr: strin
 }
 
 /** Starts the built server and resolves once it listens. Rejects (with its stderr) if it exits first. */
-export async function spawnServer(env: Env = {}, options: SpawnOptions = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  env: Env = {},
+  options: SpawnOptions = {},
+): Promise<SpawnedServer> {
   const { child, stdout, stderr, exited } = start(env);
-  const ports = await new Promise<{ tcp: number; http: number; tls?: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not report listening within ${options.startTimeoutMs ?? 20_000} ms\n${stderr.join('\n')}`));
-    }, options.startTimeoutMs ?? 20_000);
-    collectLines(child.stdout!, stdout, (line) => {
-      const m = LISTENING.exec(line);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({ tcp: Number(m[1]), tls: m[2] ? Number(m[2]) : undefined, http: Number(m[3]) });
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${code}, signal ${signal}) before listening\n${stderr.join('\n')}`));
-    });
-  });
+  const ports = await new Promise<{ tcp: number; http: number; tls?: number }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(
+            `server did not report listening within ${options.startTimeoutMs ?? 20_000} ms\n${stderr.join('\n')}`,
+          ),
+        );
+      }, options.startTimeoutMs ?? 20_000);
+      collectLines(child.stdout!, stdout, (line) => {
+        const m = LISTENING.exec(line);
+        if (!m) return;
+        clearTimeout(timer);
+        resolve({ tcp: Number(m[1]), tls: m[2] ? Number(m[2]) : undefined, http: Number(m[3]) });
+      });
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `server exited (code ${code}, signal ${signal}) before listening\n${stderr.join('\n')}`,
+          ),
+        );
+      });
+    },
+  );
   return {
     child,
     tcpPort: ports.tcp,

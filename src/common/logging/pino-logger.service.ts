@@ -18,13 +18,19 @@ export class PinoLoggerService implements LoggerService {
   error(message: unknown, ...params: unknown[]): void {
     // Nest passes (message, stack, context); an Error object may also come as the message.
     if (message instanceof Error) {
-      const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+      const context =
+        typeof params[params.length - 1] === 'string'
+          ? (params[params.length - 1] as string)
+          : undefined;
       this.logger.error({ context, err: message }, message.message);
       return;
     }
     if (params.length >= 2 && typeof params[0] === 'string' && params[0].includes('\n')) {
       const [stack, context] = params as [string, unknown];
-      this.logger.error({ context: typeof context === 'string' ? context : undefined, stack }, stringify(message));
+      this.logger.error(
+        { context: typeof context === 'string' ? context : undefined, stack },
+        stringify(message),
+      );
       return;
     }
     this.write('error', message, params);
@@ -62,7 +68,8 @@ export class PinoLoggerService implements LoggerService {
 
   private write(method: PinoMethod, message: unknown, params: unknown[]): void {
     let context: string | undefined;
-    if (params.length > 0 && typeof params[params.length - 1] === 'string') context = params.pop() as string;
+    if (params.length > 0 && typeof params[params.length - 1] === 'string')
+      context = params.pop() as string;
     const fields: Record<string, unknown> = context ? { context } : {};
     if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
       this.logger[method]({ ...fields, ...(message as Record<string, unknown>) });

@@ -14,7 +14,10 @@ export interface RootLoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
-export function createRootLogger(config: LoggingConfig, options: RootLoggerOptions = {}): RootLogger {
+export function createRootLogger(
+  config: LoggingConfig,
+  options: RootLoggerOptions = {},
+): RootLogger {
   const base: pino.LoggerOptions = {
     level: config.level,
     base: { pid: process.pid },
@@ -29,7 +32,12 @@ export function createRootLogger(config: LoggingConfig, options: RootLoggerOptio
     // Loaded lazily: production images never need it in memory.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
-    destination = pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' });
+    destination = pretty({
+      sync: true,
+      colorize: process.stdout.isTTY,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid',
+    });
   } else {
     destination = pino.destination({ fd: 1, sync: false });
   }

@@ -44,11 +44,17 @@ export class RequestLogPlugin implements TransportPlugin, OnModuleInit {
 
   onInbound(conn: Connection, envelope: Envelope, command: string): void {
     if (!this.log.isLevelEnabled('debug')) return;
-    this.log.debug({ conn_id: conn.id, user_id: conn.userId, command, frame: envelope }, 'frame in');
+    this.log.debug(
+      { conn_id: conn.id, user_id: conn.userId, command, frame: envelope },
+      'frame in',
+    );
   }
 
   onFrameRejected(conn: Connection, errorCode: string): void {
-    this.log.debug({ conn_id: conn.id, user_id: conn.userId, error_code: errorCode }, 'frame rejected');
+    this.log.debug(
+      { conn_id: conn.id, user_id: conn.userId, error_code: errorCode },
+      'frame rejected',
+    );
   }
 
   onConnect(conn: Connection): void {

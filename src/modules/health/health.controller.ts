@@ -6,7 +6,12 @@
  * A failing check answers 503 with the failing indicator under `error`.
  */
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { SwitchboardServer } from '../../transport/switchboard.server';
 import { DrainService } from '../lifecycle/drain.service';
 import { RedisHealthIndicator } from './redis.health';
@@ -28,7 +33,10 @@ export class HealthController {
   @HealthCheck()
   live() {
     return this.health.check([
-      () => this.indicators.check('process').up({ pid: process.pid, uptime_s: Math.round(process.uptime()) }),
+      () =>
+        this.indicators
+          .check('process')
+          .up({ pid: process.pid, uptime_s: Math.round(process.uptime()) }),
     ]);
   }
 
@@ -46,12 +54,20 @@ export class HealthController {
   private lifecycleCheck() {
     const check = this.indicators.check('lifecycle');
     const state = this.lifecycle.state;
-    return state === 'running' && !this.transport.isDraining ? check.up({ state }) : check.down({ state: state === 'running' ? 'draining' : state });
+    return state === 'running' && !this.transport.isDraining
+      ? check.up({ state })
+      : check.down({ state: state === 'running' ? 'draining' : state });
   }
 
   private listenerCheck() {
     const check = this.indicators.check('tcp');
-    const details = { port: this.transport.port, connections: this.transport.registry.size, in_flight: this.transport.inFlight };
-    return this.transport.isListening ? check.up(details) : check.down({ ...details, message: 'TCP listener is not accepting connections' });
+    const details = {
+      port: this.transport.port,
+      connections: this.transport.registry.size,
+      in_flight: this.transport.inFlight,
+    };
+    return this.transport.isListening
+      ? check.up(details)
+      : check.down({ ...details, message: 'TCP listener is not accepting connections' });
   }
 }

@@ -56,7 +56,9 @@ export class DrainService {
   private async run(timeoutMs: number): Promise<DrainResult> {
     const started = Date.now();
     this.current = 'draining';
-    this.logger.log(`draining: ${this.connections.size} connection(s), ${this.server.inFlight} request(s) in flight, timeout ${timeoutMs} ms`);
+    this.logger.log(
+      `draining: ${this.connections.size} connection(s), ${this.server.inFlight} request(s) in flight, timeout ${timeoutMs} ms`,
+    );
     // Listeners close now (new connections are refused at once); the returned promise only
     // settles once every existing connection is gone, so it is not awaited here.
     void this.server.stopAccepting();
@@ -71,11 +73,18 @@ export class DrainService {
       if (conn.sendEvent(ControlCommands.ERROR.name, notice, { priority: 'high' })) notified++;
     }
     const idle = await this.server.whenIdle(Math.max(0, timeoutMs - (Date.now() - started)));
-    if (!idle) this.logger.warn(`drain timeout: ${this.server.inFlight} request(s) still in flight after ${timeoutMs} ms`);
-    await this.endConnections(Math.min(FLUSH_GRACE_MS, Math.max(100, timeoutMs - (Date.now() - started))));
+    if (!idle)
+      this.logger.warn(
+        `drain timeout: ${this.server.inFlight} request(s) still in flight after ${timeoutMs} ms`,
+      );
+    await this.endConnections(
+      Math.min(FLUSH_GRACE_MS, Math.max(100, timeoutMs - (Date.now() - started))),
+    );
     this.current = 'drained';
     const result = { idle, notified, durationMs: Date.now() - started };
-    this.logger.log(`drained in ${result.durationMs} ms (${idle ? 'all requests answered' : 'timed out'})`);
+    this.logger.log(
+      `drained in ${result.durationMs} ms (${idle ? 'all requests answered' : 'timed out'})`,
+    );
     return result;
   }
 

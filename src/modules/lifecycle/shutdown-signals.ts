@@ -24,8 +24,12 @@ export function installShutdownSignals(started: SwitchboardApp, hooks: ShutdownH
       return;
     }
     shuttingDown = true;
-    const { shutdownTimeoutMs } = started.app.get<{ shutdownTimeoutMs: number }>(lifecycleConfig.token);
-    hooks.log(`${signal} received: draining (up to ${shutdownTimeoutMs} ms; send ${signal} again to exit immediately)`);
+    const { shutdownTimeoutMs } = started.app.get<{ shutdownTimeoutMs: number }>(
+      lifecycleConfig.token,
+    );
+    hooks.log(
+      `${signal} received: draining (up to ${shutdownTimeoutMs} ms; send ${signal} again to exit immediately)`,
+    );
     // Safety net: a module that hangs in onModuleDestroy must not keep the process alive forever.
     const watchdog = setTimeout(() => {
       hooks.log('shutdown did not complete in time: exiting');
@@ -39,7 +43,9 @@ export function installShutdownSignals(started: SwitchboardApp, hooks: ShutdownH
         clearTimeout(watchdog);
         hooks.exit(0);
       } catch (err) {
-        hooks.log(`shutdown failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        hooks.log(
+          `shutdown failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
         hooks.exit(1);
       }
     })();

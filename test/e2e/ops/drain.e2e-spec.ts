@@ -36,19 +36,28 @@ describe('graceful drain on SIGTERM (built server)', () => {
       expect((await idle.request('control/ping')).payload.status).toBe(200);
 
       const registers = Array.from({ length: 8 }, () =>
-        busy.request('auth/register', { username: uniqueUsername('drain'), password: 'drain-password-123' }),
+        busy.request('auth/register', {
+          username: uniqueUsername('drain'),
+          password: 'drain-password-123',
+        }),
       );
       // Frames are dispatched in arrival order: once this ping is answered every register above
       // was dispatched, and their password hashing is under way.
       await busy.request('control/ping');
       const signalledAt = Date.now();
       server.child.kill('SIGTERM');
-      const late = Array.from({ length: 20 }, (_, i) => busy.request('control/ping', {}, { id: `late-${i}` }));
+      const late = Array.from({ length: 20 }, (_, i) =>
+        busy.request('control/ping', {}, { id: `late-${i}` }),
+      );
 
       for (const client of [busy, idle]) {
         const notice = await client.waitFor('control/error');
         expect(notice.type).toBe('event');
-        expect(notice.payload).toMatchObject({ status: 503, error_code: 'SERVER_DRAINING', retry_after_ms: 2500 });
+        expect(notice.payload).toMatchObject({
+          status: 503,
+          error_code: 'SERVER_DRAINING',
+          retry_after_ms: 2500,
+        });
         expect(notice.payload.error_message).toMatch(/shutting down/);
       }
 
@@ -58,7 +67,11 @@ describe('graceful drain on SIGTERM (built server)', () => {
       }
       for (const response of await Promise.all(late)) {
         if (response.payload.status !== 200) {
-          expect(response.payload).toMatchObject({ status: 503, error_code: 'SERVER_DRAINING', retry_after_ms: expect.any(Number) });
+          expect(response.payload).toMatchObject({
+            status: 503,
+            error_code: 'SERVER_DRAINING',
+            retry_after_ms: expect.any(Number),
+          });
         }
       }
 
@@ -77,7 +90,11 @@ describe('graceful drain on SIGTERM (built server)', () => {
   });
 
   it('a second signal exits immediately', async () => {
-    const server = await spawnServer({ ...db.env, SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), LOG_LEVEL: 'info' });
+    const server = await spawnServer({
+      ...db.env,
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      LOG_LEVEL: 'info',
+    });
     try {
       // A peer that never answers the server's FIN keeps the drain waiting in its final flush.
       const socket = net.connect({ port: server.tcpPort, host: '127.0.0.1', allowHalfOpen: true });

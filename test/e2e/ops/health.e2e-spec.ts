@@ -9,7 +9,10 @@ import { DrainService } from '../../../src/modules/lifecycle/drain.service';
 import { testEngine } from '../../support/test-db';
 import { startTestApp, TestApp } from '../../support/test-app';
 
-async function get(app: TestApp, path: string): Promise<{ status: number; body: Record<string, any> }> {
+async function get(
+  app: TestApp,
+  path: string,
+): Promise<{ status: number; body: Record<string, any> }> {
   const res = await fetch(`http://127.0.0.1:${app.httpPort}${path}`);
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
@@ -27,7 +30,10 @@ describe('health probes', () => {
     it('live answers 200 with the process indicator', async () => {
       const { status, body } = await get(app, '/health/live');
       expect(status).toBe(200);
-      expect(body).toMatchObject({ status: 'ok', info: { process: { status: 'up', pid: process.pid } } });
+      expect(body).toMatchObject({
+        status: 'ok',
+        info: { process: { status: 'up', pid: process.pid } },
+      });
     });
 
     it('ready answers 200 with database, TCP listener and lifecycle up', async () => {
@@ -51,7 +57,10 @@ describe('health probes', () => {
       const ready = await get(app, '/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('error');
-      expect(ready.body.error).toMatchObject({ lifecycle: { status: 'down' }, tcp: { status: 'down' } });
+      expect(ready.body.error).toMatchObject({
+        lifecycle: { status: 'down' },
+        tcp: { status: 'down' },
+      });
       expect((await get(app, '/health/live')).status).toBe(200);
       expect((await drained).idle).toBe(true);
       await client.closed;
@@ -99,11 +108,16 @@ describe('health probes', () => {
         const admin = new Client({ connectionString: url });
         await admin.connect();
         await admin.query(`ALTER ROLE "${role}" NOLOGIN`);
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`,
+          [role],
+        );
         await admin.end();
       } else {
         // Close the native SQLite handle under TypeORM: every query now fails.
-        (dataSource.driver as unknown as { databaseConnection: { close(): void } }).databaseConnection.close();
+        (
+          dataSource.driver as unknown as { databaseConnection: { close(): void } }
+        ).databaseConnection.close();
       }
       const { status, body } = await get(app, '/health/ready');
       expect(status).toBe(503);

@@ -3,6 +3,7 @@
  * connection id, command, frame id, status and duration; secrets never appear, even at debug
  * level where whole inbound frames are logged.
  */
+import { registerAndLogin } from '../../support/auth-helpers';
 import { LogCapture } from '../../support/log-capture';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -23,19 +24,34 @@ describe('structured logging (pino)', () => {
     expect(bad.payload.error_code).toBe('UNKNOWN_COMMAND');
 
     const [ok] = logs.find({ msg: 'request', frame_id: 'log-ping-1' });
-    expect(ok).toMatchObject({ level: 'info', command: 'control/ping', status: 200, context: 'Request' });
+    expect(ok).toMatchObject({
+      level: 'info',
+      command: 'control/ping',
+      status: 200,
+      context: 'Request',
+    });
     expect(ok.conn_id).toMatch(/^c-/);
     expect(typeof ok.duration_ms).toBe('number');
     expect(typeof ok.time).toBe('string');
     expect(ok.user_id).toBeUndefined();
 
     const [failed] = logs.find({ msg: 'request', frame_id: 'log-bad-1' });
-    expect(failed).toMatchObject({ status: bad.payload.status, error_code: 'UNKNOWN_COMMAND', conn_id: ok.conn_id });
+    expect(failed).toMatchObject({
+      status: bad.payload.status,
+      error_code: 'UNKNOWN_COMMAND',
+      conn_id: ok.conn_id,
+    });
   });
 
   it('never writes passwords, tokens or signatures, even in debug frame logs', async () => {
     const client = await app.connect();
-    const secrets = ['pw-hunter2-XYZ', 'tok-abcdef-123', 'refresh-998877', 'sig-deadbeef', 'nested-pw-777'];
+    const secrets = [
+      'pw-hunter2-XYZ',
+      'tok-abcdef-123',
+      'refresh-998877',
+      'sig-deadbeef',
+      'nested-pw-777',
+    ];
     await client.request(
       'control/ping',
       {
@@ -46,15 +62,32 @@ describe('structured logging (pino)', () => {
       },
       { id: 'log-secret-1', headers: { Authorization: `Bearer ${secrets[1]}` } },
     );
-    const [frame] = logs.find({ msg: 'frame in', command: 'control/ping' }).filter(
-      (l) => (l.frame as { id?: string }).id === 'log-secret-1',
-    );
+    const [frame] = logs
+      .find({ msg: 'frame in', command: 'control/ping' })
+      .filter((l) => (l.frame as { id?: string }).id === 'log-secret-1');
     // The frame was logged (so the test would see a leak), with every secret replaced.
     expect(frame).toBeDefined();
     expect(frame.frame).toMatchObject({
       headers: { Authorization: '[REDACTED]' },
-      payload: { password: '[REDACTED]', refresh_token: '[REDACTED]', signature: '[REDACTED]', credentials: { password: '[REDACTED]' } },
+      payload: {
+        password: '[REDACTED]',
+        refresh_token: '[REDACTED]',
+        signature: '[REDACTED]',
+        credentials: { password: '[REDACTED]' },
+      },
     });
     for (const secret of secrets) expect(logs.text).not.toContain(secret);
+  });
+
+  it('carries the user id once the connection is logged in, and never the login password or tokens', async () => {
+    const user = await registerAndLogin(app, { password: 'pw-login-SECRET-4242' });
+    await user.client.request('control/ping', {}, { id: 'log-authed-1' });
+    const [line] = logs.find({ msg: 'request', frame_id: 'log-authed-1' });
+    expect(line).toMatchObject({ user_id: user.userId, command: 'control/ping', status: 200 });
+    // The login frame itself was logged at debug level, redacted.
+    const login = logs.find({ msg: 'frame in', command: 'auth/login' });
+    expect(login.length).toBeGreaterThan(0);
+    for (const secret of [user.password, user.token, user.refreshToken])
+      expect(logs.text).not.toContain(secret);
   });
 });

@@ -3,8 +3,9 @@
  * values, bytes and connections are sampled, process metrics (event-loop lag) are there, and the
  * business counters other modules increment are exposed.
  */
-import { MetricsService } from '../../../src/common/metrics';
+import { registerAndLogin } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
+import { sendText } from '../message/message-helpers';
 
 /** Parses the Prometheus text format into `name{labels}` → value. */
 function parse(text: string): Map<string, number> {
@@ -26,7 +27,11 @@ describe('Prometheus metrics', () => {
     await app.close();
   });
 
-  async function scrape(): Promise<{ text: string; samples: Map<string, number>; contentType: string | null }> {
+  async function scrape(): Promise<{
+    text: string;
+    samples: Map<string, number>;
+    contentType: string | null;
+  }> {
     const res = await fetch(`http://127.0.0.1:${app.httpPort}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -47,16 +52,32 @@ describe('Prometheus metrics', () => {
     expect(contentType).toContain('text/plain');
     expect(samples.get('switchboard_open_connections')).toBe(2);
     expect(samples.get('switchboard_connections_total')).toBe(2);
-    expect(samples.get('switchboard_frames_in_total{command="control/ping",type="request"}')).toBe(4);
+    expect(samples.get('switchboard_frames_in_total{command="control/ping",type="request"}')).toBe(
+      4,
+    );
     expect(samples.get('switchboard_frames_in_total{command="unknown",type="request"}')).toBe(1);
     expect(samples.get('switchboard_requests_total{command="control/ping",status="200"}')).toBe(4);
-    expect(samples.get(`switchboard_requests_total{command="unknown",status="${unknown.payload.status}"}`)).toBe(1);
-    expect(samples.get('switchboard_frames_out_total{command="control/ping",type="response",status="200"}')).toBe(4);
-    expect(samples.get('switchboard_frames_out_total{command="none",type="response",status="400"}')).toBe(1);
+    expect(
+      samples.get(
+        `switchboard_requests_total{command="unknown",status="${unknown.payload.status}"}`,
+      ),
+    ).toBe(1);
+    expect(
+      samples.get(
+        'switchboard_frames_out_total{command="control/ping",type="response",status="200"}',
+      ),
+    ).toBe(4);
+    expect(
+      samples.get('switchboard_frames_out_total{command="none",type="response",status="400"}'),
+    ).toBe(1);
     expect(samples.get('switchboard_frames_rejected_total{error_code="INVALID_JSON"}')).toBe(1);
     expect(samples.get('switchboard_frames_rejected_total{error_code="UNKNOWN_COMMAND"}')).toBe(1);
-    expect(samples.get('switchboard_request_duration_seconds_count{command="control/ping"}')).toBe(4);
-    expect(samples.get('switchboard_request_duration_seconds_bucket{le="+Inf",command="control/ping"}')).toBe(4);
+    expect(samples.get('switchboard_request_duration_seconds_count{command="control/ping"}')).toBe(
+      4,
+    );
+    expect(
+      samples.get('switchboard_request_duration_seconds_bucket{le="+Inf",command="control/ping"}'),
+    ).toBe(4);
     // The sockets moved real bytes both ways (each ping frame is > 50 bytes).
     expect(samples.get('switchboard_bytes_in_total')).toBeGreaterThan(5 * 50);
     expect(samples.get('switchboard_bytes_out_total')).toBeGreaterThan(5 * 50);
@@ -74,17 +95,35 @@ describe('Prometheus metrics', () => {
     expect(after.samples.get('switchboard_bytes_out_total')).toBeGreaterThan(bytesBefore);
   });
 
-  it('exposes the business counters feature modules increment', async () => {
-    const metrics = app.app.get(MetricsService);
-    metrics.messagesPersisted.inc(2);
-    metrics.messagesPushed.inc({ kind: 'live' });
-    metrics.authFailures.inc({ reason: 'bad_password' });
-    metrics.presenceEvents.inc({ outcome: 'suppressed' });
+  it('counts messages persisted and pushed, and auth failures, from real messaging traffic', async () => {
+    const alice = await registerAndLogin(app);
+    const bob = await registerAndLogin(app);
+    const before = (await scrape()).samples;
+    const sent = await sendText(alice.client, bob.userId, 'metrics hello');
+    expect(sent.status).toBe(200);
+    await bob.client.waitFor('message/event');
+    const wrong = await (
+      await app.connect()
+    ).request('auth/login', {
+      username: alice.username,
+      password: 'not-the-password',
+      client_info: { device: 'metrics', version: '1.0.0' },
+    });
+    expect(wrong.payload.status).toBe(401);
+
     const { samples } = await scrape();
-    expect(samples.get('switchboard_messages_persisted_total')).toBeGreaterThanOrEqual(2);
-    expect(samples.get('switchboard_messages_pushed_total{kind="live"}')).toBeGreaterThanOrEqual(1);
-    expect(samples.get('switchboard_auth_failures_total{reason="bad_password"}')).toBeGreaterThanOrEqual(1);
-    expect(samples.get('switchboard_presence_events_total{outcome="suppressed"}')).toBeGreaterThanOrEqual(1);
+    const delta = (key: string) => (samples.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(delta('switchboard_messages_persisted_total')).toBe(1);
+    expect(delta('switchboard_messages_pushed_total{kind="live"}')).toBe(1);
+    expect(
+      delta(
+        `switchboard_auth_failures_total{reason="${String(wrong.payload.error_code).toLowerCase()}"}`,
+      ),
+    ).toBe(1);
+    expect(delta('switchboard_requests_total{command="message/send",status="200"}')).toBe(1);
+    expect(
+      delta('switchboard_frames_out_total{command="message/event",type="event",status="200"}'),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps each app in its own registry', async () => {
@@ -93,7 +132,9 @@ describe('Prometheus metrics', () => {
       const res = await fetch(`http://127.0.0.1:${other.httpPort}/metrics`);
       const samples = parse(await res.text());
       expect(samples.get('switchboard_connections_total')).toBe(0);
-      expect(samples.has('switchboard_requests_total{command="control/ping",status="200"}')).toBe(false);
+      expect(samples.has('switchboard_requests_total{command="control/ping",status="200"}')).toBe(
+        false,
+      );
     } finally {
       await other.close();
     }

@@ -20,10 +20,13 @@ const ROOT = path.resolve(__dirname, '../../..');
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
     ds.options.type === 'postgres'
-      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1`, [
-          (ds.options as { schema?: string }).schema ?? 'public',
-        ])
-      : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
+      ? await ds.query(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1`,
+          [(ds.options as { schema?: string }).schema ?? 'public'],
+        )
+      : await ds.query(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+        );
   return rows.map((r) => r.name).sort();
 }
 
@@ -106,10 +109,14 @@ describe('npm run migration:* (TypeORM CLI on dist/ormconfig.js)', () => {
   });
 
   async function cli(command: string): Promise<string> {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/typeorm/cli.js'), command, '-d', 'dist/ormconfig.js'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...db.env },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typeorm/cli.js'), command, '-d', 'dist/ormconfig.js'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...db.env },
+      },
+    );
     return stdout;
   }
 

@@ -13,9 +13,15 @@ function variables(): { name: string; default: string }[] {
   const out = new Map<string, string>();
   for (const ns of CONFIG_NAMESPACES) {
     const defaults = new ns.schema() as Record<string, unknown>;
-    for (const meta of getMetadataStorage().getTargetValidationMetadatas(ns.schema, '', true, false)) {
+    for (const meta of getMetadataStorage().getTargetValidationMetadatas(
+      ns.schema,
+      '',
+      true,
+      false,
+    )) {
       const value = defaults[meta.propertyName];
-      if (!out.has(meta.propertyName)) out.set(meta.propertyName, value === undefined ? '' : String(value));
+      if (!out.has(meta.propertyName))
+        out.set(meta.propertyName, value === undefined ? '' : String(value));
     }
   }
   return [...out].map(([name, value]) => ({ name, default: value }));
@@ -25,7 +31,16 @@ describe('configuration documentation', () => {
   const vars = variables();
 
   it('finds the variables of every namespace', () => {
-    expect(vars.map((v) => v.name)).toEqual(expect.arrayContaining(['TCP_PORT', 'DATABASE_URL', 'HTTP_PORT', 'REDIS_URL', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_MS']));
+    expect(vars.map((v) => v.name)).toEqual(
+      expect.arrayContaining([
+        'TCP_PORT',
+        'DATABASE_URL',
+        'HTTP_PORT',
+        'REDIS_URL',
+        'LOG_LEVEL',
+        'SHUTDOWN_TIMEOUT_MS',
+      ]),
+    );
   });
 
   it('.env.example lists every variable with its current default (run `npm run env:docs`)', () => {
@@ -37,13 +52,20 @@ describe('configuration documentation', () => {
     }
     const problems = vars
       .filter((v) => listed.get(v.name) !== v.default)
-      .map((v) => (listed.has(v.name) ? `${v.name}: listed "${listed.get(v.name)}", default "${v.default}"` : `${v.name}: missing`));
+      .map((v) =>
+        listed.has(v.name)
+          ? `${v.name}: listed "${listed.get(v.name)}", default "${v.default}"`
+          : `${v.name}: missing`,
+      );
     expect(problems).toEqual([]);
   });
 
   it('the README configuration table names every variable', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const table = readme.slice(readme.indexOf('<!-- env-table:start -->'), readme.indexOf('<!-- env-table:end -->'));
+    const table = readme.slice(
+      readme.indexOf('<!-- env-table:start -->'),
+      readme.indexOf('<!-- env-table:end -->'),
+    );
     expect(vars.filter((v) => !table.includes(`| \`${v.name}\` |`)).map((v) => v.name)).toEqual([]);
   });
 });
