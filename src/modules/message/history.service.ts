@@ -5,13 +5,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { MessageConfig, messageConfig } from '../../config/message.config';
-import { ProtocolError } from '../../shared/protocol';
 import { BROADCAST_CONVERSATION_ID, MessageHistoryRequest, WireMessage } from '../../shared/protocol/messages/message.messages';
 import { decodeConversationCursor, decodeSyncCursor, encodeConversationCursor, encodeSyncCursor, SyncPositions } from './cursor';
 import type { MessageEntity } from './entities/message.entity';
 import { directConversationId, toWire } from './message.mapper';
 import { Membership, MessageRepository } from './message.repository';
-import { validationFailed } from './message.service';
+import { notAMember, validationFailed } from './message.service';
 
 /** Larger than any seq: the open upper bound of a range. */
 const NO_UPPER_BOUND = 2 ** 31 - 1;
@@ -62,10 +61,10 @@ export class HistoryService {
     if (!conversation) {
       // A direct conversation of mine nobody has written to yet: it exists logically, empty.
       if (isMyDirectConversation(userId, conversationId)) return 'empty';
-      throw new ProtocolError('NOT_FOUND', `conversation ${conversationId} does not exist`);
+      throw notAMember(conversationId);
     }
     const member = await this.repository.findMember(conversationId, userId);
-    if (!member) throw new ProtocolError('NOT_A_MEMBER', `you are not a member of conversation ${conversationId}`);
+    if (!member) throw notAMember(conversationId);
     return visibleFrom({ kind: conversation.kind, historyVisibility: conversation.historyVisibility, joinedSeq: member.joinedSeq });
   }
 

@@ -41,6 +41,10 @@ interface Resolved {
   directMembers?: [string, string];
 }
 
+export function notAMember(conversationId: string): ProtocolError {
+  return new ProtocolError('NOT_A_MEMBER', `you are not a member of conversation ${conversationId} (or it does not exist)`);
+}
+
 export function validationFailed(field: string, problem: string): ProtocolError {
   return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${field}: ${problem}`, 400, { fields: [{ field, problems: [problem] }] });
 }
@@ -95,7 +99,7 @@ export class MessageService {
       });
     } catch (err) {
       ticket.cancelled();
-      if (err instanceof ConversationMissingError) throw new ProtocolError('NOT_FOUND', `group ${target.conversationId} does not exist`);
+      if (err instanceof ConversationMissingError) throw notAMember(target.conversationId);
       if (!MessageRepository.isUniqueViolation(err)) throw err;
       // Two identical sends raced: the other one committed first. Answer like a retry.
       const winner = await this.repository.findByClientId(ctx.senderId, ctx.requestId);
@@ -168,10 +172,10 @@ export class MessageService {
       return { conversationId, kind: 'direct', recipients: [senderId, targetId], directMembers: [senderId, targetId] };
     }
     expect(targetId, 'for a message to group ' + targetId);
+    // A missing group answers like a group I am not in (as the group commands do): ids cannot be probed.
     const conversation = await this.repository.findConversation(targetId);
-    if (!conversation || conversation.kind !== 'group') throw new ProtocolError('NOT_FOUND', `group ${targetId} does not exist`);
-    const members = await this.repository.memberIds(targetId);
-    if (!members.includes(senderId)) throw new ProtocolError('NOT_A_MEMBER', `you are not a member of group ${targetId}`);
+    const members = conversation?.kind === 'group' ? await this.repository.memberIds(targetId) : [];
+    if (!members.includes(senderId)) throw notAMember(targetId);
     return { conversationId: targetId, kind: 'group', recipients: members };
   }
 

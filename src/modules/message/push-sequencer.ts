@@ -9,7 +9,8 @@
  * When a store settles, its seq is committed, so any store that BEGINS later gets a higher seq.
  * Only tickets already in flight at that moment (numbers <= the settling store's "horizon") can
  * still bring a lower seq. A held push is therefore published once no ticket up to its horizon
- * is in flight, and held pushes go out in seq order. No timers, no waiting for seqs allocated by
+ * (or the horizon of any higher held seq, whichever is smaller) is in flight, and held pushes go
+ * out in seq order. No timers, no waiting for seqs allocated by
  * other processes (nothing here knows them; clients order by seq across processes), and no
  * starvation: new sends never delay an earlier one.
  */
@@ -69,8 +70,12 @@ export class PushSequencer {
 
   private drain(conversationId: string, lane: Lane): void {
     while (lane.held.length > 0) {
+      // Every held seq is >= the head's, so a ticket begun after ANY of them settled cannot
+      // bring a seq below the head: the tightest horizon is the smallest one held.
+      let horizon = lane.held[0].horizon;
+      for (const h of lane.held) horizon = Math.min(horizon, h.horizon);
       const oldestInflight = lane.inflight.keys().next();
-      if (!oldestInflight.done && oldestInflight.value <= lane.held[0].horizon) return;
+      if (!oldestInflight.done && oldestInflight.value <= horizon) return;
       const head = lane.held.shift()!;
       try {
         head.push();

@@ -15,12 +15,12 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { MessageConfig, messageConfig } from '../../config/message.config';
-import { MessageCommands, ProtocolError } from '../../shared/protocol';
+import { MessageCommands } from '../../shared/protocol';
 import { AckMessageRequest, BROADCAST_CONVERSATION_ID, ReceiptEventPayload, ReceiptState } from '../../shared/protocol/messages/message.messages';
 import { EventPublisher } from '../../transport/event-publisher';
 import { MessageMetrics } from './message-metrics';
 import { MessageRepository } from './message.repository';
-import { validationFailed } from './message.service';
+import { notAMember, validationFailed } from './message.service';
 import { OfflineDeliveryService } from './offline-delivery.service';
 
 export interface AckResult {
@@ -60,9 +60,8 @@ export class ReceiptService implements OnModuleDestroy {
       throw validationFailed('conversation_id', 'broadcast messages take no receipts (read them through message/history)');
     }
     const conversation = await this.repository.findConversation(conversationId);
-    if (!conversation) throw new ProtocolError('NOT_FOUND', `conversation ${conversationId} does not exist`);
-    const member = await this.repository.findMember(conversationId, userId);
-    if (!member) throw new ProtocolError('NOT_A_MEMBER', `you are not a member of conversation ${conversationId}`);
+    const member = conversation ? await this.repository.findMember(conversationId, userId) : null;
+    if (!conversation || !member) throw notAMember(conversationId);
     if (seq > conversation.lastSeq) {
       throw validationFailed('seq', `must be at most ${conversation.lastSeq}, the newest seq of conversation ${conversationId} (got ${seq})`);
     }

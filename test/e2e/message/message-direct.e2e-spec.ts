@@ -3,6 +3,8 @@
  * idempotent retries, ordering of pipelined sends, receipts and "not someone else's" checks.
  */
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { MessageEntity } from '../../../src/modules/message/entities/message.entity';
 import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { directId, isMessageEvent, liveMessages, range, secondDevice, sendText, seqs, text } from './message-helpers';
@@ -15,7 +17,7 @@ describe('message/send between two users', () => {
   let conv: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ MESSAGE_MAX_TEXT: '50', MESSAGE_MAX_ATTACHMENTS: '2', MESSAGE_RECEIPT_WINDOW_MS: '50' });
+    app = await startTestApp({ MESSAGE_MAX_TEXT: '50', MESSAGE_MAX_ATTACHMENTS: '2', MESSAGE_RECEIPT_WINDOW_MS: '50', RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0' });
     alice = await registerAndLogin(app, { device: 'laptop' });
     bob = await registerAndLogin(app, { device: 'laptop' });
     mallory = await registerAndLogin(app);
@@ -163,6 +165,22 @@ describe('message/send between two users', () => {
     expect(history.messages.filter((m: any) => m.content.text === 'only once')).toHaveLength(1);
   });
 
+  it('frees a request id once its dedup window (MESSAGE_DEDUP_TTL_S) has passed', async () => {
+    const id = `old-${randomUUID()}`;
+    const first = await alice.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text('long ago') }, { id });
+    // Age the stored message past the 24 h window instead of waiting a day.
+    await app.app.get(DataSource).getRepository(MessageEntity).update({ id: first.message_id }, { sentAt: Date.now() - 25 * 3600 * 1000 });
+    const reused = await alice.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text('a new message') }, { id });
+    expect(reused.duplicate).toBeUndefined();
+    expect(reused.message_id).not.toBe(first.message_id);
+    expect(reused.seq).toBeGreaterThan(first.seq);
+    // Within the new window the id again means the new message.
+    const retry = await alice.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text('a new message') }, { id });
+    expect(retry).toMatchObject({ message_id: reused.message_id, duplicate: true });
+    const history = await alice.client.call('message/history', { conversation_id: conv, limit: 100 });
+    expect(history.messages.map((m: any) => m.message_id)).toEqual(expect.arrayContaining([first.message_id, reused.message_id]));
+  });
+
   it('stores two identical concurrent sends once (the race of a retry with the original)', async () => {
     const id = `race-${randomUUID()}`;
     const payload = { target: { type: 'user', id: bob.userId }, content: text('racing') };
@@ -225,7 +243,7 @@ describe('message/send between two users', () => {
     const ack = await mallory.client.request('message/ack', { conversation_id: conv, seq: 1, state: 'read' });
     expect(ack.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
     const asGroup = await mallory.client.request('message/send', { target: { type: 'group', id: conv }, content: text('sneak') });
-    expect(asGroup.payload).toMatchObject({ status: 404, error_code: 'NOT_FOUND' });
+    expect(asGroup.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
     // Alice and Bob's history is unchanged by all this.
     const aliceView = await alice.client.call('message/history', { conversation_id: conv, limit: 100 });
     expect(aliceView.messages.every((m: any) => m.sender_id !== mallory.userId)).toBe(true);

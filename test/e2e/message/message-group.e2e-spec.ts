@@ -73,7 +73,8 @@ describe('group messages', () => {
     const ack = await outsider.client.request('message/ack', { conversation_id: group, seq: 1, state: 'read' });
     expect(ack.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
     const missing = await outsider.client.request('message/send', { target: { type: 'group', id: 'g-doesnotexist' }, content: text('x') });
-    expect(missing.payload).toMatchObject({ status: 404, error_code: 'NOT_FOUND' });
+    // A group that does not exist answers like one I am not in: group ids cannot be probed.
+    expect(missing.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
     const wrongConversation = await member.client.request('message/send', { conversation_id: 'g-other', target: { type: 'group', id: group }, content: text('x') });
     expect(wrongConversation.payload.status).toBe(400);
     expect(liveMessages(outsider.client)).toEqual([]);

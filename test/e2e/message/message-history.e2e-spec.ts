@@ -78,12 +78,12 @@ describe('message/history and broadcast', () => {
     expect(await ask({ since: page.prev_cursor })).toMatchObject({ status: 400, error_code: 'INVALID_CURSOR' });
   });
 
-  it('answers an empty page for a direct conversation nobody has written to yet, 404 for an unknown conversation', async () => {
+  it('answers an empty page for a direct conversation nobody has written to yet, 403 for an unknown conversation', async () => {
     const carol = await registerAndLogin(app);
     const empty = await carol.client.call('message/history', { conversation_id: directId(carol.userId, alice.userId) });
     expect(empty).toMatchObject({ messages: [], has_more: false, next_cursor: null });
     const unknown = await carol.client.request('message/history', { conversation_id: 'g-nosuchgroup' });
-    expect(unknown.payload).toMatchObject({ status: 404, error_code: 'NOT_FOUND' });
+    expect(unknown.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
   });
 
   it('syncs every conversation of the user from a sync cursor, then only what is new', async () => {

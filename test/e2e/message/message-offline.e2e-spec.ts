@@ -61,7 +61,7 @@ describe('offline delivery', () => {
       [batch] = (await client.waitForCount(isOffline, count + 1)).slice(count);
       received.push(...batch.payload.messages);
     }
-    expect(client.events.filter(isOffline).map((f) => f.payload.messages.length)).toEqual([100, 100, 50]);
+    expect(client.events.filter(isOffline).map((f) => (f.payload as any).messages.length)).toEqual([100, 100, 50]);
     expect(seqs(received)).toEqual(range(1, 250));
     expect(received.map((m) => m.content.text)).toEqual(range(1, 250).map((i) => `m${i}`));
     expect(received[0]).toMatchObject({ conversation_id: directId(alice.userId, bob.userId), sender_id: alice.userId });
