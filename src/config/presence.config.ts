@@ -62,8 +62,11 @@ export const presenceConfig = defineConfig('presence', PresenceEnv, (env) => {
     heartbeatIntervalS: env.HEARTBEAT_INTERVAL_S,
     heartbeatIntervalMs: intervalMs,
     heartbeatTimeoutMs: timeoutMs,
-    /** The sweeper runs at least 3 times per timeout so a dead connection lives < 4/3 timeout. */
-    sweepIntervalMs: Math.max(25, Math.floor(timeoutMs / 3)),
+    /**
+     * The sweeper runs at least 3 times per timeout (and at least every 5 s: a pass only walks
+     * the local connections), so a dead connection is noticed within timeout + min(timeout/3, 5 s).
+     */
+    sweepIntervalMs: Math.max(25, Math.min(5000, Math.floor(timeoutMs / 3))),
     debounceMs: env.PRESENCE_DEBOUNCE_MS,
     groupFanoutMax: env.PRESENCE_GROUP_FANOUT_MAX,
     textMax: env.PRESENCE_TEXT_MAX,

@@ -32,7 +32,10 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   /** lastFrameAt last written to the store, per connection, to write only what moved. */
   private readonly written = new Map<string, number>();
-  /** A connection asked to close that is still open after this long is destroyed. */
+  /**
+   * A connection asked to close that is still open after this long is destroyed: the timeout
+   * capped at 5 s, and never less than a sweep interval (it is checked on sweeps).
+   */
   private readonly graceMs: number;
 
   constructor(
