@@ -110,9 +110,18 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
           ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
           requestCert: tlsConfig.clientAuth !== 'none',
           rejectUnauthorized: tlsConfig.clientAuth === 'require',
+          // accept() (and its idle timer) only runs after the handshake: bound the handshake by
+          // the same idle timeout instead of node's 120 s default (half-open TLS slowloris).
+          handshakeTimeout: this.config.idleTimeoutMs,
         },
         onSocket,
       );
+      // Node only reports a handshake timeout here; without destroying the socket it stays open
+      // (and holds server.close() open) forever.
+      secure.on('tlsClientError', (err, socket) => {
+        this.logger.debug?.(`TLS handshake failed from ${socket.remoteAddress}: ${err.message}`);
+        socket.destroy();
+      });
       if (tlsConfig.port !== undefined) {
         specs.push({ server: net.createServer(onSocket), port: this.config.port });
         specs.push({ server: secure, port: tlsConfig.port });

@@ -38,7 +38,7 @@ describe('TLS', () => {
     let app: TestApp;
     const pool = new ClientPool();
     beforeAll(async () => {
-      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0' });
+      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', IDLE_TIMEOUT_MS: '500' });
     });
     afterEach(() => pool.closeAll());
     afterAll(() => app.close());
@@ -76,6 +76,23 @@ describe('TLS', () => {
       socket.write('{"id":"p","type":"request","command":"control/ping","payload":{}}\n');
       await new Promise<void>((resolve) => socket.once('close', () => resolve()));
       expect(Buffer.concat(received).toString('utf8')).not.toContain('"status":200');
+    });
+  });
+
+  describe('TLS handshake timeout', () => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, IDLE_TIMEOUT_MS: '300' });
+    });
+    afterAll(() => app.close());
+
+    it('drops a TCP client that never starts the TLS handshake within IDLE_TIMEOUT_MS (not node\'s 120 s default)', async () => {
+      const socket = net.connect({ host: '127.0.0.1', port: app.tcpPort });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const opened = Date.now();
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(Date.now() - opened).toBeLessThan(5000);
     });
   });
 
