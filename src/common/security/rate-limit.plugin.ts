@@ -27,6 +27,8 @@ interface ConnectionRateState {
   /** Consecutive frames refused with 429. */
   strikes: number;
   closing: boolean;
+  /** The user this connection last sent as (the registry clears conn.userId before onClose). */
+  userId?: string;
 }
 
 @Injectable()
@@ -56,13 +58,16 @@ export class RateLimitPlugin implements TransportPlugin {
     conn.attributes.set(STATE, state);
   }
 
+  /** Per-user buckets currently held (bounded: full buckets are forgotten). */
+  get userBuckets(): number {
+    return this.users.size;
+  }
+
   onClose(conn: Connection): void {
     // The per-user bucket must outlive a single connection (reconnecting must not reset it), so
-    // it is only forgotten once it has refilled completely.
-    if (conn.userId) {
-      const bucket = this.users.get(conn.userId);
-      if (bucket?.isFull()) this.users.delete(conn.userId);
-    }
+    // it is only forgotten once it has refilled completely; the rest go in the next sweep.
+    const userId = (conn.attributes.get(STATE) as ConnectionRateState | undefined)?.userId;
+    if (userId && this.users.get(userId)?.isFull()) this.users.delete(userId);
   }
 
   onInbound(conn: Connection, _envelope: unknown, command: string): void {
@@ -74,6 +79,7 @@ export class RateLimitPlugin implements TransportPlugin {
       wait = state.heartbeats?.waitMs(now) ?? 0;
       if (wait === 0) state.heartbeats?.consume();
     } else {
+      state.userId = conn.userId;
       const userBucket = conn.userId ? this.userBucket(conn.userId, now) : undefined;
       // Both buckets must have a token; neither is charged for a refused frame.
       wait = Math.max(state.requests?.waitMs(now) ?? 0, userBucket?.waitMs(now) ?? 0);
