@@ -254,26 +254,25 @@ export class MessageRepository {
    * backwards (conditional updates, so concurrent acks of two devices cannot lower it).
    */
   async moveReceipt(conversationId: string, userId: string, seq: number, state: 'delivered' | 'read', before: ConversationMemberEntity): Promise<ReceiptMove> {
-    const repo = this.dataSource.getRepository(ConversationMemberEntity);
-    const move: ReceiptMove = { previousDelivered: before.deliveredSeq, previousRead: before.readSeq, delivered: before.deliveredSeq, read: before.readSeq };
-    if (seq > before.deliveredSeq) {
-      await repo
+    const move: ReceiptMove = {
+      previousDelivered: before.deliveredSeq,
+      previousRead: before.readSeq,
+      delivered: Math.max(before.deliveredSeq, seq),
+      read: state === 'read' ? Math.max(before.readSeq, seq) : before.readSeq,
+    };
+    if (move.delivered === before.deliveredSeq && move.read === before.readSeq) return move;
+    const forward = (column: string) => `CASE WHEN ${column} < :seq THEN :seq ELSE ${column} END`;
+    // One statement, queued with the other writes on SQLite (so it never runs inside someone
+    // else's open transaction); the CASEs keep it monotonic under concurrent acks.
+    await writeTransaction(this.dataSource, (manager) =>
+      manager
         .createQueryBuilder()
-        .update()
-        .set({ deliveredSeq: seq })
-        .where('conversation_id = :conversationId AND user_id = :userId AND delivered_seq < :seq', { conversationId, userId, seq })
-        .execute();
-      move.delivered = seq;
-    }
-    if (state === 'read' && seq > before.readSeq) {
-      await repo
-        .createQueryBuilder()
-        .update()
-        .set({ readSeq: seq })
-        .where('conversation_id = :conversationId AND user_id = :userId AND read_seq < :seq', { conversationId, userId, seq })
-        .execute();
-      move.read = seq;
-    }
+        .update(ConversationMemberEntity)
+        .set(state === 'read' ? { deliveredSeq: () => forward('delivered_seq'), readSeq: () => forward('read_seq') } : { deliveredSeq: () => forward('delivered_seq') })
+        .where('conversation_id = :conversationId AND user_id = :userId', { conversationId, userId })
+        .setParameter('seq', seq)
+        .execute(),
+    );
     return move;
   }
 
