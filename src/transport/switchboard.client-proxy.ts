@@ -41,7 +41,7 @@ export interface SwitchboardClientProxyOptions {
 
 type EventListener = (payload: Record<string, unknown>, frame: Envelope) => void;
 
-export class SwitchboardClientProxy extends ClientProxy<Record<string, EventListener>, 'connected' | 'disconnected'> {
+export class SwitchboardClientProxy extends ClientProxy {
   private readonly logger = new Logger('SwitchboardClientProxy');
   private socket: net.Socket | null = null;
   private connecting: Promise<void> | null = null;
@@ -95,7 +95,7 @@ export class SwitchboardClientProxy extends ClientProxy<Record<string, EventList
   }
 
   /** Listens for server-pushed events by command (`'*'` for all). */
-  override on<K extends string>(command: K, callback: EventListener): void {
+  override on(command: string, callback: EventListener): void {
     const key = command === '*' ? '*' : normalizeCommand(command);
     const list = this.listeners.get(key) ?? [];
     list.push(callback);

@@ -58,6 +58,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   };
   private draining = false;
   private closing = false;
+  private readonly rawSockets = new Set<net.Socket>();
   private inFlightTotal = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -135,6 +136,12 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     for (const { server, port } of specs) {
       // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
       // not with server.maxConnections, which drops the socket without a word.
+      // Every accepted TCP socket, including TLS ones still in their handshake (not yet
+      // Connections in the registry), so close() can destroy them all.
+      server.on('connection', (raw: net.Socket) => {
+        this.rawSockets.add(raw);
+        raw.once('close', () => this.rawSockets.delete(raw));
+      });
       server.on('error', (err) => {
         this.logger.error(`listener error: ${err.message}`);
         callback(err);
@@ -173,6 +180,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     this.draining = true;
     this.closing = true;
     for (const conn of [...this.registry.all()]) conn.destroy();
+    for (const raw of this.rawSockets) raw.destroy();
     await this.stopAccepting();
     this.listeners.length = 0;
     this._status$.next('disconnected');
