@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login } from '../../support/auth-helpers';
-import { spawnServer, SpawnedServer } from '../../support/spawn-server';
+import { ensureBuilt, spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 import { directId, historyBackwards, range, text } from './message-helpers';
 
@@ -23,8 +23,10 @@ describe('durability across kill -9', () => {
   const clients: SwitchboardClient[] = [];
 
   beforeAll(async () => {
+    // Building dist/ (when stale) can take a while on a busy machine: not part of the test's time.
+    ensureBuilt();
     db = await createTestDatabase();
-  });
+  }, 300_000);
   afterAll(async () => {
     for (const c of clients) c.destroy();
     await server?.stop('SIGKILL');
