@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
+import { generatePki } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 import { NO_RATE_LIMIT, expectAlive, frameText, lastConnection, responseTo, serverClosed } from '../support/transport-helpers';
 
@@ -158,6 +159,26 @@ describe('transport close()', () => {
       await expect(SwitchboardClient.connect({ port: app.tcpPort })).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       await app.close();
+    }
+  });
+
+  // Regression: a TLS socket still in its handshake is not a registered Connection yet; close()
+  // used to leave it open (and server.close() waiting for it) until the handshake timed out.
+  it('also destroys sockets that are still in their TLS handshake', async () => {
+    const pki = generatePki();
+    const app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, IDLE_TIMEOUT_MS: '60000' });
+    try {
+      const raw = new net.Socket();
+      const rawClosed = new Promise((resolve) => raw.once('close', resolve));
+      raw.on('error', () => undefined);
+      await new Promise<void>((resolve) => raw.connect(app.tcpPort, '127.0.0.1', resolve));
+      const started = Date.now();
+      await app.transport.close();
+      await rawClosed;
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await app.close();
+      pki.cleanup();
     }
   });
 });
