@@ -64,6 +64,33 @@ describe('transport limits over real TCP', () => {
     expect(client.isOpen).toBe(true);
   });
 
+  // Slowloris: dribbling a frame byte by byte does not extend FRAME_TIMEOUT_MS (the timer runs
+  // from the frame's first byte). The dribble is paced by pings on a second connection.
+  it('drops a frame dribbled byte by byte FRAME_TIMEOUT_MS after its first byte', async () => {
+    const slow = await app.connect();
+    const pacer = await app.connect();
+    let notice: unknown;
+    const noticed = slow.waitFor((f) => f.command === 'control/error', { timeoutMs: 10_000 }).then((f) => (notice = f));
+    const firstByteAt = Date.now();
+    slow.writeRaw('{"id":"');
+    let lastByteAt = firstByteAt;
+    let sent = 0;
+    while (!notice) {
+      if (sent < 1500) {
+        slow.writeRaw('a');
+        sent++;
+        lastByteAt = Date.now();
+      }
+      await Promise.race([expectAlive(pacer), noticed]);
+    }
+    const errorAt = Date.now();
+    expect((notice as { payload: Record<string, unknown> }).payload).toMatchObject({ error_code: 'FRAME_TIMEOUT' });
+    // Bytes kept coming until shortly before the drop, and the drop still came on time.
+    expect(errorAt - lastByteAt).toBeLessThan(FRAME_TIMEOUT_MS);
+    expect(errorAt - firstByteAt).toBeLessThan(FRAME_TIMEOUT_MS * 3);
+    expect(slow.isOpen).toBe(true);
+  });
+
   // Regression: the stall timer used to start with the first partial frame and never restart
   // while chunks kept ending mid-frame, so a busy pipelining client had a healthy frame dropped
   // FRAME_TIMEOUT_MS after connecting. Each chunk here completes a frame and starts the next.
