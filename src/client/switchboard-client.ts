@@ -241,7 +241,7 @@ export class SwitchboardClient extends EventEmitter {
     }
     const frame = decoded.value as Envelope;
     // Listeners see the frame exactly as it came off the wire (tests inspect IVs, signatures).
-    this.emit('raw-frame', { ...frame, payload: frame.payload });
+    if (this.listenerCount('raw-frame') > 0) this.emit('raw-frame', { ...frame, payload: frame.payload });
     const problem = this.signingKey || this.payloadKeys.length > 0 ? this.open(frame) : undefined;
     if (problem) {
       const err = new Error(`untrusted ${frame.type} ${frame.command} (${frame.id}): ${problem}`);
