@@ -112,8 +112,9 @@ export class MessageService {
     }
 
     const stored = result.stored;
-    this.metrics.persisted();
+    // Settle the ticket first: an unsettled ticket would hold this conversation's pushes forever.
     ticket.stored(stored.seq, () => this.push(stored, target, ctx.connectionId));
+    this.metrics.persisted();
     return this.response(stored);
   }
 
