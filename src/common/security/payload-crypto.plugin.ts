@@ -26,6 +26,8 @@ export class PayloadCryptoPlugin implements TransportPlugin {
   private readonly logger = new Logger('PayloadCrypto');
   /** Encryptions done per key id since start (rotation bound). */
   readonly encryptions = new Map<string, number>();
+  /** Frames already signed/sealed, in case one frame object is sent to several connections. */
+  private readonly done = new WeakSet<Envelope>();
 
   constructor(@InjectConfig(securityConfig) private readonly config: SecurityConfig) {}
 
@@ -47,8 +49,12 @@ export class PayloadCryptoPlugin implements TransportPlugin {
 
   onOutbound(_conn: Connection, frame: Envelope): void {
     // A frame object already sealed for another connection is sent as is (never re-sealed).
-    if (isEncryptedPayload(frame.payload)) return;
+    // Tracked by identity, not by payload shape: a plaintext payload with an "enc" member must
+    // still be encrypted.
+    if (this.done.has(frame)) return;
     const { signature, encryption } = this.config;
+    if (signature.mode === 'off' && encryption.mode === 'none') return;
+    this.done.add(frame);
     // Assign new payload objects: the original may be shared by the frames of several connections.
     if (signature.mode !== 'off' && signature.key) frame.payload = signPayload(frame, signature.key);
     if (encryption.mode !== 'none') {
