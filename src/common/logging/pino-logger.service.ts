@@ -66,7 +66,9 @@ export class PinoLoggerService implements LoggerService {
     this.logger.level = found ? found[1] : 'silent';
   }
 
-  private write(method: PinoMethod, message: unknown, params: unknown[]): void {
+  private write(method: PinoMethod, message: unknown, rawParams: unknown[]): void {
+    // Nest's Logger passes `undefined` for an absent stack: not worth a field.
+    const params = rawParams.filter((p) => p !== undefined && p !== null);
     let context: string | undefined;
     if (params.length > 0 && typeof params[params.length - 1] === 'string')
       context = params.pop() as string;
