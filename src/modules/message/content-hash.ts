@@ -17,8 +17,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * `conversation_id` is left out on purpose: the target alone decides the conversation (a
+ * mismatching conversation_id is rejected anyway), so a retry that adds or drops it is still the
+ * same message.
+ */
 export function contentHash(parts: {
-  conversationId: string;
   target: { type: string; id?: string };
   content: unknown;
   attachments: unknown;

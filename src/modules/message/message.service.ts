@@ -1,5 +1,5 @@
 /**
- * message/send: validate, authorize, de-duplicate, store (one transaction), answer, push.
+ * message/send: validate, authorize, de-duplicate, store (one atomic write), answer, push.
  *
  * Store first, push second: the 200 answer and the live push both happen only after the commit,
  * so a message someone has seen is never lost. Live pushes are best effort (droppable for slow
@@ -66,7 +66,7 @@ export class MessageService {
     this.checkLimits(dto);
     const attachments = dto.attachments ?? [];
     const meta = dto.meta ?? {};
-    const hash = contentHash({ conversationId: dto.conversation_id ?? '', target: dto.target, content: dto.content, attachments, meta });
+    const hash = contentHash({ target: dto.target, content: dto.content, attachments, meta });
 
     // A retry is answered from storage before anything else is checked: the original send was
     // authorized, and its answer must not change because e.g. the sender left the group since.

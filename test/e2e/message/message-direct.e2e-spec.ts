@@ -144,8 +144,8 @@ describe('message/send between two users', () => {
     const id = `retry-${randomUUID()}`;
     const payload = { target: { type: 'user', id: bob.userId }, content: text('only once'), meta: { priority: 'low' } };
     const first = await alice.client.request('message/send', payload, { id });
-    // Same request, keys in another order: still the same message.
-    const again = await alice.client.request('message/send', { meta: { priority: 'low' }, content: { text: 'only once', type: 'text' }, target: payload.target }, { id });
+    // Same request, keys in another order and now naming the (derived) conversation: still the same message.
+    const again = await alice.client.request('message/send', { meta: { priority: 'low' }, content: { text: 'only once', type: 'text' }, target: payload.target, conversation_id: conv }, { id });
     expect(first.payload.status).toBe(200);
     expect(again.payload).toMatchObject({ status: 200, message_id: first.payload.message_id, seq: first.payload.seq, sent_at: first.payload.sent_at, duplicate: true });
 

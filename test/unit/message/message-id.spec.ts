@@ -25,7 +25,7 @@ describe('message ids', () => {
 });
 
 describe('content hash', () => {
-  const base = { conversationId: 'd-a-b', target: { type: 'user', id: 'b' }, content: { type: 'text', text: 'hi' }, attachments: [], meta: {} };
+  const base = { target: { type: 'user', id: 'b' }, content: { type: 'text', text: 'hi' }, attachments: [], meta: {} };
   it('ignores key order and undefined fields', () => {
     expect(contentHash({ ...base, content: { text: 'hi', type: 'text' }, meta: { x: undefined } })).toBe(contentHash(base));
   });
