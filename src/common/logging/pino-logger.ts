@@ -1,7 +1,7 @@
 /**
  * The process's root pino logger. JSON lines by default (one object per line, cheap to ship);
- * pretty output in development. pino-pretty runs as an in-process synchronous stream rather than
- * a `pino.transport` worker thread: no worker to leak in tests, and dev throughput does not matter.
+ * pretty output in development. pino-pretty formats in-process and synchronously rather than in a
+ * `pino.transport` worker thread: no worker to leak in tests, and dev throughput does not matter.
  */
 import pino, { DestinationStream, Logger } from 'pino';
 import type { LoggingConfig } from '../../config/logging.config';
@@ -29,15 +29,17 @@ export function createRootLogger(
   if (options.stream) {
     destination = options.stream as DestinationStream;
   } else if (config.format === 'pretty') {
-    // Loaded lazily: production images never need it in memory.
+    // Loaded lazily: production images never need it in memory. prettyFactory formats each line
+    // synchronously, so nothing is lost when the process exits right after logging (the
+    // pino-pretty stream pipes asynchronously).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
-    destination = pretty({
-      sync: true,
+    const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
+    const format = prettyFactory({
       colorize: process.stdout.isTTY,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid',
     });
+    destination = { write: (line: string) => void process.stdout.write(format(line)) };
   } else {
     destination = pino.destination({ fd: 1, sync: false });
   }
