@@ -68,20 +68,34 @@ describe('transport framing and envelope errors over real TCP', () => {
     expect(client.garbage).toEqual([]);
   });
 
-  // Draft §2.1: the auth/login request frame passes framing and envelope validation.
-  it("accepts the draft's auth/login request frame (whatever the handler answers)", async () => {
-    const client = await app.connect();
-    const draft = {
-      id: '9fbb4e7e-73f6-4e71-9f44-70cdaeb71b0b',
-      type: 'request',
-      timestamp: 1730795173,
-      command: 'auth/login',
+  // Draft §2.1, §2.3, §2.4: the example request frames pass framing and envelope validation and
+  // reach their handlers (which may answer 401 without a token, 400 for draft placeholders, ...).
+  const draftRequests: [string, Record<string, unknown>][] = [
+    ['auth/login', {
+      id: '9fbb4e7e-73f6-4e71-9f44-70cdaeb71b0b', type: 'request', timestamp: 1730795173, command: 'auth/login',
       payload: { username: 'alice', password: 'hashed-password', client_info: { device: 'windows', version: 'cli-0.1.0' } },
-    };
-    const wait = responseTo(client, draft.id);
+    }],
+    ['message/send', {
+      id: 'msg-58123', type: 'request', command: 'message/send',
+      payload: {
+        conversation_id: 'room-001', target: { type: 'user', id: 'u-10002' }, content: { type: 'text', text: 'Hello world!' },
+        attachments: [{ file_id: 'f-abc123', name: 'image.png', size: 2048 }], meta: { reply_to: 'msg-57111', priority: 'normal' },
+      },
+    }],
+    ['file/request', {
+      id: 'file-req-1', type: 'request', command: 'file/request',
+      payload: {
+        file_name: 'report.pdf', file_size: 5242880, hash: 'sha256:...', target: { type: 'user', id: 'u-10002' },
+        resume: { transfer_id: 'tr-001', offset: 1048576 },
+      },
+    }],
+  ];
+  it.each(draftRequests)("accepts the draft's %s request frame (whatever the handler answers)", async (command, draft) => {
+    const client = await app.connect();
+    const wait = responseTo(client, draft.id as string);
     client.writeRaw(frameText(draft));
     const response = await wait;
-    expect(response).toMatchObject({ id: draft.id, type: 'response', command: 'auth/login' });
+    expect(response).toMatchObject({ id: draft.id, type: 'response', command });
     expect(['INVALID_JSON', 'INVALID_ENVELOPE']).not.toContain(response.payload.error_code);
     await expectAlive(client);
   });
