@@ -3,6 +3,7 @@
  * outgoing queue with backpressure. Only the transport layer touches the socket; everything else
  * talks to a Connection (or, better, to the EventPublisher port).
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ControlCommands, encodeFrame, Envelope, LineFrameDecoder, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
 
@@ -27,6 +28,12 @@ export type OutboundTransform = (conn: Connection, frame: Envelope) => void;
 export type BackpressureListener = (conn: Connection, paused: boolean) => void;
 
 let nextConnectionNumber = 0;
+/**
+ * Connection ids travel between nodes on the event bus (toConnections, excludeConnection), so
+ * they must be unique across processes and hosts: a pid alone is not (containers all run as
+ * pid 1), hence a random per-process tag.
+ */
+const PROCESS_TAG = randomBytes(4).toString('hex');
 
 export class Connection {
   readonly id: string;
@@ -77,7 +84,7 @@ export class Connection {
     private readonly outbound: OutboundTransform[],
     private readonly onBackpressure?: BackpressureListener,
   ) {
-    this.id = `c-${process.pid.toString(36)}-${(++nextConnectionNumber).toString(36)}`;
+    this.id = `c-${PROCESS_TAG}-${(++nextConnectionNumber).toString(36)}`;
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.decoder = new LineFrameDecoder({ maxFrameBytes });
     socket.on('drain', () => this.flush());

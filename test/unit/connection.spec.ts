@@ -163,6 +163,16 @@ describe('Connection outgoing path', () => {
     expect(socket.writesAfterEnd).toBe(0);
   });
 
+  // Regression: ids were `c-<pid>-<n>`; on the Redis bus two containers (both pid 1) would target
+  // each other's connections. Ids now carry a random per-process tag.
+  it('gives connections ids that do not depend on the pid alone', () => {
+    const a = setup().conn;
+    const b = setup().conn;
+    expect(a.id).toMatch(/^c-[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(a.id).not.toContain(`c-${process.pid.toString(36)}-`);
+    expect(a.id).not.toBe(b.id);
+  });
+
   it('destroys a socket that stays paused for DRAIN_TIMEOUT_MS', () => {
     jest.useFakeTimers();
     const { socket, conn } = setup({ drainTimeoutMs: 500 });
