@@ -5,9 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MessageEntity } from '../../../src/modules/message/entities/message.entity';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { directId, isMessageEvent, liveMessages, range, secondDevice, sendText, seqs, text } from './message-helpers';
+import { directId, isMessageEvent, liveMessages, newUser, range, secondDevice, sendText, seqs, text } from './message-helpers';
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 describe('message/send between two users', () => {
   let app: TestApp;
@@ -18,9 +21,9 @@ describe('message/send between two users', () => {
 
   beforeAll(async () => {
     app = await startTestApp({ MESSAGE_MAX_TEXT: '50', MESSAGE_MAX_ATTACHMENTS: '2', MESSAGE_RECEIPT_WINDOW_MS: '50', RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0' });
-    alice = await registerAndLogin(app, { device: 'laptop' });
-    bob = await registerAndLogin(app, { device: 'laptop' });
-    mallory = await registerAndLogin(app);
+    alice = await newUser(app, { device: 'laptop' });
+    bob = await newUser(app, { device: 'laptop' });
+    mallory = await newUser(app);
     conv = directId(alice.userId, bob.userId);
   });
   afterAll(async () => {
@@ -196,8 +199,8 @@ describe('message/send between two users', () => {
   });
 
   it('keeps the order of 200 sends pipelined on one connection', async () => {
-    const carol = await registerAndLogin(app);
-    const dave = await registerAndLogin(app);
+    const carol = await newUser(app);
+    const dave = await newUser(app);
     const pipeline = range(1, 200).map((i) => sendText(carol.client, dave.userId, `n${i}`));
     const responses = await Promise.all(pipeline);
     expect(responses.map((r) => r.seq)).toEqual(range(1, 200));
@@ -207,8 +210,8 @@ describe('message/send between two users', () => {
   });
 
   it('sends receipts to the sender: delivered, then read, cumulative and never backwards', async () => {
-    const erin = await registerAndLogin(app);
-    const frank = await registerAndLogin(app);
+    const erin = await newUser(app);
+    const frank = await newUser(app);
     const c = directId(erin.userId, frank.userId);
     const sent = [];
     for (let i = 1; i <= 3; i++) sent.push(await sendText(erin.client, frank.userId, `r${i}`));

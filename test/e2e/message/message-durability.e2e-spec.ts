@@ -9,12 +9,12 @@ import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login } from '../../support/auth-helpers';
 import { ensureBuilt, spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
-import { directId, historyBackwards, range, text } from './message-helpers';
+import { CLIENT_TIMEOUT_MS, directId, historyBackwards, range, text } from './message-helpers';
 
 const ENV = { RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', LOG_LEVEL: 'error' };
 
 async function connect(server: SpawnedServer): Promise<SwitchboardClient> {
-  return SwitchboardClient.connect({ port: server.tcpPort, timeoutMs: 20_000 });
+  return SwitchboardClient.connect({ port: server.tcpPort, timeoutMs: CLIENT_TIMEOUT_MS });
 }
 
 describe('durability across kill -9', () => {
@@ -94,5 +94,5 @@ describe('durability across kill -9', () => {
     const final = (await historyBackwards(reader, conversation, 100)).reverse().flatMap((p) => p.messages);
     expect(final.map((m) => m.seq)).toEqual(range(1, 400));
     expect(final.map((m) => m.content.text).sort()).toEqual(ids.map((x) => x.text).sort());
-  }, 120_000);
+  }, 240_000);
 });

@@ -2,11 +2,14 @@
  * Group messaging over real TCP: concurrent senders get a gap-free per-group sequence and every
  * member sees the same order; membership is enforced; receipts to the sender are coalesced.
  */
-import { registerAndLogin, LoggedInUser } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { createGroup, isMessageEvent, liveMessages, range, secondDevice, seqs, text } from './message-helpers';
+import { createGroup, isMessageEvent, liveMessages, newUser, range, secondDevice, seqs, text } from './message-helpers';
 
 const NO_RATE_LIMITS = { RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0' };
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 describe('group messages', () => {
   let app: TestApp;
@@ -22,7 +25,7 @@ describe('group messages', () => {
     const users: LoggedInUser[] = [];
     // Long request timeouts: on a loaded CI database 1000 sends into ONE conversation serialize
     // on its row lock (each holds it through its commit's fsync).
-    for (let i = 0; i < 10; i++) users.push(await registerAndLogin(app, { client: await app.connect({ timeoutMs: 90_000 }) }));
+    for (let i = 0; i < 10; i++) users.push(await newUser(app));
     const started = Date.now();
     const group = await createGroup(users[0], users.slice(1).map((u) => u.userId));
 
@@ -49,10 +52,10 @@ describe('group messages', () => {
       const own = new Set(responses.slice(c * 100, c * 100 + 100).map((r) => r.seq));
       expect(new Set([...received_seqs, ...own]).size).toBe(1000);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('an observer device of a member receives all messages of the group in seq order', async () => {
-    const [owner, member] = [await registerAndLogin(app), await registerAndLogin(app)];
+    const [owner, member] = [await newUser(app), await newUser(app)];
     const group = await createGroup(owner, [member.userId]);
     const watcher = await secondDevice(app, member, 'watch');
     const sends = [owner, member].flatMap((u) => range(1, 50).map((i) => u.client.call('message/send', { target: { type: 'group', id: group }, content: text(`${i}`) })));
@@ -62,7 +65,7 @@ describe('group messages', () => {
   });
 
   it('should not let a non-member send into, read or ack a group; members added later see history from their join', async () => {
-    const [owner, member, outsider] = [await registerAndLogin(app), await registerAndLogin(app), await registerAndLogin(app)];
+    const [owner, member, outsider] = [await newUser(app), await newUser(app), await newUser(app)];
     const group = await createGroup(owner, [member.userId]);
     await owner.client.call('message/send', { target: { type: 'group', id: group }, content: text('before join') });
 
@@ -94,7 +97,7 @@ describe('group messages', () => {
   });
 
   it('a group with history_visibility "all" shows new members everything', async () => {
-    const [owner, late] = [await registerAndLogin(app), await registerAndLogin(app)];
+    const [owner, late] = [await newUser(app), await newUser(app)];
     const created = await owner.client.call('group/create', { name: 'open', members: [], history_visibility: 'all' });
     const group = created.conversation_id as string;
     await owner.client.call('message/send', { target: { type: 'group', id: group }, content: text('old news') });
@@ -104,9 +107,9 @@ describe('group messages', () => {
   });
 
   it('coalesces the receipts of many members into few events for the sender', async () => {
-    const owner = await registerAndLogin(app);
+    const owner = await newUser(app);
     const members: LoggedInUser[] = [];
-    for (let i = 0; i < 8; i++) members.push(await registerAndLogin(app));
+    for (let i = 0; i < 8; i++) members.push(await newUser(app));
     const group = await createGroup(owner, members.map((m) => m.userId));
     const sent = await owner.client.call('message/send', { target: { type: 'group', id: group }, content: text('please read') });
 

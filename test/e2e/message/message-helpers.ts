@@ -1,8 +1,20 @@
 /** Shared steps of the message e2e specs (real TCP, real database). */
 import type { Envelope } from '../../../src/shared/protocol';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, LoggedInUser } from '../../support/auth-helpers';
+import { login, LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
 import type { TestApp } from '../../support/test-app';
+
+/**
+ * Request timeout of the clients in these specs. Pipelined sends on one connection are handled
+ * one at a time and each waits for its commit (fsync), so on a loaded CI database the last of 250
+ * can legitimately take far longer than the SDK's 10 s default.
+ */
+export const CLIENT_TIMEOUT_MS = 60_000;
+
+/** registerAndLogin with a client using CLIENT_TIMEOUT_MS. */
+export async function newUser(app: TestApp, opts: Parameters<typeof registerAndLogin>[1] = {}): Promise<LoggedInUser> {
+  return registerAndLogin(app, { ...opts, client: opts.client ?? (await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS })) });
+}
 
 export function directId(a: string, b: string): string {
   return a < b ? `d-${a}-${b}` : `d-${b}-${a}`;
@@ -10,7 +22,7 @@ export function directId(a: string, b: string): string {
 
 /** A second device (connection + login) of an existing user. */
 export async function secondDevice(app: TestApp, user: LoggedInUser, device = 'phone'): Promise<SwitchboardClient> {
-  const client = await app.connect();
+  const client = await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS });
   await login(client, user.username, user.password, device);
   return client;
 }

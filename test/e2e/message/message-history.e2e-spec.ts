@@ -3,9 +3,12 @@
  * the sync cursor across conversations, cursor validation, and broadcast (stored in a system
  * conversation everyone can read).
  */
-import { LoggedInUser, login, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, login } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { createGroup, directId, historyBackwards, isMessageEvent, range, seqs, text } from './message-helpers';
+import { CLIENT_TIMEOUT_MS, createGroup, directId, historyBackwards, isMessageEvent, newUser, range, seqs, text } from './message-helpers';
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 describe('message/history and broadcast', () => {
   let app: TestApp;
@@ -15,8 +18,8 @@ describe('message/history and broadcast', () => {
 
   beforeAll(async () => {
     app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0' });
-    alice = await registerAndLogin(app);
-    bob = await registerAndLogin(app);
+    alice = await newUser(app);
+    bob = await newUser(app);
     conv = directId(alice.userId, bob.userId);
     await Promise.all(range(1, 250).map((i) => alice.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text(`h${i}`) })));
   });
@@ -64,7 +67,7 @@ describe('message/history and broadcast', () => {
     const wrongDirection = await ask({ conversation_id: conv, since: page.next_cursor });
     expect(wrongDirection).toMatchObject({ status: 400, error_code: 'INVALID_CURSOR' });
     expect(wrongDirection.error_message).toContain('"before"');
-    const other = await registerAndLogin(app);
+    const other = await newUser(app);
     await other.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text('x') });
     const foreign = await ask({ conversation_id: directId(other.userId, bob.userId), before: page.next_cursor });
     expect(foreign).toMatchObject({ status: 400, error_code: 'INVALID_CURSOR' });
@@ -79,7 +82,7 @@ describe('message/history and broadcast', () => {
   });
 
   it('answers an empty page for a direct conversation nobody has written to yet, 403 for an unknown conversation', async () => {
-    const carol = await registerAndLogin(app);
+    const carol = await newUser(app);
     const empty = await carol.client.call('message/history', { conversation_id: directId(carol.userId, alice.userId) });
     expect(empty).toMatchObject({ messages: [], has_more: false, next_cursor: null });
     const unknown = await carol.client.request('message/history', { conversation_id: 'g-nosuchgroup' });
@@ -87,7 +90,7 @@ describe('message/history and broadcast', () => {
   });
 
   it('syncs every conversation of the user from a sync cursor, then only what is new', async () => {
-    const [dave, erin] = [await registerAndLogin(app), await registerAndLogin(app)];
+    const [dave, erin] = [await newUser(app), await newUser(app)];
     const group = await createGroup(dave, [erin.userId]);
     for (const i of range(1, 3)) await dave.client.call('message/send', { target: { type: 'group', id: group }, content: text(`g${i}`) });
     await Promise.all(range(1, 120).map((i) => dave.client.call('message/send', { target: { type: 'user', id: erin.userId }, content: text(`d${i}`) })));
@@ -120,15 +123,15 @@ describe('message/history and broadcast', () => {
 
     // The sync cursor never shows another user's conversations.
     expect(all.every((m) => m.conversation_id === group || m.conversation_id === directId(dave.userId, erin.userId) || m.conversation_id === 'broadcast')).toBe(true);
-    const mallory = await registerAndLogin(app);
+    const mallory = await newUser(app);
     const stolen = await mallory.client.call('message/history', { since: cursor });
     expect(stolen.messages.filter((m: any) => m.conversation_id !== 'broadcast')).toEqual([]);
   });
 
   it('broadcast: admins only, pushed live to every online user, readable by everyone through history and sync', async () => {
-    const admin = await registerAndLogin(app, { role: 'admin' });
-    const listener = await registerAndLogin(app);
-    const offline = await registerAndLogin(app);
+    const admin = await newUser(app, { role: 'admin' });
+    const listener = await newUser(app);
+    const offline = await newUser(app);
     await offline.client.close();
 
     const denied = await listener.client.request('message/send', { target: { type: 'broadcast' }, content: text('I am not admin') });
@@ -142,7 +145,7 @@ describe('message/history and broadcast', () => {
     }
 
     // The offline user finds it through the sync cursor and the broadcast history.
-    const back = await app.connect();
+    const back = await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS });
     await login(back, offline.username, offline.password);
     const sync = await back.call('message/history', {});
     expect(sync.messages.map((m: any) => m.message_id)).toContain(sent.message_id);

@@ -6,13 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../../../src/shared/protocol';
-import { login, LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { login, LoggedInUser } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { createGroup, directId, isMessageEvent, range, text } from './message-helpers';
+import { CLIENT_TIMEOUT_MS, createGroup, directId, isMessageEvent, newUser, range, text } from './message-helpers';
 
 const pg = process.env.TEST_DATABASE_URL;
 const redis = process.env.TEST_REDIS_URL;
 const run = pg && redis ? describe : describe.skip;
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 run('messages across two nodes (PostgreSQL + Redis bus)', () => {
   let node1: TestApp;
@@ -38,8 +41,8 @@ run('messages across two nodes (PostgreSQL + Redis bus)', () => {
   it('delivers live across nodes and keeps one gap-free sequence under concurrent senders on both', async () => {
     const onOne: LoggedInUser[] = [];
     const onTwo: LoggedInUser[] = [];
-    for (let i = 0; i < 3; i++) onOne.push(await registerAndLogin(node1));
-    for (let i = 0; i < 3; i++) onTwo.push(await registerAndLogin(node2));
+    for (let i = 0; i < 3; i++) onOne.push(await newUser(node1));
+    for (let i = 0; i < 3; i++) onTwo.push(await newUser(node2));
 
     const direct = await onOne[0].client.call('message/send', { target: { type: 'user', id: onTwo[0].userId }, content: text('across') });
     const event = await onTwo[0].client.waitFor(isMessageEvent(direct.conversation_id));
@@ -52,17 +55,17 @@ run('messages across two nodes (PostgreSQL + Redis bus)', () => {
     );
     expect(responses.map((r) => r.seq).sort((a, b) => a - b)).toEqual(range(1, 240));
     for (const user of everyone) {
-      const got = await user.client.waitForCount(isMessageEvent(group), 200, 30_000);
+      const got = await user.client.waitForCount(isMessageEvent(group), 200, 60_000);
       expect(new Set(got.map((f) => f.payload.message.seq)).size).toBe(200);
     }
   });
 
   it('offline messages sent on one node are delivered when the user logs in on the other', async () => {
-    const alice = await registerAndLogin(node1);
-    const bob = await registerAndLogin(node2);
+    const alice = await newUser(node1);
+    const bob = await newUser(node2);
     await bob.client.close();
     await Promise.all(range(1, 30).map((i) => alice.client.call('message/send', { target: { type: 'user', id: bob.userId }, content: text(`o${i}`) })));
-    const back = await node2.connect();
+    const back = await node2.connect({ timeoutMs: CLIENT_TIMEOUT_MS });
     await login(back, bob.username, bob.password);
     const batch: Envelope<any> = await back.waitFor('message/offline');
     expect(batch.payload.messages.map((m: any) => m.seq)).toEqual(range(1, 30));

@@ -5,9 +5,9 @@
  */
 import type { Envelope } from '../../../src/shared/protocol';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { login, LoggedInUser } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { createGroup, directId, range, seqs, text } from './message-helpers';
+import { CLIENT_TIMEOUT_MS, createGroup, directId, newUser, range, seqs, text } from './message-helpers';
 
 const isOffline = (f: Envelope) => f.command === 'message/offline';
 
@@ -17,7 +17,7 @@ async function sendMany(from: LoggedInUser, to: string, count: number, prefix = 
 
 /** Logs in on a fresh connection and returns it (offline delivery starts after the response). */
 async function comeOnline(app: TestApp, user: LoggedInUser, device = 'laptop'): Promise<SwitchboardClient> {
-  const client = await app.connect();
+  const client = await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS });
   await login(client, user.username, user.password, device);
   return client;
 }
@@ -28,6 +28,9 @@ function ackBatch(client: SwitchboardClient, batch: Envelope) {
   for (const m of (batch.payload as any).messages) newest.set(m.conversation_id, Math.max(newest.get(m.conversation_id) ?? 0, m.seq));
   return Promise.all([...newest].map(([conversation_id, seq]) => client.call('message/ack', { conversation_id, seq, state: 'delivered' })));
 }
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 describe('offline delivery', () => {
   let app: TestApp;
@@ -40,8 +43,8 @@ describe('offline delivery', () => {
   });
 
   it('Bob offline, Alice sends 250: Bob logs in and receives exactly 250 in order, one batch per ack', async () => {
-    const alice = await registerAndLogin(app);
-    const bob = await registerAndLogin(app);
+    const alice = await newUser(app);
+    const bob = await newUser(app);
     await bob.client.close();
     await sendMany(alice, bob.userId, 250);
 
@@ -74,8 +77,8 @@ describe('offline delivery', () => {
   });
 
   it('a connection killed after the first batch gets the rest on the next login; unacked batches come again', async () => {
-    const alice = await registerAndLogin(app);
-    const bob = await registerAndLogin(app);
+    const alice = await newUser(app);
+    const bob = await newUser(app);
     await bob.client.close();
     await sendMany(alice, bob.userId, 250);
 
@@ -100,7 +103,7 @@ describe('offline delivery', () => {
   });
 
   it('covers several conversations in seq order per conversation, never the user\'s own messages or messages from before joining a group', async () => {
-    const [alice, bob, carol] = [await registerAndLogin(app), await registerAndLogin(app), await registerAndLogin(app)];
+    const [alice, bob, carol] = [await newUser(app), await newUser(app), await newUser(app)];
     const group = await createGroup(alice, [carol.userId]);
     await alice.client.call('message/send', { target: { type: 'group', id: group }, content: text('before bob joined') });
     await alice.client.call('group/add', { conversation_id: group, members: [bob.userId] });
@@ -132,7 +135,7 @@ describe('offline delivery', () => {
   });
 
   it('should not let a user ack positions into another user\'s offline queue', async () => {
-    const [alice, bob, mallory] = [await registerAndLogin(app), await registerAndLogin(app), await registerAndLogin(app)];
+    const [alice, bob, mallory] = [await newUser(app), await newUser(app), await newUser(app)];
     await bob.client.close();
     await sendMany(alice, bob.userId, 5);
     const conversation = directId(alice.userId, bob.userId);

@@ -5,14 +5,17 @@
  */
 import type { Connection } from '../../../src/transport/connection';
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { directId, isMessageEvent, liveMessages, range, seqs, text } from './message-helpers';
+import { directId, isMessageEvent, liveMessages, newUser, range, seqs, text } from './message-helpers';
 
 function serverSide(app: TestApp, user: LoggedInUser): Connection {
   const [conn] = app.app.get(ConnectionRegistry).forUser(user.userId);
   return conn;
 }
+
+// Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
+jest.setTimeout(120_000);
 
 describe('slow consumers and priority', () => {
   let app: TestApp;
@@ -24,7 +27,7 @@ describe('slow consumers and priority', () => {
   });
 
   it('drops live pushes to a stalled connection instead of buffering them; the client catches up through history', async () => {
-    const [alice, bob] = [await registerAndLogin(app), await registerAndLogin(app)];
+    const [alice, bob] = [await newUser(app), await newUser(app)];
     const conn = serverSide(app, bob);
     conn.socket.cork();
     const big = 'x'.repeat(4000);
@@ -47,7 +50,7 @@ describe('slow consumers and priority', () => {
   });
 
   it('sends priority "high" messages ahead of normal ones queued on a backed-up connection', async () => {
-    const [alice, bob] = [await registerAndLogin(app), await registerAndLogin(app)];
+    const [alice, bob] = [await newUser(app), await newUser(app)];
     const conn = serverSide(app, bob);
     conn.socket.cork();
     const big = 'y'.repeat(4000);
