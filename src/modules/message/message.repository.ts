@@ -5,12 +5,13 @@
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntityTarget, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { isSqlite, writeTransaction } from '../../database/write-transaction';
 import { ConversationMemberEntity } from './entities/conversation-member.entity';
 import { ConversationEntity, ConversationKind } from './entities/conversation.entity';
 import { MessageEntity } from './entities/message.entity';
+import { isUniqueViolation, PostgresBatchWriter } from './postgres-batch-writer';
 
 export interface NewMessage {
   id: string;
@@ -55,6 +56,8 @@ export interface ReceiptMove {
 
 @Injectable()
 export class MessageRepository {
+  private pgWriter?: PostgresBatchWriter;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   get engine(): 'sqlite' | 'postgres' {
@@ -90,11 +93,13 @@ export class MessageRepository {
   /**
    * Stores a message with the next seq of its conversation.
    *
-   * PostgreSQL: ONE autocommit statement, `UPDATE conversations SET last_seq = last_seq + 1 ...
-   * RETURNING` feeding the INSERT through a data-modifying CTE. The UPDATE row-locks the
-   * conversation, so concurrent senders (and processes) serialize on it; the lock is held for
-   * that statement and its commit only, never across a round trip through Node. A concurrent
-   * identical send surfaces as a unique violation (the caller re-reads the winner).
+   * PostgreSQL: ONE autocommit statement, `UPDATE conversations SET last_seq = last_seq + n ...
+   * RETURNING` feeding the INSERT through a data-modifying CTE, batching the sends of a
+   * conversation that arrive while its previous write is in flight (see PostgresBatchWriter).
+   * The UPDATE row-locks the conversation, so concurrent senders (and processes) serialize on it;
+   * the lock is held for that statement and its commit only, never across a round trip through
+   * Node. A concurrent identical send surfaces as a unique violation (the caller re-reads the
+   * winner).
    *
    * SQLite: the same two steps in a queued write transaction (single writer); inside it the
    * dedup check is authoritative, so an identical concurrent send answers `duplicate`.
@@ -124,16 +129,10 @@ export class MessageRepository {
   }
 
   private async appendPostgres(m: MessageEntity): Promise<AppendResult | undefined> {
-    const conversations = this.table(ConversationEntity);
-    const messages = this.table(MessageEntity);
-    const rows = (await this.dataSource.query(
-      `WITH s AS (UPDATE ${conversations} SET "last_seq" = "last_seq" + 1, "updated_at" = $1 WHERE "id" = $2 RETURNING "last_seq") ` +
-        `INSERT INTO ${messages} ("id", "conversation_id", "seq", "sender_id", "client_msg_id", "content_hash", "content", "attachments", "meta", "sent_at") ` +
-        `SELECT $3, $2, s."last_seq", $4, $5, $6, $7, $8, $9, $1 FROM s RETURNING "seq"`,
-      [m.sentAt, m.conversationId, m.id, m.senderId, m.clientMsgId, m.contentHash, JSON.stringify(m.content), JSON.stringify(m.attachments), JSON.stringify(m.meta)],
-    )) as { seq: number | string }[];
-    if (rows.length === 0) return undefined;
-    m.seq = Number(rows[0].seq);
+    this.pgWriter ??= new PostgresBatchWriter(this.dataSource, this.table(ConversationEntity), this.table(MessageEntity));
+    const seq = await this.pgWriter.write(m);
+    if (seq === undefined) return undefined;
+    m.seq = seq;
     return { stored: m, duplicate: false };
   }
 
@@ -303,8 +302,6 @@ export class MessageRepository {
 
   /** Is this a unique-index violation (a concurrent identical send won the race)? */
   static isUniqueViolation(err: unknown): boolean {
-    if (!(err instanceof QueryFailedError)) return false;
-    const code = (err as QueryFailedError & { code?: string }).code ?? (err.driverError as { code?: string } | undefined)?.code;
-    return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    return isUniqueViolation(err);
   }
 }
