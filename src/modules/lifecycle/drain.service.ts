@@ -3,7 +3,8 @@
  *   1. mark not-ready (/health/ready → 503) and stop accepting TCP connections;
  *   2. tell every connection `control/error {error_code: SERVER_DRAINING, retry_after_ms}` so
  *      clients reconnect elsewhere; new requests on open connections get SERVER_DRAINING too;
- *   3. let in-flight requests finish, up to SHUTDOWN_TIMEOUT_MS;
+ *   3. let in-flight requests finish, up to SHUTDOWN_TIMEOUT_MS, and wait until clients stopped
+ *      sending (a short quiet period), so every frame they sent gets an answer;
  *   4. end every connection gracefully (queued responses are flushed before the FIN).
  * The caller then closes the app (TypeORM's destroy closes the database cleanly).
  */
@@ -26,6 +27,12 @@ export interface DrainResult {
 
 /** Upper bound for the final flush of each connection after the requests are done. */
 const FLUSH_GRACE_MS = 2000;
+/**
+ * Connections are ended only once no frame arrived for this long: a client still pipelining when
+ * the notice went out gets a response (SERVER_DRAINING) for every frame instead of losing the
+ * ones that would arrive after the FIN.
+ */
+const QUIET_MS = 250;
 
 @Injectable()
 export class DrainService {
@@ -72,7 +79,7 @@ export class DrainService {
     for (const conn of this.connections.all()) {
       if (conn.sendEvent(ControlCommands.ERROR.name, notice, { priority: 'high' })) notified++;
     }
-    const idle = await this.server.whenIdle(Math.max(0, timeoutMs - (Date.now() - started)));
+    const idle = await this.settle(started + timeoutMs);
     if (!idle)
       this.logger.warn(
         `drain timeout: ${this.server.inFlight} request(s) still in flight after ${timeoutMs} ms`,
@@ -86,6 +93,27 @@ export class DrainService {
       `drained in ${result.durationMs} ms (${idle ? 'all requests answered' : 'timed out'})`,
     );
     return result;
+  }
+
+  /**
+   * Waits until no request is in flight and no connection sent a frame for QUIET_MS, or until
+   * the deadline. Returns false when requests were still in flight at the deadline.
+   */
+  private async settle(deadline: number): Promise<boolean> {
+    // Counted from the drain's start at the earliest: while a busy event loop ran handlers,
+    // frames may be waiting unread in the socket; they get their poll phase during this window.
+    const since = Date.now();
+    for (;;) {
+      const idle = await this.server.whenIdle(Math.max(0, deadline - Date.now()));
+      if (!idle) return false;
+      let lastFrameAt = since;
+      for (const conn of this.connections.all())
+        lastFrameAt = Math.max(lastFrameAt, conn.lastFrameAt);
+      const quietFor = Date.now() - lastFrameAt;
+      const remaining = deadline - Date.now();
+      if (quietFor >= QUIET_MS || remaining <= 0) return this.server.inFlight === 0;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(QUIET_MS - quietFor, remaining)));
+    }
   }
 
   /** Ends every connection after flushing its queue; waits for the sockets to close (bounded). */

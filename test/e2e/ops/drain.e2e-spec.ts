@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { uniqueUsername } from '../../support/auth-helpers';
+import { login, uniqueUsername } from '../../support/auth-helpers';
 import { spawnServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 
@@ -88,6 +88,55 @@ describe('graceful drain on SIGTERM (built server)', () => {
       server.child.kill('SIGKILL');
     }
   });
+
+  it('answers every pipelined ordered message/send (queued behind each other) or refuses it, none lost', async () => {
+    // Rate limits out of the way: 300 pipelined sends on one connection.
+    const server = await spawnServer({
+      ...db.env,
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      RATE_LIMIT_CONN_BURST: '2000',
+      RATE_LIMIT_USER_BURST: '2000',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const alice = await SwitchboardClient.connect({ port: server.tcpPort });
+      const bob = await SwitchboardClient.connect({ port: server.tcpPort });
+      const password = 'drain-password-123';
+      const aliceName = uniqueUsername('drain_a');
+      const bobName = uniqueUsername('drain_b');
+      await alice.call('auth/register', { username: aliceName, password });
+      const bobId = (await bob.call('auth/register', { username: bobName, password }))
+        .user_id as string;
+      await login(alice, aliceName, password);
+      await login(bob, bobName, password);
+
+      // message/send is an ordered handler: pipelined sends wait for each other on the connection.
+      const sends = Array.from({ length: 300 }, (_, i) =>
+        alice.request('message/send', {
+          target: { type: 'user', id: bobId },
+          content: { type: 'text', text: `m${i}` },
+        }),
+      );
+      // Signal while the frames are still arriving / queued: wherever the drain cuts the lane,
+      // every send must be answered, either accepted or refused with SERVER_DRAINING.
+      server.child.kill('SIGTERM');
+
+      const responses = await Promise.all(sends);
+      const statuses = responses.map((r) => r.payload.status);
+      const accepted = statuses.filter((st) => st === 200).length;
+      for (const r of responses.slice(accepted))
+        expect(r.payload).toMatchObject({ status: 503, error_code: 'SERVER_DRAINING' });
+      // Frames are dispatched in arrival order, so the accepted ones are a prefix, stored gap-free.
+      expect(statuses.slice(0, accepted).every((st) => st === 200)).toBe(true);
+      expect(responses.slice(0, accepted).map((r) => r.payload.seq)).toEqual(
+        Array.from({ length: accepted }, (_, i) => i + 1),
+      );
+      expect(await server.waitExit()).toEqual({ code: 0, signal: null });
+      expect(server.stdout.join('\n')).toMatch(/drained in \d+ ms \(all requests answered\)/);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('a second signal exits immediately', async () => {
     const server = await spawnServer({
