@@ -184,15 +184,22 @@ describe('message/send between two users', () => {
     expect(history.messages.map((m: any) => m.message_id)).toEqual(expect.arrayContaining([first.message_id, reused.message_id]));
   });
 
-  it('stores two identical concurrent sends once (the race of a retry with the original)', async () => {
+  it('stores identical concurrent sends once, also amid other concurrent sends into the conversation', async () => {
     const id = `race-${randomUUID()}`;
     const payload = { target: { type: 'user', id: bob.userId }, content: text('racing') };
-    const other = await secondDevice(app, alice, 'tablet');
-    const [a, b] = await Promise.all([alice.client.request('message/send', payload, { id }), other.request('message/send', payload, { id })]);
-    expect(a.payload.status).toBe(200);
-    expect(b.payload.status).toBe(200);
-    expect(b.payload.message_id).toBe(a.payload.message_id);
-    expect(b.payload.seq).toBe(a.payload.seq);
+    const devices = [alice.client, await secondDevice(app, alice, 'tablet'), await secondDevice(app, alice, 'watch')];
+    const bobDevices = await Promise.all(range(1, 4).map((i) => secondDevice(app, bob, `bob-${i}`)));
+    const before = ((await alice.client.call('message/history', { conversation_id: conv, limit: 1 })).messages[0]?.seq as number | undefined) ?? 0;
+    // Everything at once: three copies of one send, and four unrelated sends by Bob (so the
+    // copies can land in the same write batch as other messages).
+    const [copies, others] = await Promise.all([
+      Promise.all(devices.map((d) => d.request('message/send', payload, { id }))),
+      Promise.all(bobDevices.map((d, i) => d.call('message/send', { target: { type: 'user', id: alice.userId }, content: text(`bob-${i}`) }))),
+    ]);
+    for (const copy of copies) expect(copy.payload).toMatchObject({ status: 200, message_id: copies[0].payload.message_id, seq: copies[0].payload.seq });
+    expect(copies.filter((c) => c.payload.duplicate === true)).toHaveLength(2);
+    const stored = [copies[0].payload.seq, ...others.map((o) => o.seq)].sort((a, b) => a - b);
+    expect(stored).toEqual(range(before + 1, before + 5));
     const history = await alice.client.call('message/history', { conversation_id: conv, limit: 100 });
     expect(history.messages.filter((m: any) => m.content.text === 'racing')).toHaveLength(1);
     expect(seqs(history.messages)).toEqual(range(1, history.messages.length));
