@@ -1,8 +1,9 @@
 /**
  * Kubernetes-style probes on the HTTP ops port, with terminus's JSON bodies:
  *   GET /health/live  — the process is up and its event loop turns (restart me if not);
- *   GET /health/ready — the database answers, Redis too when configured, the TCP listener
- *                       accepts, and the server is not draining (send me traffic).
+ *   GET /health/ready — the database answers and has every migration applied, Redis answers
+ *                       when configured, the TCP listener accepts, and the server is not
+ *                       draining (send me traffic).
  * A failing check answers 503 with the failing indicator under `error`.
  */
 import { Controller, Get } from '@nestjs/common';
@@ -14,6 +15,7 @@ import {
 } from '@nestjs/terminus';
 import { SwitchboardServer } from '../../transport/switchboard.server';
 import { DrainService } from '../lifecycle/drain.service';
+import { MigrationsHealthIndicator } from './migrations.health';
 import { RedisHealthIndicator } from './redis.health';
 
 const CHECK_TIMEOUT_MS = 1500;
@@ -25,6 +27,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly migrations: MigrationsHealthIndicator,
     private readonly transport: SwitchboardServer,
     private readonly lifecycle: DrainService,
   ) {}
@@ -47,6 +50,7 @@ export class HealthController {
       () => this.lifecycleCheck(),
       () => this.listenerCheck(),
       () => this.db.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),
+      () => this.migrations.check('migrations', CHECK_TIMEOUT_MS),
       ...(this.redis.configured ? [() => this.redis.pingCheck('redis', CHECK_TIMEOUT_MS)] : []),
     ]);
   }

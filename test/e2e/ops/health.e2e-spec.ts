@@ -42,6 +42,7 @@ describe('health probes', () => {
       expect(body.status).toBe('ok');
       expect(body.info).toMatchObject({
         database: { status: 'up' },
+        migrations: { status: 'up' },
         tcp: { status: 'up', port: app.tcpPort },
         lifecycle: { status: 'up', state: 'running' },
       });

@@ -85,12 +85,21 @@ describe('MIGRATIONS_RUN', () => {
     expect(databaseConfig.parse({ ...sqlite, MIGRATIONS_RUN: 'off' }).migrationsRun).toBe(false);
   });
 
-  it('off starts the app without touching the schema', async () => {
+  it('off starts the app without touching the schema, and not ready until migrations ran', async () => {
     const app = await startTestApp({ MIGRATIONS_RUN: 'off' });
     try {
       const ds = app.app.get(DataSource);
-      expect(await ds.showMigrations()).toBe(true);
-      expect(await tables(ds)).not.toContain('messages');
+      expect(await tables(ds)).toEqual([]);
+      const notReady = await fetch(`http://127.0.0.1:${app.httpPort}/health/ready`);
+      expect(notReady.status).toBe(503);
+      const body = (await notReady.json()) as {
+        error: { migrations: { status: string; message: string } };
+      };
+      expect(body.error.migrations.status).toBe('down');
+      expect(body.error.migrations.message).toContain(MIGRATIONS[0].name);
+
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await ds.showMigrations()).toBe(false);
     } finally {
       await app.close();
     }
