@@ -10,7 +10,6 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { isObservable, Observable } from 'rxjs';
@@ -20,11 +19,9 @@ import {
   checkVersion,
   ControlCommands,
   DecodedFrame,
-  encodeFrame,
   Envelope,
   normalizeCommand,
   nowSeconds,
-  PROTOCOL_VERSION,
   ProtocolError,
   readableId,
   SUPPORTED_VERSIONS,
@@ -32,6 +29,7 @@ import {
 } from '../shared/protocol';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
+import { createListeners, refuseConnection } from './listeners';
 import { toProtocolError } from './protocol-error.mapper';
 import { SwitchboardContext } from './switchboard.context';
 import type { TransportPlugin } from './transport-plugin';
@@ -100,42 +98,9 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
-    const { tls: tlsConfig } = this.config;
-    const onSocket = (socket: net.Socket) => this.accept(socket);
-    const specs: { server: net.Server; port: number }[] = [];
-    if (tlsConfig.cert && tlsConfig.key) {
-      const secure = tls.createServer(
-        {
-          cert: fs.readFileSync(tlsConfig.cert),
-          key: fs.readFileSync(tlsConfig.key),
-          ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
-          requestCert: tlsConfig.clientAuth !== 'none',
-          rejectUnauthorized: tlsConfig.clientAuth === 'require',
-          // accept() (and its idle timer) only runs after the handshake: bound the handshake by
-          // the same idle timeout instead of node's 120 s default (half-open TLS slowloris).
-          handshakeTimeout: this.config.idleTimeoutMs,
-        },
-        onSocket,
-      );
-      // Node only reports a handshake timeout here; without destroying the socket it stays open
-      // (and holds server.close() open) forever.
-      secure.on('tlsClientError', (err, socket) => {
-        this.logger.debug?.(`TLS handshake failed from ${socket.remoteAddress}: ${err.message}`);
-        socket.destroy();
-      });
-      if (tlsConfig.port !== undefined) {
-        specs.push({ server: net.createServer(onSocket), port: this.config.port });
-        specs.push({ server: secure, port: tlsConfig.port });
-      } else {
-        specs.push({ server: secure, port: this.config.port });
-      }
-    } else {
-      specs.push({ server: net.createServer(onSocket), port: this.config.port });
-    }
+    const specs = createListeners(this.config, (socket) => this.accept(socket), this.logger);
     let pending = specs.length;
     for (const { server, port } of specs) {
-      // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
-      // not with server.maxConnections, which drops the socket without a word.
       // Every accepted TCP socket, including TLS ones still in their handshake (not yet
       // Connections in the registry), so close() can destroy them all.
       server.on('connection', (raw: net.Socket) => {
@@ -201,7 +166,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       socket.destroy();
       return;
     }
-    if (this.registry.size >= this.config.maxConnections) return this.refuse(socket);
+    if (this.registry.size >= this.config.maxConnections) return refuseConnection(socket, this.config);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound, this.onBackpressure);
@@ -265,26 +230,6 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     });
   }
 
-  /** Over MAX_CONNECTIONS: say why (retryable 503), then close. The socket is never registered. */
-  private refuse(socket: net.Socket): void {
-    socket.on('error', () => undefined);
-    const frame: Envelope = {
-      id: `evt-refused-${Date.now().toString(36)}`,
-      type: 'event',
-      timestamp: nowSeconds(),
-      command: ControlCommands.ERROR.name,
-      headers: { version: PROTOCOL_VERSION },
-      payload: {
-        status: 503,
-        error_code: 'TOO_MANY_CONNECTIONS',
-        error_message: `server is at its limit of ${this.config.maxConnections} connections; retry later or on another node`,
-        retry_after_ms: 1000,
-      },
-    };
-    socket.end(encodeFrame(frame));
-    setTimeout(() => socket.destroy(), Math.min(this.config.drainTimeoutMs, 5000)).unref();
-  }
-
   private onDecoded(conn: Connection, decoded: DecodedFrame): void {
     if (decoded.kind === 'oversize') {
       this.reject(conn, 'FRAME_TOO_LARGE');
@@ -316,16 +261,18 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   }
 
   private dispatch(conn: Connection, envelope: Envelope): void {
-    // Responses from the client answer server-initiated requests; none are pending today.
-    if (envelope.type === 'response') return;
     const isRequest = envelope.type === 'request';
     const command = normalizeCommand(envelope.command);
     try {
       conn.version = checkVersion(envelope.headers);
+      // Plugins (rate limits first) see every valid frame, client `response` frames included,
+      // so no frame type floods for free.
+      for (const p of this.plugins) p.onInbound?.(conn, envelope, command);
+      // Responses from the client answer server-initiated requests; none are pending today.
+      if (envelope.type === 'response') return;
       if (this.draining && isRequest) {
         throw new ProtocolError('SERVER_DRAINING', 'server is shutting down; reconnect and retry', 503, { retry_after_ms: 1000 });
       }
-      for (const p of this.plugins) p.onInbound?.(conn, envelope, command);
     } catch (err) {
       return this.fail(conn, envelope, command, err, isRequest);
     }

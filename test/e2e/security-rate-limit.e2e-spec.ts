@@ -64,6 +64,19 @@ describe('per-connection rate limit', () => {
     expect(client.events[client.events.length - 1]).toBe(notice);
   });
 
+  /**
+   * Regression: client `type: "response"` frames returned before the transport plugins ran, so a
+   * client could flood responses (a JSON parse each) without ever being rate-limited.
+   */
+  it('counts client response frames against the limit too: a response flood is closed', async () => {
+    const client = await app.connect();
+    const response = (i: number) => `${JSON.stringify({ id: `r-${i}`, type: 'response', command: 'control/ping', payload: { status: 200 } })}\n`;
+    client.writeRaw(Array.from({ length: 15 }, (_, i) => response(i)).join(''));
+    const notice = await client.waitFor('control/error');
+    expect(notice.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
+    await client.closed;
+  });
+
   it('a successful frame resets the strike count: slow retries are never disconnected', async () => {
     const client = await app.connect();
     expect(await pipelinedPings(client, 5)).toEqual([200, 200, 200, 200, 200]);

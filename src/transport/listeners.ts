@@ -1,0 +1,70 @@
+/**
+ * Socket-level setup kept out of the per-frame server: which listeners to open (plaintext, TLS,
+ * or both on two ports) and how to turn a connection away when the server is full.
+ */
+import type { Logger } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { TransportConfig } from '../config/transport.config';
+import { ControlCommands, encodeFrame, Envelope, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
+
+export interface ListenerSpec {
+  server: net.Server;
+  port: number;
+}
+
+/**
+ * TLS_CERT + TLS_KEY switch the listener to TLS; with TLS_PORT as well, plaintext stays on
+ * TCP_PORT and TLS listens on TLS_PORT.
+ */
+export function createListeners(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): ListenerSpec[] {
+  const { tls: tlsConfig } = config;
+  // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
+  // not with server.maxConnections, which drops the socket without a word.
+  if (!tlsConfig.cert || !tlsConfig.key) return [{ server: net.createServer(onSocket), port: config.port }];
+  const secure = tls.createServer(
+    {
+      cert: fs.readFileSync(tlsConfig.cert),
+      key: fs.readFileSync(tlsConfig.key),
+      ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
+      requestCert: tlsConfig.clientAuth !== 'none',
+      rejectUnauthorized: tlsConfig.clientAuth === 'require',
+      // accept() (and its idle timer) only runs after the handshake: bound the handshake by
+      // the same idle timeout instead of node's 120 s default (half-open TLS slowloris).
+      handshakeTimeout: config.idleTimeoutMs,
+    },
+    onSocket,
+  );
+  // Node only reports a handshake timeout here; without destroying the socket it stays open
+  // (and holds server.close() open) forever.
+  secure.on('tlsClientError', (err, socket) => {
+    logger.debug?.(`TLS handshake failed from ${socket.remoteAddress}: ${err.message}`);
+    socket.destroy();
+  });
+  if (tlsConfig.port === undefined) return [{ server: secure, port: config.port }];
+  return [
+    { server: net.createServer(onSocket), port: config.port },
+    { server: secure, port: tlsConfig.port },
+  ];
+}
+
+/** Over MAX_CONNECTIONS: say why (retryable 503), then close. The socket is never registered. */
+export function refuseConnection(socket: net.Socket, config: TransportConfig): void {
+  socket.on('error', () => undefined);
+  const frame: Envelope = {
+    id: `evt-refused-${Date.now().toString(36)}`,
+    type: 'event',
+    timestamp: nowSeconds(),
+    command: ControlCommands.ERROR.name,
+    headers: { version: PROTOCOL_VERSION },
+    payload: {
+      status: 503,
+      error_code: 'TOO_MANY_CONNECTIONS',
+      error_message: `server is at its limit of ${config.maxConnections} connections; retry later or on another node`,
+      retry_after_ms: 1000,
+    },
+  };
+  socket.end(encodeFrame(frame));
+  setTimeout(() => socket.destroy(), Math.min(config.drainTimeoutMs, 5000)).unref();
+}
