@@ -1,0 +1,145 @@
+/**
+ * Regression: hostile payloads must never produce a 500 or kill the connection.
+ *
+ * Every request command gets, field by field, values of the wrong JSON type (numbers, arrays,
+ * null, nested objects, prototype-pollution keys, very long and odd unicode strings, negative,
+ * float, huge and NaN-like numbers). Each answer must be a non-5xx protocol response with an
+ * error_code when it fails, and the connection must still answer a ping afterwards. A bounded
+ * fast-check property then throws random JSON at every command.
+ */
+import fc from 'fast-check';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
+
+const deep = (n: number): unknown => (n === 0 ? 'x' : { a: deep(n - 1) });
+
+const HOSTILE: unknown[] = [
+  null,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  true,
+  '',
+  'NaN',
+  'Infinity',
+  '-1',
+  '1e999',
+  'x'.repeat(70_000),
+  '\u0000\u202e\ud800',
+  '👩‍👩‍👧‍👦'.repeat(50),
+  [],
+  ['a', 1, null],
+  {},
+  { __proto__: { polluted: true } },
+  JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
+  deep(200),
+];
+
+/** One plausible payload per request command; each field is replaced in turn. */
+function samples(ids: { other: string; group: string; session: string }): Record<string, Record<string, unknown>> {
+  return {
+    'auth/register': { username: 'someone_x', password: 'pw-123456789', display_name: 'X' },
+    'auth/login': { username: 'nobody_here', password: 'pw-123456789', client_info: { device: 'd', version: '1' } },
+    'auth/refresh': { refresh_token: 'nope' },
+    'auth/sessions': { user_id: ids.other },
+    'auth/kick': { user_id: ids.other, session_id: ids.session },
+    'presence/update': { status: 'away', text: 'hi' },
+    'presence/list': { user_ids: [ids.other], cursor: 'x', limit: 10 },
+    'presence/subscribe': { user_ids: [ids.other] },
+    'message/send': {
+      conversation_id: ids.group,
+      target: { type: 'group', id: ids.group },
+      content: { type: 'text', text: 'hello' },
+      attachments: [],
+      meta: { reply_to: 'm-1', priority: 'normal' },
+    },
+    'message/ack': { conversation_id: ids.group, seq: 1, state: 'read' },
+    'message/history': { conversation_id: ids.group, before: 'x', since: 'y', limit: 10 },
+    'group/create': { name: 'g', members: [ids.other] },
+    'group/add': { group_id: ids.group, conversation_id: ids.group, members: [ids.other] },
+    'group/remove': { group_id: ids.group, conversation_id: ids.group, members: [ids.other] },
+    'group/leave': { group_id: ids.group, conversation_id: ids.group },
+    'group/members': { group_id: ids.group, conversation_id: ids.group },
+    'group/list': { cursor: 'x', limit: 10 },
+    'control/ping': {},
+    // auth/logout last: it unbinds the connection.
+  };
+}
+
+describe('regression: hostile payloads never give a 500 and never kill the connection', () => {
+  let app: TestApp;
+  let client: SwitchboardClient;
+  /** Public commands run on their own connection: a successful fuzzed login would rebind it. */
+  let anon: SwitchboardClient;
+  const PUBLIC = new Set(['auth/register', 'auth/login', 'auth/refresh']);
+  let cmds: Record<string, Record<string, unknown>>;
+
+  beforeAll(async () => {
+    app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', AUTH_LOGIN_MAX_FAILURES: '100000', AUTH_LOGIN_USER_MAX_FAILURES: '100000', AUTH_LOGIN_ADDRESS_MAX_FAILURES: '100000' });
+    const alice = await registerAndLogin(app);
+    const bob = await registerAndLogin(app);
+    client = alice.client;
+    anon = await app.connect();
+    const group = await client.call('group/create', { name: 'fuzz', members: [bob.userId] });
+    const groupId = (group.group_id ?? group.conversation_id) as string;
+    cmds = samples({ other: bob.userId, group: groupId, session: bob.sessionId });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  async function expectSane(command: string, payload: unknown): Promise<void> {
+    const response = await (PUBLIC.has(command) ? anon : client).request(command, payload as Record<string, unknown>);
+    const status = response.payload.status as number;
+    if (status >= 500 || typeof status !== 'number') {
+      throw new Error(`${command} ${JSON.stringify(payload).slice(0, 300)} -> ${JSON.stringify(response.payload).slice(0, 300)}`);
+    }
+    if (status >= 400) expect(typeof response.payload.error_code).toBe('string');
+  }
+
+  it('answers every wrong-typed field with a non-5xx status and keeps the connection', async () => {
+    const failures: string[] = [];
+    for (const [command, sample] of Object.entries(cmds)) {
+      const variants: unknown[] = [null, [], 'str', 5, ...HOSTILE.map((v) => ({ ...sample, ['__proto__']: v }))];
+      for (const field of Object.keys(sample)) {
+        for (const value of HOSTILE) variants.push({ ...sample, [field]: value });
+        const inner = sample[field];
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+          for (const sub of Object.keys(inner)) for (const value of HOSTILE) variants.push({ ...sample, [field]: { ...inner, [sub]: value } });
+        }
+        if (Array.isArray(inner)) for (const value of HOSTILE) variants.push({ ...sample, [field]: [value] });
+      }
+      for (const payload of variants) {
+        await expectSane(command, payload).catch((err: Error) => failures.push(err.message));
+      }
+    }
+    expect(failures).toEqual([]);
+    expect((await client.call('control/ping')).status).toBe(200);
+    expect((await anon.call('control/ping')).status).toBe(200);
+    // Still bound to alice: nothing above logged this connection out or rebound it.
+    expect((await client.call('group/list', {})).status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  }, 120_000);
+
+  it('property: random JSON payloads to every command never give a 500', async () => {
+    const commands = Object.keys(cmds);
+    const json = fc.jsonValue({ maxDepth: 3 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...commands),
+        fc.oneof(json, fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 5 })),
+        async (command, payload) => {
+          const merged = payload && typeof payload === 'object' && !Array.isArray(payload) ? { ...cmds[command], ...payload } : payload;
+          await expectSane(command, merged);
+        },
+      ),
+      { numRuns: 300, interruptAfterTimeLimit: 20_000 },
+    );
+    expect((await client.call('control/ping')).status).toBe(200);
+  }, 60_000);
+});
