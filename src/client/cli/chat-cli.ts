@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * Chat CLI: `npm run chat -- --host 127.0.0.1 --port 9400 --user alice [--register] [--device cli]`.
+ * The terminal wiring only: argument parsing, the password prompt and readline. Everything the
+ * chat does is in ChatSession (chat-session.ts).
+ *
+ * Exit codes: 0 after /quit (or end of input), 1 connection/login failure or the server closed
+ * the connection, 2 bad arguments, 3 signed out by the server (auth/kick).
+ */
+import { createInterface, Interface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { SwitchboardClient } from '../switchboard-client';
+import { ChatSession, EndReason } from './chat-session';
+
+export const CLI_USAGE = `usage: npm run chat -- --user <name> [--host 127.0.0.1] [--port 9400] [--register] [--device cli]
+  --user      account to log in as (required)
+  --register  create the account first (an existing name just logs in)
+  --device    client_info.device of the login (sessions are per device), default "cli"
+  The password comes from SWITCHBOARD_PASSWORD, or is asked for (not echoed).`;
+
+export interface CliArgs {
+  host: string;
+  port: number;
+  user: string;
+  register: boolean;
+  device: string;
+}
+
+/** Parses argv (without node and the script); throws an Error whose message says what is wrong. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { host: '127.0.0.1', port: 9400, user: '', register: false, device: 'cli' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--host':
+        args.host = value();
+        break;
+      case '--port': {
+        const v = value();
+        const port = Number(v);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be an integer from 1 to 65535, got "${v}"`);
+        args.port = port;
+        break;
+      }
+      case '--user':
+        args.user = value();
+        break;
+      case '--device':
+        args.device = value();
+        break;
+      case '--register':
+        args.register = true;
+        break;
+      default:
+        throw new Error(`unknown argument "${arg}"`);
+    }
+  }
+  if (!args.user) throw new Error('--user is required');
+  return args;
+}
+
+export function exitCodeOf(reason: EndReason): number {
+  return reason.kind === 'quit' ? 0 : reason.kind === 'kicked' ? 3 : 1;
+}
+
+/** Asks for the password on a terminal without echoing it. */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    let muted = false;
+    const output = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        if (!muted) process.stderr.write(chunk);
+        cb();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+/** Prints a line without breaking the prompt the user is typing on. */
+function printer(rl: () => Interface | undefined): (line: string) => void {
+  return (line) => {
+    const r = rl();
+    if (!r || !r.terminal) {
+      process.stdout.write(`${line}\n`);
+      return;
+    }
+    process.stdout.write('\r\x1b[K');
+    process.stdout.write(`${line}\n`);
+    r.prompt(true);
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n${CLI_USAGE}\n`);
+    return 2;
+  }
+  const password = process.env.SWITCHBOARD_PASSWORD ?? (process.stdin.isTTY ? await promptHidden(`password for ${args.user}: `) : undefined);
+  if (!password) {
+    process.stderr.write('error: no password: set SWITCHBOARD_PASSWORD or run in a terminal to be asked\n');
+    return 2;
+  }
+
+  let client: SwitchboardClient;
+  try {
+    client = await SwitchboardClient.connect({ host: args.host, port: args.port, timeoutMs: 30_000 });
+  } catch (err) {
+    process.stderr.write(`error: cannot connect to ${args.host}:${args.port}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  client.on('socket-error', () => undefined); // reported as "connection closed" by the session
+
+  const term: { rl?: Interface } = {};
+  const session = new ChatSession(client, { print: printer(() => term.rl), device: args.device });
+  const ok = (!args.register || (await session.register(args.user, password))) && (await session.login(args.user, password));
+  if (!ok) {
+    await client.close();
+    return 1;
+  }
+
+  // Piped (scripts, tests): no prompt, so the output is exactly the printed lines.
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const rl = (term.rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive }));
+  rl.setPrompt(`${args.user}> `);
+  if (interactive) rl.prompt();
+  // Lines run one at a time, in order, even when piped in faster than the server answers.
+  let queue = Promise.resolve(true);
+  rl.on('line', (line) => {
+    queue = queue.then(async (more) => {
+      if (!more) return false;
+      const keepGoing = await session.execute(line);
+      if (keepGoing && interactive) rl.prompt();
+      return keepGoing;
+    });
+  });
+  // End of input (Ctrl-D, or the end of a piped script) quits after the queued commands.
+  rl.on('close', () => {
+    queue = queue.then(async (more) => {
+      if (more) await session.quit();
+      return false;
+    });
+  });
+  const reason = await session.ended;
+  rl.close();
+  return exitCodeOf(reason);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * Slash-command parsing for the chat CLI. Pure (no I/O) so every usage rule is unit-testable:
+ * a line becomes either a typed command or a usage error naming the right syntax.
+ */
+
+export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+
+export type ChatCommand =
+  | { kind: 'to'; userId: string; text: string }
+  | { kind: 'group-create'; name: string; members: string[] }
+  | { kind: 'group-send'; conversationId: string; text: string }
+  | { kind: 'history'; conversationId: string; limit?: number }
+  | { kind: 'list' }
+  | { kind: 'who' }
+  | { kind: 'status'; status: PresenceStatus; text?: string }
+  | { kind: 'ping' }
+  | { kind: 'help' }
+  | { kind: 'quit' };
+
+export type ParseResult = { ok: true; command: ChatCommand } | { ok: false; error: string } | { ok: true; command: null };
+
+/** One usage line per command; `usageOf` picks the line shown when a command is misused. */
+export const USAGE_LINES: Record<string, string> = {
+  to: '/to <user_id> <text>                     send a direct message',
+  group: '/group create <name> <user_id...>        create a group with these members',
+  g: '/g <conversation_id> <text>              send to a group (g-...)',
+  history: '/history <conversation_id> [limit]       show the newest messages (limit 1-100)',
+  list: '/list                                    my groups and direct conversations',
+  who: '/who                                     who of my contacts is online',
+  status: '/status online|away|busy|invisible [text]  set my status (and status text)',
+  ping: '/ping                                    round trip to the server',
+  help: '/help                                    this list',
+  quit: '/quit                                    leave',
+};
+
+export const HELP_TEXT = ['commands:', ...Object.values(USAGE_LINES).map((l) => `  ${l}`)].join('\n');
+
+export function usageOf(name: string): string {
+  const line = USAGE_LINES[name];
+  return `usage: ${line ? line.replace(/\s{2,}.*$/, '') : '/help'}`;
+}
+
+/** Splits off the first `n` whitespace-separated words; the rest of the line stays verbatim. */
+function words(input: string, n: number): { head: string[]; rest: string } {
+  const head: string[] = [];
+  let rest = input.trimStart();
+  for (let i = 0; i < n && rest.length > 0; i++) {
+    const m = /^(\S+)\s*/.exec(rest)!;
+    head.push(m[1]);
+    rest = rest.slice(m[0].length);
+  }
+  return { head, rest: rest.trimEnd() };
+}
+
+/**
+ * Parses one input line. Empty lines are `{ok: true, command: null}` (nothing to do); lines not
+ * starting with `/` are an error pointing at /to and /g (the CLI has no implicit recipient, so a
+ * stray line is never sent to the wrong person).
+ */
+export function parseCommand(line: string): ParseResult {
+  const trimmed = line.trim();
+  if (trimmed === '') return { ok: true, command: null };
+  if (!trimmed.startsWith('/')) {
+    return { ok: false, error: 'not a command: messages are sent with /to <user_id> <text> or /g <conversation_id> <text> (/help lists all commands)' };
+  }
+  const { head, rest } = words(trimmed.slice(1), 1);
+  const name = (head[0] ?? '').toLowerCase();
+  const fail = (why?: string): ParseResult => ({ ok: false, error: why ? `${why}; ${usageOf(name)}` : usageOf(name) });
+  switch (name) {
+    case 'to': {
+      const { head: [userId], rest: text } = words(rest, 1);
+      return userId && text ? { ok: true, command: { kind: 'to', userId, text } } : fail();
+    }
+    case 'g': {
+      const { head: [conversationId], rest: text } = words(rest, 1);
+      return conversationId && text ? { ok: true, command: { kind: 'group-send', conversationId, text } } : fail();
+    }
+    case 'group': {
+      const { head: [sub], rest: afterSub } = words(rest, 1);
+      if (sub !== 'create') return fail();
+      // A name with spaces is quoted: /group create "Project X" u-1 u-2
+      const quoted = /^"([^"]+)"\s*/.exec(afterSub);
+      const { head: [groupName], rest: others } = quoted ? { head: [quoted[1]], rest: afterSub.slice(quoted[0].length) } : words(afterSub, 1);
+      if (!groupName) return fail();
+      const members = others === '' ? [] : others.split(/\s+/);
+      if (members.length === 0) return fail('name at least one member');
+      return { ok: true, command: { kind: 'group-create', name: groupName, members } };
+    }
+    case 'history': {
+      const { head: [conversationId, limitText], rest: extra } = words(rest, 2);
+      if (!conversationId || extra !== '') return fail();
+      if (limitText === undefined) return { ok: true, command: { kind: 'history', conversationId } };
+      const limit = Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(`limit must be an integer from 1 to 100, got "${limitText}"`);
+      return { ok: true, command: { kind: 'history', conversationId, limit } };
+    }
+    case 'status': {
+      const { head: [status], rest: text } = words(rest, 1);
+      if (!status || !(PRESENCE_STATUSES as readonly string[]).includes(status.toLowerCase())) {
+        return fail(status ? `unknown status "${status}"` : undefined);
+      }
+      return { ok: true, command: { kind: 'status', status: status.toLowerCase() as PresenceStatus, ...(text ? { text } : {}) } };
+    }
+    case 'list':
+    case 'who':
+    case 'ping':
+    case 'help':
+    case 'quit':
+      if (rest !== '') return fail(`/${name} takes no arguments`);
+      return { ok: true, command: { kind: name } };
+    case 'exit':
+      return { ok: true, command: { kind: 'quit' } };
+    default:
+      return { ok: false, error: `unknown command "/${head[0] ?? ''}" (/help lists the commands)` };
+  }
+}
