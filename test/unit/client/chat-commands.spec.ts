@@ -1,0 +1,91 @@
+import { HELP_TEXT, parseCommand, usageOf } from '../../../src/client/cli/chat-commands';
+import { exitCodeOf, parseCliArgs } from '../../../src/client/cli/chat-cli';
+
+describe('chat CLI command parsing', () => {
+  it('parses /to keeping the text verbatim (inner spacing included)', () => {
+    expect(parseCommand('/to u-1a2b  hello   there  ')).toEqual({ ok: true, command: { kind: 'to', userId: 'u-1a2b', text: 'hello   there' } });
+  });
+
+  it('parses /g, /history with and without a limit, and the argument-less commands', () => {
+    expect(parseCommand('/g g-abc hi all')).toEqual({ ok: true, command: { kind: 'group-send', conversationId: 'g-abc', text: 'hi all' } });
+    expect(parseCommand('/history d-u-1-u-2')).toEqual({ ok: true, command: { kind: 'history', conversationId: 'd-u-1-u-2' } });
+    expect(parseCommand('/history g-abc 20')).toEqual({ ok: true, command: { kind: 'history', conversationId: 'g-abc', limit: 20 } });
+    for (const kind of ['list', 'who', 'ping', 'help', 'quit'] as const) {
+      expect(parseCommand(`/${kind}`)).toEqual({ ok: true, command: { kind } });
+    }
+    expect(parseCommand('/exit')).toEqual({ ok: true, command: { kind: 'quit' } });
+    expect(parseCommand('/LIST')).toEqual({ ok: true, command: { kind: 'list' } });
+  });
+
+  it('parses /group create with plain and quoted names', () => {
+    expect(parseCommand('/group create team u-1 u-2')).toEqual({ ok: true, command: { kind: 'group-create', name: 'team', members: ['u-1', 'u-2'] } });
+    expect(parseCommand('/group create "Project X" u-1')).toEqual({ ok: true, command: { kind: 'group-create', name: 'Project X', members: ['u-1'] } });
+  });
+
+  it('parses /status with an optional text and any letter case', () => {
+    expect(parseCommand('/status away at lunch')).toEqual({ ok: true, command: { kind: 'status', status: 'away', text: 'at lunch' } });
+    expect(parseCommand('/status BUSY')).toEqual({ ok: true, command: { kind: 'status', status: 'busy' } });
+  });
+
+  it('treats an empty line as nothing to do', () => {
+    expect(parseCommand('   ')).toEqual({ ok: true, command: null });
+  });
+
+  it.each([
+    ['/to', 'usage: /to <user_id> <text>'],
+    ['/to u-1', 'usage: /to <user_id> <text>'],
+    ['/g g-1', 'usage: /g <conversation_id> <text>'],
+    ['/group', 'usage: /group create <name> <user_id...>'],
+    ['/group delete x u-1', 'usage: /group create <name> <user_id...>'],
+    ['/group create team', 'name at least one member; usage: /group create <name> <user_id...>'],
+    ['/history', 'usage: /history <conversation_id> [limit]'],
+    ['/history g-1 0', 'limit must be an integer from 1 to 100, got "0"; usage: /history <conversation_id> [limit]'],
+    ['/history g-1 abc', 'limit must be an integer from 1 to 100, got "abc"; usage: /history <conversation_id> [limit]'],
+    ['/history g-1 5 6', 'usage: /history <conversation_id> [limit]'],
+    ['/status', 'usage: /status online|away|busy|invisible [text]'],
+    ['/status offline', 'unknown status "offline"; usage: /status online|away|busy|invisible [text]'],
+    ['/who now', '/who takes no arguments; usage: /who'],
+  ])('%s → a usage line', (line, error) => {
+    expect(parseCommand(line)).toEqual({ ok: false, error });
+  });
+
+  it('refuses unknown commands and plain text with a pointer to /help', () => {
+    expect(parseCommand('/frobnicate x')).toEqual({ ok: false, error: 'unknown command "/frobnicate" (/help lists the commands)' });
+    const plain = parseCommand('hello');
+    expect(plain.ok).toBe(false);
+    expect(!plain.ok && plain.error).toMatch(/^not a command: .*\/to <user_id> <text>.*\/help/);
+  });
+
+  it('lists every command in the help text', () => {
+    for (const cmd of ['/to', '/group create', '/g', '/history', '/list', '/who', '/status', '/ping', '/help', '/quit']) {
+      expect(HELP_TEXT).toContain(cmd);
+    }
+    expect(usageOf('nope')).toBe('usage: /help');
+  });
+});
+
+describe('chat CLI arguments', () => {
+  it('has defaults and reads every flag (both --flag value and --flag=value)', () => {
+    expect(parseCliArgs(['--user', 'alice'])).toEqual({ host: '127.0.0.1', port: 9400, user: 'alice', register: false, device: 'cli' });
+    expect(parseCliArgs(['--host=example.org', '--port', '9500', '--user=bob', '--register', '--device', 'laptop'])).toEqual({
+      host: 'example.org',
+      port: 9500,
+      user: 'bob',
+      register: true,
+      device: 'laptop',
+    });
+  });
+
+  it('says what is wrong with bad arguments', () => {
+    expect(() => parseCliArgs([])).toThrow('--user is required');
+    expect(() => parseCliArgs(['--user'])).toThrow('--user needs a value');
+    expect(() => parseCliArgs(['--user', 'a', '--port', '70000'])).toThrow('--port must be an integer from 1 to 65535, got "70000"');
+    expect(() => parseCliArgs(['--user', 'a', '--password', 'x'])).toThrow('unknown argument "--password"');
+  });
+
+  it('maps how the session ended to an exit code', () => {
+    expect(exitCodeOf({ kind: 'quit' })).toBe(0);
+    expect(exitCodeOf({ kind: 'closed' })).toBe(1);
+    expect(exitCodeOf({ kind: 'kicked', reason: 'admin' })).toBe(3);
+  });
+});

@@ -1,0 +1,50 @@
+import { clock, contentText, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt } from '../../../src/client/cli/chat-format';
+
+const ME = 'u-aaaa';
+const at = new Date(2026, 0, 2, 9, 5, 7).getTime();
+
+describe('chat CLI formatting', () => {
+  const message = { message_id: 'm-1', conversation_id: 'd-u-aaaa-u-bbbb', seq: 3, sender_id: 'u-bbbb', sent_at_ms: at, content: { type: 'text', text: 'hi\nthere' } };
+
+  it('prints a message on one line with time, conversation, seq and sender ("me" for myself)', () => {
+    expect(clock(at)).toBe('09:05:07');
+    expect(formatMessage(message, ME)).toBe('[09:05:07] d-u-aaaa-u-bbbb #3 <u-bbbb> hi ⏎ there');
+    expect(formatMessage({ ...message, sender_id: ME }, ME, ' (offline)')).toBe('[09:05:07] d-u-aaaa-u-bbbb #3 <me> (offline) hi ⏎ there');
+  });
+
+  it('describes non-text content and attachments', () => {
+    expect(contentText({ content: { type: 'image', url: 'x' }, attachments: [{ file_id: 'f-1', name: 'a.png', size: 10 }] })).toBe('[image] [file a.png, 10 B]');
+  });
+
+  it('prints receipts, one line per member for a coalesced group receipt', () => {
+    expect(formatReceipt({ conversation_id: 'd-x', seq: 4, state: 'delivered', by: 'u-bbbb' }, ME)).toEqual(['✓ d-x #4 delivered by u-bbbb']);
+    expect(
+      formatReceipt({ conversation_id: 'g-1', seq: 5, state: 'read', by: 'u-c', receipts: [{ by: 'u-b', seq: 4, state: 'delivered' }, { by: 'u-c', seq: 5, state: 'read' }] }, ME),
+    ).toEqual(['✓ g-1 #4 delivered by u-b', '✓ g-1 #5 read by u-c']);
+  });
+
+  it('prints presence with text, devices and last seen', () => {
+    expect(formatPresence({ user_id: 'u-b', status: 'away', text: 'lunch', devices: ['cli', 'ios'] })).toBe('u-b is away "lunch" on cli, ios');
+    expect(formatPresence({ user_id: 'u-b', status: 'offline', text: null, devices: [], last_seen: at / 1000 })).toBe('u-b is offline (last seen 09:05:07)');
+  });
+
+  it('prints group notifications and unknown ones raw', () => {
+    expect(formatNotification({ type: 'group.created', conversation_id: 'g-1', name: 'team', by: ME, members: [ME, 'u-b'] }, ME)).toBe('* me created group "team" (g-1) with me, u-b');
+    expect(formatNotification({ type: 'group.member_left', conversation_id: 'g-1', name: 'team', members: ['u-b'], new_owner_id: ME }, ME)).toBe('* u-b left "team" (g-1); new owner me');
+    expect(formatNotification({ type: 'x.y', status: 200, notification_id: 'n-1', sent_at: 1, sent_at_ms: 1, a: 1 }, ME)).toBe('* x.y {"a":1}');
+  });
+
+  it('prints group/list entries', () => {
+    expect(formatConversation({ conversation_id: 'd-x', kind: 'direct', peer_id: 'u-b', member_count: 2, unread_count: 1, last_message: message }, ME)).toBe(
+      '  d-x  direct with u-b, 2 members, 1 unread — last: <u-bbbb> hi ⏎ there',
+    );
+    expect(formatConversation({ conversation_id: 'g-1', kind: 'group', name: 'team', member_count: 3, unread_count: 0, last_message: null }, ME)).toBe('  g-1  group "team", 3 members');
+  });
+
+  it('prints protocol errors with error_code, error_message and the hints', () => {
+    expect(formatError('message/send', { status: 404, error_code: 'USER_NOT_FOUND', error_message: 'no user u-x' })).toBe('! message/send failed: 404 USER_NOT_FOUND: no user u-x');
+    expect(formatError('auth/login', { status: 429, error_code: 'RATE_LIMITED', error_message: 'slow down', retry_after_ms: 1500 })).toBe(
+      '! auth/login failed: 429 RATE_LIMITED: slow down (retry after 2 s)',
+    );
+  });
+});
