@@ -161,7 +161,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
           this.store.subscribersOf(userId),
         ]);
         const audienceSet = new Set(audience);
-        const extra = subscribers.filter((s) => s.userId !== userId && !audienceSet.has(s.userId)).map((s) => s.connectionId);
+        const candidates = subscribers.filter((s) => s.userId !== userId && !audienceSet.has(s.userId));
+        // The audience rule was checked at subscribe time; re-check it here so a subscriber who
+        // has since left every shared conversation stops hearing this user.
+        const allowed = candidates.length > 0 ? await this.repository.visibleAmong(userId, [...new Set(candidates.map((s) => s.userId))]) : new Set<string>();
+        const extra = candidates.filter((s) => allowed.has(s.userId)).map((s) => s.connectionId);
         // Droppable: a slow consumer can catch up with presence/list.
         const payload = view as unknown as Record<string, unknown>;
         await this.publisher.toUsers(audience, PresenceCommands.EVENT.name, payload, { droppable: true });
