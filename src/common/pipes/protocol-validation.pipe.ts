@@ -1,8 +1,14 @@
 /**
  * class-validator for payload DTOs, answering 400 VALIDATION_FAILED with every failing field
  * named (nested paths like `content.text`) so the client knows what to fix.
+ *
+ * Before the DTO checks, every payload is walked once (iteratively, so it cannot overflow the
+ * stack itself) for two things no DTO rule catches and that used to end in a 500:
+ * - U+0000 in any string or key: PostgreSQL cannot store it (SQLite can), so the engines disagreed;
+ * - nesting deeper than MAX_PAYLOAD_DEPTH: JSON.parse accepts 100k levels inside MAX_FRAME_BYTES,
+ *   but hashing/serializing such a value overflows the stack.
  */
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ProtocolError } from '../../shared/protocol';
 
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
@@ -15,8 +21,47 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   return out;
 }
 
+/** Deepest nesting a payload may have (the payload object itself is depth 1). */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/**
+ * @Payload() (RpcParamtype.PAYLOAD = 3) reaches pipes as 'body': Nest's pipes consumer maps the
+ * numeric param type through the HTTP names. Only the payload is walked (not @Ctx() or custom params).
+ */
+const PAYLOAD_PARAM_TYPE = 'body';
+
+function refuse(field: string, problem: string): ProtocolError {
+  return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${field}: ${problem}`, 400, { fields: [{ field, problems: [problem] }] });
+}
+
+/** Throws 400 VALIDATION_FAILED naming the first field with a NUL character or too deep a nesting. */
+export function assertStorablePayload(payload: unknown): void {
+  const stack: [unknown, string, number][] = [[payload, '', 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw refuse(path || 'payload', 'must not contain the NUL character (U+0000)');
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_PAYLOAD_DEPTH) throw refuse(path || 'payload', `is nested too deeply (at most ${MAX_PAYLOAD_DEPTH} levels)`);
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) throw refuse(path || 'payload', 'keys must not contain the NUL character (U+0000)');
+      stack.push([child, childPath, depth + 1]);
+    }
+  }
+}
+
+class ProtocolValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === PAYLOAD_PARAM_TYPE) assertStorablePayload(value);
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ProtocolValidationPipe({
     transform: true,
     whitelist: true,
     forbidUnknownValues: true,

@@ -33,10 +33,11 @@ export function validateEnvelope(value: unknown): Envelope {
     throw new ProtocolError('INVALID_ENVELOPE', 'frame must be a JSON object');
   }
   const { id, command, type, headers, payload, timestamp } = value;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+  // No NUL: ids are stored (message/send idempotency key) and PostgreSQL cannot store U+0000.
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || id.includes('\u0000')) {
     throw new ProtocolError(
       'INVALID_ENVELOPE',
-      `"id" must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
+      `"id" must be a non-empty string of at most ${MAX_ID_LENGTH} characters without NUL (U+0000)`,
     );
   }
   if (typeof command !== 'string' || command.length === 0 || command.length > MAX_COMMAND_LENGTH) {
