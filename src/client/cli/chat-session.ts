@@ -62,7 +62,13 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private readonly ackedSeq = new Map<string, number>();
   private kickReason?: string;
   private lastServerError?: string;
-  private readonly onEvent = (frame: Envelope) => this.handleEvent(frame);
+  /**
+   * Events that arrive while auth/login is in flight wait here: the offline batch comes right
+   * behind the login response, in the same socket read, before the awaiting code has stored the
+   * token its acks need (and it should print after "logged in").
+   */
+  private held?: Envelope[];
+  private readonly onEvent = (frame: Envelope) => (this.held ? this.held.push(frame) : this.handleEvent(frame));
 
   constructor(
     private readonly client: ChatTransport,
@@ -96,6 +102,17 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
 
   /** auth/login, then starts heartbeats and the refresh timer. False (error printed) on failure. */
   async login(username: string, password: string): Promise<boolean> {
+    this.held = [];
+    try {
+      return await this.doLogin(username, password);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const frame of held) this.handleEvent(frame);
+    }
+  }
+
+  private async doLogin(username: string, password: string): Promise<boolean> {
     const res = await this.client.request('auth/login', {
       username,
       password,
