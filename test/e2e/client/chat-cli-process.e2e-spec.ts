@@ -1,0 +1,104 @@
+/**
+ * Smoke test of the BUILT chat CLI as users run it (`node dist/src/client/cli/chat-cli.js`, what
+ * `npm run chat` starts): two CLI processes with scripted stdin against the built server process.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { uniqueUsername } from '../../support/auth-helpers';
+import { directId, LineLog } from '../../support/chat-helpers';
+import { spawnServer, SpawnedServer } from '../../support/spawn-server';
+import { createTestDatabase, TestDatabase } from '../../support/test-db';
+
+const CLI_ENTRY = path.resolve(__dirname, '../../../dist/src/client/cli/chat-cli.js');
+
+interface CliProcess {
+  child: ChildProcess;
+  out: LineLog;
+  err: LineLog;
+  send(line: string): void;
+  exited: Promise<number | null>;
+}
+
+function collect(stream: NodeJS.ReadableStream, log: LineLog): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    rest += chunk;
+    const parts = rest.split('\n');
+    rest = parts.pop()!;
+    for (const line of parts) log.push(line);
+  });
+}
+
+function startCli(port: number, args: string[], password: string): CliProcess {
+  const child = spawn(process.execPath, [CLI_ENTRY, '--port', String(port), ...args], {
+    env: { ...process.env, SWITCHBOARD_PASSWORD: password },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out = new LineLog();
+  const err = new LineLog();
+  collect(child.stdout!, out);
+  collect(child.stderr!, err);
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, out, err, send: (line) => child.stdin!.write(`${line}\n`), exited };
+}
+
+describe('chat CLI process (built)', () => {
+  let db: TestDatabase;
+  let server: SpawnedServer;
+  const clis: CliProcess[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await spawnServer(db.env); // builds dist/ first when it is stale
+  }, 120_000);
+  afterAll(async () => {
+    for (const cli of clis) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('two users chat through the CLI: message, receipt, history, usage line, clean exit', async () => {
+    const bobName = uniqueUsername('bob');
+    const aliceName = uniqueUsername('alice');
+    const bob = startCli(server.tcpPort, ['--user', bobName, '--register', '--device', 'term2'], 'bob-password-1');
+    clis.push(bob);
+    const bobLogin = await bob.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
+    const bobId = /\((u-[0-9a-f]+)\)/.exec(bobLogin)![1];
+
+    const alice = startCli(server.tcpPort, ['--user', aliceName, '--register'], 'alice-password-1');
+    clis.push(alice);
+    const aliceLogin = await alice.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
+    const aliceId = /\((u-[0-9a-f]+)\)/.exec(aliceLogin)![1];
+    const conv = directId(aliceId, bobId);
+
+    alice.send(`/to ${bobId} hi from the terminal`);
+    await alice.out.waitFor(new RegExp(`^→ sent ${conv} #1 `));
+    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${conv} #1 <${aliceId}> hi from the terminal$`));
+    await alice.out.waitFor(new RegExp(`^✓ ${conv} #1 delivered by ${bobId}$`));
+
+    alice.send(`/history ${conv}`);
+    await alice.out.waitFor(new RegExp(`^  \\[.{8}\\] ${conv} #1 <me> hi from the terminal$`));
+    alice.send('/to');
+    await alice.out.waitFor(/^usage: \/to <user_id> <text>$/);
+    alice.send('/quit');
+    await expect(alice.exited).resolves.toBe(0);
+
+    // End of input quits too.
+    bob.child.stdin!.end();
+    await expect(bob.exited).resolves.toBe(0);
+    // The password never reaches the output.
+    for (const line of [...alice.out.lines, ...alice.err.lines, ...bob.out.lines, ...bob.err.lines]) expect(line).not.toMatch(/password-1/);
+    expect(alice.err.lines.filter((l) => l !== '')).toEqual([]);
+  }, 60_000);
+
+  it('exits 2 with the usage on bad arguments, 1 when it cannot log in', async () => {
+    const bad = startCli(server.tcpPort, ['--port', 'x'], 'whatever-123');
+    await expect(bad.exited).resolves.toBe(2);
+    expect(bad.err.lines[0]).toBe('error: --port must be an integer from 1 to 65535, got "x"');
+    expect(bad.err.lines[1]).toMatch(/^usage: npm run chat -- --user <name>/);
+
+    const wrong = startCli(server.tcpPort, ['--user', uniqueUsername('nobody')], 'wrong-password');
+    await expect(wrong.exited).resolves.toBe(1);
+    expect(wrong.out.lines).toContainEqual(expect.stringMatching(/^! auth\/login failed: 401 INVALID_CREDENTIALS: /));
+  }, 30_000);
+});
