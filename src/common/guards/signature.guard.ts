@@ -16,6 +16,7 @@ import { ProtocolError } from '../../shared/protocol';
 import { checkSignature } from '../../shared/protocol/crypto';
 import { SwitchboardContext } from '../../transport/switchboard.context';
 import { ReplayCache } from '../security/replay-cache';
+import { assertStorablePayload } from '../pipes/protocol-validation.pipe';
 
 @Injectable()
 export class SignatureGuard implements CanActivate {
@@ -32,6 +33,9 @@ export class SignatureGuard implements CanActivate {
     if (!(ctx instanceof SwitchboardContext)) return true;
     const envelope = ctx.envelope;
 
+    // Signing canonicalizes the payload recursively: refuse hostile nesting (400) before that,
+    // the same check the validation pipe applies after the guards.
+    assertStorablePayload(envelope.payload);
     const result = checkSignature(envelope, key);
     if (result === 'missing') {
       if (mode === 'verify') return true;

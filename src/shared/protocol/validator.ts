@@ -78,7 +78,8 @@ export function checkVersion(
   if (typeof version === 'string' && supported.includes(version)) return version;
   throw new ProtocolError(
     'UNSUPPORTED_VERSION',
-    `protocol version ${JSON.stringify(version)} is not supported; upgrade the client to speak one of: ${supported.join(', ')}`,
+    // Echo only a short string: a non-string (possibly deeply nested) value is never serialized.
+    `protocol version ${typeof version === 'string' ? JSON.stringify(version.slice(0, 32)) : `of type ${Array.isArray(version) ? 'array' : typeof version}`} is not supported; upgrade the client to speak one of: ${supported.join(', ')}`,
     undefined,
     { upgrade: `use headers.version "${supported[supported.length - 1]}"` },
   );

@@ -7,6 +7,7 @@
  *   recursive code after the parser (content hashing, serialization): 500 instead of a 400.
  * Every case must answer a clear 4xx and leave the connection usable.
  */
+import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { registerAndLogin } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -76,10 +77,37 @@ describe('regression: hostile envelope ids and payload values', () => {
     expect((await client.call('control/ping')).status).toBe(200);
   });
 
-  it('answers deeply nested headers with 400, never a 500', async () => {
-    client.writeRaw(`{"id":"deep-h","type":"request","command":"control/ping","headers":{"version":"1.0","x":${nested(100_000)}},"payload":{}}\n`);
-    const response = await client.waitFor((f) => f.id === 'deep-h');
+  it.each([
+    ['x', `{"version":"1.0","x":${nested(100_000)}}`],
+    ['version', `{"version":${nested(100_000)}}`],
+    ['Authorization', `{"version":"1.0","Authorization":${nested(100_000)}}`],
+  ])('answers deeply nested headers.%s with a 4xx, never a 500', async (name, headers) => {
+    client.writeRaw(`{"id":"deep-h-${name}","type":"request","command":"control/ping","headers":${headers},"payload":{}}\n`);
+    const response = await client.waitFor((f) => f.id === `deep-h-${name}`);
     expect(response.payload.status).toBeLessThan(500);
     expect((await client.call('control/ping')).status).toBe(200);
+  });
+});
+
+describe('regression: deeply nested payloads under SIGNATURE_MODE=require', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ SIGNATURE_MODE: 'require', SIGNING_KEY: randomBytes(32).toString('hex') });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  // bug: the signature guard canonicalizes the payload recursively before any depth check, so a
+  // deep payload carrying any well-formed signature overflowed the stack (500).
+  it('answers a deep payload with a signature with 400 VALIDATION_FAILED, never a 500', async () => {
+    const client = await app.connect();
+    const signature = 'a'.repeat(64);
+    client.writeRaw(`{"id":"deep-signed","type":"request","command":"control/ping","timestamp":${Math.floor(Date.now() / 1000)},"payload":{"signature":"${signature}","x":${nested(100_000)}}}\n`);
+    const response = await client.waitFor((f) => f.id === 'deep-signed');
+    expect(response.payload).toMatchObject({ status: 400, error_code: 'VALIDATION_FAILED' });
+    expect(response.payload.error_message).toContain('x');
+    const unsigned = await client.request('control/ping', {});
+    expect(unsigned.payload).toMatchObject({ status: 401, error_code: 'SIGNATURE_INVALID' });
   });
 });
