@@ -60,6 +60,15 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private readonly heartbeatSentAt = new Map<number, number>();
   /** Highest seq acknowledged (or being acknowledged) per conversation: acks only move forward. */
   private readonly ackedSeq = new Map<string, number>();
+  /** Newest seq shown per conversation, to point out live pushes that never arrived. */
+  private readonly lastSeen = new Map<string, number>();
+  /**
+   * While the server still has offline batches for us (the last one said `has_more`), live
+   * messages are shown but their acks wait: a cumulative ack of a newer live seq would mark the
+   * older, not yet delivered offline messages as delivered, and they would never be offered.
+   */
+  private offlineInProgress = false;
+  private deferredLive: WireMessage[] = [];
   private kickReason?: string;
   private lastServerError?: string;
   /**
@@ -231,15 +240,29 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       case 'message/event': {
         const m = p.message as WireMessage;
         this.print(formatMessage(m, this.userId));
-        this.ack([m]);
+        const last = this.lastSeen.get(m.conversation_id);
+        if (!this.offlineInProgress && last !== undefined && m.seq > last + 1) {
+          // Live pushes are droppable (slow consumer); storage has them.
+          const range = m.seq === last + 2 ? `#${last + 1}` : `#${last + 1}..#${m.seq - 1}`;
+          this.print(`  (${range} of ${m.conversation_id} did not arrive live: /history ${m.conversation_id})`);
+        }
+        this.seen([m]);
+        if (this.offlineInProgress) this.deferredLive.push(m);
+        else this.ack([m]);
         return;
       }
       case 'message/offline': {
         const messages = (p.messages ?? []) as WireMessage[];
         this.print(`${messages.length} message(s) received while you were away${p.has_more ? ' (more coming)' : ''}:`);
         for (const m of messages) this.print(formatMessage(m, this.userId, ' (offline)'));
+        this.seen(messages);
+        this.offlineInProgress = p.has_more === true;
         // Acking each conversation's newest seq of the batch is what releases the next batch.
         this.ack(messages);
+        if (!this.offlineInProgress && this.deferredLive.length > 0) {
+          this.ack(this.deferredLive);
+          this.deferredLive = [];
+        }
         return;
       }
       case 'message/ack':
@@ -268,6 +291,10 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       default:
         this.print(`* ${frame.command} ${JSON.stringify(p)}`);
     }
+  }
+
+  private seen(messages: WireMessage[]): void {
+    for (const m of messages) this.lastSeen.set(m.conversation_id, Math.max(this.lastSeen.get(m.conversation_id) ?? 0, m.seq));
   }
 
   /** Cumulative `delivered` ack of each conversation's newest seq among `messages`, if it moves forward. */
