@@ -128,10 +128,18 @@ export async function main(argv: string[]): Promise<number> {
 
   const term: { rl?: Interface } = {};
   const session = new ChatSession(client, { print: printer(() => term.rl), device: args.device });
-  const ok = (!args.register || (await session.register(args.user, password))) && (await session.login(args.user, password));
+  // Installed before the login so a signal at any point ends the session cleanly.
+  process.once('SIGTERM', () => (term.rl ? term.rl.close() : void session.quit()));
+  let ok = false;
+  try {
+    ok = (!args.register || (await session.register(args.user, password))) && (await session.login(args.user, password));
+  } catch (err) {
+    // The connection closed mid-login (by the server, or by the SIGTERM handler's quit).
+    if (client.isOpen) process.stderr.write(`error: ${(err as Error).message}\n`);
+  }
   if (!ok) {
     await client.close();
-    return 1;
+    return (await session.ended).kind === 'quit' ? 0 : 1;
   }
 
   // Piped (scripts, tests): no prompt, so the output is exactly the printed lines.
@@ -149,6 +157,8 @@ export async function main(argv: string[]): Promise<number> {
       return keepGoing;
     });
   });
+  // Ctrl-C on the terminal (readline would only pause) ends the session like /quit.
+  rl.on('SIGINT', () => rl.close());
   // End of input (Ctrl-D, or the end of a piped script) quits after the queued commands.
   rl.on('close', () => {
     queue = queue.then(async (more) => {

@@ -101,4 +101,12 @@ describe('chat CLI process (built)', () => {
     await expect(wrong.exited).resolves.toBe(1);
     expect(wrong.out.lines).toContainEqual(expect.stringMatching(/^! auth\/login failed: 401 INVALID_CREDENTIALS: /));
   }, 30_000);
+
+  it('quits cleanly on SIGTERM', async () => {
+    const cli = startCli(server.tcpPort, ['--user', uniqueUsername('term'), '--register'], 'term-password-1');
+    clis.push(cli);
+    await cli.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
+    cli.child.kill('SIGTERM');
+    await expect(cli.exited).resolves.toBe(0);
+  }, 30_000);
 });
