@@ -326,13 +326,14 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   /**
-   * Refreshes a little before expiry (a fifth of the lifetime early, at most a minute), one refresh
+   * Refreshes a little before expiry (a fifth of the lifetime early, 1 s to 1 min), one refresh
    * at a time: two concurrent refreshes with one token count as reuse and revoke the session.
    */
   private scheduleRefresh(expiresInS: number): void {
     clearTimeout(this.refreshTimer);
     if (!Number.isFinite(expiresInS) || expiresInS <= 0) return;
-    const delayMs = Math.max(500, (expiresInS - Math.min(60, expiresInS / 5)) * 1000);
+    // At least a second early: JWT times are whole seconds, so a token may expire up to 1 s sooner.
+    const delayMs = Math.max(500, (expiresInS - Math.min(60, Math.max(1, expiresInS / 5))) * 1000);
     this.refreshTimer = setTimeout(() => void this.refresh(), delayMs);
   }
 
