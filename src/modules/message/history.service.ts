@@ -7,8 +7,8 @@ import { InjectConfig } from '../../config/config.util';
 import { MessageConfig, messageConfig } from '../../config/message.config';
 import { BROADCAST_CONVERSATION_ID, MessageHistoryRequest, WireMessage } from '../../shared/protocol/messages/message.messages';
 import { decodeConversationCursor, decodeSyncCursor, encodeConversationCursor, encodeSyncCursor, SyncPositions } from './cursor';
-import type { MessageEntity } from './entities/message.entity';
 import { directConversationId, toWire } from './message.mapper';
+import { fittingCount, jsonBytes, PAGE_BYTES_BUDGET } from './page-budget';
 import { Membership, MessageRepository } from './message.repository';
 import { notAMember, validationFailed } from './message.service';
 
@@ -79,12 +79,14 @@ export class HistoryService {
     if (since !== undefined) {
       const after = Math.max(since, from);
       const rows = await this.repository.range(conversationId, after, NO_UPPER_BOUND, limit + 1, 'oldest');
-      const page = rows.slice(0, limit);
+      const candidates = rows.slice(0, limit).map(toWire);
+      // Cut by size too (page-budget.ts): has_more covers both a full and a size-cut page.
+      const page = candidates.slice(0, fittingCount(candidates));
       const newest = page.length > 0 ? page[page.length - 1].seq : after;
       return {
         conversation_id: conversationId,
-        messages: page.map(toWire),
-        has_more: rows.length > limit,
+        messages: page,
+        has_more: rows.length > page.length,
         // Forward cursors never run out: at the end they are the position to poll from.
         next_cursor: encodeConversationCursor({ conversationId, direction: 'since', seq: newest }),
         prev_cursor: page.length > 0 ? encodeConversationCursor({ conversationId, direction: 'before', seq: page[0].seq }) : null,
@@ -92,11 +94,13 @@ export class HistoryService {
     }
     const upper = before ?? NO_UPPER_BOUND;
     const rows = await this.repository.range(conversationId, from, upper, limit + 1, 'newest');
-    const page = rows.slice(0, limit).reverse();
-    const hasMore = rows.length > limit;
+    // Newest first here: a size cut keeps the messages next to the cursor.
+    const candidates = rows.slice(0, limit).map(toWire);
+    const page = candidates.slice(0, fittingCount(candidates)).reverse();
+    const hasMore = rows.length > page.length;
     return {
       conversation_id: conversationId,
-      messages: page.map(toWire),
+      messages: page,
       has_more: hasMore,
       next_cursor: hasMore ? encodeConversationCursor({ conversationId, direction: 'before', seq: page[0].seq }) : null,
       prev_cursor: encodeConversationCursor({ conversationId, direction: 'since', seq: page.length > 0 ? page[page.length - 1].seq : before !== undefined ? before - 1 : from }),
@@ -118,27 +122,39 @@ export class HistoryService {
     if (broadcast) views.push({ conversationId: broadcast.id, lastSeq: broadcast.lastSeq, from: 0 });
 
     const next: SyncPositions = {};
-    const messages: MessageEntity[] = [];
+    const messages: WireMessage[] = [];
     let hasMore = false;
+    // Size bound of the page (page-budget.ts); once spent, later conversations keep their positions.
+    let bytes = 0;
+    let full = false;
     for (const view of views) {
       const position = Math.max(positions[view.conversationId] ?? 0, view.from);
       let reached = position;
       const remaining = limit - messages.length;
       if (view.lastSeq > position) {
-        if (remaining === 0) {
+        if (remaining === 0 || full) {
           hasMore = true;
         } else {
           const rows = await this.repository.range(view.conversationId, position, NO_UPPER_BOUND, remaining + 1, 'oldest');
           if (rows.length > remaining) hasMore = true;
-          const page = rows.slice(0, remaining);
-          messages.push(...page);
-          if (page.length > 0) reached = page[page.length - 1].seq;
+          for (const row of rows.slice(0, remaining)) {
+            const wire = toWire(row);
+            const size = jsonBytes(wire);
+            if (messages.length > 0 && bytes + size > PAGE_BYTES_BUDGET) {
+              full = true;
+              hasMore = true;
+              break;
+            }
+            bytes += size;
+            messages.push(wire);
+            reached = wire.seq;
+          }
         }
       }
       // Positions of conversations I left drop out; zero positions are implied.
       if (reached > 0) next[view.conversationId] = reached;
     }
-    return { messages: messages.map(toWire), has_more: hasMore, next_cursor: encodeSyncCursor(next) };
+    return { messages, has_more: hasMore, next_cursor: encodeSyncCursor(next) };
   }
 }
 

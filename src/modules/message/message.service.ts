@@ -20,6 +20,7 @@ import type { ConversationKind } from './entities/conversation.entity';
 import type { MessageEntity } from './entities/message.entity';
 import { MessageMetrics } from './message-metrics';
 import { newMessageId } from './message-id';
+import { jsonBytes, MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';
 import { ConversationMissingError, MessageRepository } from './message.repository';
 import { PushSequencer } from './push-sequencer';
@@ -125,6 +126,13 @@ export class MessageService {
     }
     if (dto.attachments && dto.attachments.length > this.config.maxAttachments) {
       throw validationFailed('attachments', `at most ${this.config.maxAttachments} attachments per message (got ${dto.attachments.length})`);
+    }
+    // Every stored message must fit a history page / offline batch frame on its own (page-budget.ts).
+    const sizes = { content: jsonBytes(dto.content), attachments: jsonBytes(dto.attachments ?? []), meta: jsonBytes(dto.meta ?? {}) };
+    const total = sizes.content + sizes.attachments + sizes.meta;
+    if (total > MESSAGE_MAX_BYTES) {
+      const largest = (Object.keys(sizes) as (keyof typeof sizes)[]).reduce((a, b) => (sizes[b] > sizes[a] ? b : a));
+      throw validationFailed(largest, `the message is ${total} bytes as JSON (content + attachments + meta); at most ${MESSAGE_MAX_BYTES}: send large data through the file channel`);
     }
   }
 

@@ -21,6 +21,7 @@ import { EventPublisher } from '../../transport/event-publisher';
 import { MessageMetrics } from './message-metrics';
 import { toWire } from './message.mapper';
 import { MessageRepository } from './message.repository';
+import { fittingCount } from './page-budget';
 
 interface Run {
   connectionId: string;
@@ -83,16 +84,18 @@ export class OfflineDeliveryService implements OnModuleInit {
         this.runs.delete(run.connectionId);
         return;
       }
-      const page = rows.slice(0, batch);
-      const hasMore = rows.length > batch;
+      // Cut by size too (page-budget.ts), so a batch of large messages still fits one frame.
+      const candidates = rows.slice(0, batch).map(toWire);
+      const page = candidates.slice(0, fittingCount(candidates));
+      const hasMore = rows.length > page.length;
       run.awaiting.clear();
-      for (const m of page) run.awaiting.set(m.conversationId, Math.max(run.awaiting.get(m.conversationId) ?? 0, m.seq));
+      for (const m of page) run.awaiting.set(m.conversation_id, Math.max(run.awaiting.get(m.conversation_id) ?? 0, m.seq));
       // The last batch needs no ack-wait: nothing would follow it.
       if (!hasMore) this.runs.delete(run.connectionId);
       this.metrics.offlineBatch(page.length);
       await this.publisher.toConnections([run.connectionId], MessageCommands.OFFLINE.name, {
         status: 200,
-        messages: page.map(toWire),
+        messages: page,
         has_more: hasMore,
       });
     } catch (err) {
