@@ -42,8 +42,11 @@ function decode(cursor: string, field: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+/** The `seq` columns are 32-bit integers: a larger position would fail inside PostgreSQL (500). */
+export const MAX_CURSOR_SEQ = 2 ** 31 - 1;
+
 function isSeq(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_CURSOR_SEQ;
 }
 
 export function encodeConversationCursor(cursor: ConversationCursor): string {
