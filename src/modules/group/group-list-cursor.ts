@@ -23,7 +23,8 @@ export function decodeListCursor(cursor: string): ListPosition {
   }
   if (typeof doc !== 'object' || doc === null) throw invalid();
   const { v, k, a, i } = doc as Record<string, unknown>;
-  if (v !== 1 || k !== KIND || !Number.isSafeInteger(a) || (a as number) < 0 || typeof i !== 'string' || i.length === 0 || i.length > 64) {
+  // No NUL in the id: it goes into SQL, and PostgreSQL cannot take U+0000 in text (was a 500).
+  if (v !== 1 || k !== KIND || !Number.isSafeInteger(a) || (a as number) < 0 || typeof i !== 'string' || i.length === 0 || i.length > 64 || i.includes('\u0000')) {
     throw invalid();
   }
   return { activity: a as number, id: i };

@@ -103,7 +103,8 @@ function encodeCursor(afterUserId: string): string {
 function decodeCursor(cursor: string): string {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; a?: unknown };
-    if (value.v === 1 && typeof value.a === 'string') return value.a;
+    // No NUL: the id goes into SQL, and PostgreSQL cannot take U+0000 in text (was a 500).
+    if (value.v === 1 && typeof value.a === 'string' && value.a.length <= 64 && !value.a.includes('\u0000')) return value.a;
   } catch {
     // fall through
   }

@@ -49,3 +49,29 @@ describe('regression: forged history cursors', () => {
     expect(forged.payload).toMatchObject({ status: 403, error_code: 'NOT_A_MEMBER' });
   });
 });
+
+describe('regression: forged list cursors carrying NUL', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  // bug: the payload's NUL check sees only the base64url cursor; the decoded sort key with a
+  // NUL went into the SQL query and PostgreSQL refused it (500 on PG only).
+  const b64 = (doc: unknown) => Buffer.from(JSON.stringify(doc), 'utf8').toString('base64url');
+
+  it('answers a group/list cursor whose id holds NUL with 400 INVALID_CURSOR', async () => {
+    const alice = await newUser(app);
+    const response = await alice.client.request('group/list', { cursor: b64({ v: 1, k: 'gl', a: Date.now(), i: 'g-\u0000x' }) });
+    expect(response.payload).toMatchObject({ status: 400, error_code: 'INVALID_CURSOR' });
+  });
+
+  it('answers a presence/list cursor whose user id holds NUL with 400 INVALID_CURSOR', async () => {
+    const alice = await newUser(app);
+    const response = await alice.client.request('presence/list', { cursor: b64({ v: 1, a: 'u-\u0000x' }) });
+    expect(response.payload).toMatchObject({ status: 400, error_code: 'INVALID_CURSOR' });
+  });
+});
