@@ -25,6 +25,11 @@ export interface ClientOptions {
   /** Default timeout for request() and waitFor(), in ms. */
   timeoutMs?: number;
   maxFrameBytes?: number;
+  /**
+   * How many received events `events` (and so `waitFor`'s look into the past) keeps; the oldest
+   * are dropped beyond it, so a long-lived client does not grow without bound. Default 10,000.
+   */
+  eventHistory?: number;
   /** SIGNATURE_MODE=verify|require: sign every outgoing frame and verify every incoming one. */
   signingKey?: string;
   /** PAYLOAD_ENCRYPTION=aes-256-gcm: `kid:base64key,...` or parsed keys; the first encrypts, all decrypt. */
@@ -49,8 +54,9 @@ interface Waiter {
 export class SwitchboardClient extends EventEmitter {
   readonly socket: net.Socket;
   token?: string;
-  /** Every event frame received, in order (tests inspect it). */
+  /** Event frames received, in order, up to `eventHistory` of the newest (tests inspect it). */
   readonly events: Envelope[] = [];
+  private readonly eventHistory: number;
   /** Frames the client could not decode (should stay empty against a correct server). */
   readonly garbage: DecodedFrame[] = [];
   readonly closed: Promise<void>;
@@ -66,6 +72,7 @@ export class SwitchboardClient extends EventEmitter {
     super();
     this.socket = socket;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.eventHistory = Math.max(0, options.eventHistory ?? 10_000);
     this.signingKey = options.signingKey;
     this.payloadKeys = typeof options.payloadKeys === 'string' ? parsePayloadKeys(options.payloadKeys) : options.payloadKeys ?? [];
     this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 64 * 1024 * 1024 });
@@ -234,6 +241,12 @@ export class SwitchboardClient extends EventEmitter {
     return undefined;
   }
 
+  private remember(frame: Envelope): void {
+    this.events.push(frame);
+    // Trim in batches so the array is not shifted on every frame.
+    if (this.events.length > this.eventHistory * 1.25 + 16) this.events.splice(0, this.events.length - this.eventHistory);
+  }
+
   private onFrame(decoded: DecodedFrame): void {
     if (decoded.kind !== 'frame') {
       this.garbage.push(decoded);
@@ -263,9 +276,9 @@ export class SwitchboardClient extends EventEmitter {
         return;
       }
       this.emit('orphan-response', frame);
-      this.events.push(frame);
+      this.remember(frame);
     } else {
-      this.events.push(frame);
+      this.remember(frame);
       this.emit('event', frame);
     }
     if (this.waiters.length > 0) {

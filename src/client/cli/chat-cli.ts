@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let client: SwitchboardClient;
   try {
-    client = await SwitchboardClient.connect({ host: args.host, port: args.port, timeoutMs: 30_000 });
+    client = await SwitchboardClient.connect({ host: args.host, port: args.port, timeoutMs: 30_000, eventHistory: 100 });
   } catch (err) {
     process.stderr.write(`error: cannot connect to ${args.host}:${args.port}: ${(err as Error).message}\n`);
     return 1;

@@ -233,8 +233,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   private handleEvent(frame: Envelope): void {
-    // The SDK keeps every event for tests' waitFor(); an interactive session would grow forever.
-    if (this.client.events && this.client.events.length > 100) this.client.events.splice(0, this.client.events.length - 100);
     const p = (frame.payload ?? {}) as Record<string, any>;
     switch (frame.command) {
       case 'message/event': {
