@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { registerAndLogin } from '../../support/auth-helpers';
+import { LogCapture } from '../../support/log-capture';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const deep = (n: number): unknown => (n === 0 ? 'x' : { a: deep(n - 1) });
@@ -77,9 +78,10 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
   let anon: SwitchboardClient;
   const PUBLIC = new Set(['auth/register', 'auth/login', 'auth/refresh']);
   let cmds: Record<string, Record<string, unknown>>;
+  const logs = new LogCapture();
 
   beforeAll(async () => {
-    app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', AUTH_LOGIN_MAX_FAILURES: '100000', AUTH_LOGIN_USER_MAX_FAILURES: '100000', AUTH_LOGIN_ADDRESS_MAX_FAILURES: '100000' });
+    app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', AUTH_LOGIN_MAX_FAILURES: '100000', AUTH_LOGIN_USER_MAX_FAILURES: '100000', AUTH_LOGIN_ADDRESS_MAX_FAILURES: '100000' }, { logStream: logs });
     const alice = await registerAndLogin(app);
     const bob = await registerAndLogin(app);
     client = alice.client;
@@ -126,6 +128,23 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 120_000);
 
+  it('sends every hostile payload as a type "event" frame too: no internal error logged, connection alive', async () => {
+    const before = logs.raw.length;
+    for (const [command, sample] of Object.entries(cmds)) {
+      if (PUBLIC.has(command)) continue;
+      for (const field of Object.keys(sample)) for (const value of HOSTILE) client.sendEvent(command, { ...sample, [field]: value });
+      client.sendEvent('presence/heartbeat', { seq: sample });
+    }
+    for (const value of HOSTILE) client.sendEvent('presence/heartbeat', { seq: value });
+    // Frames on one connection are read in order: once the ping is answered every event above
+    // was dispatched; whenIdle then waits until their handlers have finished.
+    expect((await client.call('control/ping')).status).toBe(200);
+    expect(await app.transport.whenIdle(20_000)).toBe(true);
+    expect((await client.call('group/list', {})).status).toBe(200);
+    const internal = logs.raw.slice(before).filter((l) => /internal error|RangeError|QueryFailedError/.test(l));
+    expect(internal).toEqual([]);
+  }, 60_000);
+
   it('property: random JSON payloads to every command never give a 500', async () => {
     const commands = Object.keys(cmds);
     const json = fc.jsonValue({ maxDepth: 3 });
@@ -141,5 +160,6 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
       { numRuns: 300, interruptAfterTimeLimit: 20_000 },
     );
     expect((await client.call('control/ping')).status).toBe(200);
+    expect(logs.raw.filter((l) => /internal error|RangeError|QueryFailedError/.test(l))).toEqual([]);
   }, 60_000);
 });
