@@ -120,6 +120,9 @@ export class MessageService {
   }
 
   private checkLimits(dto: SendMessageRequest): void {
+    // @ValidateNested validates an array's elements, so `target: [{...}]` passed the DTO checks
+    // and reached resolveTarget with no type (a 500).
+    if (Array.isArray(dto.target)) throw validationFailed('target', 'must be an object {"type": "user" | "group" | "broadcast", "id": ...}, not an array');
     const text = dto.content.text;
     if (typeof text === 'string' && text.length > this.config.maxText) {
       throw validationFailed('content.text', `must be at most ${this.config.maxText} characters (got ${text.length}); split the message or send a file`);
