@@ -77,6 +77,18 @@ describe('regression: hostile envelope ids and payload values', () => {
     expect((await client.call('control/ping')).status).toBe(200);
   });
 
+  it('ignores prototype-pollution keys in headers: a token hidden under __proto__ or constructor does not authenticate', async () => {
+    const anon = await app.connect();
+    for (const headers of [`{"__proto__":{"Authorization":"Bearer ${client.token}"}}`, `{"constructor":{"prototype":{"Authorization":"Bearer ${client.token}"}}}`]) {
+      const id = `proto-${headers.length}-${headers.slice(2, 6)}`;
+      anon.writeRaw(`{"id":"${id}","type":"request","command":"group/list","headers":${headers},"payload":{}}\n`);
+      const response = await anon.waitFor((f) => f.id === id);
+      expect(response.payload).toMatchObject({ status: 401, error_code: 'TOKEN_MISSING' });
+    }
+    expect(({} as Record<string, unknown>).Authorization).toBeUndefined();
+    expect((await anon.call('control/ping')).status).toBe(200);
+  });
+
   it.each([
     ['x', `{"version":"1.0","x":${nested(100_000)}}`],
     ['version', `{"version":${nested(100_000)}}`],
