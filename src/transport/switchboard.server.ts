@@ -281,6 +281,12 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       const error = new ProtocolError('UNKNOWN_COMMAND', `unknown command "${envelope.command}"; see docs/protocol.md for the command list`);
       return this.fail(conn, envelope, command, error, isRequest);
     }
+    if (!isRequest && !handler.isEventHandler) {
+      // A request command sent as an event would run with nobody told the outcome (a message
+      // stored silently, a failure unseen): refuse it and say how to send it.
+      const error = new ProtocolError('INVALID_ENVELOPE', `"${envelope.command}" is a request command: send it with "type": "request" to get its response`);
+      return this.fail(conn, envelope, command, error, true);
+    }
     const ctx = new SwitchboardContext(conn, envelope, command);
     // Counted from dispatch (not from when an ordered handler gets its turn), so whenIdle() and
     // the drain also wait for requests queued in an ordered lane.
