@@ -10,6 +10,7 @@
  *   conversation the user has read; conversations missing from it are read from the start of
  *   what the user may see.
  */
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../../common/cursor/opaque-cursor';
 import { ProtocolError } from '../../shared/protocol';
 
 export type Direction = 'before' | 'since';
@@ -24,22 +25,8 @@ export type SyncPositions = Record<string, number>;
 
 const MAX_SYNC_ENTRIES = 10_000;
 
-function encode(doc: unknown): string {
-  return Buffer.from(JSON.stringify(doc), 'utf8').toString('base64url');
-}
-
 function decode(cursor: string, field: string): Record<string, unknown> {
-  const invalid = () =>
-    new ProtocolError('INVALID_CURSOR', `${field} is not a valid cursor; pass the next_cursor string of a previous message/history response unchanged`);
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (doc as { v?: unknown }).v !== 1) throw invalid();
-  return doc as Record<string, unknown>;
+  return decodeOpaqueCursor(cursor, `${field} is not a valid cursor; pass the next_cursor string of a previous message/history response unchanged`);
 }
 
 /** The `seq` columns are 32-bit integers: a larger position would fail inside PostgreSQL (500). */
@@ -50,7 +37,7 @@ function isSeq(value: unknown): value is number {
 }
 
 export function encodeConversationCursor(cursor: ConversationCursor): string {
-  return encode({ v: 1, k: 'c', c: cursor.conversationId, d: cursor.direction === 'before' ? 'b' : 'a', s: cursor.seq });
+  return encodeOpaqueCursor({ k: 'c', c: cursor.conversationId, d: cursor.direction === 'before' ? 'b' : 'a', s: cursor.seq });
 }
 
 /** Decodes a conversation cursor and checks it belongs to `conversationId` and `field`'s direction. */
@@ -70,7 +57,7 @@ export function decodeConversationCursor(cursor: string, field: Direction, conve
 }
 
 export function encodeSyncCursor(positions: SyncPositions): string {
-  return encode({ v: 1, k: 's', p: positions });
+  return encodeOpaqueCursor({ k: 's', p: positions });
 }
 
 export function decodeSyncCursor(cursor: string): SyncPositions {

@@ -10,6 +10,7 @@
  *   user id, paginated with an opaque cursor.
  */
 import { Injectable } from '@nestjs/common';
+import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor, isCursorId } from '../../common/cursor/opaque-cursor';
 import { InjectConfig } from '../../config/config.util';
 import { PresenceConfig, presenceConfig } from '../../config/presence.config';
 import { ProtocolError } from '../../shared/protocol';
@@ -97,16 +98,12 @@ export class PresenceQueryService {
 }
 
 function encodeCursor(afterUserId: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, a: afterUserId })).toString('base64url');
+  return encodeOpaqueCursor({ a: afterUserId });
 }
 
 function decodeCursor(cursor: string): string {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; a?: unknown };
-    // No NUL: the id goes into SQL, and PostgreSQL cannot take U+0000 in text (was a 500).
-    if (value.v === 1 && typeof value.a === 'string' && value.a.length <= 64 && !value.a.includes('\u0000')) return value.a;
-  } catch {
-    // fall through
-  }
-  throw new ProtocolError('INVALID_CURSOR', 'cursor is not a next_cursor returned by presence/list; omit it to start from the first page', 400);
+  const message = 'cursor is not a next_cursor returned by presence/list; omit it to start from the first page';
+  const { a } = decodeOpaqueCursor(cursor, message);
+  if (!isCursorId(a)) throw invalidCursor(message);
+  return a;
 }
