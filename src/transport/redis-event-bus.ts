@@ -12,6 +12,7 @@
  * offline delivery and the sync cursor. ioredis reconnects with backoff; on every (re)connect
  * we subscribe again ourselves and emit 'subscribed', so callers can tell when delivery resumed.
  */
+import { closeRedis } from '../common/redis/close-redis';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventEmitter } from 'node:events';
@@ -119,7 +120,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     if (this.closed) return;
     this.closed = true;
     this.subscribed = false;
-    await Promise.all([quit(this.pub), quit(this.sub)]);
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -155,17 +156,6 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
         this.logger.error(`bus listener failed: ${(err as Error).message}`);
       }
     }
-  }
-}
-
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  // QUIT only on a live connection: queued behind a reconnect it could wait forever.
-  if (client.status !== 'ready') return client.disconnect();
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
   }
 }
 

@@ -55,6 +55,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     for (const listener of this.backpressureListeners) listener(conn, paused);
   };
   private draining = false;
+  private drainRetryAfterMs = 1000;
   private closing = false;
   private readonly rawSockets = new Set<net.Socket>();
   private inFlightTotal = 0;
@@ -121,9 +122,13 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     }
   }
 
-  /** Stops accepting new connections (drain); existing ones stay open. */
-  stopAccepting(): Promise<void> {
+  /**
+   * Stops accepting new connections (drain); existing ones stay open, and new requests on them
+   * are refused with SERVER_DRAINING carrying `retryAfterMs` as the reconnect hint.
+   */
+  stopAccepting(retryAfterMs = this.drainRetryAfterMs): Promise<void> {
     this.draining = true;
+    this.drainRetryAfterMs = retryAfterMs;
     return Promise.all(
       this.listeners.map((l) => new Promise<void>((resolve) => (l.listening ? l.close(() => resolve()) : resolve()))),
     ).then(() => undefined);
@@ -271,7 +276,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       // Responses from the client answer server-initiated requests; none are pending today.
       if (envelope.type === 'response') return;
       if (this.draining && isRequest) {
-        throw new ProtocolError('SERVER_DRAINING', 'server is shutting down; reconnect and retry', 503, { retry_after_ms: 1000 });
+        throw new ProtocolError('SERVER_DRAINING', 'server is shutting down; reconnect and retry', 503, { retry_after_ms: this.drainRetryAfterMs });
       }
     } catch (err) {
       return this.fail(conn, envelope, command, err, isRequest);

@@ -5,6 +5,7 @@
  * TTL doubles with each further lock. Each key's update is one Lua script, so concurrent failures
  * on several nodes cannot both miss the threshold. Keys of one counter share a hash tag (Cluster).
  */
+import { closeRedis } from '../../common/redis/close-redis';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +41,7 @@ export class RedisLoginLimiter extends LoginLimiter implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    await closeRedis(this.redis);
   }
 
   async retryAfterMs(key: LoginAttemptKey): Promise<number> {

@@ -68,7 +68,7 @@ export class DrainService {
     );
     // Listeners close now (new connections are refused at once); the returned promise only
     // settles once every existing connection is gone, so it is not awaited here.
-    void this.server.stopAccepting();
+    void this.server.stopAccepting(this.config.retryAfterMs);
     const notice = {
       status: 503,
       error_code: 'SERVER_DRAINING',

@@ -8,6 +8,7 @@
  * `staleAfterMs` are pruned on read, so a crashed process's connections disappear by themselves.
  * Heartbeats live in their own hash so a touch is one HSET, not a JSON rewrite.
  */
+import { closeRedis } from '../../../common/redis/close-redis';
 import type { Redis } from 'ioredis';
 import type {
   AnnouncedPresence,
@@ -172,7 +173,7 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   override async close(): Promise<void> {
-    if (this.ownsClient && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
+    if (this.ownsClient) await closeRedis(this.redis);
   }
 
   private key(kind: string, id: string): string {
