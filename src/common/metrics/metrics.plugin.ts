@@ -10,9 +10,19 @@ import { SwitchboardServer } from '../../transport/switchboard.server';
 import type { RequestOutcome, TransportPlugin } from '../../transport/transport-plugin';
 import { MetricsService } from './metrics.service';
 
+interface Incrementable {
+  inc(): void;
+}
+interface Observable {
+  observe(value: number): void;
+}
+const MAX_CACHED_CHILDREN = 2048;
+
 @Injectable()
 export class MetricsPlugin implements TransportPlugin, OnModuleInit {
   readonly name = 'metrics';
+  private readonly counterChildren = new Map<string, Incrementable>();
+  private readonly histogramChildren = new Map<string, Observable>();
 
   constructor(
     private readonly metrics: MetricsService,
@@ -32,29 +42,62 @@ export class MetricsPlugin implements TransportPlugin, OnModuleInit {
   }
 
   onInbound(_conn: Connection, envelope: Envelope, command: string): void {
-    this.metrics.framesIn.inc({ command: this.label(command), type: envelope.type });
+    this.child(`in|${command}|${envelope.type}`, () =>
+      this.metrics.framesIn.labels({ command: this.label(command), type: envelope.type }),
+    ).inc();
   }
 
   onOutbound(_conn: Connection, frame: Envelope): void {
     const status = (frame.payload as { status?: unknown } | undefined)?.status;
-    this.metrics.framesOut.inc({
-      command: frame.command === '' ? 'none' : this.label(normalizeCommand(frame.command)),
-      type: frame.type,
-      status: typeof status === 'number' ? String(status) : '',
-    });
+    const statusLabel = typeof status === 'number' ? String(status) : '';
+    this.child(`out|${frame.command}|${frame.type}|${statusLabel}`, () =>
+      this.metrics.framesOut.labels({
+        command: frame.command === '' ? 'none' : this.label(normalizeCommand(frame.command)),
+        type: frame.type,
+        status: statusLabel,
+      }),
+    ).inc();
   }
 
   onRequestDone(_conn: Connection, outcome: RequestOutcome): void {
-    const command = this.label(outcome.command);
-    this.metrics.requests.inc({ command, status: String(outcome.status) });
-    this.metrics.requestDuration.observe({ command }, outcome.durationMs / 1000);
+    const status = String(outcome.status);
+    this.child(`req|${outcome.command}|${status}`, () =>
+      this.metrics.requests.labels({ command: this.label(outcome.command), status }),
+    ).inc();
+    this.histogram(outcome.command).observe(outcome.durationMs / 1000);
   }
 
   onFrameRejected(_conn: Connection, errorCode: string): void {
-    this.metrics.framesRejected.inc({ error_code: errorCode });
+    this.child(`rej|${errorCode}`, () => this.metrics.framesRejected.labels({ error_code: errorCode })).inc();
   }
 
   private label(command: string): string {
     return commandInfo(command) || this.server.getHandlers().has(command) ? command : 'unknown';
+  }
+
+  /**
+   * Labelled children are cached: prom-client hashes the label object on every inc(), which was
+   * the largest per-request cost of the full app in bench/. Keys hold the raw values, which map
+   * to a bounded label set (unknown commands all label as "unknown"), but the raw values are
+   * client-chosen, so the cache is cleared when it grows past a bound.
+   */
+  private child(key: string, create: () => Incrementable): Incrementable {
+    let child = this.counterChildren.get(key);
+    if (!child) {
+      if (this.counterChildren.size >= MAX_CACHED_CHILDREN) this.counterChildren.clear();
+      child = create();
+      this.counterChildren.set(key, child);
+    }
+    return child;
+  }
+
+  private histogram(command: string): Observable {
+    let child = this.histogramChildren.get(command);
+    if (!child) {
+      if (this.histogramChildren.size >= MAX_CACHED_CHILDREN) this.histogramChildren.clear();
+      child = this.metrics.requestDuration.labels({ command: this.label(command) });
+      this.histogramChildren.set(command, child);
+    }
+    return child;
   }
 }
