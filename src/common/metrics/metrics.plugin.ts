@@ -16,13 +16,42 @@ interface Incrementable {
 interface Observable {
   observe(value: number): void;
 }
-const MAX_CACHED_CHILDREN = 2048;
+const MAX_CACHED_KEYS = 1024;
+
+/**
+ * Two-level cache (no key strings built per frame). Keys are raw client-chosen values that map
+ * to a bounded label set (unknown commands label as "unknown"), so the cache is cleared when it
+ * grows past a bound instead of growing with what clients send.
+ */
+class ChildCache<V> {
+  private readonly byFirst = new Map<string, Map<string | number, V>>();
+
+  get(first: string, second: string | number, create: () => V): V {
+    let inner = this.byFirst.get(first);
+    if (!inner) {
+      if (this.byFirst.size >= MAX_CACHED_KEYS) this.byFirst.clear();
+      this.byFirst.set(first, (inner = new Map()));
+    }
+    let child = inner.get(second);
+    if (child === undefined) {
+      if (inner.size >= MAX_CACHED_KEYS) inner.clear();
+      inner.set(second, (child = create()));
+    }
+    return child;
+  }
+}
 
 @Injectable()
 export class MetricsPlugin implements TransportPlugin, OnModuleInit {
   readonly name = 'metrics';
-  private readonly counterChildren = new Map<string, Incrementable>();
-  private readonly histogramChildren = new Map<string, Observable>();
+  // Labelled children cached per raw (command, status/type): prom-client hashes the label object
+  // on every inc(), which was the largest per-request cost of the full app in bench/.
+  private readonly framesIn = new ChildCache<Incrementable>();
+  private readonly responsesOut = new ChildCache<Incrementable>();
+  private readonly eventsOut = new ChildCache<Incrementable>();
+  private readonly requests = new ChildCache<Incrementable>();
+  private readonly durations = new ChildCache<Observable>();
+  private readonly rejected = new ChildCache<Incrementable>();
 
   constructor(
     private readonly metrics: MetricsService,
@@ -42,62 +71,38 @@ export class MetricsPlugin implements TransportPlugin, OnModuleInit {
   }
 
   onInbound(_conn: Connection, envelope: Envelope, command: string): void {
-    this.child(`in|${command}|${envelope.type}`, () =>
+    this.framesIn.get(command, envelope.type, () =>
       this.metrics.framesIn.labels({ command: this.label(command), type: envelope.type }),
     ).inc();
   }
 
   onOutbound(_conn: Connection, frame: Envelope): void {
     const status = (frame.payload as { status?: unknown } | undefined)?.status;
-    const statusLabel = typeof status === 'number' ? String(status) : '';
-    this.child(`out|${frame.command}|${frame.type}|${statusLabel}`, () =>
+    const statusLabel = typeof status === 'number' ? status : '';
+    // Responses are by far the most common outbound type: key on command and status only.
+    const cache = frame.type === 'response' ? this.responsesOut : this.eventsOut;
+    cache.get(frame.command, statusLabel, () =>
       this.metrics.framesOut.labels({
         command: frame.command === '' ? 'none' : this.label(normalizeCommand(frame.command)),
         type: frame.type,
-        status: statusLabel,
+        status: String(statusLabel),
       }),
     ).inc();
   }
 
   onRequestDone(_conn: Connection, outcome: RequestOutcome): void {
-    const status = String(outcome.status);
-    this.child(`req|${outcome.command}|${status}`, () =>
-      this.metrics.requests.labels({ command: this.label(outcome.command), status }),
+    this.requests.get(outcome.command, outcome.status, () =>
+      this.metrics.requests.labels({ command: this.label(outcome.command), status: String(outcome.status) }),
     ).inc();
-    this.histogram(outcome.command).observe(outcome.durationMs / 1000);
+    this.durations.get(outcome.command, 0, () => this.metrics.requestDuration.labels({ command: this.label(outcome.command) }))
+      .observe(outcome.durationMs / 1000);
   }
 
   onFrameRejected(_conn: Connection, errorCode: string): void {
-    this.child(`rej|${errorCode}`, () => this.metrics.framesRejected.labels({ error_code: errorCode })).inc();
+    this.rejected.get(errorCode, 0, () => this.metrics.framesRejected.labels({ error_code: errorCode })).inc();
   }
 
   private label(command: string): string {
     return commandInfo(command) || this.server.getHandlers().has(command) ? command : 'unknown';
-  }
-
-  /**
-   * Labelled children are cached: prom-client hashes the label object on every inc(), which was
-   * the largest per-request cost of the full app in bench/. Keys hold the raw values, which map
-   * to a bounded label set (unknown commands all label as "unknown"), but the raw values are
-   * client-chosen, so the cache is cleared when it grows past a bound.
-   */
-  private child(key: string, create: () => Incrementable): Incrementable {
-    let child = this.counterChildren.get(key);
-    if (!child) {
-      if (this.counterChildren.size >= MAX_CACHED_CHILDREN) this.counterChildren.clear();
-      child = create();
-      this.counterChildren.set(key, child);
-    }
-    return child;
-  }
-
-  private histogram(command: string): Observable {
-    let child = this.histogramChildren.get(command);
-    if (!child) {
-      if (this.histogramChildren.size >= MAX_CACHED_CHILDREN) this.histogramChildren.clear();
-      child = this.metrics.requestDuration.labels({ command: this.label(command) });
-      this.histogramChildren.set(command, child);
-    }
-    return child;
   }
 }
