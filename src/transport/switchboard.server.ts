@@ -41,6 +41,11 @@ const ID_IN_TEXT = /"id"\s*:\s*"([^"\\]{1,128})"/;
 export interface HandlerExtras {
   /** Frames of this command on one connection are handled one at a time, in arrival order. */
   ordered?: boolean;
+  /**
+   * A request command that may also be sent fire-and-forget as `type: "event"` (no response),
+   * e.g. message/ack receipts. Other request commands sent as events are refused.
+   */
+  acceptsEvents?: boolean;
 }
 
 @Injectable()
@@ -286,7 +291,8 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       const error = new ProtocolError('UNKNOWN_COMMAND', `unknown command "${envelope.command}"; see docs/protocol.md for the command list`);
       return this.fail(conn, envelope, command, error, isRequest);
     }
-    if (!isRequest && !handler.isEventHandler) {
+    const extras = handler.extras as HandlerExtras | undefined;
+    if (!isRequest && !handler.isEventHandler && !extras?.acceptsEvents) {
       // A request command sent as an event would run with nobody told the outcome (a message
       // stored silently, a failure unseen): refuse it and say how to send it.
       const error = new ProtocolError('INVALID_ENVELOPE', `"${envelope.command}" is a request command: send it with "type": "request" to get its response`);
@@ -297,7 +303,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     // the drain also wait for requests queued in an ordered lane.
     conn.inFlight++;
     this.inFlightTotal++;
-    if ((handler.extras as HandlerExtras | undefined)?.ordered) {
+    if (extras?.ordered) {
       conn.orderedTail = conn.orderedTail.then(() => this.invoke(handler, ctx, isRequest));
     } else {
       void this.invoke(handler, ctx, isRequest);

@@ -28,7 +28,7 @@ export class MessageHandler {
   }
 
   /** Also accepted as a `type: "event"` frame (no response then). */
-  @MessagePattern(MessageCommands.ACK.name)
+  @MessagePattern(MessageCommands.ACK.name, { acceptsEvents: true })
   ack(@Payload() dto: AckMessageRequest, @Ctx() ctx: SwitchboardContext) {
     return this.receipts.ack(userOf(ctx), dto);
   }

@@ -2,7 +2,7 @@
  * Regression: a request command (e.g. message/send) sent with `type: "event"` ran its handler
  * and answered nothing, so a message could be stored silently and failures went unseen. Such
  * frames are now refused with 400 INVALID_ENVELOPE on the same id, and nothing runs; event
- * commands (presence/heartbeat) keep working as events.
+ * commands (presence/heartbeat) and message/ack (marked `acceptsEvents`) keep working as events.
  */
 import { encodeFrame } from '../../../src/shared/protocol';
 import { registerAndLogin } from '../../support/auth-helpers';
@@ -35,6 +35,19 @@ describe('request commands sent as events', () => {
       content: { type: 'text', text: 'a real request' },
     });
     expect(sent.seq).toBe(1);
+  });
+
+  it('still accepts message/ack as a fire-and-forget event: no response, the receipt reaches the sender', async () => {
+    const alice = await registerAndLogin(app);
+    const bob = await registerAndLogin(app);
+    const sent = await alice.client.call('message/send', {
+      target: { type: 'user', id: bob.userId },
+      content: { type: 'text', text: 'ack me' },
+    });
+    bob.client.sendEvent('message/ack', { conversation_id: sent.conversation_id, seq: sent.seq, state: 'read' });
+    const receipt = await alice.client.waitFor((f) => f.command === 'message/ack' && f.type === 'event');
+    expect(receipt.payload).toMatchObject({ conversation_id: sent.conversation_id, seq: sent.seq, state: 'read', by: bob.userId });
+    expect(bob.client.events.filter((f) => f.type === 'response')).toEqual([]);
   });
 
   it('still accepts presence/heartbeat as an event (echoed, no error)', async () => {
