@@ -8,18 +8,8 @@
  * - nesting deeper than MAX_PAYLOAD_DEPTH: JSON.parse accepts 100k levels inside MAX_FRAME_BYTES,
  *   but hashing/serializing such a value overflows the stack.
  */
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ProtocolError } from '../../shared/protocol';
-
-export function flattenValidationErrors(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
-  const out: { field: string; problems: string[] }[] = [];
-  for (const error of errors) {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
-    if (error.constraints) out.push({ field, problems: Object.values(error.constraints) });
-    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
-  }
-  return out;
-}
+import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { flattenValidationErrors, ProtocolError, validationError } from '../../shared/protocol';
 
 /** Deepest nesting a payload may have (the payload object itself is depth 1). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -31,7 +21,7 @@ export const MAX_PAYLOAD_DEPTH = 32;
 const PAYLOAD_PARAM_TYPE = 'body';
 
 function refuse(field: string, problem: string): ProtocolError {
-  return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${field}: ${problem}`, 400, { fields: [{ field, problems: [problem] }] });
+  return validationError([{ field, problems: [problem] }]);
 }
 
 /** Throws 400 VALIDATION_FAILED naming the first field with a NUL character or too deep a nesting. */
@@ -66,10 +56,7 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fields = flattenValidationErrors(errors);
-      const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
-      return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${summary}`, 400, { fields });
-    },
+    // The same error shape as the SDK's validatePayload(), so both sides agree.
+    exceptionFactory: (errors) => validationError(flattenValidationErrors(errors)),
   });
 }

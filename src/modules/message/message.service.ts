@@ -8,7 +8,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { MessageConfig, messageConfig } from '../../config/message.config';
-import { MessageCommands, ProtocolError } from '../../shared/protocol';
+import { MessageCommands, ProtocolError, validationError } from '../../shared/protocol';
 import {
   BROADCAST_CONVERSATION_ID,
   SendMessageRequest,
@@ -47,7 +47,7 @@ export function notAMember(conversationId: string): ProtocolError {
 }
 
 export function validationFailed(field: string, problem: string): ProtocolError {
-  return new ProtocolError('VALIDATION_FAILED', `invalid payload: ${field}: ${problem}`, 400, { fields: [{ field, problems: [problem] }] });
+  return validationError([{ field, problems: [problem] }]);
 }
 
 @Injectable()
