@@ -13,6 +13,7 @@ import { ConversationMemberEntity, MemberRole } from '../message/entities/conver
 import { ConversationEntity } from '../message/entities/conversation.entity';
 import { MessageEntity } from '../message/entities/message.entity';
 import { writeTransaction } from '../../database/write-transaction';
+import type { StoredMessage } from '../message/message.mapper';
 
 export interface NewGroup {
   id: string;
@@ -34,15 +35,7 @@ export interface ConversationRow {
   readSeq: number;
   historyVisibility: 'joined' | 'all';
   activity: number;
-  lastMessage: {
-    id: string;
-    seq: number;
-    senderId: string;
-    sentAt: number;
-    content: Record<string, unknown>;
-    attachments: Record<string, unknown>[];
-    meta: Record<string, unknown>;
-  } | null;
+  lastMessage: StoredMessage | null;
 }
 
 /** Keyset position in the list ordered by (activity DESC, id DESC). */
@@ -267,6 +260,7 @@ function toConversationRow(r: Record<string, unknown>): ConversationRow {
         ? null
         : {
             id: r.m_id as string,
+            conversationId: r.id as string,
             seq: Number(r.m_seq),
             senderId: r.m_sender_id as string,
             sentAt: Number(r.m_sent_at),

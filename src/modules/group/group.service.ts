@@ -17,6 +17,7 @@ import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth/users.service';
 import type { ConversationMemberEntity } from '../message/entities/conversation-member.entity';
 import type { ConversationEntity } from '../message/entities/conversation.entity';
+import { toWire } from '../message/message.mapper';
 import { NotificationService } from '../notification/notification.service';
 import { decodeListCursor, encodeListCursor } from './group-list-cursor';
 import { GroupRepository, GroupTx } from './group.repository';
@@ -241,17 +242,7 @@ export class GroupService {
         role: r.role,
         member_count: counts.get(r.id) ?? 0,
         last_seq: r.lastSeq,
-        last_message: m && {
-          message_id: m.id,
-          conversation_id: r.id,
-          seq: m.seq,
-          sender_id: m.senderId,
-          sent_at: toSeconds(m.sentAt),
-          sent_at_ms: m.sentAt,
-          content: m.content,
-          attachments: m.attachments,
-          meta: m.meta,
-        },
+        last_message: m && toWire(m),
         unread_count: unread.get(r.id) ?? 0,
         last_activity_at: toSeconds(r.activity),
         last_activity_at_ms: r.activity,

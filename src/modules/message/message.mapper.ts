@@ -3,7 +3,10 @@ import type { Content } from '../../shared/protocol/extensions';
 import type { MessageMeta, WireMessage } from '../../shared/protocol/messages/message.messages';
 import type { MessageEntity } from './entities/message.entity';
 
-export function toWire(m: MessageEntity): WireMessage {
+/** The stored fields the wire shape needs (a full entity, or a row joined by another query). */
+export type StoredMessage = Pick<MessageEntity, 'id' | 'conversationId' | 'seq' | 'senderId' | 'sentAt' | 'content' | 'attachments' | 'meta'>;
+
+export function toWire(m: StoredMessage): WireMessage {
   return {
     message_id: m.id,
     conversation_id: m.conversationId,

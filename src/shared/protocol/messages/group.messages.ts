@@ -18,6 +18,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import type { WireMessage } from './message.messages';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Group conversation ids are `g-` followed by letters, digits, `_` or `-`. */
@@ -128,18 +129,8 @@ export interface GroupMembershipChange {
   not_members?: string[];
 }
 
-export interface ConversationLastMessage {
-  message_id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  /** Unix seconds (as in message/event). */
-  sent_at: number;
-  sent_at_ms: number;
-  content: Record<string, unknown>;
-  attachments: Record<string, unknown>[];
-  meta: Record<string, unknown>;
-}
+/** The conversation's newest message, in the same shape as message/event's `message`. */
+export type ConversationLastMessage = WireMessage;
 
 export interface ConversationSummary {
   conversation_id: string;
