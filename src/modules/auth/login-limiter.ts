@@ -21,6 +21,24 @@ export interface LoginAttemptKey {
   address: string;
 }
 
+/** The id of the (address, username) counter: the only one a successful login clears. */
+export function pairCounterId(key: LoginAttemptKey): string {
+  return `p:${key.address}|${key.username}`;
+}
+
+/**
+ * The three counters every attempt feeds, with their thresholds: the (address, username) pair
+ * locks first; the username and the address alone only at much higher counts, so an innocent
+ * neighbour behind the same address still logs in.
+ */
+export function attemptCounters(key: LoginAttemptKey, login: AuthConfig['login']): { id: string; max: number }[] {
+  return [
+    { id: pairCounterId(key), max: login.maxFailures },
+    { id: `u:${key.username}`, max: login.userMaxFailures },
+    { id: `a:${key.address}`, max: login.addressMaxFailures },
+  ];
+}
+
 export abstract class LoginLimiter {
   /** Milliseconds until a login for this key may be tried again, or 0 if allowed now. */
   abstract retryAfterMs(key: LoginAttemptKey): Promise<number>;
@@ -57,7 +75,7 @@ export class InMemoryLoginLimiter extends LoginLimiter implements OnModuleDestro
   async retryAfterMs(key: LoginAttemptKey): Promise<number> {
     const now = Date.now();
     let wait = 0;
-    for (const k of this.keys(key)) {
+    for (const k of attemptCounters(key, this.config.login)) {
       const c = this.counters.get(k.id);
       if (c && c.lockedUntil > now) wait = Math.max(wait, c.lockedUntil - now);
     }
@@ -66,7 +84,7 @@ export class InMemoryLoginLimiter extends LoginLimiter implements OnModuleDestro
 
   async recordFailure(key: LoginAttemptKey): Promise<void> {
     const now = Date.now();
-    for (const k of this.keys(key)) {
+    for (const k of attemptCounters(key, this.config.login)) {
       const c = this.counter(k.id, now);
       c.failures.push(now);
       this.trim(c, now);
@@ -82,17 +100,9 @@ export class InMemoryLoginLimiter extends LoginLimiter implements OnModuleDestro
   async recordSuccess(key: LoginAttemptKey): Promise<void> {
     // Only the pair is cleared: a success must not wash away failures others caused on the
     // same username or address.
-    this.counters.delete(`p:${key.address}|${key.username}`);
+    this.counters.delete(pairCounterId(key));
   }
 
-  private keys(key: LoginAttemptKey): { id: string; max: number }[] {
-    const { maxFailures, userMaxFailures, addressMaxFailures } = this.config.login;
-    return [
-      { id: `p:${key.address}|${key.username}`, max: maxFailures },
-      { id: `u:${key.username}`, max: userMaxFailures },
-      { id: `a:${key.address}`, max: addressMaxFailures },
-    ];
-  }
 
   private counter(id: string, now: number): Counter {
     let c = this.counters.get(id);

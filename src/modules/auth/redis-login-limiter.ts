@@ -10,7 +10,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { AuthConfig } from '../../config/auth.config';
-import { LoginAttemptKey, LoginLimiter } from './login-limiter';
+import { attemptCounters, LoginAttemptKey, LoginLimiter, pairCounterId } from './login-limiter';
 
 // KEYS: failures zset, lock-count, lock. ARGV: now, window, max, lockMs, maxLockMs, quietMs, member.
 const RECORD_FAILURE = `
@@ -45,7 +45,7 @@ export class RedisLoginLimiter extends LoginLimiter implements OnModuleDestroy {
   }
 
   async retryAfterMs(key: LoginAttemptKey): Promise<number> {
-    const ttls = await Promise.all(this.keys(key).map((k) => this.redis.pttl(this.redisKey(k.id, 'lock'))));
+    const ttls = await Promise.all(attemptCounters(key, this.config.login).map((k) => this.redis.pttl(this.redisKey(k.id, 'lock'))));
     return Math.max(0, ...ttls);
   }
 
@@ -54,7 +54,7 @@ export class RedisLoginLimiter extends LoginLimiter implements OnModuleDestroy {
     const now = Date.now();
     const member = `${now}-${randomBytes(4).toString('hex')}`;
     await Promise.all(
-      this.keys(key).map((k) =>
+      attemptCounters(key, this.config.login).map((k) =>
         this.redis.eval(
           RECORD_FAILURE,
           3,
@@ -74,17 +74,9 @@ export class RedisLoginLimiter extends LoginLimiter implements OnModuleDestroy {
   }
 
   async recordSuccess(key: LoginAttemptKey): Promise<void> {
-    await this.redis.del(this.redisKey(`p:${key.address}|${key.username}`, 'fail'));
+    await this.redis.del(this.redisKey(pairCounterId(key), 'fail'));
   }
 
-  private keys(key: LoginAttemptKey): { id: string; max: number }[] {
-    const { maxFailures, userMaxFailures, addressMaxFailures } = this.config.login;
-    return [
-      { id: `p:${key.address}|${key.username}`, max: maxFailures },
-      { id: `u:${key.username}`, max: userMaxFailures },
-      { id: `a:${key.address}`, max: addressMaxFailures },
-    ];
-  }
 
   private redisKey(id: string, part: 'fail' | 'locks' | 'lock'): string {
     return `${this.prefix}login:{${id}}:${part}`;
