@@ -12,16 +12,8 @@ import {
   validateEnvelope,
   validatePayload,
 } from '../../../src/shared/protocol';
+import { failure } from '../../support/protocol-error';
 
-function failure(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 function fieldsOf(err: ProtocolError): string[] {
   return ((err.details?.fields ?? []) as { field: string }[]).map((f) => f.field);

@@ -2,21 +2,12 @@ import {
   checkVersion,
   compareVersions,
   PROTOCOL_VERSION,
-  ProtocolError,
   readableId,
   SUPPORTED_VERSIONS,
   validateEnvelope,
 } from '../../../src/shared/protocol';
+import { failure } from '../../support/protocol-error';
 
-function failure(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 describe('validateEnvelope', () => {
   it('fills the defaults: type request, payload {}', () => {
