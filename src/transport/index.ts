@@ -8,5 +8,6 @@ export * from './redis-event-bus';
 export * from './switchboard.client-proxy';
 export * from './switchboard.context';
 export * from './switchboard.server';
+export * from './tlv-channel';
 export * from './transport-plugin';
 export * from './transport.module';

@@ -23,10 +23,24 @@ export function createListeners(config: TransportConfig, onSocket: (socket: net.
   // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
   // not with server.maxConnections, which drops the socket without a word.
   if (!tlsConfig.cert || !tlsConfig.key) return [{ server: net.createServer(onSocket), port: config.port }];
+  const secure = createTlsServer(config, onSocket, logger);
+  if (tlsConfig.port === undefined) return [{ server: secure, port: config.port }];
+  return [
+    { server: net.createServer(onSocket), port: config.port },
+    { server: secure, port: tlsConfig.port },
+  ];
+}
+
+/**
+ * The TLS server for TLS_CERT/TLS_KEY (TLS_CA, TLS_CLIENT_AUTH), shared by the control port and
+ * the side channels (tlv-channel.ts) so every port applies the same TLS settings.
+ */
+export function createTlsServer(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): tls.Server {
+  const { tls: tlsConfig } = config;
   const secure = tls.createServer(
     {
-      cert: fs.readFileSync(tlsConfig.cert),
-      key: fs.readFileSync(tlsConfig.key),
+      cert: fs.readFileSync(tlsConfig.cert!),
+      key: fs.readFileSync(tlsConfig.key!),
       ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
       requestCert: tlsConfig.clientAuth !== 'none',
       rejectUnauthorized: tlsConfig.clientAuth === 'require',
@@ -42,11 +56,7 @@ export function createListeners(config: TransportConfig, onSocket: (socket: net.
     logger.debug?.(`TLS handshake failed from ${socket.remoteAddress}: ${err.message}`);
     socket.destroy();
   });
-  if (tlsConfig.port === undefined) return [{ server: secure, port: config.port }];
-  return [
-    { server: net.createServer(onSocket), port: config.port },
-    { server: secure, port: tlsConfig.port },
-  ];
+  return secure;
 }
 
 /** Over MAX_CONNECTIONS: say why (retryable 503), then close. The socket is never registered. */

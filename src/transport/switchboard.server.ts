@@ -30,6 +30,7 @@ import {
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { createListeners, refuseConnection } from './listeners';
+import { ChannelHost, ChannelOptions, ServedChannel } from './tlv-channel';
 import { toProtocolError } from './protocol-error.mapper';
 import { SwitchboardContext } from './switchboard.context';
 import type { TransportPlugin } from './transport-plugin';
@@ -65,12 +66,14 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   private readonly rawSockets = new Set<net.Socket>();
   private inFlightTotal = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly channels: ChannelHost;
 
   constructor(
     @InjectConfig(transportConfig) private readonly config: TransportConfig,
     readonly registry: ConnectionRegistry,
   ) {
     super();
+    this.channels = new ChannelHost(config, this.plugins, this.logger);
   }
 
   /** Registers a cross-cutting plugin (see TransportPlugin). Call before listen(). */
@@ -80,12 +83,22 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     if (plugin.onBackpressure) this.backpressureListeners.push(plugin.onBackpressure.bind(plugin));
   }
 
+  /**
+   * Serves a module's second port (TLV frames) with the control port's host, TLS, limits, drain,
+   * close and metrics plugins; see tlv-channel.ts. Call from onModuleInit; a channel added after
+   * listen() starts listening at once.
+   */
+  serveChannel(options: ChannelOptions): ServedChannel {
+    const started = this.listeners.length > 0;
+    return this.channels.add(options, started, (err) => this.logger.error(`${options.name} channel: ${err.message}`));
+  }
+
   get isDraining(): boolean {
     return this.draining;
   }
 
   get isListening(): boolean {
-    return this.listeners.length > 0 && this.listeners.every((l) => l.listening);
+    return this.listeners.length > 0 && this.listeners.every((l) => l.listening) && this.channels.allListening;
   }
 
   get inFlight(): number {
@@ -105,7 +118,14 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     const specs = createListeners(this.config, (socket) => this.accept(socket), this.logger);
-    let pending = specs.length;
+    // The control listeners plus the side channels (one count for all of them).
+    let pending = specs.length + 1;
+    const listened = () => {
+      if (--pending === 0) {
+        this._status$.next('connected');
+        callback();
+      }
+    };
     for (const { server, port } of specs) {
       // Every accepted TCP socket, including TLS ones still in their handshake (not yet
       // Connections in the registry), so close() can destroy them all.
@@ -118,13 +138,9 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
         callback(err);
       });
       this.listeners.push(server);
-      server.listen(port, this.config.host, () => {
-        if (--pending === 0) {
-          this._status$.next('connected');
-          callback();
-        }
-      });
+      server.listen(port, this.config.host, listened);
     }
+    this.channels.listenAll((err) => callback(err), listened);
   }
 
   /**
@@ -134,9 +150,10 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   stopAccepting(retryAfterMs = this.drainRetryAfterMs): Promise<void> {
     this.draining = true;
     this.drainRetryAfterMs = retryAfterMs;
-    return Promise.all(
-      this.listeners.map((l) => new Promise<void>((resolve) => (l.listening ? l.close(() => resolve()) : resolve()))),
-    ).then(() => undefined);
+    return Promise.all([
+      ...this.listeners.map((l) => new Promise<void>((resolve) => (l.listening ? l.close(() => resolve()) : resolve()))),
+      this.channels.stopAccepting(retryAfterMs),
+    ]).then(() => undefined);
   }
 
   /** Resolves when no request is in flight, or after `timeoutMs`. Returns true if idle. */
@@ -156,6 +173,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     this.closing = true;
     for (const conn of [...this.registry.all()]) conn.destroy();
     for (const raw of this.rawSockets) raw.destroy();
+    await this.channels.close();
     await this.stopAccepting();
     this.listeners.length = 0;
     this._status$.next('disconnected');

@@ -5,6 +5,7 @@
  */
 import type { Envelope } from '../shared/protocol';
 import type { Connection } from './connection';
+import type { ChannelConnection } from './tlv-channel';
 
 export interface RequestOutcome {
   command: string;
@@ -33,4 +34,10 @@ export interface TransportPlugin {
   onBytesIn?(conn: Connection, bytes: number): void;
   /** The server stopped (`paused: true`) or resumed reading a socket whose client does not read. */
   onBackpressure?(conn: Connection, paused: boolean): void;
+  /** A side-channel connection (serveChannel, e.g. the file data channel) was accepted. */
+  onChannelOpen?(conn: ChannelConnection): void;
+  /** A side-channel connection closed (its byte counters are final). */
+  onChannelClose?(conn: ChannelConnection): void;
+  /** The transport refused or closed a side-channel connection (oversize, timeout, full, draining). */
+  onChannelRejected?(conn: ChannelConnection, errorCode: string): void;
 }

@@ -6,6 +6,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { commandInfo, Envelope, normalizeCommand } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
+import type { ChannelConnection } from '../../transport/tlv-channel';
 import { SwitchboardServer } from '../../transport/switchboard.server';
 import type { RequestOutcome, TransportPlugin } from '../../transport/transport-plugin';
 import { MetricsService } from './metrics.service';
@@ -100,6 +101,18 @@ export class MetricsPlugin implements TransportPlugin, OnModuleInit {
 
   onFrameRejected(_conn: Connection, errorCode: string): void {
     this.rejected.get(errorCode, 0, () => this.metrics.framesRejected.labels({ error_code: errorCode })).inc();
+  }
+
+  onChannelOpen(conn: ChannelConnection): void {
+    this.metrics.channelOpened(conn);
+  }
+
+  onChannelClose(conn: ChannelConnection): void {
+    this.metrics.channelClosed(conn);
+  }
+
+  onChannelRejected(conn: ChannelConnection, errorCode: string): void {
+    this.metrics.channelRejected.inc({ channel: conn.channel, error_code: errorCode });
   }
 
   private label(command: string): string {

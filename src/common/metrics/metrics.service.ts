@@ -11,6 +11,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Connection } from '../../transport/connection';
+import type { ChannelConnection } from '../../transport/tlv-channel';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 
 interface ByteSample {
@@ -40,7 +41,15 @@ export class MetricsService implements OnModuleDestroy {
   /** Presence events sent or suppressed (invisible users, debouncing) (presence module). */
   readonly presenceEvents: Counter<'outcome'>;
 
+  /** Side-channel series (serveChannel, e.g. the file data channel), labelled by channel name. */
+  readonly channelOpen: Gauge<'channel'>;
+  readonly channelConnectionsTotal: Counter<'channel'>;
+  readonly channelRejected: Counter<'channel' | 'error_code'>;
+  readonly channelBytesIn: Counter<'channel'>;
+  readonly channelBytesOut: Counter<'channel'>;
+
   private readonly samples = new Map<Connection, ByteSample>();
+  private readonly channelSamples = new Map<ChannelConnection, ByteSample>();
 
   constructor(private readonly connections: ConnectionRegistry) {
     const registers = [this.registry];
@@ -126,6 +135,41 @@ export class MetricsService implements OnModuleDestroy {
       labelNames: ['outcome'],
       registers,
     });
+    const sampleChannels = () => {
+      for (const conn of this.channelSamples.keys()) this.sampleChannelBytes(conn);
+    };
+    this.channelOpen = new Gauge({
+      name: 'switchboard_channel_open_connections',
+      help: 'Side-channel connections (e.g. the file data channel) currently open, by channel.',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.channelConnectionsTotal = new Counter({
+      name: 'switchboard_channel_connections_total',
+      help: 'Side-channel connections accepted since start, by channel.',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.channelRejected = new Counter({
+      name: 'switchboard_channel_rejected_total',
+      help: 'Side-channel connections refused or closed by the transport, by channel and error code.',
+      labelNames: ['channel', 'error_code'],
+      registers,
+    });
+    this.channelBytesIn = new Counter({
+      name: 'switchboard_channel_bytes_in_total',
+      help: 'Bytes read from side-channel sockets, by channel.',
+      labelNames: ['channel'],
+      registers,
+      collect: sampleChannels,
+    });
+    this.channelBytesOut = new Counter({
+      name: 'switchboard_channel_bytes_out_total',
+      help: 'Bytes written to side-channel sockets, by channel.',
+      labelNames: ['channel'],
+      registers,
+      collect: sampleChannels,
+    });
     // Process metrics: CPU, memory, GC, handles, and nodejs_eventloop_lag_* (event-loop lag).
     collectDefaultMetrics({ register: this.registry });
   }
@@ -149,6 +193,29 @@ export class MetricsService implements OnModuleDestroy {
     this.samples.delete(conn);
   }
 
+  channelOpened(conn: ChannelConnection): void {
+    this.channelOpen.inc({ channel: conn.channel });
+    this.channelConnectionsTotal.inc({ channel: conn.channel });
+    this.channelSamples.set(conn, { read: 0, written: 0 });
+  }
+
+  channelClosed(conn: ChannelConnection): void {
+    this.channelOpen.dec({ channel: conn.channel });
+    this.sampleChannelBytes(conn);
+    this.channelSamples.delete(conn);
+  }
+
+  private sampleChannelBytes(conn: ChannelConnection): void {
+    const last = this.channelSamples.get(conn);
+    if (!last) return;
+    const read = conn.bytesRead;
+    const written = conn.bytesWritten;
+    if (read > last.read) this.channelBytesIn.inc({ channel: conn.channel }, read - last.read);
+    if (written > last.written) this.channelBytesOut.inc({ channel: conn.channel }, written - last.written);
+    last.read = read;
+    last.written = written;
+  }
+
   async render(): Promise<string> {
     return this.registry.metrics();
   }
@@ -159,6 +226,7 @@ export class MetricsService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.samples.clear();
+    this.channelSamples.clear();
     this.registry.clear();
   }
 }
