@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { defineConfig } from './config.util';
+import { validateTlsSet } from './tls-validation';
 
 class TransportEnv {
   @IsString()
@@ -53,22 +54,36 @@ class TransportEnv {
   @Min(1, { message: 'must be a positive integer' })
   MAX_CONNECTIONS = 10_000;
 
-  /** TLS: PEM file paths. With both set the listener speaks TLS. */
+  /**
+   * TLS: PEM certificate (chain) file. With TLS_KEY the listener on TCP_PORT speaks TLS only. Every
+   * TLS_* variable is validated as a set at start: an incomplete or unreadable set stops the
+   * process (never a silent plaintext fallback).
+   */
   @IsOptional() @IsString() TLS_CERT?: string;
+  /** PEM private key file for TLS_CERT (unencrypted). */
   @IsOptional() @IsString() TLS_KEY?: string;
+  /** PEM CA bundle that client certificates must chain to (only this CA, never public roots). Requires TLS_CLIENT_AUTH request or require. */
   @IsOptional() @IsString() TLS_CA?: string;
+  /** Client certificates: none, request (a presented one must chain to TLS_CA, else refused) or require (refused without one). request/require need TLS_CA. */
   @IsOptional()
   @IsIn(['none', 'request', 'require'], { message: 'must be one of none, request, require' })
   TLS_CLIENT_AUTH?: 'none' | 'request' | 'require';
-  /** Optional second, TLS-only port when the plaintext port stays open. */
+  /** Second port for TLS while a plaintext listener stays on TCP_PORT (migrations only). Requires TLS_ALLOW_PLAINTEXT=true. */
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'must be an integer port number between 0 and 65535' })
-  @Min(0) @Max(65535)
+  @Min(0, { message: 'must be an integer port number between 0 and 65535' })
+  @Max(65535, { message: 'must be an integer port number between 0 and 65535' })
   TLS_PORT?: number;
+  /** Explicit opt-in to keep the plaintext TCP_PORT open next to TLS on TLS_PORT (logged as a warning at start). */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  TLS_ALLOW_PLAINTEXT?: 'true' | 'false';
 }
 
 export const transportConfig = defineConfig('transport', TransportEnv, (env) => ({
+  // Throws a one-line ConfigError naming the variable and what is missing or wrong.
+  tls: validateTlsSet(env),
   host: env.TCP_HOST,
   port: env.TCP_PORT,
   maxFrameBytes: env.MAX_FRAME_BYTES,
@@ -78,12 +93,5 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   slowConsumerBytes: env.SLOW_CONSUMER_BYTES,
   drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
   maxConnections: env.MAX_CONNECTIONS,
-  tls: {
-    cert: env.TLS_CERT,
-    key: env.TLS_KEY,
-    ca: env.TLS_CA,
-    clientAuth: env.TLS_CLIENT_AUTH ?? 'none',
-    port: env.TLS_PORT,
-  },
 }));
 export type TransportConfig = ReturnType<typeof transportConfig.parse>;

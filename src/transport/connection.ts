@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ControlCommands, encodeFrame, Envelope, LineFrameDecoder, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
+import type { ClientCertificateIdentity } from './tls-options';
 
 export interface ConnectionLimits {
   /** Stop reading from the socket while this many bytes are queued for writing. */
@@ -43,6 +44,12 @@ export class Connection {
   userId?: string;
   sessionId?: string;
   device?: string;
+  /**
+   * The verified TLS client certificate (TLS_CLIENT_AUTH request/require), for guards that bind a
+   * connection to a device: `ctx.connection.clientCertificate?.fingerprint256`. Undefined on
+   * plaintext connections and when no certificate was presented (request).
+   */
+  clientCertificate?: ClientCertificateIdentity;
   /** Protocol version the client announced last (absent → current). */
   version = PROTOCOL_VERSION;
   /** Time of the last valid inbound frame (ms), for heartbeat/idle sweeps. */

@@ -11,3 +11,4 @@ export * from './switchboard.server';
 export * from './tlv-channel';
 export * from './transport-plugin';
 export * from './transport.module';
+export * from './tls-options';

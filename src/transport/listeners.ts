@@ -3,11 +3,11 @@
  * or both on two ports) and how to turn a connection away when the server is full.
  */
 import type { Logger } from '@nestjs/common';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { TransportConfig } from '../config/transport.config';
 import { ControlCommands, encodeFrame, Envelope, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
+import { buildTlsServerOptions, tlsEnabled, verifyClientCertificate } from './tls-options';
 
 export interface ListenerSpec {
   server: net.Server;
@@ -15,16 +15,17 @@ export interface ListenerSpec {
 }
 
 /**
- * TLS_CERT + TLS_KEY switch the listener to TLS; with TLS_PORT as well, plaintext stays on
- * TCP_PORT and TLS listens on TLS_PORT.
+ * TLS_CERT + TLS_KEY switch the listener to TLS; only with the explicit TLS_ALLOW_PLAINTEXT opt-in
+ * (validated with TLS_PORT in config) does plaintext stay on TCP_PORT with TLS on TLS_PORT.
  */
 export function createListeners(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): ListenerSpec[] {
   const { tls: tlsConfig } = config;
   // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
   // not with server.maxConnections, which drops the socket without a word.
-  if (!tlsConfig.cert || !tlsConfig.key) return [{ server: net.createServer(onSocket), port: config.port }];
+  if (!tlsEnabled(tlsConfig)) return [{ server: net.createServer(onSocket), port: config.port }];
   const secure = createTlsServer(config, onSocket, logger);
-  if (tlsConfig.port === undefined) return [{ server: secure, port: config.port }];
+  if (tlsConfig.port === undefined || !tlsConfig.allowPlaintext) return [{ server: secure, port: config.port }];
+  logger.warn(`TLS_ALLOW_PLAINTEXT=true: a plaintext listener stays open on TCP_PORT next to TLS on TLS_PORT; close it once clients moved to TLS`);
   return [
     { server: net.createServer(onSocket), port: config.port },
     { server: secure, port: tlsConfig.port },
@@ -33,23 +34,21 @@ export function createListeners(config: TransportConfig, onSocket: (socket: net.
 
 /**
  * The TLS server for TLS_CERT/TLS_KEY (TLS_CA, TLS_CLIENT_AUTH), shared by the control port and
- * the side channels (tlv-channel.ts) so every port applies the same TLS settings.
+ * the side channels (tlv-channel.ts) so every port applies the same TLS settings: options from
+ * buildTlsServerOptions() (one protocol policy), and the client-certificate rule applied before
+ * `onSocket` sees the socket (TLS_CLIENT_AUTH=request: a presented certificate must chain to TLS_CA).
  */
 export function createTlsServer(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): tls.Server {
-  const { tls: tlsConfig } = config;
-  const secure = tls.createServer(
-    {
-      cert: fs.readFileSync(tlsConfig.cert!),
-      key: fs.readFileSync(tlsConfig.key!),
-      ca: tlsConfig.ca ? fs.readFileSync(tlsConfig.ca) : undefined,
-      requestCert: tlsConfig.clientAuth !== 'none',
-      rejectUnauthorized: tlsConfig.clientAuth === 'require',
-      // accept() (and its idle timer) only runs after the handshake: bound the handshake by
-      // the same idle timeout instead of node's 120 s default (half-open TLS slowloris).
-      handshakeTimeout: config.idleTimeoutMs,
-    },
-    onSocket,
-  );
+  const { clientAuth } = config.tls;
+  const secure = tls.createServer(buildTlsServerOptions(config.tls, config.idleTimeoutMs), (socket) => {
+    const check = verifyClientCertificate(socket, clientAuth);
+    if (!check.ok) {
+      logger.warn(`refused TLS client ${socket.remoteAddress}: ${check.reason}`);
+      socket.destroy();
+      return;
+    }
+    onSocket(socket);
+  });
   // Node only reports a handshake timeout here; without destroying the socket it stays open
   // (and holds server.close() open) forever.
   secure.on('tlsClientError', (err, socket) => {

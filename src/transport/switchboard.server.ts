@@ -31,6 +31,7 @@ import { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { createListeners, refuseConnection } from './listeners';
 import { ChannelHost, ChannelOptions, ServedChannel } from './tlv-channel';
+import { verifyClientCertificate } from './tls-options';
 import { toProtocolError } from './protocol-error.mapper';
 import { SwitchboardContext } from './switchboard.context';
 import type { TransportPlugin } from './transport-plugin';
@@ -194,10 +195,14 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       socket.destroy();
       return;
     }
+    // createTlsServer() already refused untrusted certificates; this reads the identity.
+    const certificate = verifyClientCertificate(socket, this.config.tls.clientAuth);
+    if (!certificate.ok) return void socket.destroy();
     if (this.registry.size >= this.config.maxConnections) return refuseConnection(socket, this.config);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound, this.onBackpressure);
+    conn.clientCertificate = certificate.identity;
     this.registry.add(conn);
     for (const p of this.plugins) p.onConnect?.(conn);
 

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
 import { ClientPool, generatePki, hasOpenssl, TestPki } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -27,6 +28,13 @@ async function pingOutcome(connect: () => Promise<SwitchboardClient>): Promise<'
   }
 }
 
+const tlsOptions = (pki: TestPki, cert?: string, key?: string) => ({
+  ca: fs.readFileSync(pki.caCert),
+  servername: 'localhost',
+  cert: cert ? fs.readFileSync(cert) : undefined,
+  key: key ? fs.readFileSync(key) : undefined,
+});
+
 describe('TLS', () => {
   let pki: TestPki;
   beforeAll(() => {
@@ -38,7 +46,7 @@ describe('TLS', () => {
     let app: TestApp;
     const pool = new ClientPool();
     beforeAll(async () => {
-      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', IDLE_TIMEOUT_MS: '500' });
+      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', TLS_ALLOW_PLAINTEXT: 'true', IDLE_TIMEOUT_MS: '500' });
     });
     afterEach(() => pool.closeAll());
     afterAll(() => app.close());
@@ -96,6 +104,80 @@ describe('TLS', () => {
     });
   });
 
+  describe('protocol policy (RSA server certificate, where static-RSA key exchange would be possible)', () => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ TLS_CERT: pki.serverRsaCert, TLS_KEY: pki.serverRsaKey });
+    });
+    afterAll(() => app.close());
+
+    const handshake = (options: tls.ConnectionOptions) =>
+      new Promise<tls.TLSSocket>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: app.tcpPort, ca: fs.readFileSync(pki.caCert), servername: 'localhost', ...options });
+        socket.once('secureConnect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+
+    it('prefers TLS 1.3 when the client offers it', async () => {
+      const socket = await handshake({});
+      expect(socket.getProtocol()).toBe('TLSv1.3');
+      socket.destroy();
+    });
+
+    it('speaks TLS 1.2 only with forward-secret (ECDHE) AEAD suites', async () => {
+      const socket = await handshake({ maxVersion: 'TLSv1.2' });
+      expect(socket.getProtocol()).toBe('TLSv1.2');
+      expect(socket.getCipher().name).toMatch(/^ECDHE-RSA-(AES(128|256)-GCM|CHACHA20-POLY1305)/);
+      expect(socket.getEphemeralKeyInfo()).toMatchObject({ type: 'ECDH' });
+      socket.destroy();
+    });
+
+    it('refuses static-RSA key exchange and CBC suites on TLS 1.2', async () => {
+      await expect(handshake({ maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA' })).rejects.toThrow(/handshake failure|no shared cipher|alert/i);
+    });
+
+    it('refuses TLS 1.1', async () => {
+      await expect(handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow(/protocol|version|alert/i);
+    });
+  });
+
+  describe('client certificates with TLS_CLIENT_AUTH=request', () => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_CA: pki.caCert, TLS_CLIENT_AUTH: 'request' });
+    });
+    afterAll(() => app.close());
+
+    it('accepts a trusted certificate and exposes its identity to guards (connection.clientCertificate)', async () => {
+      const client = await SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.clientCert, pki.clientKey) });
+      try {
+        expect((await client.request('control/ping')).payload.status).toBe(200);
+        const [conn] = [...app.transport.registry.all()];
+        expect(conn.clientCertificate).toMatchObject({ subjectCN: 'test-client', issuerCN: 'Switchboard Test CA' });
+        expect(conn.clientCertificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('accepts a client that presents no certificate (anonymous, no identity)', async () => {
+      const client = await SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki) });
+      try {
+        expect((await client.request('control/ping')).payload.status).toBe(200);
+        expect([...app.transport.registry.all()].map((c) => c.clientCertificate)).toEqual([undefined]);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('refuses a presented certificate that does not chain to TLS_CA (self-signed / other CA)', async () => {
+      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.rogueCert, pki.rogueKey) }));
+      expect(outcome).toBe('refused');
+      const selfSigned = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.rogueCaCert, pki.rogueCaKey) }));
+      expect(selfSigned).toBe('refused');
+    });
+  });
+
   describe('mutual TLS (TLS_CLIENT_AUTH=require)', () => {
     let app: TestApp;
     beforeAll(async () => {
@@ -103,29 +185,27 @@ describe('TLS', () => {
     });
     afterAll(() => app.close());
 
-    const tlsOptions = (cert?: string, key?: string) => ({
-      ca: fs.readFileSync(pki.caCert),
-      servername: 'localhost',
-      cert: cert ? fs.readFileSync(cert) : undefined,
-      key: key ? fs.readFileSync(key) : undefined,
-    });
-
     it('TLS is the only listener', () => {
       expect(app.transport.tlsPort).toBe(app.tcpPort);
     });
 
     it('accepts a client presenting a certificate issued by TLS_CA', async () => {
-      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki.clientCert, pki.clientKey) }));
+      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.clientCert, pki.clientKey) }));
       expect(outcome).toBe('answered');
     });
 
     it('refuses a client without a certificate', async () => {
-      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions() }));
+      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki) }));
       expect(outcome).toBe('refused');
     });
 
     it('refuses a client whose certificate comes from another CA', async () => {
-      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki.rogueCert, pki.rogueKey) }));
+      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.rogueCert, pki.rogueKey) }));
+      expect(outcome).toBe('refused');
+    });
+
+    it('refuses a self-signed client certificate', async () => {
+      const outcome = await pingOutcome(() => SwitchboardClient.connect({ port: app.tcpPort, tls: tlsOptions(pki, pki.rogueCaCert, pki.rogueCaKey) }));
       expect(outcome).toBe('refused');
     });
   });

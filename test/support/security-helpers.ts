@@ -37,11 +37,17 @@ export interface TestPki {
   caCert: string;
   serverCert: string;
   serverKey: string;
+  /** The same host names with an RSA key. */
+  serverRsaCert: string;
+  serverRsaKey: string;
   clientCert: string;
   clientKey: string;
   /** A client certificate issued by a different, untrusted CA. */
   rogueCert: string;
   rogueKey: string;
+  /** A self-signed certificate (the rogue CA's own). */
+  rogueCaCert: string;
+  rogueCaKey: string;
   cleanup(): void;
 }
 
@@ -56,7 +62,7 @@ export function hasOpenssl(): boolean {
 
 /**
  * A CA, a server certificate for localhost/127.0.0.1 and client certificates (one from the CA,
- * one from an unrelated CA), all EC P-256, generated into a temp dir.
+ * one from an unrelated CA), EC P-256 (plus one RSA server certificate), generated into a temp dir.
  */
 export function generatePki(): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-pki-'));
@@ -68,8 +74,9 @@ export function generatePki(): TestPki {
     run(['req', '-x509', '-new', '-key', file(`${name}.key`), '-sha256', '-days', '2', '-subj', `/CN=${cn}`, '-out', file(`${name}.crt`),
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   };
-  const issue = (name: string, ca: string, cn: string, ext: string) => {
-    newKey(`${name}.key`);
+  const issue = (name: string, ca: string, cn: string, ext: string, rsa = false) => {
+    if (rsa) run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file(`${name}.key`)]);
+    else newKey(`${name}.key`);
     run(['req', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-out', file(`${name}.csr`)]);
     fs.writeFileSync(file(`${name}.ext`), ext);
     run(['x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${ca}.crt`), '-CAkey', file(`${ca}.key`), '-CAcreateserial',
@@ -78,6 +85,8 @@ export function generatePki(): TestPki {
   selfSignedCa('ca', 'Switchboard Test CA');
   selfSignedCa('rogue-ca', 'Rogue CA');
   issue('server', 'ca', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  // RSA, so a test can show that static-RSA key exchange is not offered even where it could be.
+  issue('server-rsa', 'ca', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n', true);
   issue('client', 'ca', 'test-client', 'extendedKeyUsage=clientAuth\n');
   issue('rogue', 'rogue-ca', 'rogue-client', 'extendedKeyUsage=clientAuth\n');
   return {
@@ -85,10 +94,14 @@ export function generatePki(): TestPki {
     caCert: file('ca.crt'),
     serverCert: file('server.crt'),
     serverKey: file('server.key'),
+    serverRsaCert: file('server-rsa.crt'),
+    serverRsaKey: file('server-rsa.key'),
     clientCert: file('client.crt'),
     clientKey: file('client.key'),
     rogueCert: file('rogue.crt'),
     rogueKey: file('rogue.key'),
+    rogueCaCert: file('rogue-ca.crt'),
+    rogueCaKey: file('rogue-ca.key'),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
