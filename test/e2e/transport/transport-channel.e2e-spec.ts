@@ -158,7 +158,7 @@ describe('transport side channels: drain, close and TLS', () => {
     let app: TestApp;
     beforeAll(async () => {
       pki = generatePki();
-      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0' }, { imports: [EchoChannelModule] });
+      app = await startTestApp({ TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', TLS_ALLOW_PLAINTEXT: 'true' }, { imports: [EchoChannelModule] });
     });
     afterAll(async () => {
       await app.close();
