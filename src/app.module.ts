@@ -5,21 +5,13 @@ import { ProtocolExceptionFilter } from './common/filters/protocol-exception.fil
 import { MetricsModule } from './common/metrics/metrics.module';
 import { createValidationPipe } from './common/pipes/protocol-validation.pipe';
 import { SecurityModule } from './common/security/security.module';
-import { CONFIG_NAMESPACES, Env } from './config';
+import { APP_FEATURES, CONFIG_NAMESPACES } from './app.features';
+import type { Env } from './config';
 import { DatabaseModule } from './database/database.module';
-import { AuthModule } from './modules/auth/auth.module';
-import { ControlModule } from './modules/control/control.module';
-import { GroupModule } from './modules/group/group.module';
-import { HealthModule } from './modules/health/health.module';
-import { LifecycleModule } from './modules/lifecycle/lifecycle.module';
-import { MessageModule } from './modules/message/message.module';
-import { NotificationModule } from './modules/notification/notification.module';
-import { PresenceModule } from './modules/presence/presence.module';
 import { TransportModule } from './transport/transport.module';
 
-/** Feature modules, in the order their handlers register. */
-// Ops modules first: metrics must see outbound frames before plugins that encrypt payloads.
-const FEATURE_MODULES = [MetricsModule, LifecycleModule, HealthModule, SecurityModule, AuthModule, ControlModule, NotificationModule, GroupModule, MessageModule, PresenceModule];
+/** Cross-cutting modules of the common layer; features come from src/app.features.ts. */
+const CORE_MODULES = [MetricsModule, SecurityModule];
 
 export type AppImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -38,9 +30,10 @@ export class AppModule {
           ignoreEnvFile: true,
           load: CONFIG_NAMESPACES.map((ns) => ns.load(env)),
         }),
-        DatabaseModule,
+        DatabaseModule.forRoot({ migrations: APP_FEATURES.migrations }),
         TransportModule,
-        ...FEATURE_MODULES,
+        ...CORE_MODULES,
+        ...APP_FEATURES.modules,
         ...extraImports,
       ],
       providers: [

@@ -5,9 +5,10 @@
 import 'reflect-metadata';
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CONFIG_NAMESPACES } from './app.features';
 import { AppImport, AppModule } from './app.module';
 import { createRootLogger, LoggingModule, PinoLoggerService } from './common/logging';
-import { CONFIG_NAMESPACES, Env } from './config';
+import type { Env } from './config';
 import { httpConfig } from './config/http.config';
 import { loggingConfig } from './config/logging.config';
 import { SwitchboardServer } from './transport/switchboard.server';

@@ -11,7 +11,8 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { CONFIG_NAMESPACES, ConfigError, Env } from '../config';
+import { APP_FEATURES, CONFIG_NAMESPACES } from '../app.features';
+import { ConfigError, Env } from '../config';
 import { DatabaseModule } from '../database/database.module';
 import { AuthModule } from '../modules/auth/auth.module';
 import { SessionsService } from '../modules/auth/sessions.service';
@@ -46,7 +47,8 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
   @Module({
     imports: [
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES.map((ns) => ns.load(env)) }),
-      DatabaseModule,
+      // Every feature's migrations, so MIGRATIONS_RUN behaves as in the server.
+      DatabaseModule.forRoot({ migrations: APP_FEATURES.migrations }),
       TransportModule,
       AuthModule,
     ],

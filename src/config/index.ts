@@ -1,33 +1,27 @@
 /**
- * Every configuration namespace. A module adding settings defines its namespace next to the
- * others and lists it here; all are validated at start (bad value → one-line error, exit 1).
+ * The core configuration namespaces: the ones the layers below the feature modules read
+ * (transport, database, HTTP ops, Redis, logging, lifecycle, transport security). A feature
+ * module keeps its own namespace in its folder (`src/modules/<name>/<name>.config.ts`) and
+ * declares it in its feature manifest; the composition root (src/app.features.ts) adds it to
+ * this list. All are validated at start (bad value → one-line error, exit 1).
  */
 import type { ConfigNamespace } from './config.util';
-import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
-import { groupConfig } from './group.config';
 import { httpConfig } from './http.config';
 import { lifecycleConfig } from './lifecycle.config';
 import { loggingConfig } from './logging.config';
-import { messageConfig } from './message.config';
-import { presenceConfig } from './presence.config';
 import { redisConfig } from './redis.config';
 import { securityConfig } from './security.config';
 import { transportConfig } from './transport.config';
 
-export const CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
+export const CORE_CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   transportConfig,
   databaseConfig,
   httpConfig,
   redisConfig,
   loggingConfig,
   lifecycleConfig,
-  // feature namespaces: add yours below, one per line
-  authConfig,
-  groupConfig,
-  messageConfig,
   securityConfig,
-  presenceConfig,
 ];
 
 export * from './config.util';

@@ -2,20 +2,29 @@
  * The one data-source definition, used by the app (TypeOrmModule) and the TypeORM CLI
  * (ormconfig.ts). Embedded SQLite by default; PostgreSQL when DATABASE_URL is set. Schema changes
  * go through migrations only: `synchronize` is never enabled here.
+ *
+ * Entities and migrations come from the features (see src/common/feature/feature.ts): this file
+ * receives them as plain lists and imports no feature module.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
-import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
+import { orderMigrations } from './migration-order';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+export interface SchemaParts {
+  /** Entity classes (the app passes none and auto-loads those of `TypeOrmModule.forFeature`). */
+  entities: readonly Function[];
+  /** Every feature's migrations; ordered here by timestamp into one set. */
+  migrations: readonly Function[];
+}
+
+export function buildDataSourceOptions(config: DatabaseConfig, parts: SchemaParts): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: [...parts.entities],
+    migrations: orderMigrations(parts.migrations),
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,

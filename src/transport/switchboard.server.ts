@@ -77,11 +77,26 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     this.channels = new ChannelHost(config, this.plugins, this.logger);
   }
 
-  /** Registers a cross-cutting plugin (see TransportPlugin). Call before listen(). */
+  /**
+   * Registers a cross-cutting plugin (see TransportPlugin). Call before listen(). Plugins run in
+   * ascending `order` (ties keep registration order), so which lifecycle hook a module registers
+   * from does not matter.
+   */
   use(plugin: TransportPlugin): void {
     this.plugins.push(plugin);
-    if (plugin.onOutbound) this.outbound.push(plugin.onOutbound.bind(plugin));
-    if (plugin.onBackpressure) this.backpressureListeners.push(plugin.onBackpressure.bind(plugin));
+    // Stable sort; the hook arrays are rebuilt in place because connections hold them.
+    this.plugins.sort((a, b) => a.order - b.order);
+    this.outbound.length = 0;
+    this.backpressureListeners.length = 0;
+    for (const p of this.plugins) {
+      if (p.onOutbound) this.outbound.push(p.onOutbound.bind(p));
+      if (p.onBackpressure) this.backpressureListeners.push(p.onBackpressure.bind(p));
+    }
+  }
+
+  /** Registered plugin names in the order they run (ops, tests). */
+  get pluginNames(): string[] {
+    return this.plugins.map((p) => p.name);
   }
 
   /**

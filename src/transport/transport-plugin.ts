@@ -1,7 +1,9 @@
 /**
  * Extension points of the transport, for cross-cutting concerns that must run on every frame
  * before Nest's pipeline (rate limits, payload decryption) or after it (signing, encryption,
- * metrics, request logs). Modules register plugins with `SwitchboardServer.use()` on init.
+ * metrics, request logs). A module registers its plugins itself with `SwitchboardServer.use()`
+ * (from any lifecycle hook before the app listens); every hook then runs in ascending `order`,
+ * whatever the registration order. Pick a value from PluginOrder's bands.
  */
 import type { Envelope } from '../shared/protocol';
 import type { Connection } from './connection';
@@ -15,8 +17,27 @@ export interface RequestOutcome {
   durationMs: number;
 }
 
+/**
+ * Bands for `TransportPlugin.order` (lower runs first on every hook, inbound and outbound).
+ * Observers see frames as handlers produce them; limits refuse a frame before any work is spent
+ * on it; feature plugins run between; the payload seal runs last, so what it outputs is what
+ * leaves the socket and what it inputs is what the other plugins saw.
+ */
+export const PluginOrder = {
+  /** Metrics, request logs: read-only observers. */
+  OBSERVE: 100,
+  /** Rate limits and other cheap refusals. */
+  LIMIT: 200,
+  /** Feature modules' own plugins. */
+  FEATURE: 500,
+  /** Payload encryption/signing: the last outbound transform; inbound it decrypts only what the limits let through. */
+  SEAL: 1000,
+} as const;
+
 export interface TransportPlugin {
   readonly name: string;
+  /** Position among plugins (see PluginOrder); equal values keep registration order. */
+  readonly order: number;
   onConnect?(conn: Connection): void;
   onClose?(conn: Connection): void;
   /**

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Envelope } from '../../src/shared/protocol';
 import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../src/shared/protocol/crypto';
 import { MetricsService } from '../../src/common/metrics/metrics.service';
+import { PluginOrder } from '../../src/transport';
 import { registerAndLogin } from '../support/auth-helpers';
 import { ClientPool, recordRawFrames } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -46,6 +47,25 @@ describe('PAYLOAD_ENCRYPTION=aes-256-gcm', () => {
     expect(Object.keys(raw[0].payload)).toHaveLength(5);
     // The plaintext never appears on the wire.
     expect(JSON.stringify(raw[0])).not.toContain('server_time');
+  });
+
+  it('plugins run by their order, not by when they registered: one registered after the seal still sees plaintext', async () => {
+    // The app's plugins registered from different lifecycle hooks; the order values decide.
+    expect(app.transport.pluginNames).toEqual(['metrics', 'request-log', 'rate-limit', 'payload-crypto']);
+    const seen: unknown[] = [];
+    app.transport.use({
+      name: 'test-late-observer',
+      order: PluginOrder.FEATURE,
+      onOutbound: (_conn, frame) => {
+        if (frame.id === 'late-1') seen.push(frame.payload);
+      },
+    });
+    expect(app.transport.pluginNames).toEqual(['metrics', 'request-log', 'rate-limit', 'test-late-observer', 'payload-crypto']);
+    const client = await pool.connect({ port: app.tcpPort, payloadKeys: ROTATED_KEYS });
+    const raw = recordRawFrames(client);
+    expect((await client.request('control/ping', {}, { id: 'late-1' })).payload.status).toBe(200);
+    expect(seen).toEqual([expect.objectContaining({ status: 200, server_time: expect.any(Number) })]);
+    expect(isEncryptedPayload(raw[0].payload)).toBe(true);
   });
 
   it('encrypts last: other plugins (metrics) still see the plaintext status of outgoing frames', async () => {

@@ -8,7 +8,7 @@
  * are sized well beyond that (large echo payloads keep the frame count, and the run time, low).
  */
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { Connection, EventPublisher, LocalDelivery } from '../../src/transport';
+import { Connection, EventPublisher, LocalDelivery, PluginOrder } from '../../src/transport';
 import { startTestApp, TestApp } from '../support/test-app';
 import { backpressure, expectAlive, frameText, lastConnection, NO_RATE_LIMIT, responseTo, serverClosed } from '../support/transport-helpers';
 import { TransportTestModule } from '../support/transport-test.module';
@@ -34,6 +34,7 @@ function trackPending(app: TestApp, conn: Connection): { max: number; handled: n
   const stats = { max: 0, handled: 0 };
   app.transport.use({
     name: 'test-pending-tracker',
+    order: PluginOrder.OBSERVE,
     onOutbound: (c) => {
       if (c !== conn) return;
       stats.handled++;

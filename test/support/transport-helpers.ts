@@ -3,7 +3,7 @@
  * written with writeRaw(), and proving a connection is still usable.
  */
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import type { Connection, TransportPlugin } from '../../src/transport';
+import { type Connection, PluginOrder, type TransportPlugin } from '../../src/transport';
 import type { Envelope } from '../../src/shared/protocol';
 import type { TestApp } from './test-app';
 
@@ -57,6 +57,7 @@ export function backpressure(app: TestApp, paused: boolean, conn?: Connection): 
     let done = false;
     const plugin: TransportPlugin = {
       name: `test-backpressure-${paused}`,
+      order: PluginOrder.OBSERVE,
       onBackpressure: (c, p) => {
         if (done || p !== paused || (conn && c !== conn)) return;
         done = true;

@@ -17,4 +17,9 @@ export abstract class AccessTokenVerifier {
 
   /** For event frames on an already bound connection: is its session still active? */
   abstract assertSessionActive(userId: string, sessionId: string): Promise<void>;
+
+  /** The guard refused a frame with `error` (the auth module counts it in its metrics). */
+  failed(error: unknown): void {
+    void error;
+  }
 }

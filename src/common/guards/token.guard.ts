@@ -6,13 +6,12 @@
  * connection. A valid token on a not-yet-bound connection binds it, so a client that reconnects
  * resumes with its token without logging in again.
  */
-import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProtocolError } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { IS_PUBLIC } from '../decorators/public.decorator';
-import { MetricsService } from '../metrics/metrics.service';
 import { AccessTokenVerifier } from './access-token-verifier';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -23,7 +22,6 @@ export class TokenGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly registry: ConnectionRegistry,
-    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,7 +31,7 @@ export class TokenGuard implements CanActivate {
     try {
       return await this.authenticate(context);
     } catch (err) {
-      if (ProtocolError.is(err)) this.metrics?.authFailures.inc({ reason: err.code.toLowerCase() });
+      if (ProtocolError.is(err)) this.verifier.failed(err);
       throw err;
     }
   }

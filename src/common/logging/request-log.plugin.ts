@@ -8,13 +8,14 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Envelope } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import { SwitchboardServer } from '../../transport/switchboard.server';
-import type { RequestOutcome, TransportPlugin } from '../../transport/transport-plugin';
+import { PluginOrder, type RequestOutcome, type TransportPlugin } from '../../transport/transport-plugin';
 import { ROOT_LOGGER } from './logging.tokens';
 import type { RootLogger } from './pino-logger';
 
 @Injectable()
 export class RequestLogPlugin implements TransportPlugin, OnModuleInit {
   readonly name = 'request-log';
+  readonly order = PluginOrder.OBSERVE + 1;
   private readonly log: RootLogger;
 
   constructor(

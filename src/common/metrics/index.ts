@@ -1,2 +1,2 @@
 export { MetricsModule } from './metrics.module';
-export { MetricsService } from './metrics.service';
+export { featureRegisters, MetricsService } from './metrics.service';

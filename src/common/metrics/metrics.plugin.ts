@@ -8,7 +8,7 @@ import { commandInfo, Envelope, normalizeCommand } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import type { ChannelConnection } from '../../transport/tlv-channel';
 import { SwitchboardServer } from '../../transport/switchboard.server';
-import type { RequestOutcome, TransportPlugin } from '../../transport/transport-plugin';
+import { PluginOrder, type RequestOutcome, type TransportPlugin } from '../../transport/transport-plugin';
 import { MetricsService } from './metrics.service';
 
 interface Incrementable {
@@ -45,6 +45,7 @@ class ChildCache<V> {
 @Injectable()
 export class MetricsPlugin implements TransportPlugin, OnModuleInit {
   readonly name = 'metrics';
+  readonly order = PluginOrder.OBSERVE;
   // Labelled children cached per raw (command, status/type): prom-client hashes the label object
   // on every inc(), which was the largest per-request cost of the full app in bench/.
   private readonly framesIn = new ChildCache<Incrementable>();

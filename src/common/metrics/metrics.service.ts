@@ -3,10 +3,9 @@
  * default one), so several apps in one test process never collide and /metrics shows exactly
  * this app's numbers.
  *
- * Feature modules increment the business counters directly, e.g.
- * `metrics.messagesPersisted.inc()`, `metrics.authFailures.inc({ reason: 'bad_password' })`,
- * `metrics.presenceEvents.inc({ outcome: 'suppressed' })`. Transport-level series are fed by
- * MetricsPlugin.
+ * This class holds the transport-level series (fed by MetricsPlugin) and the process metrics.
+ * A feature module defines its own series in its own folder (a `<name>.metrics.ts` provider)
+ * on this app's registry — see `featureRegisters()` — so adding a counter never edits this file.
  */
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -17,6 +16,18 @@ import { ConnectionRegistry } from '../../transport/connection-registry';
 interface ByteSample {
   read: number;
   written: number;
+}
+
+/**
+ * Where a feature's metrics class registers its series: this app's registry, or none when the
+ * metrics module is not loaded (the admin CLI), so the counters still work and stay private.
+ *
+ *   constructor(@Optional() metrics?: MetricsService) {
+ *     this.votes = new Counter({ name: 'switchboard_poll_votes_total', help: '...', registers: featureRegisters(metrics) });
+ *   }
+ */
+export function featureRegisters(metrics?: MetricsService): Registry[] {
+  return metrics ? [metrics.registry] : [];
 }
 
 @Injectable()
@@ -32,14 +43,6 @@ export class MetricsService implements OnModuleDestroy {
   readonly requestDuration: Histogram<'command'>;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
-  /** Messages written to the database (message module). */
-  readonly messagesPersisted: Counter;
-  /** Message frames pushed to connections, live or offline batches (message module). */
-  readonly messagesPushed: Counter<'kind'>;
-  /** Failed authentications, by reason (auth module). */
-  readonly authFailures: Counter<'reason'>;
-  /** Presence events sent or suppressed (invisible users, debouncing) (presence module). */
-  readonly presenceEvents: Counter<'outcome'>;
 
   /** Side-channel series (serveChannel, e.g. the file data channel), labelled by channel name. */
   readonly channelOpen: Gauge<'channel'>;
@@ -111,29 +114,6 @@ export class MetricsService implements OnModuleDestroy {
       help: 'Bytes written to client sockets.',
       registers,
       collect: sampleAll,
-    });
-    this.messagesPersisted = new Counter({
-      name: 'switchboard_messages_persisted_total',
-      help: 'Messages stored in the database.',
-      registers,
-    });
-    this.messagesPushed = new Counter({
-      name: 'switchboard_messages_pushed_total',
-      help: 'Messages pushed to client connections (kind: live or offline).',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.authFailures = new Counter({
-      name: 'switchboard_auth_failures_total',
-      help: 'Failed authentications by reason.',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.presenceEvents = new Counter({
-      name: 'switchboard_presence_events_total',
-      help: 'Presence events by outcome (sent or suppressed).',
-      labelNames: ['outcome'],
-      registers,
     });
     const sampleChannels = () => {
       for (const conn of this.channelSamples.keys()) this.sampleChannelBytes(conn);

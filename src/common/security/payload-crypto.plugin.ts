@@ -12,7 +12,7 @@ import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { Envelope, ProtocolError } from '../../shared/protocol';
 import { decryptPayload, encryptPayload, isEncryptedPayload, signPayload } from '../../shared/protocol/crypto';
 import type { Connection } from '../../transport/connection';
-import type { TransportPlugin } from '../../transport/transport-plugin';
+import { PluginOrder, type TransportPlugin } from '../../transport/transport-plugin';
 
 /**
  * With random 96-bit IVs the chance of an IV collision stays below 2^-32 for up to 2^32
@@ -23,6 +23,7 @@ export const ENCRYPTIONS_PER_KEY_WARNING = 2 ** 31;
 @Injectable()
 export class PayloadCryptoPlugin implements TransportPlugin {
   readonly name = 'payload-crypto';
+  readonly order = PluginOrder.SEAL;
   private readonly logger = new Logger('PayloadCrypto');
   /** Encryptions done per key id since start (rotation bound). */
   readonly encryptions = new Map<string, number>();

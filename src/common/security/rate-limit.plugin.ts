@@ -14,7 +14,7 @@ import { InjectConfig } from '../../config/config.util';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { PresenceCommands, ProtocolError } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
-import type { TransportPlugin } from '../../transport/transport-plugin';
+import { PluginOrder, type TransportPlugin } from '../../transport/transport-plugin';
 import { TokenBucket } from './token-bucket';
 
 const STATE = 'security.rateLimit';
@@ -34,6 +34,7 @@ interface ConnectionRateState {
 @Injectable()
 export class RateLimitPlugin implements TransportPlugin {
   readonly name = 'rate-limit';
+  readonly order = PluginOrder.LIMIT;
   private readonly logger = new Logger('RateLimit');
   private readonly users = new Map<string, TokenBucket>();
   /** Frames refused with 429 since start (ops/metrics). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessTokenVerifier, VerifiedAccess } from '../../common/guards/access-token-verifier';
+import { AuthMetrics } from './auth.metrics';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 
@@ -12,8 +13,13 @@ export class AuthTokenVerifier extends AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenService,
     private readonly sessions: SessionsService,
+    private readonly metrics: AuthMetrics,
   ) {
     super();
+  }
+
+  override failed(error: unknown): void {
+    this.metrics.failure(error);
   }
 
   async verify(token: string): Promise<VerifiedAccess> {

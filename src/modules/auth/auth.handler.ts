@@ -1,11 +1,11 @@
-import { Controller, Optional } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, Ctx } from '@nestjs/microservices';
 import { Public } from '../../common/decorators/public.decorator';
-import { MetricsService } from '../../common/metrics/metrics.service';
 import { AuthCommands, ProtocolError } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { Connection } from '../../transport/connection';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
+import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from './dto/auth.dto';
 import { SessionsService } from './sessions.service';
@@ -16,7 +16,7 @@ export class AuthHandler {
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly registry: ConnectionRegistry,
-    @Optional() private readonly metrics?: MetricsService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   @Public()
@@ -84,7 +84,7 @@ export class AuthHandler {
 
   /** Counts failed logins/refreshes by error code (switchboard_auth_failures_total) and rethrows. */
   private countFailure(err: unknown): never {
-    if (ProtocolError.is(err) && err.status !== 400) this.metrics?.authFailures.inc({ reason: err.code.toLowerCase() });
+    this.metrics.failure(err);
     throw err;
   }
 

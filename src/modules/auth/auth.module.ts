@@ -5,10 +5,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokenVerifier } from '../../common/guards/access-token-verifier';
 import { TokenGuard } from '../../common/guards/token.guard';
 import { VersionGuard } from '../../common/guards/version.guard';
-import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthConfig, authConfig } from './auth.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { AuthTokenVerifier } from './auth-token.verifier';
 import { AuthHandler } from './auth.handler';
+import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { RetiredRefreshTokenEntity } from './entities/retired-refresh-token.entity';
 import { SessionEntity } from './entities/session.entity';
@@ -36,10 +37,13 @@ export function createLoginLimiter(auth: AuthConfig, redis: RedisConfig): LoginL
  * Accounts, sessions and tokens. Installs the global guards: the version guard (per-handler
  * `@MinVersion`) first, then the token guard (everything not `@Public()` needs a bearer token).
  */
+export const AUTH_ENTITIES = [UserEntity, SessionEntity, RetiredRefreshTokenEntity];
+
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, RetiredRefreshTokenEntity])],
+  imports: [TypeOrmModule.forFeature(AUTH_ENTITIES)],
   controllers: [AuthHandler],
   providers: [
+    AuthMetrics,
     UsersRepository,
     SessionsRepository,
     PasswordService,

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { AuthConfig, authConfig } from '../../config/auth.config';
-import { PresenceConfig, presenceConfig } from '../../config/presence.config';
+import { AuthConfig, authConfig } from './auth.config';
+import { PresenceConfig, presenceConfig } from '../presence/presence.config';
 import { ProtocolError } from '../../shared/protocol';
 import type { KickReason, LoginRequest, RegisterRequest } from '../../shared/protocol/messages/auth.messages';
 import { LoginLimiter } from './login-limiter';

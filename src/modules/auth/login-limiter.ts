@@ -13,7 +13,7 @@
  */
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthConfig, authConfig } from './auth.config';
 
 export interface LoginAttemptKey {
   /** Normalized (lower-case) username, whether or not it exists. */

@@ -9,7 +9,7 @@ import { closeRedis } from '../../common/redis/close-redis';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import type { AuthConfig } from '../../config/auth.config';
+import type { AuthConfig } from './auth.config';
 import { attemptCounters, LoginAttemptKey, LoginLimiter, pairCounterId } from './login-limiter';
 
 // KEYS: failures zset, lock-count, lock. ARGV: now, window, max, lockMs, maxLockMs, quietMs, member.

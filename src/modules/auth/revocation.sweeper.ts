@@ -6,7 +6,7 @@
  */
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthConfig, authConfig } from './auth.config';
 import { KickReason, KickReasons } from '../../shared/protocol/messages/auth.messages';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { SessionsRepository } from './sessions.repository';

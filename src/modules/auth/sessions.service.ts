@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
-import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthConfig, authConfig } from './auth.config';
 import { AuthCommands, ProtocolError } from '../../shared/protocol';
 import type { KickReason } from '../../shared/protocol/messages/auth.messages';
 import { EventPublisher } from '../../transport/event-publisher';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
-import { AuthConfig, authConfig } from '../../config/auth.config';
+import { AuthConfig, authConfig } from './auth.config';
 import { ProtocolError } from '../../shared/protocol';
 
 export interface AccessClaims {

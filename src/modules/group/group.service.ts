@@ -11,7 +11,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { groupConfig, GroupConfig } from '../../config/group.config';
+import { groupConfig, GroupConfig } from './group.config';
 import { InjectConfig } from '../../config/config.util';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth/users.service';

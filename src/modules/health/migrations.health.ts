@@ -6,15 +6,12 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../database/migrations';
 
 /** The answer changes only when migrations run: re-read at most this often. */
 const CACHE_MS = 5000;
 
 @Injectable()
 export class MigrationsHealthIndicator {
-  private readonly expected = MIGRATIONS.map((m) => m.name);
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly indicators: HealthIndicatorService,
@@ -25,7 +22,9 @@ export class MigrationsHealthIndicator {
       .check(key)
       .attempt(async () => {
         const applied = new Set(await this.appliedNames());
-        const pending = this.expected.filter((name) => !applied.has(name));
+        // The data source holds the one ordered set every feature contributed.
+        const expected = this.dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+        const pending = expected.filter((name) => !applied.has(name));
         if (pending.length > 0) {
           throw new Error(
             `${pending.length} pending migration(s): ${pending.join(', ')}; run npm run migration:run`,

@@ -4,7 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { MessageConfig, messageConfig } from '../../config/message.config';
+import { MessageConfig, messageConfig } from './message.config';
 import { BROADCAST_CONVERSATION_ID, MessageHistoryRequest, WireMessage } from '../../shared/protocol/messages/message.messages';
 import { decodeConversationCursor, decodeSyncCursor, encodeConversationCursor, encodeSyncCursor, SyncPositions } from './cursor';
 import { directConversationId, toWire } from './message.mapper';

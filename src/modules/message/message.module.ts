@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { UsersService } from '../auth/users.service';
+import { ConversationMemberEntity } from './entities/conversation-member.entity';
+import { ConversationEntity } from './entities/conversation.entity';
+import { MessageEntity } from './entities/message.entity';
 import { HistoryService } from './history.service';
 import { MessageMetrics } from './message-metrics';
 import { MessageHandler } from './message.handler';
@@ -16,8 +20,10 @@ import { UserDirectory } from './user-directory';
  * live push, receipts, offline batches, history and sync. Groups themselves are the group
  * module's; this module reads their membership rows.
  */
+export const MESSAGE_ENTITIES = [ConversationEntity, ConversationMemberEntity, MessageEntity];
+
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, TypeOrmModule.forFeature(MESSAGE_ENTITIES)],
   controllers: [MessageHandler],
   providers: [
     MessageRepository,

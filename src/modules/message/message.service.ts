@@ -7,7 +7,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { MessageConfig, messageConfig } from '../../config/message.config';
+import { MessageConfig, messageConfig } from './message.config';
 import { MessageCommands, ProtocolError, validationError } from '../../shared/protocol';
 import {
   BROADCAST_CONVERSATION_ID,

@@ -13,7 +13,7 @@
  */
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { MessageConfig, messageConfig } from '../../config/message.config';
+import { MessageConfig, messageConfig } from './message.config';
 import { MessageCommands } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import { ConnectionRegistry } from '../../transport/connection-registry';

@@ -14,7 +14,7 @@
  */
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { MessageConfig, messageConfig } from '../../config/message.config';
+import { MessageConfig, messageConfig } from './message.config';
 import { MessageCommands } from '../../shared/protocol';
 import { AckMessageRequest, BROADCAST_CONVERSATION_ID, ReceiptEventPayload, ReceiptState } from '../../shared/protocol/messages/message.messages';
 import { EventPublisher } from '../../transport/event-publisher';

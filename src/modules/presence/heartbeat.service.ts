@@ -10,7 +10,7 @@
  */
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { PresenceConfig, presenceConfig } from '../../config/presence.config';
+import { PresenceConfig, presenceConfig } from './presence.config';
 import { PresenceCommands } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import { ConnectionRegistry } from '../../transport/connection-registry';

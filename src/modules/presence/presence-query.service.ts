@@ -12,7 +12,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor, isCursorId } from '../../common/cursor/opaque-cursor';
 import { InjectConfig } from '../../config/config.util';
-import { PresenceConfig, presenceConfig } from '../../config/presence.config';
+import { PresenceConfig, presenceConfig } from './presence.config';
 import { ProtocolError } from '../../shared/protocol';
 import {
   PRESENCE_LIST_DEFAULT_LIMIT,

@@ -6,7 +6,7 @@
  */
 import { Logger, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { presenceConfig, PresenceConfig } from '../../config/presence.config';
+import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';

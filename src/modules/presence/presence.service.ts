@@ -7,7 +7,7 @@
  */
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { PresenceConfig, presenceConfig } from '../../config/presence.config';
+import { PresenceConfig, presenceConfig } from './presence.config';
 import { PresenceCommands, ProtocolError } from '../../shared/protocol';
 import type { PresenceStatus, PresenceView } from '../../shared/protocol/messages/presence.messages';
 import type { BindInfo } from '../../transport/connection-registry';

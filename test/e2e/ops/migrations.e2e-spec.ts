@@ -8,14 +8,17 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
+import { APP_FEATURES } from '../../../src/app.features';
 import { databaseConfig } from '../../../src/config/database.config';
 import { buildDataSourceOptions } from '../../../src/database/data-source.options';
-import { MIGRATIONS } from '../../../src/database/migrations';
+import { orderMigrations } from '../../../src/database/migration-order';
 import { ensureBuilt } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase, testEngine } from '../../support/test-db';
 import { startTestApp } from '../../support/test-app';
 
 const ROOT = path.resolve(__dirname, '../../..');
+/** The one set every feature contributes, in the order both the app and the CLI run it. */
+const MIGRATIONS = orderMigrations(APP_FEATURES.migrations);
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
@@ -41,7 +44,7 @@ describe(`migrations on ${testEngine()}`, () => {
   let ds: DataSource;
   beforeAll(async () => {
     db = await createTestDatabase();
-    ds = new DataSource(buildDataSourceOptions(databaseConfig.parse(db.env)));
+    ds = new DataSource(buildDataSourceOptions(databaseConfig.parse(db.env), APP_FEATURES));
     await ds.initialize();
   });
   afterAll(async () => {
@@ -90,6 +93,11 @@ describe('MIGRATIONS_RUN', () => {
     try {
       const ds = app.app.get(DataSource);
       expect(await tables(ds)).toEqual([]);
+      // The app auto-loads entities from the modules' forFeature(); the CLI reads the manifests:
+      // both must see the same set (a module listing an entity in one place only fails here).
+      const loaded = ds.entityMetadatas.map((m) => m.target as Function);
+      expect(new Set(loaded)).toEqual(new Set(APP_FEATURES.entities));
+      expect(ds.migrations.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
       const notReady = await fetch(`http://127.0.0.1:${app.httpPort}/health/ready`);
       expect(notReady.status).toBe(503);
       const body = (await notReady.json()) as {

@@ -1,4 +1,4 @@
-import { authConfig } from '../../../src/config/auth.config';
+import { authConfig } from '../../../src/modules/auth/auth.config';
 import { ConfigError } from '../../../src/config/config.util';
 
 describe('auth configuration', () => {

@@ -1,4 +1,4 @@
-import { authConfig } from '../../../src/config/auth.config';
+import { authConfig } from '../../../src/modules/auth/auth.config';
 import { InMemoryLoginLimiter } from '../../../src/modules/auth/login-limiter';
 
 describe('InMemoryLoginLimiter', () => {

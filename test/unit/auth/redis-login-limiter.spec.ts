@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { authConfig } from '../../../src/config/auth.config';
+import { authConfig } from '../../../src/modules/auth/auth.config';
 import { RedisLoginLimiter } from '../../../src/modules/auth/redis-login-limiter';
 
 const redisUrl = process.env.TEST_REDIS_URL;

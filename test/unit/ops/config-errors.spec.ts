@@ -4,7 +4,8 @@
  * validated variable, so a new namespace gets the same guarantee.
  */
 import { getMetadataStorage } from 'class-validator';
-import { CONFIG_NAMESPACES, ConfigError } from '../../../src/config';
+import { CONFIG_NAMESPACES } from '../../../src/app.features';
+import { ConfigError } from '../../../src/config';
 
 const BAD = 'not-valid-\u2603';
 

@@ -5,7 +5,7 @@
 import { getMetadataStorage } from 'class-validator';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_NAMESPACES } from '../../../src/config';
+import { CONFIG_NAMESPACES } from '../../../src/app.features';
 
 const ROOT = path.resolve(__dirname, '../../..');
 

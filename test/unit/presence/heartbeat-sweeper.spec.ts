@@ -1,4 +1,4 @@
-import { presenceConfig } from '../../../src/config/presence.config';
+import { presenceConfig } from '../../../src/modules/presence/presence.config';
 import { HeartbeatService } from '../../../src/modules/presence/heartbeat.service';
 import type { HeartbeatTouch } from '../../../src/modules/presence/presence-store';
 import { InMemoryPresenceStore } from '../../../src/modules/presence/stores/in-memory-presence.store';

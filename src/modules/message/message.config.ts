@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { defineConfig } from './config.util';
+import { defineConfig } from '../../config/config.util';
 
 const positive = (max: number) => `must be an integer between 1 and ${max}`;
 

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { ConfigOf, defineConfig } from './config.util';
+import { ConfigOf, defineConfig } from '../../config/config.util';
 
 class GroupEnv {
   /** Most members a group may hold (owner included); group/add beyond it answers 409. */

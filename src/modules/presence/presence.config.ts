@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
-import { ConfigError, defineConfig } from './config.util';
+import { ConfigError, defineConfig } from '../../config/config.util';
 
 /** The draft's limit on the free-text status; PRESENCE_TEXT_MAX may only tighten it. */
 export const PRESENCE_TEXT_HARD_MAX = 140;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { ConfigError, defineConfig } from './config.util';
+import { ConfigError, defineConfig } from '../../config/config.util';
 
 const positiveInt = (unit: string) => ({ message: `must be a positive integer (${unit})` });
 
