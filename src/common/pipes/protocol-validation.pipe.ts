@@ -7,9 +7,12 @@
  * - U+0000 in any string or key: PostgreSQL cannot store it (SQLite can), so the engines disagreed;
  * - nesting deeper than MAX_PAYLOAD_DEPTH: JSON.parse accepts 100k levels inside MAX_FRAME_BYTES,
  *   but hashing/serializing such a value overflows the stack.
+ * Then, on the DTO instance, `null` in any declared field that is not `@Nullable()` (see
+ * shared/protocol/null-fields.ts): `@IsOptional()` alone lets null through to the services.
  */
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
-import { flattenValidationErrors, ProtocolError, validationError } from '../../shared/protocol';
+import type { ValidationError, ValidatorOptions } from 'class-validator';
+import { flattenValidationErrors, nullFieldProblems, ProtocolError, validationError } from '../../shared/protocol';
 
 /** Deepest nesting a payload may have (the payload object itself is depth 1). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -47,6 +50,13 @@ class ProtocolValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === PAYLOAD_PARAM_TYPE) assertStorablePayload(value);
     return super.transform(value, metadata);
+  }
+
+  /** Runs on the transformed DTO instance: a null in a declared, non-@Nullable field is a 400 naming it. */
+  protected override async validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> {
+    const nulls = nullFieldProblems(object);
+    if (nulls.length > 0) throw validationError(nulls);
+    return super.validate(object, options);
   }
 }
 

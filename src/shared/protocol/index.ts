@@ -9,3 +9,4 @@ export * from './envelope';
 export * from './framing';
 export * from './messages';
 export * from './validator';
+export * from './null-fields';

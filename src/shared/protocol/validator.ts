@@ -7,6 +7,7 @@ import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { Envelope, FrameType, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './envelope';
 import { ProtocolError } from './errors';
+import { nullFieldProblems } from './null-fields';
 
 export const MAX_ID_LENGTH = 128;
 export const MAX_COMMAND_LENGTH = 64;
@@ -134,6 +135,8 @@ export function validatePayload<T extends object>(dto: ClassConstructor<T>, payl
     });
   }
   const instance = plainToInstance(dto, payload);
+  const nulls = nullFieldProblems(instance);
+  if (nulls.length > 0) throw validationError(nulls);
   const errors = validateSync(instance, {
     whitelist: true,
     forbidUnknownValues: true,

@@ -136,6 +136,45 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 120_000);
 
+  /**
+   * Every position of every sample (top-level fields, fields of nested objects, array elements),
+   * replaced by `null` and by a value of the wrong JSON type, must be refused with 400 naming
+   * that position: the client has to know what to fix, and must not retry a request that can
+   * never work. Only the documented nullable positions may accept null.
+   */
+  it('answers null and wrong JSON types in every position of every command with 400 naming the field', async () => {
+    // Documented: presence text null clears it; meta.reply_to null means "not a reply".
+    const NULLABLE = new Set(['presence/update:text', 'message/send:meta.reply_to']);
+    const failures: string[] = [];
+    let checked = 0;
+    for (const [command, sample] of Object.entries(strictSamples(cmds))) {
+      const name = command.split('#')[0];
+      for (const { path, set } of positions(sample)) {
+        const wrong = wrongTypeFor(get(sample, path));
+        for (const [label, value] of [['null', null], ['wrong type', wrong]] as const) {
+          const payload = set(value);
+          const response = await (PUBLIC.has(name) ? anon : client).request(name, payload);
+          checked++;
+          const p = response.payload as { status: number; error_code?: string; error_message?: string; fields?: { field: string; problems?: string[] }[] };
+          if (label === 'null' && NULLABLE.has(`${name}:${path}`)) {
+            if (p.status >= 500) failures.push(`${command} ${path}=null -> ${p.status}`);
+            continue;
+          }
+          // An array element may be named by its index or by the array (`members: must contain user ids`).
+          const names = [path, path.replace(/\[\d+\]$/, '')];
+          // Open objects (content, meta) are checked as a whole: their problem text names the path.
+          const named = (p.fields ?? []).some(
+            (f) => names.some((n) => f.field === n || f.field.startsWith(`${n}.`) || f.field.startsWith(`${n}[`)) || (f.problems ?? []).some((t) => t.startsWith(`${path} `)),
+          );
+          if (p.status !== 400 || !named) failures.push(`${command} ${path}=${JSON.stringify(value)} -> ${p.status} ${p.error_code} ${p.error_message}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+    expect((await client.call('control/ping')).status).toBe(200);
+  }, 120_000);
+
   it('sends every hostile payload as a type "event" frame too: no internal error logged, connection alive', async () => {
     const before = logs.raw.length;
     for (const [command, sample] of Object.entries(cmds)) {
@@ -172,3 +211,64 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
     expect(logs.raw.filter((l) => /internal error|RangeError|QueryFailedError/.test(l))).toEqual([]);
   }, 60_000);
 });
+
+/**
+ * The samples without alternative fields that would be refused first (before + since, user_ids +
+ * cursor) and without group_id, which is not a protocol field (unknown fields are stripped).
+ */
+function strictSamples(cmds: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [command, sample] of Object.entries(cmds)) {
+    const { group_id: _ignored, ...rest } = sample;
+    out[command] = rest;
+  }
+  const { cursor, limit, ...ids } = cmds['presence/list'];
+  out['presence/list'] = ids;
+  out['presence/list#page'] = { cursor, limit };
+  const { since, ...before } = cmds['message/history'];
+  out['message/history'] = before;
+  out['message/history#since'] = { since, limit: before.limit };
+  return out;
+}
+
+/** Every position in a sample payload: object fields (recursively) and array elements, with a setter. */
+function positions(sample: Record<string, unknown>): { path: string; set: (value: unknown) => Record<string, unknown> }[] {
+  const out: { path: string; set: (value: unknown) => Record<string, unknown> }[] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (path.length > 0) {
+      const at = [...path];
+      out.push({ path: dotted(at), set: (v) => replaced(sample, at, v) as Record<string, unknown> });
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(sample, []);
+  return out;
+}
+
+function dotted(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function replaced(value: unknown, path: (string | number)[], next: unknown): unknown {
+  if (path.length === 0) return next;
+  const [head, ...rest] = path;
+  if (Array.isArray(value)) return value.map((v, i) => (i === head ? replaced(v, rest, next) : v));
+  const obj = value as Record<string, unknown>;
+  return { ...obj, [head]: replaced(obj[head as string], rest, next) };
+}
+
+function get(value: unknown, dottedPath: string): unknown {
+  const parts = dottedPath.split(/\.|\[|\]/).filter((p) => p !== '');
+  return parts.reduce<unknown>((v, p) => (v as Record<string, unknown> | undefined)?.[p], value);
+}
+
+/** A JSON value of another type than `value`'s. */
+function wrongTypeFor(value: unknown): unknown {
+  if (typeof value === 'string') return 12345;
+  if (typeof value === 'number') return 'not-a-number';
+  if (typeof value === 'boolean') return 'yes';
+  if (Array.isArray(value)) return 'not-an-array';
+  if (value && typeof value === 'object') return 'not-an-object';
+  return { unexpected: true };
+}

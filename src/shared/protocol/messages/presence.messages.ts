@@ -4,6 +4,7 @@
  */
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { Nullable } from '../null-fields';
 
 /** Statuses a client may set on its connection. `offline` is what others see when nothing is visible. */
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
@@ -34,6 +35,7 @@ export class PresenceUpdateRequest {
 
   @JSONSchema({ description: 'Free-text status. Omitted: unchanged; null or "": cleared.' })
   @IsOptional()
+  @Nullable()
   @ValidateIf((_o, value) => value !== null)
   @IsString({ message: 'text must be a string (or null to clear it)' })
   @MaxLength(PRESENCE_TEXT_MAX_LENGTH, { message: `text must be at most ${PRESENCE_TEXT_MAX_LENGTH} characters` })
