@@ -49,10 +49,27 @@ class TransportEnv {
   @Min(1, { message: 'must be a positive integer (milliseconds)' })
   DRAIN_TIMEOUT_MS = 30_000;
 
+  /** At this many connections new ones are refused (503) and /health/ready reports not-ready. */
   @Type(() => Number)
   @IsInt({ message: 'must be a positive integer' })
   @Min(1, { message: 'must be a positive integer' })
   MAX_CONNECTIONS = 10_000;
+
+  /**
+   * Connections one remote address may hold (0: no limit). Sized for an office behind one NAT
+   * address (hundreds of people, a few devices each). Behind a TCP load balancer every
+   * connection comes from the balancer's address: set 0 here and cap per client at the balancer.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer >= 0 (0: no per-address limit)' })
+  @Min(0, { message: 'must be an integer >= 0 (0: no per-address limit)' })
+  MAX_CONNECTIONS_PER_IP = 1000;
+
+  /** A connection not logged in this long after connecting (or after a logout) is closed, whatever it sends. 0 disables. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds >= 0 (0 disables)' })
+  @Min(0, { message: 'must be an integer number of milliseconds >= 0 (0 disables)' })
+  AUTH_TIMEOUT_MS = 30_000;
 
   /**
    * TLS: PEM certificate (chain) file. With TLS_KEY the listener on TCP_PORT speaks TLS only. Every
@@ -93,5 +110,7 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   slowConsumerBytes: env.SLOW_CONSUMER_BYTES,
   drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
   maxConnections: env.MAX_CONNECTIONS,
+  maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+  authTimeoutMs: env.AUTH_TIMEOUT_MS,
 }));
 export type TransportConfig = ReturnType<typeof transportConfig.parse>;

@@ -37,6 +37,9 @@ export function buildDataSourceOptions(config: DatabaseConfig, parts: SchemaPart
       url: config.url,
       schema: config.schema,
       poolSize: config.poolSize,
+      // A black-holed database must fail a request within seconds (answered 503 UNAVAILABLE),
+      // not hold it until the client gives up: pg's default connect timeout is infinite.
+      extra: { connectionTimeoutMillis: 5000 },
       // Migrations run in one transaction each, so a failed one leaves nothing half-applied.
       migrationsTransactionMode: 'each',
     };

@@ -58,8 +58,12 @@ export function createTlsServer(config: TransportConfig, onSocket: (socket: net.
   return secure;
 }
 
-/** Over MAX_CONNECTIONS: say why (retryable 503), then close. The socket is never registered. */
-export function refuseConnection(socket: net.Socket, config: TransportConfig): void {
+/** Over MAX_CONNECTIONS (or MAX_CONNECTIONS_PER_IP): say why (retryable 503), then close. The socket is never registered. */
+export function refuseConnection(
+  socket: net.Socket,
+  config: TransportConfig,
+  reason = `server is at its limit of ${config.maxConnections} connections; retry later or on another node`,
+): void {
   socket.on('error', () => undefined);
   const frame: Envelope = {
     id: `evt-refused-${Date.now().toString(36)}`,
@@ -70,7 +74,7 @@ export function refuseConnection(socket: net.Socket, config: TransportConfig): v
     payload: {
       status: 503,
       error_code: 'TOO_MANY_CONNECTIONS',
-      error_message: `server is at its limit of ${config.maxConnections} connections; retry later or on another node`,
+      error_message: reason,
       retry_after_ms: 1000,
     },
   };

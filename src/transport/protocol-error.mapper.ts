@@ -1,8 +1,10 @@
 /**
  * Maps anything thrown in the pipeline to a ProtocolError. Nest's own exceptions (a guard that
  * returns false, a pipe's BadRequest) and RpcExceptions carrying our payload are recognised;
- * everything else is a 500 whose message does not leak internals.
+ * a dependency outage (PostgreSQL, Redis unreachable) is a retryable 503 UNAVAILABLE with a
+ * jittered retry_after_ms; everything else is a 500 whose message does not leak internals.
  */
+import { dependencyOutage, jitteredRetryAfter } from '../common/errors/dependency-outage';
 import { ErrorCodes, ProtocolError } from '../shared/protocol';
 
 /** What @nestjs/core's guard consumer throws (FORBIDDEN_MESSAGE, not exported publicly). */
@@ -30,6 +32,8 @@ const STATUS_TO_CODE: Record<number, string> = {
 
 export function toProtocolError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
+  const outage = dependencyOutage(err);
+  if (outage) return unavailable(outage);
   if (typeof err === 'object' && err !== null && typeof (err as { getError?: unknown }).getError === 'function') {
     // RpcException: its error may be our payload shape or a string.
     const inner = (err as { getError(): unknown }).getError();
@@ -58,4 +62,12 @@ export function toProtocolError(err: unknown): ProtocolError {
     }
   }
   return new ProtocolError('INTERNAL_ERROR', 'internal error; the request may be retried', 500);
+}
+
+/** 503 for a dependency outage: the request did not take effect (or is idempotent); retry later. */
+export function unavailable(dependency: 'database' | 'redis'): ProtocolError {
+  const retryAfterMs = jitteredRetryAfter();
+  return new ProtocolError('UNAVAILABLE', `the ${dependency} is temporarily unavailable; retry after retry_after_ms (${retryAfterMs} ms)`, 503, {
+    retry_after_ms: retryAfterMs,
+  });
 }

@@ -38,6 +38,8 @@ import type { TransportPlugin } from './transport-plugin';
 
 export const SWITCHBOARD_TRANSPORT = Symbol('switchboard');
 const ID_IN_TEXT = /"id"\s*:\s*"([^"\\]{1,128})"/;
+/** Connection attribute: the AUTH_TIMEOUT_MS timer of a connection not (or no longer) logged in. */
+const AUTH_TIMER = 'transport.authTimer';
 
 /** Handler options read from `@MessagePattern(cmd, { ordered: true })`. */
 export interface HandlerExtras {
@@ -68,6 +70,8 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   private inFlightTotal = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly channels: ChannelHost;
+  /** Open connections per remote address (MAX_CONNECTIONS_PER_IP). */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(
     @InjectConfig(transportConfig) private readonly config: TransportConfig,
@@ -75,6 +79,17 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   ) {
     super();
     this.channels = new ChannelHost(config, this.plugins, this.logger);
+    // A logout leaves the socket open and anonymous: the auth timeout starts again.
+    registry.on('unbound', (conn) => this.armAuthTimeout(conn));
+  }
+
+  /** At MAX_CONNECTIONS: new connections are refused, so load balancers should send them elsewhere. */
+  get isFull(): boolean {
+    return this.registry.size >= this.config.maxConnections;
+  }
+
+  get maxConnections(): number {
+    return this.config.maxConnections;
   }
 
   /**
@@ -213,12 +228,19 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     // createTlsServer() already refused untrusted certificates; this reads the identity.
     const certificate = verifyClientCertificate(socket, this.config.tls.clientAuth);
     if (!certificate.ok) return void socket.destroy();
-    if (this.registry.size >= this.config.maxConnections) return refuseConnection(socket, this.config);
+    if (this.isFull) return refuseConnection(socket, this.config);
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (this.config.maxConnectionsPerIp > 0 && fromAddress >= this.config.maxConnectionsPerIp) {
+      return refuseConnection(socket, this.config, `too many connections from your address (limit ${this.config.maxConnectionsPerIp}); close unused ones or retry later`);
+    }
+    this.perAddress.set(address, fromAddress + 1);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound, this.onBackpressure);
     conn.clientCertificate = certificate.identity;
     this.registry.add(conn);
+    this.armAuthTimeout(conn);
     for (const p of this.plugins) p.onConnect?.(conn);
 
     let stallTimer: NodeJS.Timeout | undefined;
@@ -271,11 +293,32 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     socket.on('error', (err) => this.logger.debug?.(`socket ${conn.id} error: ${err.message}`));
     socket.on('close', () => {
       clearTimeout(idleTimer);
+      clearTimeout(conn.attributes.get(AUTH_TIMER) as NodeJS.Timeout | undefined);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
       if (stallTimer) clearTimeout(stallTimer);
       conn.markClosed();
       this.registry.remove(conn);
       for (const p of this.plugins) p.onClose?.(conn);
     });
+  }
+
+  /**
+   * Closes the connection unless it is logged in AUTH_TIMEOUT_MS from now. Unlike the idle and
+   * heartbeat timeouts, frames do not extend it: pinging forever must not hold a slot.
+   */
+  private armAuthTimeout(conn: Connection): void {
+    clearTimeout(conn.attributes.get(AUTH_TIMER) as NodeJS.Timeout | undefined);
+    const ms = this.config.authTimeoutMs;
+    if (ms <= 0 || conn.closed) return;
+    const timer = setTimeout(() => {
+      conn.attributes.delete(AUTH_TIMER);
+      if (conn.closed || conn.isAuthenticated) return;
+      conn.closeWithError('AUTH_TIMEOUT', `not logged in within ${ms} ms; send auth/login (or a request with headers.Authorization) right after connecting`, { status: 401 });
+    }, ms);
+    timer.unref();
+    conn.attributes.set(AUTH_TIMER, timer);
   }
 
   private onDecoded(conn: Connection, decoded: DecodedFrame): void {
@@ -366,7 +409,9 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       const onError = (err: unknown) => {
         if (!answered) {
           const error = toProtocolError(err);
-          if (error.status >= 500) this.logger.error(err instanceof Error ? err.stack ?? err.message : String(err));
+          // An outage is logged once per request as a warning: the stack says nothing new.
+          if (error.code === 'UNAVAILABLE') this.logger.warn(`${ctx.command}: ${err instanceof Error ? err.message : String(err)} (answered 503)`);
+          else if (error.status >= 500) this.logger.error(err instanceof Error ? err.stack ?? err.message : String(err));
           answered = true;
           if (isRequest) this.respond(ctx, error.toPayload());
         }

@@ -16,7 +16,7 @@ export class ProtocolExceptionFilter implements RpcExceptionFilter<unknown> {
     const error = toProtocolError(exception);
     // On the HTTP ops routes Nest answers what this RPC filter leaves unanswered; a failing
     // readiness probe (503) is reported by terminus, not logged here as a server error.
-    if (error.status >= 500 && host.getType() === 'rpc') {
+    if (error.status >= 500 && error.code !== 'UNAVAILABLE' && host.getType() === 'rpc') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     return throwError(() => error);

@@ -2,8 +2,8 @@
  * Kubernetes-style probes on the HTTP ops port, with terminus's JSON bodies:
  *   GET /health/live  — the process is up and its event loop turns (restart me if not);
  *   GET /health/ready — the database answers and has every migration applied, Redis answers
- *                       when configured, the TCP listener accepts, and the server is not
- *                       draining (send me traffic).
+ *                       when configured, the TCP listener accepts and is below
+ *                       MAX_CONNECTIONS, and the server is not draining (send me traffic).
  * A failing check answers 503 with the failing indicator under `error`.
  */
 import { Controller, Get } from '@nestjs/common';
@@ -70,8 +70,9 @@ export class HealthController {
       connections: this.transport.registry.size,
       in_flight: this.transport.inFlight,
     };
-    return this.transport.isListening
-      ? check.up(details)
-      : check.down({ ...details, message: 'TCP listener is not accepting connections' });
+    if (!this.transport.isListening) return check.down({ ...details, message: 'TCP listener is not accepting connections' });
+    // Full: every new connection would be refused, so a load balancer should route elsewhere.
+    if (this.transport.isFull) return check.down({ ...details, message: `at MAX_CONNECTIONS (${this.transport.maxConnections}); new connections are refused` });
+    return check.up(details);
   }
 }

@@ -86,7 +86,7 @@ describe('regression: hostile payloads never give a 500 and never kill the conne
   const logs = new LogCapture();
 
   beforeAll(async () => {
-    app = await startTestApp({ RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', AUTH_LOGIN_MAX_FAILURES: '100000', AUTH_LOGIN_USER_MAX_FAILURES: '100000', AUTH_LOGIN_ADDRESS_MAX_FAILURES: '100000' }, { logStream: logs });
+    app = await startTestApp({ AUTH_TIMEOUT_MS: '0', RATE_LIMIT_CONN_RPS: '0', RATE_LIMIT_USER_RPS: '0', AUTH_LOGIN_MAX_FAILURES: '100000', AUTH_LOGIN_USER_MAX_FAILURES: '100000', AUTH_LOGIN_ADDRESS_MAX_FAILURES: '100000' }, { logStream: logs });
     const alice = await registerAndLogin(app);
     const bob = await registerAndLogin(app);
     client = alice.client;
