@@ -15,6 +15,7 @@ import { collectFeatures, FeatureManifest } from './common/feature/feature';
 import { CORE_CONFIG_NAMESPACES } from './config';
 import { authFeature } from './modules/auth/auth.feature';
 import { controlFeature } from './modules/control/control.feature';
+import { conversationFeature } from './modules/conversation';
 import { groupFeature } from './modules/group/group.feature';
 import { healthFeature } from './modules/health/health.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
@@ -28,6 +29,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   authFeature,
   controlFeature,
   notificationFeature,
+  conversationFeature,
   groupFeature,
   messageFeature,
   presenceFeature,

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { ConversationMemberEntity } from '../../src/modules/message/entities/conversation-member.entity';
-import { ConversationEntity } from '../../src/modules/message/entities/conversation.entity';
+import { ConversationEntity, ConversationMemberEntity } from '../../src/modules/conversation';
 import type { Envelope } from '../../src/shared/protocol';
 import { login, uniqueUsername } from './auth-helpers';
 import type { TestApp } from './test-app';

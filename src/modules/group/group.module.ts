@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ConversationModule } from '../conversation';
 import { GroupHandler } from './group.handler';
 import { GroupRepository } from './group.repository';
 import { GroupService } from './group.service';
 
 /**
- * group/create, add, remove, leave, members, list. Uses the messaging tables (conversations,
- * conversation_members, messages) owned by the message module, UsersService from AuthModule for
- * user existence, and the global NotificationService for membership notifications.
+ * group/create, add, remove, leave, members, list. Groups are conversations: created and changed
+ * through the conversation module's repository; group/list also reads the last message (message
+ * module). UsersService from AuthModule for user existence, and the global NotificationService
+ * for membership notifications.
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, ConversationModule],
   controllers: [GroupHandler],
   providers: [GroupService, GroupRepository],
 })

@@ -15,12 +15,11 @@ import { groupConfig, GroupConfig } from './group.config';
 import { InjectConfig } from '../../config/config.util';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth/users.service';
-import type { ConversationMemberEntity } from '../message/entities/conversation-member.entity';
-import type { ConversationEntity } from '../message/entities/conversation.entity';
-import { toWire } from '../message/message.mapper';
+import { ConversationRepository, type ConversationEntity, type ConversationMemberEntity, type MembershipTx } from '../conversation';
+import { toWire } from '../message';
 import { NotificationService } from '../notification/notification.service';
 import { decodeListCursor, encodeListCursor } from './group-list-cursor';
-import { GroupRepository, GroupTx } from './group.repository';
+import { GroupRepository } from './group.repository';
 import {
   ConversationSummary,
   GROUP_LIST_DEFAULT_LIMIT,
@@ -51,6 +50,7 @@ export const GroupNotifications = {
 export class GroupService {
   constructor(
     private readonly groups: GroupRepository,
+    private readonly conversations: ConversationRepository,
     private readonly users: UsersService,
     private readonly notifications: NotificationService,
     @InjectConfig(groupConfig) private readonly config: GroupConfig,
@@ -66,7 +66,10 @@ export class GroupService {
     const id = `g-${randomBytes(12).toString('hex')}`;
     const now = Date.now();
     const historyVisibility = dto.history_visibility ?? 'joined';
-    const members = await this.groups.createGroup({ id, name: dto.name, ownerId: by, memberIds: others, historyVisibility, now });
+    const members = await this.conversations.create({ id, kind: 'group', name: dto.name, ownerId: by, historyVisibility, now }, [
+      { userIds: [by], role: 'owner' },
+      { userIds: others, role: 'member' },
+    ]);
     const memberIds = members.map((m) => m.userId);
     return {
       response: {
@@ -88,9 +91,9 @@ export class GroupService {
     const role = dto.role ?? 'member';
     const wanted = unique(dto.members);
     // Authorize before looking users up, so a non-member learns nothing about the group or users.
-    this.assertCanAdd(id, await this.groups.findMembership(id, by), role);
+    this.assertCanAdd(id, await this.conversations.findMembership(id, by), role);
     await this.requireUsers(wanted);
-    const change = await this.groups.inGroup(id, async (tx, group) => {
+    const change = await this.conversations.inConversation(id, 'group', async (tx, group) => {
       const me = await requireMember(tx, group, id, by);
       this.assertCanAdd(id, me, role);
       const current = await tx.members(id);
@@ -130,7 +133,7 @@ export class GroupService {
   async remove(by: string, dto: GroupRemoveRequest): Promise<Outcome<GroupMembershipChange>> {
     const id = dto.conversation_id;
     const wanted = unique(dto.members);
-    const change = await this.groups.inGroup(id, async (tx, group) => {
+    const change = await this.conversations.inConversation(id, 'group', async (tx, group) => {
       const me = await requireMember(tx, group, id, by);
       if (me.role === 'member') throw forbidden(`only the owner or an admin of ${id} can remove members`);
       if (wanted.includes(by)) {
@@ -177,7 +180,7 @@ export class GroupService {
    */
   async leave(by: string, dto: GroupRefRequest): Promise<Outcome<{ conversation_id: string; new_owner_id: string | null }>> {
     const id = dto.conversation_id;
-    const change = await this.groups.inGroup(id, async (tx, group) => {
+    const change = await this.conversations.inConversation(id, 'group', async (tx, group) => {
       const me = await requireMember(tx, group, id, by);
       const remaining = (await tx.members(id)).filter((m) => m.userId !== by);
       const now = Date.now();
@@ -207,9 +210,9 @@ export class GroupService {
 
   async members(by: string, dto: GroupRefRequest): Promise<Omit<GroupView, 'last_seq' | 'created_at'>> {
     const id = dto.conversation_id;
-    const [group, me] = await Promise.all([this.groups.findGroup(id), this.groups.findMembership(id, by)]);
+    const [group, me] = await Promise.all([this.conversations.find(id, 'group'), this.conversations.findMembership(id, by)]);
     if (!group || !me) throw notMember(id);
-    const members = await this.groups.listMembers(id);
+    const members = await this.conversations.listMembers(id);
     return {
       conversation_id: id,
       name: group.name ?? '',
@@ -226,8 +229,8 @@ export class GroupService {
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
     const [counts, peers, unread] = await Promise.all([
-      this.groups.memberCounts(ids),
-      this.groups.peers(page.filter((r) => r.kind === 'direct').map((r) => r.id), by),
+      this.conversations.memberCounts(ids),
+      this.conversations.directPeers(page.filter((r) => r.kind === 'direct').map((r) => r.id), by),
       this.groups.unreadCounts(by, ids),
     ]);
     const conversations = page.map((r): ConversationSummary => {
@@ -269,7 +272,7 @@ export class GroupService {
   }
 }
 
-async function requireMember(tx: GroupTx, group: ConversationEntity | null, id: string, userId: string): Promise<ConversationMemberEntity> {
+async function requireMember(tx: MembershipTx, group: ConversationEntity | null, id: string, userId: string): Promise<ConversationMemberEntity> {
   const me = group ? await tx.membership(id, userId) : null;
   if (!me) throw notMember(id);
   return me;

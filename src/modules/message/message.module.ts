@@ -2,8 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { UsersService } from '../auth/users.service';
-import { ConversationMemberEntity } from './entities/conversation-member.entity';
-import { ConversationEntity } from './entities/conversation.entity';
+import { ConversationModule } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
 import { HistoryService } from './history.service';
 import { MessageMetrics } from './message-metrics';
@@ -17,13 +16,14 @@ import { UserDirectory } from './user-directory';
 
 /**
  * Messages: send (1:1, group, broadcast) with per-conversation seqs and idempotent retries,
- * live push, receipts, offline batches, history and sync. Groups themselves are the group
- * module's; this module reads their membership rows.
+ * live push, receipts, offline batches, history and sync. Conversations and memberships are the
+ * conversation module's; the write path bumps their seq counter and receipt positions in its own
+ * transaction through the entities that module exports.
  */
-export const MESSAGE_ENTITIES = [ConversationEntity, ConversationMemberEntity, MessageEntity];
+export const MESSAGE_ENTITIES = [MessageEntity];
 
 @Module({
-  imports: [AuthModule, TypeOrmModule.forFeature(MESSAGE_ENTITIES)],
+  imports: [AuthModule, ConversationModule, TypeOrmModule.forFeature(MESSAGE_ENTITIES)],
   controllers: [MessageHandler],
   providers: [
     MessageRepository,

@@ -8,8 +8,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { isSqlite, writeTransaction } from '../../database/write-transaction';
-import { ConversationMemberEntity } from './entities/conversation-member.entity';
-import { ConversationEntity, ConversationKind } from './entities/conversation.entity';
+import { ConversationEntity, type ConversationKind, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
 import { isUniqueViolation, PostgresBatchWriter } from './postgres-batch-writer';
 

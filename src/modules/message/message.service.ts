@@ -16,7 +16,7 @@ import {
 } from '../../shared/protocol/messages/message.messages';
 import { EventPublisher } from '../../transport/event-publisher';
 import { contentHash } from './content-hash';
-import type { ConversationKind } from './entities/conversation.entity';
+import type { ConversationKind } from '../conversation';
 import type { MessageEntity } from './entities/message.entity';
 import { MessageMetrics } from './message-metrics';
 import { newMessageId } from './message-id';

@@ -8,6 +8,7 @@ import { Logger, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
+import { ConversationModule } from '../conversation';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
 import { PresenceHandler } from './presence.handler';
@@ -28,6 +29,7 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
 }
 
 @Module({
+  imports: [ConversationModule],
   controllers: [PresenceHandler],
   providers: [
     {
