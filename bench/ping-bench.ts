@@ -13,21 +13,18 @@
  *
  * A measurement tool, never a test assertion: numbers depend on the machine.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DecodedFrame, LineFrameDecoder } from '../src/shared/protocol/framing';
+import { cpuMs, delay, freePort, machineLine, percentile, ROOT, spawnServer, stop, SWITCHBOARD_READY, switchboardEnv } from './bench-util';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PIPELINE = Number(process.env.BENCH_PIPELINE ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500);
 const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,nest,switchboard,transport-only').split(',').map((t) => t.trim());
-const ROOT = path.resolve(__dirname, '..', '..');
 
 type Protocol = 'line' | 'nest';
 
@@ -48,54 +45,8 @@ interface Result {
   serverCpuMs: number;
 }
 
-/**
- * CPU time a process has used, in ms (Linux /proc; clock ticks of 10 ms). The machine may be
- * busy with other work, so CPU per request is the steadier number for comparing servers.
- */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Servers (one child process each)
-
-function spawnServer(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ port: number; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    // BENCH_NODE_ARGS="--cpu-prof" profiles the servers (profiles land in the repo root).
-    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ port: Number(match[1]), child });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${out}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const targets: Target[] = [
   {
@@ -121,29 +72,9 @@ const targets: Target[] = [
     name: 'switchboard',
     label: '(c) Switchboard control/ping',
     protocol: 'line',
-    start: () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-      // The real server with its full pipeline (guards, pipes, interceptors, filter, plugins);
-      // request rate limits are off and logs at warn so the bench measures the transport path.
-      return spawnServer(
-        [path.join(ROOT, 'dist', 'src', 'main.js')],
-        {
-          NODE_ENV: 'production',
-          TCP_HOST: '127.0.0.1',
-          TCP_PORT: '0',
-          HTTP_HOST: '127.0.0.1',
-          HTTP_PORT: '0',
-          SQLITE_PATH: path.join(dir, 'bench.sqlite'),
-          DATABASE_URL: '',
-          REDIS_URL: '',
-          LOG_LEVEL: 'warn',
-          AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
-          RATE_LIMIT_CONN_RPS: '0',
-          RATE_LIMIT_USER_RPS: '0',
-        },
-        /Switchboard listening: TCP (\d+)/,
-      );
-    },
+    // The real server with its full pipeline (guards, pipes, interceptors, filter, plugins);
+    // request rate limits are off and logs at warn so the bench measures the transport path.
+    start: () => spawnServer([path.join(ROOT, 'dist', 'src', 'main.js')], switchboardEnv(), SWITCHBOARD_READY),
   },
 ];
 
@@ -254,28 +185,9 @@ async function runLoad(target: Target, port: number, pid: number | undefined): P
   return { target, requests: state.requests, seconds, latenciesMs: Float64Array.from(state.latencies).sort(), errors: state.errors, serverCpuMs };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function main(): Promise<void> {
-  const cpus = os.cpus();
   console.log(`ping bench: ${CONNECTIONS} connections × ${PIPELINE} in flight, ${DURATION_MS} ms measured after ${WARMUP_MS} ms warm-up`);
-  console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}\n`);
+  console.log(`${machineLine()}\n`);
   const results: Result[] = [];
   for (const target of targets.filter((t) => TARGETS.includes(t.name))) {
     const { port, child } = await target.start();
