@@ -49,6 +49,8 @@ interface Sample {
   p99: number;
   cpuUsPerUnit: number;
   errors: number;
+  /** The measured window in seconds since the server process started (for --cpu-prof windows). */
+  window: [number, number];
 }
 
 interface Server {
@@ -57,11 +59,13 @@ interface Server {
   child: ChildProcess;
   conns: BenchConn[];
   groupId: string;
+  startedAt: number;
   cleanup(): Promise<void>;
 }
 
 async function startServer(name: string): Promise<Server> {
   const users = Math.max(2 * PAIRS + 2, GROUP_SIZE, REQ_CONNECTIONS);
+  const startedAt = performance.now();
   if (name === 'bare') {
     const { port, child } = await spawnServer([path.join(__dirname, 'servers', 'bare-relay-server.js')], { PORT: '0' }, /LISTENING (\d+)/);
     const conns = await Promise.all(Array.from({ length: users }, () => BenchConn.open(port)));
@@ -71,7 +75,7 @@ async function startServer(name: string): Promise<Server> {
         return c.request('bench/hello', { user_id: c.userId, groups: i < GROUP_SIZE ? ['g'] : [] });
       }),
     );
-    return { name, port, child, conns, groupId: 'g', cleanup: async () => undefined };
+    return { name, port, child, conns, groupId: 'g', startedAt, cleanup: async () => undefined };
   }
   let extra: NodeJS.ProcessEnv = {};
   let cleanup = async () => undefined as void;
@@ -108,7 +112,7 @@ async function startServer(name: string): Promise<Server> {
   const members = conns.slice(1, GROUP_SIZE).map((c) => c.userId);
   const created = await conns[0].request('group/create', { name: 'bench', members });
   if (created.payload.status !== 200) throw new Error(`group/create: ${JSON.stringify(created.payload)}`);
-  return { name, port, child, conns, groupId: String(created.payload.conversation_id), cleanup };
+  return { name, port, child, conns, groupId: String(created.payload.conversation_id), startedAt, cleanup };
 }
 
 let textSeq = 0;
@@ -143,6 +147,7 @@ async function measure(server: Server, scenario: Scenario, start: (state: LoadSt
     p99: percentile(sorted, 99),
     cpuUsPerUnit: (cpu * 1000) / Math.max(1, state.completed),
     errors: state.errors,
+    window: [(t0 - server.startedAt) / 1000, (t0 - server.startedAt) / 1000 + seconds],
   };
 }
 
@@ -202,7 +207,7 @@ async function main(): Promise<void> {
           if (scenario === 'group' && name === 'postgres' && !env.BENCH_GROUP_ON_PG) continue;
           const sample = await run(server, scenario);
           samples.push(sample);
-          console.log(`round ${round} ${name.padEnd(11)} ${scenario.padEnd(8)} ${Math.round(sample.rate).toString().padStart(8)} ${UNIT[scenario]}/s  p50 ${sample.p50.toFixed(2)} ms  p99 ${sample.p99.toFixed(2)} ms  ${sample.cpuUsPerUnit.toFixed(1)} µs CPU/${UNIT[scenario]}`);
+          console.log(`round ${round} ${name.padEnd(11)} ${scenario.padEnd(8)} ${Math.round(sample.rate).toString().padStart(8)} ${UNIT[scenario]}/s  p50 ${sample.p50.toFixed(2)} ms  p99 ${sample.p99.toFixed(2)} ms  ${sample.cpuUsPerUnit.toFixed(1)} µs CPU/${UNIT[scenario]}  (window ${sample.window[0].toFixed(1)}–${sample.window[1].toFixed(1)} s)`);
         }
       } finally {
         for (const c of server.conns) c.close();

@@ -6,6 +6,8 @@ export interface VerifiedAccess {
   userId: string;
   sessionId: string;
   device?: string;
+  /** When the token itself expires (ms): until then a connection need not verify it again. */
+  expiresAt: number;
 }
 
 export abstract class AccessTokenVerifier {

@@ -5,8 +5,8 @@ import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 
 /**
- * JWT check plus a primary-key read of the session row on every request. Correctness over a
- * cache: a session revoked by any process (logout, kick, admin CLI) is refused on the next request.
+ * JWT check (HS256 with a KeyObject) plus the session's validity, from memory within the bound
+ * SessionsService documents (AUTH_SESSION_CACHE_MS).
  */
 @Injectable()
 export class AuthTokenVerifier extends AccessTokenVerifier {
@@ -23,9 +23,9 @@ export class AuthTokenVerifier extends AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedAccess> {
-    const claims = await this.tokens.verifyAccess(token);
+    const claims = this.tokens.verifyAccess(token);
     const session = await this.sessions.assertUsable(claims.sid, claims.sub);
-    return { userId: claims.sub, sessionId: claims.sid, device: session.device };
+    return { userId: claims.sub, sessionId: claims.sid, device: session.device, expiresAt: claims.exp * 1000 };
   }
 
   async assertSessionActive(userId: string, sessionId: string): Promise<void> {

@@ -80,6 +80,18 @@ class AuthEnv {
   @IsInt({ message: 'must be an integer number of milliseconds >= 0' })
   @Min(0, { message: 'must be an integer number of milliseconds >= 0' })
   AUTH_REVOCATION_SWEEP_MS = 5000;
+
+  /**
+   * How long (ms) a session read as active is trusted without reading it again. Revocations by
+   * this node apply at once and those published on the event bus (kick, logout) as soon as they
+   * arrive; this bounds how late any other revocation (admin CLI, lost bus message) is seen.
+   * 0 reads the session on every request.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 0 and 60000' })
+  @Min(0, { message: 'must be an integer number of milliseconds between 0 and 60000' })
+  @Max(60_000, { message: 'must be an integer number of milliseconds between 0 and 60000' })
+  AUTH_SESSION_CACHE_MS = 1000;
 }
 
 export const authConfig = defineConfig('auth', AuthEnv, (env) => {
@@ -108,6 +120,7 @@ export const authConfig = defineConfig('auth', AuthEnv, (env) => {
       maxLockMs: env.AUTH_LOGIN_MAX_LOCK_S * 1000,
     },
     revocationSweepMs: env.AUTH_REVOCATION_SWEEP_MS,
+    sessionCacheMs: env.AUTH_SESSION_CACHE_MS,
   };
 });
 export type AuthConfig = ReturnType<typeof authConfig.parse>;

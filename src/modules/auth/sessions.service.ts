@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
 import { AuthConfig, authConfig } from './auth.config';
 import { AuthCommands, ProtocolError } from '../../shared/protocol';
 import type { KickReason } from '../../shared/protocol/messages/auth.messages';
+import { BusMessage, EventBus } from '../../transport/event-bus';
 import { EventPublisher } from '../../transport/event-publisher';
 import { SessionEntity } from './entities/session.entity';
+import { SessionValidityCache, UsableSession } from './session-validity.cache';
 import { SessionsRepository } from './sessions.repository';
 import { hashRefreshToken, TokenService } from './token.service';
 
@@ -31,13 +33,29 @@ export interface SessionView {
 
 /** Session lifecycle: creation, refresh rotation with reuse detection, revocation and kicks. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit {
+  private readonly validity: SessionValidityCache;
+
   constructor(
     @InjectConfig(authConfig) private readonly config: AuthConfig,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokenService,
     private readonly publisher: EventPublisher,
-  ) {}
+    private readonly bus: EventBus,
+  ) {
+    this.validity = new SessionValidityCache(config.sessionCacheMs);
+  }
+
+  /** Revocations elsewhere publish kicks/unbinds on the bus: forget those sessions at once. */
+  onModuleInit(): void {
+    this.bus.subscribe((message: BusMessage) => {
+      if (message.kind !== 'disconnect') return;
+      const target = message.target;
+      if ('sessions' in target) this.validity.forgetSessions(target.sessions);
+      else if ('users' in target) this.validity.forgetUsers(target.users);
+      else if ('all' in target) this.validity.clear();
+    });
+  }
 
   async create(userId: string, info: { device: string; clientVersion?: string; remoteAddress?: string }): Promise<IssuedTokens> {
     const now = Date.now();
@@ -91,12 +109,23 @@ export class SessionsService {
     return this.issue(session, next.token);
   }
 
-  /** The session behind a verified access token, if still usable; throws SESSION_REVOKED. */
-  async assertUsable(sessionId: string, userId: string): Promise<SessionEntity> {
-    const session = await this.sessions.findById(sessionId);
-    if (!session || session.userId !== userId) {
-      throw new ProtocolError('TOKEN_INVALID', 'access token refers to an unknown session; log in again with auth/login');
+  /**
+   * The session behind a verified access token, if still usable; throws SESSION_REVOKED. Served
+   * from memory when possible (see SessionValidityCache for the staleness bound).
+   */
+  async assertUsable(sessionId: string, userId: string): Promise<UsableSession> {
+    const now = Date.now();
+    if (this.validity.isRevoked(sessionId)) throw revokedError();
+    const cached = this.validity.lookup(sessionId, now);
+    // An entry past the session's end is re-read: a refresh may have extended it meanwhile.
+    if (cached && cached.expiresAt > now) {
+      if (cached.userId !== userId) throw unknownSessionError();
+      return cached;
     }
+    const epoch = this.validity.epoch;
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== userId) throw unknownSessionError();
+    this.validity.remember(session, epoch, now);
     assertActive(session, Date.now());
     return session;
   }
@@ -127,8 +156,12 @@ export class SessionsService {
   }
 
   /** Revokes sessions (tokens stop working at once); returns the ids that were still active. */
-  revoke(sessionIds: string[], reason: string): Promise<string[]> {
-    return this.sessions.revoke(sessionIds, reason, Date.now());
+  async revoke(sessionIds: string[], reason: string): Promise<string[]> {
+    const revoked = await this.sessions.revoke(sessionIds, reason, Date.now());
+    // This process refuses them from now on; other processes on the kick/unbind bus message or
+    // within AUTH_SESSION_CACHE_MS.
+    this.validity.revokedNow(revoked);
+    return revoked;
   }
 
   /** Sends `auth/kick {reason, session_id}` to every connection of each session, then closes them. */
@@ -163,10 +196,16 @@ export class SessionsService {
   }
 }
 
+function unknownSessionError(): ProtocolError {
+  return new ProtocolError('TOKEN_INVALID', 'access token refers to an unknown session; log in again with auth/login');
+}
+
+function revokedError(): ProtocolError {
+  return new ProtocolError('SESSION_REVOKED', 'this session was revoked (logout, kick or new login); log in again with auth/login');
+}
+
 function assertActive(session: SessionEntity, now: number): void {
-  if (session.revokedAt !== null) {
-    throw new ProtocolError('SESSION_REVOKED', 'this session was revoked (logout, kick or new login); log in again with auth/login');
-  }
+  if (session.revokedAt !== null) throw revokedError();
   if (session.expiresAt <= now) {
     throw new ProtocolError('SESSION_REVOKED', 'this session expired; log in again with auth/login');
   }
