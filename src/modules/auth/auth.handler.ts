@@ -1,9 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, Ctx } from '@nestjs/microservices';
+import { CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { Public } from '../../common/decorators/public.decorator';
-import { AuthCommands, ProtocolError } from '../../shared/protocol';
+import { AuthCommands } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
-import type { Connection } from '../../transport/connection';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
@@ -51,8 +51,7 @@ export class AuthHandler {
   }
 
   @MessagePattern(AuthCommands.LOGOUT.name, { ordered: true })
-  async logout(@Payload() dto: LogoutRequest, @Ctx() ctx: SwitchboardContext) {
-    const { userId, sessionId } = requireBound(ctx.connection);
+  async logout(@Payload() dto: LogoutRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession, @Ctx() ctx: SwitchboardContext) {
     const others = await this.auth.logout(userId, sessionId, dto.all_devices === true);
     // This session's connections (this one included) stay open but anonymous; other devices are
     // told why and closed.
@@ -67,8 +66,7 @@ export class AuthHandler {
    * users for their own sessions only.
    */
   @MessagePattern(AuthCommands.KICK.name)
-  async kick(@Payload() dto: KickRequest, @Ctx() ctx: SwitchboardContext) {
-    const { userId } = requireBound(ctx.connection);
+  async kick(@Payload() dto: KickRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
     const { revoked, reason } = await this.auth.kick(userId, dto.user_id, dto.session_id);
     // After the response, so a user revoking their own current session still gets the answer.
     ctx.afterResponse(() => void this.sessions.kick(revoked, reason));
@@ -76,8 +74,7 @@ export class AuthHandler {
   }
 
   @MessagePattern(AuthCommands.SESSIONS.name)
-  async list(@Payload() dto: SessionsRequest, @Ctx() ctx: SwitchboardContext) {
-    const { userId, sessionId } = requireBound(ctx.connection);
+  async list(@Payload() dto: SessionsRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession) {
     const sessions = await this.auth.listSessions(userId, dto.user_id ?? userId);
     return { sessions: sessions.map((s) => ({ ...s, current: s.session_id === sessionId })) };
   }
@@ -96,12 +93,4 @@ export class AuthHandler {
     this.registry.bind(conn, info);
     ctx.afterResponse(() => this.registry.emit('session-ready', conn));
   }
-}
-
-function requireBound(conn: Connection): { userId: string; sessionId: string } {
-  if (conn.userId === undefined || conn.sessionId === undefined) {
-    // The token guard binds before handlers run; this only trips if the connection was unbound meanwhile.
-    throw new ProtocolError('TOKEN_INVALID', 'this connection is not logged in; log in again with auth/login');
-  }
-  return { userId: conn.userId, sessionId: conn.sessionId };
 }

@@ -12,7 +12,6 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectConfig } from '../../config/config.util';
 import { PresenceConfig, presenceConfig } from './presence.config';
 import { PresenceCommands } from '../../shared/protocol';
-import type { Connection } from '../../transport/connection';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
 import { HeartbeatTouch, PresenceStore } from './presence-store';
@@ -58,8 +57,8 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Echoes a heartbeat to the connection it came from, with the same seq (RTT measurement). */
-  echo(conn: Connection, seq: number): Promise<void> {
-    return this.publisher.toConnections([conn.id], PresenceCommands.HEARTBEAT.name, { seq }, { priority: 'high' });
+  echo(connectionId: string, seq: number): Promise<void> {
+    return this.publisher.toConnections([connectionId], PresenceCommands.HEARTBEAT.name, { seq }, { priority: 'high' });
   }
 
   sweep(now = Date.now()): SweepResult {

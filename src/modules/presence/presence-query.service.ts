@@ -19,7 +19,6 @@ import {
   PresenceListRequest,
   PresenceView,
 } from '../../shared/protocol/messages/presence.messages';
-import type { Connection } from '../../transport/connection';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 import { PresenceStore } from './presence-store';
@@ -39,8 +38,7 @@ export class PresenceQueryService {
     @InjectConfig(presenceConfig) private readonly config: PresenceConfig,
   ) {}
 
-  async list(conn: Connection, dto: PresenceListRequest): Promise<PresenceListResult> {
-    const requester = this.presence.requireUser(conn);
+  async list(requester: string, dto: PresenceListRequest): Promise<PresenceListResult> {
     if (dto.user_ids) {
       if (dto.cursor !== undefined) {
         throw new ProtocolError('VALIDATION_FAILED', 'cursor pages the online-contacts list; it cannot be combined with user_ids', 400, {
@@ -53,8 +51,7 @@ export class PresenceQueryService {
   }
 
   /** Follows users whose presence is not pushed otherwise (e.g. members of a large group). */
-  async subscribe(conn: Connection, userIds: string[]): Promise<{ users: PresenceView[] }> {
-    const requester = this.presence.requireUser(conn);
+  async subscribe(requester: string, connectionId: string, userIds: string[]): Promise<{ users: PresenceView[] }> {
     const ids = [...new Set(userIds)].filter((id) => id !== requester);
     const visible = await this.repository.visibleAmong(requester, ids);
     const refused = ids.filter((id) => !visible.has(id));
@@ -63,7 +60,7 @@ export class PresenceQueryService {
         user_ids: refused,
       });
     }
-    if (ids.length > 0) await this.store.subscribe(conn.id, requester, ids);
+    if (ids.length > 0) await this.store.subscribe(connectionId, requester, ids);
     return { users: await this.presence.views(ids, 'others') };
   }
 

@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { Conn } from '../../common/decorators/connection.decorator';
+import { ConnectionId, CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { PresenceCommands } from '../../shared/protocol';
-import type { Connection } from '../../transport/connection';
 import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './dto';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
@@ -23,23 +22,23 @@ export class PresenceHandler {
    */
   @Public()
   @EventPattern<string>(PresenceCommands.HEARTBEAT.name)
-  heartbeat(@Payload() dto: HeartbeatMessage, @Conn() conn: Connection) {
-    return this.heartbeats.echo(conn, dto.seq);
+  heartbeat(@Payload() dto: HeartbeatMessage, @ConnectionId() connectionId: string) {
+    return this.heartbeats.echo(connectionId, dto.seq);
   }
 
   /** Ordered: two quick updates from one device must apply in the order they were sent. */
   @MessagePattern(PresenceCommands.UPDATE.name, { ordered: true })
-  async update(@Payload() dto: PresenceUpdateRequest, @Conn() conn: Connection) {
-    return { presence: await this.presence.update(conn, dto.status, dto.text) };
+  async update(@Payload() dto: PresenceUpdateRequest, @CurrentUser('session') me: CurrentSession) {
+    return { presence: await this.presence.update(me, dto.status, dto.text) };
   }
 
   @MessagePattern(PresenceCommands.LIST.name)
-  list(@Payload() dto: PresenceListRequest, @Conn() conn: Connection) {
-    return this.queries.list(conn, dto);
+  list(@Payload() dto: PresenceListRequest, @CurrentUser() userId: string) {
+    return this.queries.list(userId, dto);
   }
 
   @MessagePattern(PresenceCommands.SUBSCRIBE.name)
-  subscribe(@Payload() dto: PresenceSubscribeRequest, @Conn() conn: Connection) {
-    return this.queries.subscribe(conn, dto.user_ids);
+  subscribe(@Payload() dto: PresenceSubscribeRequest, @CurrentUser('session') me: CurrentSession) {
+    return this.queries.subscribe(me.userId, me.connectionId, dto.user_ids);
   }
 }

@@ -74,15 +74,18 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   }
 
   /** presence/update: sets the status (and text) of the connection the request came on. */
-  async update(conn: Connection, status: PresenceStatus, text: string | null | undefined): Promise<PresenceView> {
-    const userId = this.requireUser(conn);
+  async update(me: { userId: string; connectionId: string; device?: string }, status: PresenceStatus, text: string | null | undefined): Promise<PresenceView> {
+    const { userId, connectionId } = me;
     if (typeof text === 'string' && text.length > this.config.textMax) {
       const problem = `text must be at most ${this.config.textMax} characters`;
       throw new ProtocolError('VALIDATION_FAILED', `invalid payload: text: ${problem}`, 400, { fields: [{ field: 'text', problems: [problem] }] });
     }
     return this.inLane(userId, async () => {
       const now = Date.now();
-      const current = (await this.store.getConnection(userId, conn.id)) ?? this.freshPresence(conn, userId, now);
+      // The bind already stored this connection; fresh only if it closed meanwhile (then harmless).
+      const current =
+        (await this.store.getConnection(userId, connectionId)) ??
+        this.freshPresence({ id: connectionId, device: me.device, connectedAt: now, lastFrameAt: now }, userId, now);
       const next: ConnectionPresence = {
         ...current,
         status,
@@ -102,12 +105,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   async views(userIds: string[], viewer: Viewer): Promise<PresenceView[]> {
     const [connections, lastSeen] = await Promise.all([this.store.connectionsOf(userIds), this.store.lastSeenOf(userIds)]);
     return userIds.map((id) => aggregatePresence(id, connections.get(id) ?? [], lastSeen.get(id), viewer));
-  }
-
-  /** Throws 401 when the connection is not logged in (the token guard normally ran before). */
-  requireUser(conn: Connection): string {
-    if (conn.userId === undefined) throw new ProtocolError('TOKEN_MISSING', 'log in first (auth/login) or send headers.Authorization: Bearer <token>', 401);
-    return conn.userId;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -181,7 +178,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     if (!this.shuttingDown) this.debouncer.mark(userId);
   }
 
-  private freshPresence(conn: Connection, userId: string, now: number): ConnectionPresence {
+  private freshPresence(conn: Pick<Connection, 'id' | 'device' | 'connectedAt' | 'lastFrameAt'>, userId: string, now: number): ConnectionPresence {
     return {
       connectionId: conn.id,
       userId,
