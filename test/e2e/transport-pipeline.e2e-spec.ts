@@ -3,6 +3,7 @@
  * interceptors (wrapping and short-circuiting) and the global exception filter, on test-only
  * handlers mounted with startTestApp's `imports` option.
  */
+import { registerAndLogin } from '../support/auth-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../support/transport-helpers';
 import { TransportTestHandler, TransportTestModule } from '../support/transport-test.module';
@@ -72,5 +73,16 @@ describe('guards, interceptors and filters through the transport', () => {
     expect(response.payload).toMatchObject({ status: 500, error_code: 'INTERNAL_ERROR' });
     expect(JSON.stringify(response)).not.toContain('secret internal detail');
     await expectAlive(client);
+  });
+
+  // The one current-user decorator: 401 on an anonymous connection, the bound ids once logged in.
+  it('@CurrentUser() answers 401 TOKEN_MISSING on a connection that is not logged in, and the ids once it is', async () => {
+    const client = await app.connect();
+    const anonymous = await client.request('test/whoami', {});
+    expect(anonymous.payload).toMatchObject({ status: 401, error_code: 'TOKEN_MISSING', error_message: expect.stringContaining('auth/login') });
+    await expectAlive(client);
+    const user = await registerAndLogin(app, { client });
+    const known = await client.call('test/whoami', {});
+    expect(known).toMatchObject({ user_id: user.userId, session_id: user.sessionId, connection_id: lastConnection(app).id });
   });
 });

@@ -6,6 +6,7 @@
 import { CallHandler, CanActivate, Controller, ExecutionContext, Injectable, Module, NestInterceptor, UseGuards, UseInterceptors } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { map, Observable, of } from 'rxjs';
+import { CurrentSession, CurrentUser } from '../../src/common/decorators/connection.decorator';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { ProtocolError } from '../../src/shared/protocol';
 import type { SwitchboardContext } from '../../src/transport';
@@ -64,6 +65,13 @@ export class TransportTestHandler {
   intercepted() {
     this.handlerCalls++;
     return { from: 'handler' };
+  }
+
+  /** Public on purpose: proves @CurrentUser() itself refuses an anonymous connection. */
+  @Public()
+  @MessagePattern('test/whoami')
+  whoami(@CurrentUser('session') me: CurrentSession, @CurrentUser() userId: string) {
+    return { user_id: userId, session_id: me.sessionId, connection_id: me.connectionId };
   }
 
   @Public()
