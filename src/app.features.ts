@@ -14,8 +14,10 @@
 import { collectFeatures, FeatureManifest } from './common/feature/feature';
 import { CORE_CONFIG_NAMESPACES } from './config';
 import { authFeature } from './modules/auth/auth.feature';
+import { contactFeature } from './modules/contact/contact.feature';
 import { controlFeature } from './modules/control/control.feature';
 import { conversationFeature } from './modules/conversation';
+import { directoryFeature } from './modules/directory/directory.feature';
 import { groupFeature } from './modules/group/group.feature';
 import { healthFeature } from './modules/health/health.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
@@ -30,6 +32,8 @@ export const FEATURES: readonly FeatureManifest[] = [
   controlFeature,
   notificationFeature,
   conversationFeature,
+  contactFeature,
+  directoryFeature,
   groupFeature,
   messageFeature,
   presenceFeature,

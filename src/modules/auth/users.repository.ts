@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { isSqlite, runSerializedWrite } from '../../database/write-transaction';
 import { UserEntity, UserRole } from './entities/user.entity';
 
 /** Unique-constraint violation on either engine (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
@@ -31,6 +32,16 @@ export class UsersRepository {
 
   findByNormalizedUsername(usernameNormalized: string): Promise<UserEntity | null> {
     return this.repo.findOneBy({ usernameNormalized });
+  }
+
+  findByIds(ids: string[]): Promise<UserEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.repo.findBy({ id: In(ids) });
+  }
+
+  async update(id: string, changes: Partial<Pick<UserEntity, 'displayName' | 'statusText'>>): Promise<void> {
+    // Through the write queue: on SQLite a bare write could land inside another request's transaction.
+    const dataSource = this.repo.manager.connection;
+    await (isSqlite(dataSource) ? runSerializedWrite(dataSource, () => this.repo.update({ id }, changes)) : this.repo.update({ id }, changes));
   }
 
   async existingIds(ids: string[]): Promise<string[]> {

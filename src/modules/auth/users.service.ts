@@ -16,6 +16,7 @@ export interface UserView {
   id: string;
   username: string;
   displayName: string;
+  statusText: string | null;
   role: UserRole;
   createdAt: number;
   disabledAt: number | null;
@@ -57,6 +58,7 @@ export class UsersService {
       username: input.username,
       usernameNormalized: normalized,
       displayName: input.displayName ?? input.username,
+      statusText: null,
       role: input.role ?? 'user',
       passwordHash: await this.passwords.hash(input.password),
       createdAt: Date.now(),
@@ -74,6 +76,20 @@ export class UsersService {
   async findByUsername(username: string): Promise<UserView | null> {
     const user = await this.users.findByNormalizedUsername(normalizeUsername(username));
     return user ? toView(user) : null;
+  }
+
+  /** Users by id (missing ids are absent from the map; disabled users included). */
+  async findMany(ids: string[]): Promise<Map<string, UserView>> {
+    const rows = await this.users.findByIds([...new Set(ids)]);
+    return new Map(rows.map((u) => [u.id, toView(u)]));
+  }
+
+  /** Changes what the directory shows (user/profile); undefined fields stay as they are. */
+  async updateProfile(id: string, changes: { displayName?: string; statusText?: string | null }): Promise<void> {
+    const update: Partial<UserEntity> = {};
+    if (changes.displayName !== undefined) update.displayName = changes.displayName;
+    if (changes.statusText !== undefined) update.statusText = changes.statusText;
+    if (Object.keys(update).length > 0) await this.users.update(id, update);
   }
 
   /** The subset of `ids` that are existing users (disabled ones included). */
@@ -113,6 +129,7 @@ function toView(user: UserEntity): UserView {
     id: user.id,
     username: user.username,
     displayName: user.displayName,
+    statusText: user.statusText ?? null,
     role: user.role,
     createdAt: user.createdAt,
     disabledAt: user.disabledAt,

@@ -4,6 +4,9 @@ import { AuthModule } from '../auth/auth.module';
 import { UsersService } from '../auth/users.service';
 import { ConversationModule } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
+import { ContactGate } from '../contact/contact-gate';
+import { ContactModule } from '../contact/contact.module';
+import { DirectMessageGate } from './direct-message-gate';
 import { HistoryService } from './history.service';
 import { MessageMetrics } from './message-metrics';
 import { MessageHandler } from './message.handler';
@@ -23,7 +26,7 @@ import { UserDirectory } from './user-directory';
 export const MESSAGE_ENTITIES = [MessageEntity];
 
 @Module({
-  imports: [AuthModule, ConversationModule, TypeOrmModule.forFeature(MESSAGE_ENTITIES)],
+  imports: [AuthModule, ConversationModule, ContactModule, TypeOrmModule.forFeature(MESSAGE_ENTITIES)],
   controllers: [MessageHandler],
   providers: [
     MessageRepository,
@@ -34,6 +37,7 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     PushSequencer,
     MessageMetrics,
     { provide: UserDirectory, useExisting: UsersService },
+    { provide: DirectMessageGate, useExisting: ContactGate },
   ],
   exports: [MessageService, MessageMetrics],
 })

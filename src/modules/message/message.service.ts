@@ -17,6 +17,7 @@ import {
 import { EventPublisher } from '../../transport/event-publisher';
 import { contentHash } from './content-hash';
 import type { ConversationKind } from '../conversation';
+import { DirectMessageGate } from './direct-message-gate';
 import type { MessageEntity } from './entities/message.entity';
 import { MessageMetrics } from './message-metrics';
 import { newMessageId } from './message-id';
@@ -61,6 +62,7 @@ export class MessageService {
     private readonly publisher: EventPublisher,
     private readonly sequencer: PushSequencer,
     private readonly metrics: MessageMetrics,
+    private readonly gate: DirectMessageGate,
   ) {}
 
   async send(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
@@ -181,6 +183,9 @@ export class MessageService {
       const conversationId = directConversationId(senderId, targetId);
       expect(conversationId, `for a direct message between ${senderId} and ${targetId}`);
       if ((await this.users.exists([targetId])).length === 0) throw new ProtocolError('USER_NOT_FOUND', `user ${targetId} does not exist`);
+      // DIRECT_MESSAGE_POLICY and blocks (contacts module); synchronous undefined when allowed.
+      const refusal = this.gate.checkDirect(senderId, targetId);
+      if (refusal) await refusal;
       return { conversationId, kind: 'direct', recipients: [senderId, targetId], directMembers: [senderId, targetId] };
     }
     expect(targetId, 'for a message to group ' + targetId);

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { ConversationModule } from '../conversation';
+import { ContactModule } from '../contact/contact.module';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
 import { PresenceHandler } from './presence.handler';
@@ -29,7 +30,7 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
 }
 
 @Module({
-  imports: [ConversationModule],
+  imports: [ConversationModule, ContactModule],
   controllers: [PresenceHandler],
   providers: [
     {

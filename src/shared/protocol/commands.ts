@@ -69,7 +69,24 @@ export const ControlCommands = {
 } as const;
 
 export const NotificationCommands = {
-  EVENT: cmd('notification/event', 's2c', 'event', 'Business notification (group membership, ...).'),
+  EVENT: cmd('notification/event', 's2c', 'event', 'Business notification (friend requests, group membership, ...).'),
+  ACK: cmd('notification/ack', 'c2s', 'request', 'Acknowledge durable notifications so they are not offered again.'),
+  LIST: cmd('notification/list', 'c2s', 'request', 'My durable notifications not acknowledged yet, oldest first.'),
+} as const;
+
+export const UserCommands = {
+  LOOKUP: cmd('user/lookup', 'c2s', 'request', 'Find users by exact username or username prefix.'),
+  PROFILE: cmd('user/profile', 'c2s', 'request', "Get my or someone's profile; update my display name and status text."),
+} as const;
+
+export const ContactCommands = {
+  REQUEST: cmd('contact/request', 'c2s', 'request', 'Ask a user to become a contact (optional note).'),
+  ACCEPT: cmd('contact/accept', 'c2s', 'request', 'Accept a pending contact request.'),
+  DECLINE: cmd('contact/decline', 'c2s', 'request', 'Decline a pending contact request.'),
+  REMOVE: cmd('contact/remove', 'c2s', 'request', 'Remove a contact or cancel my pending request.'),
+  LIST: cmd('contact/list', 'c2s', 'request', 'My contacts, pending requests or blocked users (paged).'),
+  BLOCK: cmd('contact/block', 'c2s', 'request', 'Block a user: no direct messages, requests or presence.'),
+  UNBLOCK: cmd('contact/unblock', 'c2s', 'request', 'Lift a block.'),
 } as const;
 
 export const CommandGroups = {
@@ -80,6 +97,8 @@ export const CommandGroups = {
   file: FileCommands,
   control: ControlCommands,
   notification: NotificationCommands,
+  user: UserCommands,
+  contact: ContactCommands,
 } as const;
 
 type Groups = typeof CommandGroups;

@@ -57,6 +57,8 @@ export const ErrorCodes = {
   USER_NOT_FOUND: Status.NOT_FOUND,
   NOT_FOUND: Status.NOT_FOUND,
   NOT_A_MEMBER: Status.FORBIDDEN,
+  /** The generic "the other user does not accept this from you" (privacy rules, blocks). */
+  REFUSED: Status.FORBIDDEN,
   CONFLICT: Status.CONFLICT,
   IDEMPOTENCY_CONFLICT: Status.CONFLICT,
   INVALID_CURSOR: Status.BAD_REQUEST,

@@ -17,7 +17,8 @@ describe('NotificationService', () => {
   let service: NotificationService;
   beforeEach(() => {
     bus = new RecordingBus();
-    service = new NotificationService(new EventPublisher(bus));
+    // notify() is live-only: the durable store, registry and config are not touched.
+    service = new NotificationService(new EventPublisher(bus), undefined as never, undefined as never, undefined as never);
   });
 
   it('publishes one notification/event to the de-duplicated users through the bus', async () => {

@@ -22,6 +22,10 @@ export class UserEntity {
   @Column({ name: 'display_name', type: 'varchar', length: 64 })
   displayName: string;
 
+  /** Free-text status shown in the directory (user/profile), null when unset. */
+  @Column({ name: 'status_text', type: 'varchar', length: 140, nullable: true })
+  statusText: string | null;
+
   @Column({ type: 'varchar', length: 16, default: 'user' })
   role: UserRole;
 

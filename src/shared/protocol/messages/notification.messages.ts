@@ -3,7 +3,7 @@
  * membership changes. Only `type` is fixed; each type carries its own fields, documented by the
  * module that emits it (see docs/protocol.md).
  */
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 @JSONSchema({
@@ -20,3 +20,34 @@ export class NotificationEventDto {
 
   [field: string]: unknown;
 }
+
+export const NOTIFICATION_ACK_MAX_IDS = 100;
+export const NOTIFICATION_LIST_MAX_LIMIT = 100;
+export const NOTIFICATION_ID_PATTERN = /^n-[A-Za-z0-9-]{1,60}$/;
+
+/** notification/ack: the durable notifications this user has handled (they are not offered again). */
+export class NotificationAckRequest {
+  @IsArray({ message: 'notification_ids must be an array of notification ids' })
+  @ArrayMinSize(1, { message: 'notification_ids must list at least one id' })
+  @ArrayMaxSize(NOTIFICATION_ACK_MAX_IDS, { message: `notification_ids must list at most ${NOTIFICATION_ACK_MAX_IDS} ids` })
+  @Matches(NOTIFICATION_ID_PATTERN, { each: true, message: 'notification_ids must hold ids such as "n-3f9c..." taken from notification/event' })
+  notification_ids: string[];
+}
+
+/** notification/list: my durable notifications not acked yet, oldest first. */
+export class NotificationListRequest {
+  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
+  @MaxLength(512)
+  cursor?: string;
+
+  @IsOptional()
+  @IsInt({ message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
+  @Min(1, { message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
+  @Max(NOTIFICATION_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
+  limit?: number;
+}
+
+/** A notification/event payload as listed by notification/list. */
+export type NotificationPayload = { notification_id: string; type: string; sent_at: number; sent_at_ms: number; durable?: boolean } & Record<string, unknown>;

@@ -1,0 +1,85 @@
+/**
+ * Payloads of the contact commands (contact/request, accept, decline, remove, list, block,
+ * unblock) and the notifications they cause. The rules (who may request whom, what a blocked user
+ * learns) are in docs/protocol.md "Contacts"; these classes only check shapes.
+ */
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import type { UserCard } from './user.messages';
+
+export const CONTACT_NOTE_MAX_LENGTH = 200;
+export const CONTACT_LIST_MAX_LIMIT = 100;
+export const CONTACT_LIST_DEFAULT_LIMIT = 50;
+export const CONTACT_LIST_STATES = ['accepted', 'incoming', 'outgoing', 'blocked'] as const;
+export type ContactListState = (typeof CONTACT_LIST_STATES)[number];
+const USER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const USERNAME_CHARS = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/** Notification types (`notification/event` payload `type`) sent by the contacts module. */
+export const ContactNotifications = {
+  REQUEST: 'contact.request',
+  ACCEPTED: 'contact.accepted',
+  DECLINED: 'contact.declined',
+  REMOVED: 'contact.removed',
+  REQUEST_CANCELLED: 'contact.request_cancelled',
+} as const;
+
+/** Who a contact command is about: `user_id` or `username` (exactly one). */
+export class ContactRefRequest {
+  @IsOptional()
+  @Matches(USER_ID, { message: 'user_id must be a user id such as "u-10001"' })
+  user_id?: string;
+
+  @JSONSchema({ description: 'The exact username (case-insensitive), instead of user_id.' })
+  @IsOptional()
+  @IsString({ message: 'username must be a string' })
+  @Matches(USERNAME_CHARS, { message: 'username must be 1-32 characters of letters, digits, "_", "." or "-"' })
+  username?: string;
+}
+
+export class ContactRequestRequest extends ContactRefRequest {
+  @JSONSchema({ description: `Optional note shown with the request (at most ${CONTACT_NOTE_MAX_LENGTH} characters).` })
+  @IsOptional()
+  @IsString({ message: 'note must be a string' })
+  @MaxLength(CONTACT_NOTE_MAX_LENGTH, { message: `note must be at most ${CONTACT_NOTE_MAX_LENGTH} characters` })
+  note?: string;
+}
+
+export class ContactListRequest {
+  @JSONSchema({ description: 'Only this state; omitted: accepted, incoming and outgoing (blocked users only when asked).' })
+  @IsOptional()
+  @IsIn(CONTACT_LIST_STATES, { message: `state must be one of ${CONTACT_LIST_STATES.join(', ')}` })
+  state?: ContactListState;
+
+  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
+  @MaxLength(512)
+  cursor?: string;
+
+  @IsOptional()
+  @IsInt({ message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
+  @Min(1, { message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
+  @Max(CONTACT_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
+  limit?: number;
+}
+
+/** Answer of every state-changing contact command: the relation afterwards. */
+export interface ContactChangeResponse {
+  status: number;
+  user: UserCard;
+}
+
+export interface ContactEntry extends UserCard {
+  /** Note of a pending request (incoming or outgoing), else null. */
+  note: string | null;
+  /** When the relation reached its current state (epoch ms). */
+  since_ms: number;
+}
+
+export interface ContactListResponse {
+  status: number;
+  contacts: ContactEntry[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
