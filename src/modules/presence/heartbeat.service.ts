@@ -15,6 +15,7 @@ import { PresenceCommands } from '../../shared/protocol';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
 import { HeartbeatTouch, PresenceStore } from './presence-store';
+import { PresenceService } from './presence.service';
 
 /** Connection attribute: when the sweeper asked the connection to close (ms). */
 const CLOSING_SINCE = 'presence.heartbeatClosingSince';
@@ -41,6 +42,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: ConnectionRegistry,
     private readonly publisher: EventPublisher,
     private readonly store: PresenceStore,
+    private readonly presence: PresenceService,
     @InjectConfig(presenceConfig) private readonly config: PresenceConfig,
   ) {
     this.graceMs = Math.max(config.sweepIntervalMs, Math.min(config.heartbeatTimeoutMs, 5000));
@@ -93,7 +95,13 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
     for (const id of this.written.keys()) if (!this.registry.get(id)) this.written.delete(id);
     if (touches.length > 0) {
       result.touched = touches.length;
-      void this.store.touch(touches).catch((err: Error) => this.logger.warn(`heartbeat touch failed: ${err.message}`));
+      // Entries the store lost (Redis flushed or restarted empty) come back on the next heartbeat.
+      void this.store
+        .touch(touches)
+        .then((missing) => {
+          if (missing.length > 0) this.logger.warn(`presence: ${this.presence.restore(missing)} connection(s) missing from the store were registered again`);
+        })
+        .catch((err: Error) => this.logger.warn(`heartbeat touch failed: ${err.message}`));
     }
     return result;
   }

@@ -41,7 +41,15 @@ export interface Subscriber {
   userId: string;
 }
 
+/** A connection registered by some node, as listed for that node. */
+export interface NodeConnection {
+  userId: string;
+  connectionId: string;
+}
+
 export interface PresenceStoreOptions {
+  /** This process's node id (multi-node stores list each node's connections under it). */
+  nodeId?: string;
   /**
    * An entry whose heartbeat is older than this is treated as gone (its process died without
    * removing it) and is pruned when read.
@@ -55,8 +63,12 @@ export abstract class PresenceStore {
   abstract getConnection(userId: string, connectionId: string): Promise<ConnectionPresence | undefined>;
   /** Removes one connection; resolves with what it was (undefined if unknown). */
   abstract removeConnection(userId: string, connectionId: string): Promise<ConnectionPresence | undefined>;
-  /** Refreshes heartbeat timestamps of live connections (batched by the sweeper). */
-  abstract touch(touches: HeartbeatTouch[]): Promise<void>;
+  /**
+   * Refreshes heartbeat timestamps of live connections (batched by the sweeper). Never creates
+   * an entry (a late touch must not resurrect a removed connection); resolves with the ids of
+   * connections that had no entry, so their node can re-register them (the store lost them).
+   */
+  abstract touch(touches: HeartbeatTouch[]): Promise<string[]>;
   /** Live (non-stale) connections of each user; users without any map to []. */
   abstract connectionsOf(userIds: string[]): Promise<Map<string, ConnectionPresence[]>>;
 
@@ -73,6 +85,30 @@ export abstract class PresenceStore {
   abstract unsubscribeConnection(connectionId: string): Promise<void>;
   /** Connections (and their users) following `targetId` through an explicit subscription. */
   abstract subscribersOf(targetId: string): Promise<Subscriber[]>;
+
+  // Cluster membership. Single-process stores keep these defaults: there is no other node.
+
+  /**
+   * Sets this node's liveness key for `ttlMs`. Resolves false when the key had vanished: the
+   * store lost its data (Redis restarted empty, flushed, failed over) or it expired during an
+   * outage, so this node must register its live connections again.
+   */
+  async refreshNode(_nodeId: string, _ttlMs: number): Promise<boolean> {
+    return true;
+  }
+
+  /** Nodes that registered connections and whose liveness key is gone (crashed or cut off). */
+  async deadNodes(_selfId: string): Promise<string[]> {
+    return [];
+  }
+
+  /**
+   * Takes over a dead node's connection list: one caller in the cluster wins (the lock lives
+   * `lockMs`) and gets the list; the node is forgotten. Others get [].
+   */
+  async claimDeadNode(_nodeId: string, _lockMs: number): Promise<NodeConnection[]> {
+    return [];
+  }
 
   /** Releases resources (Redis connection). */
   async close(): Promise<void> {}

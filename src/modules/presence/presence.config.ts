@@ -47,6 +47,17 @@ class PresenceEnv {
   @Min(0, { message: `must be an integer between 0 and ${PRESENCE_TEXT_HARD_MAX}` })
   @Max(PRESENCE_TEXT_HARD_MAX, { message: `must be an integer between 0 and ${PRESENCE_TEXT_HARD_MAX}` })
   PRESENCE_TEXT_MAX = PRESENCE_TEXT_HARD_MAX;
+
+  /**
+   * Multi-node (REDIS_URL): each node keeps a liveness key with this TTL, refreshed every third
+   * of it. When a node's key expires (it crashed or lost Redis), another node announces its users
+   * offline: within about TTL + TTL/3 + PRESENCE_DEBOUNCE_MS (default 5 + 1.7 + 2 s, under 10 s).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 300 and 600000' })
+  @Min(300, { message: 'must be an integer number of milliseconds between 300 and 600000' })
+  @Max(600_000, { message: 'must be an integer number of milliseconds between 300 and 600000' })
+  NODE_LIVENESS_TTL_MS = 5000;
 }
 
 export const presenceConfig = defineConfig('presence', PresenceEnv, (env) => {
@@ -70,6 +81,7 @@ export const presenceConfig = defineConfig('presence', PresenceEnv, (env) => {
     debounceMs: env.PRESENCE_DEBOUNCE_MS,
     groupFanoutMax: env.PRESENCE_GROUP_FANOUT_MAX,
     textMax: env.PRESENCE_TEXT_MAX,
+    nodeLivenessTtlMs: env.NODE_LIVENESS_TTL_MS,
   };
 });
 export type PresenceConfig = ReturnType<typeof presenceConfig.parse>;

@@ -6,6 +6,9 @@
  */
 import { Logger, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { NodeLivenessService, PRESENCE_NODE_ID } from './node-liveness.service';
 import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { ConversationModule } from '../conversation';
@@ -20,9 +23,9 @@ import { PresenceStore } from './presence-store';
 import { InMemoryPresenceStore } from './stores/in-memory-presence.store';
 import { RedisPresenceStore } from './stores/redis-presence.store';
 
-export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig): PresenceStore {
+export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig, nodeId?: string): PresenceStore {
   // Entries survive two timeouts without a touch: the sweeper refreshes live ones far more often.
-  const options = { staleAfterMs: presence.heartbeatTimeoutMs * 2 };
+  const options = { staleAfterMs: presence.heartbeatTimeoutMs * 2, nodeId };
   if (!redis.url) return new InMemoryPresenceStore(options);
   const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
   client.on('error', (err: Error) => new Logger('PresenceStore').warn(`redis: ${err.message}`));
@@ -33,9 +36,11 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
   imports: [ConversationModule, ContactModule],
   controllers: [PresenceHandler],
   providers: [
+    // Unique across hosts and restarts (containers all run as pid 1).
+    { provide: PRESENCE_NODE_ID, useFactory: () => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` },
     {
       provide: PresenceStore,
-      inject: [presenceConfig.token, redisConfig.token],
+      inject: [presenceConfig.token, redisConfig.token, PRESENCE_NODE_ID],
       useFactory: createPresenceStore,
     },
     PresenceRepository,
@@ -43,6 +48,7 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
     PresenceService,
     PresenceQueryService,
     HeartbeatService,
+    NodeLivenessService,
   ],
   exports: [PresenceService, PresenceStore],
 })

@@ -28,6 +28,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   private readonly lanes = new Map<string, Promise<unknown>>();
   /** Which user each local connection is bound to (a re-bind emits no 'unbound'). */
   private readonly bindings = new Map<string, string>();
+  /**
+   * What this process last wrote for each of its connections: this node is the authority on
+   * them, so when a shared store lost them (Redis restarted empty, flushed, failed over) they are
+   * written back from here (restore / reassertAll).
+   */
+  private readonly local = new Map<string, ConnectionPresence>();
   private shuttingDown = false;
 
   constructor(
@@ -66,6 +72,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
     // The transport destroyed its sockets, but their 'closed' events may not have fired yet.
     for (const [connectionId, userId] of [...this.bindings]) this.removeConnection(connectionId, userId);
     this.bindings.clear();
+    this.local.clear();
     await Promise.allSettled([...this.lanes.values()]);
     this.registry.off('bound', this.onBound);
     this.registry.off('unbound', this.onUnbound);
@@ -93,7 +100,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
         updatedAt: now,
         heartbeatAt: Math.max(now, current.heartbeatAt),
       };
-      await this.store.putConnection(next);
+      await this.put(next);
       // Going invisible freezes what others see as last_seen at this moment.
       if (isVisible(current.status) && !isVisible(status)) await this.store.setLastSeen(userId, now);
       this.changed(userId);
@@ -119,9 +126,51 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
       const now = Date.now();
       // A re-bind of the same user (token refresh on the connection) keeps the status it set.
       const existing = await this.store.getConnection(userId, conn.id);
-      await this.store.putConnection(existing ? { ...existing, device: conn.device ?? existing.device } : this.freshPresence(conn, userId, now));
+      await this.put(existing ? { ...existing, device: conn.device ?? existing.device } : this.freshPresence(conn, userId, now));
       this.changed(userId);
     }).catch((err) => this.fail('bind', err));
+  }
+
+  /**
+   * Writes back connections of this process that the store no longer has (a heartbeat touch
+   * found them missing, or this node's liveness key vanished): status and text as this process
+   * last set them. Connections that closed or moved to another user meanwhile are skipped.
+   */
+  restore(connectionIds: Iterable<string>): number {
+    let restored = 0;
+    for (const connectionId of connectionIds) {
+      const userId = this.bindings.get(connectionId);
+      const known = this.local.get(connectionId);
+      if (userId === undefined || !known || known.userId !== userId) continue;
+      restored++;
+      void this.inLane(userId, async () => {
+        // Re-checked in the lane: the connection may have closed while we waited.
+        if (this.bindings.get(connectionId) !== userId) return;
+        const conn = this.registry.get(connectionId);
+        await this.put({ ...known, heartbeatAt: Math.max(known.heartbeatAt, conn?.lastFrameAt ?? 0, Date.now()) });
+        this.changed(userId);
+      }).catch((err) => this.fail('restore', err));
+    }
+    return restored;
+  }
+
+  /** Every live connection of this process, written back (after the store lost its data). */
+  reassertAll(): number {
+    return this.restore([...this.bindings.keys()]);
+  }
+
+  /**
+   * Connections of a dead node (its liveness key expired): removed from the store and announced
+   * like a disconnect (offline after the debounce, unless the user is online elsewhere).
+   */
+  reapRemote(connections: { userId: string; connectionId: string }[]): void {
+    for (const { userId, connectionId } of connections) this.removeConnection(connectionId, userId);
+  }
+
+  private async put(presence: ConnectionPresence): Promise<void> {
+    await this.store.putConnection(presence);
+    // Only for connections still held here (a write may finish after the close).
+    if (this.bindings.get(presence.connectionId) === presence.userId) this.local.set(presence.connectionId, presence);
   }
 
   private connectionGone(conn: Connection, previousUserId: string | undefined): void {
@@ -132,6 +181,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy, OnApplica
   }
 
   private removeConnection(connectionId: string, userId: string): void {
+    if (this.local.get(connectionId)?.userId === userId) this.local.delete(connectionId);
     void this.inLane(userId, async () => {
       const removed = await this.store.removeConnection(userId, connectionId);
       if (!removed) return;

@@ -1,6 +1,7 @@
 import { presenceConfig } from '../../../src/modules/presence/presence.config';
 import { HeartbeatService } from '../../../src/modules/presence/heartbeat.service';
 import type { HeartbeatTouch } from '../../../src/modules/presence/presence-store';
+import type { PresenceService } from '../../../src/modules/presence/presence.service';
 import { InMemoryPresenceStore } from '../../../src/modules/presence/stores/in-memory-presence.store';
 import type { Connection } from '../../../src/transport/connection';
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
@@ -30,8 +31,11 @@ describe('HeartbeatService.sweep', () => {
     registry = new ConnectionRegistry();
     touches = [];
     const store = new InMemoryPresenceStore({ staleAfterMs: 60_000 });
-    store.touch = async (t) => void touches.push(t);
-    service = new HeartbeatService(registry, {} as EventPublisher, store, config);
+    store.touch = async (t) => {
+      touches.push(t);
+      return [];
+    };
+    service = new HeartbeatService(registry, {} as EventPublisher, store, { restore: () => 0 } as unknown as PresenceService, config);
   });
 
   it('sweeps at least three times per timeout', () => {

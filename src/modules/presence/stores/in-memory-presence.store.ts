@@ -47,12 +47,15 @@ export class InMemoryPresenceStore extends PresenceStore {
     return entry;
   }
 
-  async touch(touches: HeartbeatTouch[]): Promise<void> {
+  async touch(touches: HeartbeatTouch[]): Promise<string[]> {
+    const missing: string[] = [];
     for (const t of touches) {
       const entry = this.byUser.get(t.userId)?.get(t.connectionId);
       // Only existing entries: a late touch must not resurrect a removed connection.
-      if (entry && t.at > entry.heartbeatAt) entry.heartbeatAt = t.at;
+      if (!entry) missing.push(t.connectionId);
+      else if (t.at > entry.heartbeatAt) entry.heartbeatAt = t.at;
     }
+    return missing;
   }
 
   async connectionsOf(userIds: string[]): Promise<Map<string, ConnectionPresence[]>> {

@@ -4,6 +4,9 @@
  *   <prefix>presence:hb:<user>    hash  connection id → last heartbeat (ms), written by touches
  *   <prefix>presence:seen:<user>  last-seen time (ms)
  *   <prefix>presence:ann:<user>   JSON of the last announced state
+ *   <prefix>presence:nodes        set of node ids that registered connections
+ *   <prefix>presence:node:<node>  hash  connection id → user id, per node (reaped when it dies)
+ *   <prefix>node:<node>           liveness key of a node (TTL NODE_LIVENESS_TTL_MS)
  * Hash keys expire (refreshed on every write), and entries whose heartbeat is older than
  * `staleAfterMs` are pruned on read, so a crashed process's connections disappear by themselves.
  * Heartbeats live in their own hash so a touch is one HSET, not a JSON rewrite.
@@ -19,22 +22,34 @@ import type {
 } from '../presence-store';
 import { PresenceStore } from '../presence-store';
 
-/** Touch only connections that still exist: a late heartbeat must not resurrect a removed one. */
+/**
+ * Touch only connections that still exist: a late heartbeat must not resurrect a removed one.
+ * Returns 1 when the entry is missing, so its (live) node can register it again.
+ */
 const TOUCH = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
   if tonumber(ARGV[2]) > cur then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return 0
 end
-return 0`;
+return 1`;
 
-/** Atomic get-and-delete of one connection (its state and heartbeat fields). */
+/** Atomic get-and-delete of one connection (its state and heartbeat fields, its node's listing). */
 const REMOVE = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return v`;
+
+/** Sets the liveness key and lists the node; returns whether the key existed before. */
+const REFRESH_NODE = `
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return existed`;
 
 /** last-seen only moves forward, whichever process writes it. */
 const SET_MAX = `
@@ -63,13 +78,15 @@ export class RedisPresenceStore extends PresenceStore {
 
   async putConnection(presence: ConnectionPresence): Promise<void> {
     const [conn, hb] = this.userKeys(presence.userId);
-    await this.redis
+    const multi = this.redis
       .multi()
       .hset(conn, presence.connectionId, JSON.stringify(presence))
       .hset(hb, presence.connectionId, String(presence.heartbeatAt))
       .pexpire(conn, this.keyTtlMs)
-      .pexpire(hb, this.keyTtlMs)
-      .exec();
+      .pexpire(hb, this.keyTtlMs);
+    // Listed under this node, so the others can announce it offline if this node dies.
+    if (this.options.nodeId) multi.hset(this.nodeKey(this.options.nodeId), presence.connectionId, presence.userId).sadd(this.nodesKey(), this.options.nodeId);
+    await multi.exec();
   }
 
   async getConnection(userId: string, connectionId: string): Promise<ConnectionPresence | undefined> {
@@ -80,15 +97,44 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async removeConnection(userId: string, connectionId: string): Promise<ConnectionPresence | undefined> {
-    const raw = (await this.redis.eval(REMOVE, 2, ...this.userKeys(userId), connectionId)) as string | null;
+    const nodeKey = this.nodeKey(this.options.nodeId ?? '-');
+    const raw = (await this.redis.eval(REMOVE, 3, ...this.userKeys(userId), nodeKey, connectionId)) as string | null;
     return parseEntry(raw, null);
   }
 
-  async touch(touches: HeartbeatTouch[]): Promise<void> {
-    if (touches.length === 0) return;
+  async touch(touches: HeartbeatTouch[]): Promise<string[]> {
+    if (touches.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const t of touches) pipeline.eval(TOUCH, 2, ...this.userKeys(t.userId), t.connectionId, String(t.at), String(this.keyTtlMs));
-    await pipeline.exec();
+    const results = (await pipeline.exec()) ?? [];
+    const missing: string[] = [];
+    results.forEach(([err, value], i) => {
+      if (err) throw err;
+      if (value === 1) missing.push(touches[i].connectionId);
+    });
+    return missing;
+  }
+
+  override async refreshNode(nodeId: string, ttlMs: number): Promise<boolean> {
+    const existed = await this.redis.eval(REFRESH_NODE, 2, this.livenessKey(nodeId), this.nodesKey(), String(this.now()), String(ttlMs), nodeId);
+    return existed === 1;
+  }
+
+  override async deadNodes(selfId: string): Promise<string[]> {
+    const nodes = (await this.redis.smembers(this.nodesKey())).filter((n) => n !== selfId);
+    if (nodes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const node of nodes) pipeline.exists(this.livenessKey(node));
+    const results = (await pipeline.exec()) ?? [];
+    return nodes.filter((_, i) => results[i]?.[1] === 0);
+  }
+
+  override async claimDeadNode(nodeId: string, lockMs: number): Promise<{ userId: string; connectionId: string }[]> {
+    const won = await this.redis.set(`${this.prefix}presence:reap:${nodeId}`, '1', 'PX', lockMs, 'NX');
+    if (won !== 'OK') return [];
+    const listed = await this.redis.hgetall(this.nodeKey(nodeId));
+    await this.redis.multi().del(this.nodeKey(nodeId)).srem(this.nodesKey(), nodeId).exec();
+    return Object.entries(listed).map(([connectionId, userId]) => ({ connectionId, userId }));
   }
 
   async connectionsOf(userIds: string[]): Promise<Map<string, ConnectionPresence[]>> {
@@ -178,6 +224,18 @@ export class RedisPresenceStore extends PresenceStore {
 
   private key(kind: string, id: string): string {
     return `${this.prefix}presence:${kind}:${id}`;
+  }
+
+  private nodesKey(): string {
+    return `${this.prefix}presence:nodes`;
+  }
+
+  private nodeKey(nodeId: string): string {
+    return `${this.prefix}presence:node:${nodeId}`;
+  }
+
+  private livenessKey(nodeId: string): string {
+    return `${this.prefix}node:${nodeId}`;
   }
 
   private userKeys(userId: string): [string, string] {
