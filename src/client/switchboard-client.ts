@@ -15,7 +15,18 @@ import {
   nowSeconds,
   PROTOCOL_VERSION,
 } from '../shared/protocol';
-import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys, PayloadKey, signPayload } from '../shared/protocol/crypto';
+import {
+  checkSignature,
+  decryptPayload,
+  encryptPayload,
+  isEncryptedPayload,
+  LATEST_SIGNATURE_VERSION,
+  parsePayloadKeys,
+  PayloadKey,
+  signatureVersionOf,
+  signPayload,
+  withSignatureVersion,
+} from '../shared/protocol/crypto';
 
 export interface ClientOptions {
   host?: string;
@@ -216,26 +227,40 @@ export class SwitchboardClient extends EventEmitter {
     this.socket.destroy();
   }
 
-  /** Signs, then encrypts, a copy of the frame when the client has keys (server order: decrypt, then verify). */
+  /**
+   * Signs (canonical form v2, which covers headers.Authorization and the direction), then
+   * encrypts, a copy of the frame when the client has keys (server order: decrypt, then verify).
+   */
   private seal(frame: Envelope): Envelope {
     if (!this.signingKey && this.payloadKeys.length === 0) return frame;
     let payload = frame.payload ?? {};
-    if (this.signingKey) payload = signPayload({ ...frame, payload }, this.signingKey);
+    let headers = frame.headers;
+    if (this.signingKey) {
+      headers = withSignatureVersion(headers ?? {}, LATEST_SIGNATURE_VERSION);
+      payload = signPayload({ ...frame, headers, payload }, this.signingKey, 'c2s');
+    }
     if (this.payloadKeys.length > 0) payload = encryptPayload(frame, payload, this.payloadKeys[0]) as unknown as Record<string, unknown>;
-    return { ...frame, payload };
+    return { ...frame, headers, payload };
   }
 
-  /** Decrypts and verifies an incoming frame in place; returns why it is not trustworthy, if so. */
+  /**
+   * Decrypts and verifies an incoming frame in place; returns why it is not trustworthy, if so.
+   * With payload keys every server frame must be encrypted (the server seals all of them, the
+   * connection-limit notice included: there is no plaintext exception); with a signing key every
+   * frame must carry a v2 server-to-client signature (a v1 or client-direction one is refused).
+   */
   private open(frame: Envelope): string | undefined {
-    try {
-      if (this.payloadKeys.length > 0 && isEncryptedPayload(frame.payload)) {
+    if (this.payloadKeys.length > 0) {
+      if (!isEncryptedPayload(frame.payload)) return 'payload is not encrypted';
+      try {
         frame.payload = decryptPayload(frame, frame.payload, this.payloadKeys);
+      } catch (err) {
+        return (err as Error).message;
       }
-    } catch (err) {
-      return (err as Error).message;
     }
     if (this.signingKey) {
-      const check = checkSignature(frame, this.signingKey);
+      if (signatureVersionOf(frame) !== LATEST_SIGNATURE_VERSION) return `signature form is not v${LATEST_SIGNATURE_VERSION}`;
+      const check = checkSignature(frame, this.signingKey, 's2c');
       if (check !== 'valid') return `signature ${check}`;
     }
     return undefined;

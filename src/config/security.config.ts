@@ -4,7 +4,8 @@
  */
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { parsePayloadKeys, PayloadKey } from '../shared/protocol/crypto';
+import { createSecretKey } from 'node:crypto';
+import { parsePayloadKeys, PayloadKey, SignatureVersion } from '../shared/protocol/crypto';
 import { ConfigError, defineConfig } from './config.util';
 
 const RATE = 'must be an integer >= 0 (0 disables this limit)';
@@ -24,6 +25,31 @@ class SecurityEnv {
   @Min(1, { message: 'must be an integer number of seconds between 1 and 3600' })
   @Max(3600, { message: 'must be an integer number of seconds between 1 and 3600' })
   SIGNATURE_WINDOW_S = 300;
+
+  /**
+   * Oldest canonical signing form accepted from clients: 2 (default: covers the Authorization
+   * header and the frame direction, `headers.signature_version: "2"`) or 1 (legacy form, only
+   * while migrating clients; see docs/protocol.md).
+   */
+  @IsIn(['1', '2'], { message: 'must be 1 or 2' })
+  SIGNATURE_MIN_VERSION: '1' | '2' = '2';
+
+  /**
+   * Hard bound on signed-request ids remembered for replay detection (per process). When full,
+   * new signed requests get 503 UNAVAILABLE until ids expire. Measured ~120 bytes per UUID id,
+   * at most ~300 bytes for the longest ids: the default holds ≤ 60-150 MB.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 1000 and 100000000' })
+  @Min(1000, { message: 'must be an integer between 1000 and 100000000' })
+  @Max(100_000_000, { message: 'must be an integer between 1000 and 100000000' })
+  REPLAY_CACHE_MAX_ENTRIES = 500_000;
+
+  /** Share of the replay cache one connection may hold; beyond it its signed requests get 429. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be a positive integer' })
+  @Min(1, { message: 'must be a positive integer' })
+  REPLAY_CACHE_MAX_PER_CONNECTION = 5_000;
 
   @IsIn(['none', 'aes-256-gcm'], { message: 'must be one of none, aes-256-gcm' })
   PAYLOAD_ENCRYPTION: 'none' | 'aes-256-gcm' = 'none';
@@ -93,7 +119,14 @@ export const securityConfig = defineConfig('security', SecurityEnv, (env) => {
     signature: {
       mode: env.SIGNATURE_MODE,
       key: env.SIGNING_KEY,
+      /** The key as a KeyObject, made once: HMACs per frame skip re-importing it. */
+      keyObject: env.SIGNING_KEY === undefined ? undefined : createSecretKey(Buffer.from(env.SIGNING_KEY, 'utf8')),
       windowSeconds: env.SIGNATURE_WINDOW_S,
+      minVersion: Number(env.SIGNATURE_MIN_VERSION) as SignatureVersion,
+      replayCache: {
+        maxEntries: env.REPLAY_CACHE_MAX_ENTRIES,
+        maxPerConnection: env.REPLAY_CACHE_MAX_PER_CONNECTION,
+      },
     },
     encryption: {
       mode: env.PAYLOAD_ENCRYPTION,

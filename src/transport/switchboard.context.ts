@@ -9,6 +9,8 @@ export class SwitchboardContext extends BaseRpcContext<[Connection, Envelope]> {
   readonly receivedAt = Date.now();
   /** Callbacks to run right after the response frame is written (see afterResponse). */
   readonly answeredCallbacks: (() => void)[] = [];
+  /** Status of the response, set just before the afterResponse callbacks run. */
+  responseStatus?: number;
 
   constructor(connection: Connection, envelope: Envelope, command: string) {
     super([connection, envelope]);

@@ -46,6 +46,11 @@ export interface HandlerExtras {
   /** Frames of this command on one connection are handled one at a time, in arrival order. */
   ordered?: boolean;
   /**
+   * The handler deduplicates by envelope id durably (message/send: a retry answers the original
+   * with duplicate: true), so the signature guard does not keep its id in the replay cache.
+   */
+  idempotent?: boolean;
+  /**
    * A request command that may also be sent fire-and-forget as `type: "event"` (no response),
    * e.g. message/ack receipts. Other request commands sent as events are refused.
    */
@@ -446,6 +451,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     const frame = this.frame(envelope.id, envelope.command, payload, conn.version);
     if (status === 426) frame.headers!.supported_versions = [...SUPPORTED_VERSIONS];
     conn.send(frame);
+    ctx.responseStatus = status;
     for (const fn of ctx.answeredCallbacks) {
       try {
         fn();

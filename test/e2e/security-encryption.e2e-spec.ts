@@ -182,7 +182,7 @@ describe('signatures + encryption together', () => {
     expect(response.payload.status).toBe(200);
     expect(raw[0].payload.signature).toBeUndefined();
     const opened = { ...raw[0], payload: decryptPayload(raw[0], raw[0].payload, [newKey]) };
-    expect(checkSignature(opened, SIGNING_KEY)).toBe('valid');
+    expect(checkSignature(opened, SIGNING_KEY, 's2c')).toBe('valid');
   });
 
   it('an encrypted but unsigned request is decrypted, then refused by the signature guard', async () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../src/shared/protocol';
-import { checkSignature, signPayload } from '../../src/shared/protocol/crypto';
+import { checkSignature, signPayload, withSignatureVersion } from '../../src/shared/protocol/crypto';
 import { registerAndLogin } from '../support/auth-helpers';
 import { ClientPool, recordRawFrames } from '../support/security-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -13,8 +13,10 @@ import { startTestApp, TestApp } from '../support/test-app';
 const KEY = randomBytes(32).toString('hex');
 const WINDOW_S = 60;
 
+/** Signs a client frame in the v2 form (headers.signature_version: "2", direction c2s). */
 function sign(frame: Envelope, key = KEY): Envelope {
-  return { ...frame, payload: signPayload(frame, key) };
+  const versioned = { ...frame, headers: withSignatureVersion(frame.headers ?? {}, 2) };
+  return { ...versioned, payload: signPayload(versioned, key, 'c2s') };
 }
 
 describe('SIGNATURE_MODE=require', () => {
@@ -35,8 +37,8 @@ describe('SIGNATURE_MODE=require', () => {
     expect(response.payload.status).toBe(200);
     expect(raw).toHaveLength(1);
     expect(raw[0].payload.signature).toMatch(/^[0-9a-f]{64}$/);
-    expect(checkSignature(raw[0], KEY)).toBe('valid');
-    expect(checkSignature({ ...raw[0], payload: { ...raw[0].payload, server_time: 1 } }, KEY)).toBe('invalid');
+    expect(checkSignature(raw[0], KEY, 's2c')).toBe('valid');
+    expect(checkSignature({ ...raw[0], payload: { ...raw[0].payload, server_time: 1 } }, KEY, 's2c')).toBe('invalid');
   });
 
   it('refuses an unsigned frame with 401 SIGNATURE_INVALID (signed by the server)', async () => {
@@ -44,7 +46,7 @@ describe('SIGNATURE_MODE=require', () => {
     const response = await client.request('control/ping');
     expect(response.payload).toMatchObject({ status: 401, error_code: 'SIGNATURE_INVALID' });
     expect(response.payload.error_message).toMatch(/payload.signature is required/);
-    expect(checkSignature(response, KEY)).toBe('valid');
+    expect(checkSignature(response, KEY, 's2c')).toBe('valid');
   });
 
   it('refuses a tampered payload, id, command or a signature made with another key', async () => {
@@ -97,12 +99,12 @@ describe('SIGNATURE_MODE=require', () => {
     client.writeRaw('{"id":"partial"');
     const event = await client.waitFor('control/error');
     expect(event.payload.error_code).toBe('FRAME_TIMEOUT');
-    expect(checkSignature(event, KEY)).toBe('valid');
+    expect(checkSignature(event, KEY, 's2c')).toBe('valid');
     // The server skips the rest of the dropped frame up to its newline.
     client.writeRaw('\n');
     const unknown = await client.sendEnvelope(sign(client.envelope('nope/nothing')));
     expect(unknown.payload.error_code).toBe('UNKNOWN_COMMAND');
-    expect(checkSignature(unknown, KEY)).toBe('valid');
+    expect(checkSignature(unknown, KEY, 's2c')).toBe('valid');
   });
 
   it('public commands are signed too: unsigned auth/login is refused, a signing client registers, logs in and is served', async () => {
@@ -141,7 +143,7 @@ describe('SIGNATURE_MODE=verify', () => {
     const client: SwitchboardClient = await pool.connect({ port: app.tcpPort });
     const response = await client.request('control/ping');
     expect(response.payload.status).toBe(200);
-    expect(checkSignature(response, KEY)).toBe('valid');
+    expect(checkSignature(response, KEY, 's2c')).toBe('valid');
   });
 
   it('checks frames that are signed: valid passes, bad → SIGNATURE_INVALID, replay → REPLAY_DETECTED', async () => {

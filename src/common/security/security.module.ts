@@ -9,10 +9,11 @@ import { SwitchboardServer } from '../../transport/switchboard.server';
 import { SignatureGuard } from '../guards/signature.guard';
 import { PayloadCryptoPlugin } from './payload-crypto.plugin';
 import { RateLimitPlugin } from './rate-limit.plugin';
+import { ReplayStore } from './replay-store';
 
 @Module({
-  providers: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
-  exports: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard],
+  providers: [RateLimitPlugin, PayloadCryptoPlugin, ReplayStore, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
+  exports: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, ReplayStore],
 })
 export class SecurityModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

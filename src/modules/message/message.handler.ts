@@ -17,7 +17,7 @@ export class MessageHandler {
   ) {}
 
   /** Ordered: sends pipelined on one connection are stored (and get seqs) in arrival order. */
-  @MessagePattern(MessageCommands.SEND.name, { ordered: true })
+  @MessagePattern(MessageCommands.SEND.name, { ordered: true, idempotent: true })
   send(@Payload() dto: SendMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
     return this.messages.send({ senderId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
   }

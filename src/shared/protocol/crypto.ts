@@ -3,16 +3,20 @@
  * SDK so both sides compute byte-identical inputs. Pure: node:crypto only, no Nest.
  *
  * Signing input (docs/protocol.md "Security"): the canonical JSON (RFC 8785 style: keys sorted by
- * UTF-16 code units, no whitespace, ECMAScript number/string serialization) of
- * `{command, id, payload (without "signature"), timestamp, type}`, UTF-8 encoded. The signature
- * is lowercase hex and travels as `payload.signature`.
+ * UTF-16 code units, no whitespace, ECMAScript number/string serialization), UTF-8 encoded, of
+ * - v2 (`headers.signature_version: "2"`): `{authorization, command, direction, id, payload
+ *   (without "signature"), timestamp, type, v: 2}`: it also covers the bearer token header and
+ *   who sent the frame ("c2s" client → server, "s2c" server → client), so neither a copied frame
+ *   with a swapped/broken Authorization header nor a server frame reflected back verifies;
+ * - v1 (no header, legacy): `{command, id, payload (without "signature"), timestamp, type}`.
+ * The signature is lowercase hex and travels as `payload.signature`.
  *
  * Encryption: the payload object (signature included, so the signature is over the plaintext)
  * is JSON-encoded and sealed with AES-256-GCM under a fresh random 96-bit IV; the additional
  * authenticated data is the canonical JSON of `{command, id, kid}`, which pins a ciphertext to
  * its frame. The wire form is `{enc, kid, iv, data, tag}` with base64url (no padding) fields.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Envelope } from './envelope';
 import { ProtocolError } from './errors';
 
@@ -61,39 +65,82 @@ export function canonicalJson(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-type SignableFrame = Pick<Envelope, 'id' | 'command' | 'timestamp' | 'payload'> & { type?: string };
+type SignableFrame = Pick<Envelope, 'id' | 'command' | 'timestamp' | 'payload' | 'headers'> & { type?: string };
 
-/** The exact string that is HMACed: canonical JSON of id, command, timestamp, type and payload minus signature. */
-export function signingInput(frame: SignableFrame): string {
+/** Header naming the canonical signing form of a signed frame ("2"); absent means the legacy v1. */
+export const SIGNATURE_VERSION_HEADER = 'signature_version';
+export type SignatureVersion = 1 | 2;
+export const LATEST_SIGNATURE_VERSION: SignatureVersion = 2;
+/** Who sent the frame: client → server or server → client (covered by v2 signatures). */
+export type FrameDirection = 'c2s' | 's2c';
+/** HMAC key: the UTF-8 string, raw bytes, or a KeyObject made once (cheapest per frame). */
+export type SigningKey = string | Buffer | KeyObject;
+
+/** The signing version a frame declares: 2 for `headers.signature_version: "2"`, 1 when absent, undefined when unknown. */
+export function signatureVersionOf(frame: Pick<Envelope, 'headers'>): SignatureVersion | undefined {
+  const declared = frame.headers?.[SIGNATURE_VERSION_HEADER];
+  if (declared === undefined) return 1;
+  return declared === '2' || declared === 2 ? 2 : declared === '1' || declared === 1 ? 1 : undefined;
+}
+
+/** The bearer header as the token guard reads it (`Authorization`, else `authorization`). */
+export function authorizationOf(frame: Pick<Envelope, 'headers'>): unknown {
+  const headers = frame.headers;
+  return headers ? (headers.Authorization ?? headers.authorization) : undefined;
+}
+
+/**
+ * The exact string that is HMACed, in the form the frame declares (headers.signature_version).
+ * `direction` only enters v2.
+ */
+export function signingInput(frame: SignableFrame, direction: FrameDirection = 'c2s'): string {
   const { [SIGNATURE_FIELD]: _ignored, ...payload } = (frame.payload ?? {}) as Record<string, unknown>;
+  // validateEnvelope defaults an absent type to "request"; sign what the server will see.
+  const type = frame.type ?? 'request';
+  const version = signatureVersionOf(frame);
+  if (version === 1) return canonicalJson({ command: frame.command, id: frame.id, payload, timestamp: frame.timestamp, type });
+  if (version === undefined) throw new Error(`unknown ${SIGNATURE_VERSION_HEADER}`);
   return canonicalJson({
+    authorization: authorizationOf(frame),
     command: frame.command,
+    direction,
     id: frame.id,
     payload,
     timestamp: frame.timestamp,
-    // validateEnvelope defaults an absent type to "request"; sign what the server will see.
-    type: frame.type ?? 'request',
+    type,
+    v: 2,
   });
 }
 
-/** HMAC-SHA256 of the signing input, lowercase hex. `key` is the UTF-8 string or raw bytes. */
-export function computeSignature(frame: SignableFrame, key: string | Buffer): string {
-  return createHmac('sha256', key).update(signingInput(frame), 'utf8').digest('hex');
+/** HMAC-SHA256 of the signing input, lowercase hex. */
+export function computeSignature(frame: SignableFrame, key: SigningKey, direction: FrameDirection = 'c2s'): string {
+  return createHmac('sha256', key).update(signingInput(frame, direction), 'utf8').digest('hex');
 }
 
-/** Returns a copy of the payload with `signature` set (never mutates: payloads may be shared). */
-export function signPayload(frame: SignableFrame, key: string | Buffer): Record<string, unknown> {
-  return { ...(frame.payload as Record<string, unknown>), [SIGNATURE_FIELD]: computeSignature(frame, key) };
+/**
+ * Returns a copy of the payload with `signature` set (never mutates: payloads may be shared).
+ * The frame's headers must already carry the signing version (withSignatureVersion) for v2.
+ */
+export function signPayload(frame: SignableFrame, key: SigningKey, direction: FrameDirection = 'c2s'): Record<string, unknown> {
+  return { ...(frame.payload as Record<string, unknown>), [SIGNATURE_FIELD]: computeSignature(frame, key, direction) };
+}
+
+/** Headers with `signature_version` set for `version` (v1: the header is left out). */
+export function withSignatureVersion<H extends Envelope['headers']>(headers: H, version: SignatureVersion = LATEST_SIGNATURE_VERSION): H {
+  const { [SIGNATURE_VERSION_HEADER]: _old, ...rest } = (headers ?? {}) as Record<string, unknown>;
+  return (version === 1 ? rest : { ...rest, [SIGNATURE_VERSION_HEADER]: String(version) }) as H;
 }
 
 export type SignatureCheck = 'valid' | 'missing' | 'invalid';
 
-/** Constant-time check of `payload.signature`. */
-export function checkSignature(frame: SignableFrame, key: string | Buffer): SignatureCheck {
+const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
+
+/** Constant-time check of `payload.signature` (form from headers.signature_version; unknown version → invalid). */
+export function checkSignature(frame: SignableFrame, key: SigningKey, direction: FrameDirection = 'c2s'): SignatureCheck {
   const given = (frame.payload as Record<string, unknown> | undefined)?.[SIGNATURE_FIELD];
   if (given === undefined) return 'missing';
-  if (typeof given !== 'string' || !/^[0-9a-f]{64}$/.test(given)) return 'invalid';
-  const expected = Buffer.from(computeSignature(frame, key), 'hex');
+  if (typeof given !== 'string' || !SIGNATURE_HEX.test(given) || signatureVersionOf(frame) === undefined) return 'invalid';
+  const expected = Buffer.from(computeSignature(frame, key, direction), 'hex');
   return timingSafeEqual(expected, Buffer.from(given, 'hex')) ? 'valid' : 'invalid';
 }
 
@@ -121,7 +168,8 @@ export function parsePayloadKeys(spec: string): PayloadKey[] {
   const keys: PayloadKey[] = [];
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const colon = part.indexOf(':');
-    if (colon <= 0) throw new Error(`"${part.slice(0, 16)}..." is not kid:base64key`);
+    // Never echo the entry: without its colon it may be all key material.
+    if (colon <= 0) throw new Error(`entry ${keys.length + 1} is not of the form kid:base64key`);
     const kid = part.slice(0, colon);
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) throw new Error(`key id "${kid}" must be 1-64 characters of A-Z a-z 0-9 . _ -`);
     const encoded = part.slice(colon + 1).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
