@@ -1,12 +1,11 @@
 /**
  * Socket-level setup kept out of the per-frame server: which listeners to open (plaintext, TLS,
- * or both on two ports) and how to turn a connection away when the server is full.
+ * or both on two ports).
  */
 import type { Logger } from '@nestjs/common';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { TransportConfig } from '../config/transport.config';
-import { ControlCommands, encodeFrame, Envelope, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
 import { buildTlsServerOptions, tlsEnabled, verifyClientCertificate } from './tls-options';
 
 export interface ListenerSpec {
@@ -56,28 +55,4 @@ export function createTlsServer(config: TransportConfig, onSocket: (socket: net.
     socket.destroy();
   });
   return secure;
-}
-
-/** Over MAX_CONNECTIONS (or MAX_CONNECTIONS_PER_IP): say why (retryable 503), then close. The socket is never registered. */
-export function refuseConnection(
-  socket: net.Socket,
-  config: TransportConfig,
-  reason = `server is at its limit of ${config.maxConnections} connections; retry later or on another node`,
-): void {
-  socket.on('error', () => undefined);
-  const frame: Envelope = {
-    id: `evt-refused-${Date.now().toString(36)}`,
-    type: 'event',
-    timestamp: nowSeconds(),
-    command: ControlCommands.ERROR.name,
-    headers: { version: PROTOCOL_VERSION },
-    payload: {
-      status: 503,
-      error_code: 'TOO_MANY_CONNECTIONS',
-      error_message: reason,
-      retry_after_ms: 1000,
-    },
-  };
-  socket.end(encodeFrame(frame));
-  setTimeout(() => socket.destroy(), Math.min(config.drainTimeoutMs, 5000)).unref();
 }

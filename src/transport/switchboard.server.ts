@@ -29,7 +29,7 @@ import {
 } from '../shared/protocol';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
-import { createListeners, refuseConnection } from './listeners';
+import { createListeners } from './listeners';
 import { ChannelHost, ChannelOptions, ServedChannel } from './tlv-channel';
 import { verifyClientCertificate } from './tls-options';
 import { toProtocolError } from './protocol-error.mapper';
@@ -233,11 +233,11 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     // createTlsServer() already refused untrusted certificates; this reads the identity.
     const certificate = verifyClientCertificate(socket, this.config.tls.clientAuth);
     if (!certificate.ok) return void socket.destroy();
-    if (this.isFull) return refuseConnection(socket, this.config);
+    if (this.isFull) return this.refuse(socket, `server is at its limit of ${this.config.maxConnections} connections; retry later or on another node`);
     const address = socket.remoteAddress ?? 'unknown';
     const fromAddress = this.perAddress.get(address) ?? 0;
     if (this.config.maxConnectionsPerIp > 0 && fromAddress >= this.config.maxConnectionsPerIp) {
-      return refuseConnection(socket, this.config, `too many connections from your address (limit ${this.config.maxConnectionsPerIp}); close unused ones or retry later`);
+      return this.refuse(socket, `too many connections from your address (limit ${this.config.maxConnectionsPerIp}); close unused ones or retry later`);
     }
     this.perAddress.set(address, fromAddress + 1);
     socket.setNoDelay(true);
@@ -324,6 +324,18 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     }, ms);
     timer.unref();
     conn.attributes.set(AUTH_TIMER, timer);
+  }
+
+  /**
+   * Over MAX_CONNECTIONS (or MAX_CONNECTIONS_PER_IP): say why (retryable 503), then close. The
+   * socket is never registered, but the notice is sent through a Connection like every other
+   * frame, i.e. through the same outbound transforms (signing, encryption): a client that only
+   * trusts signed/encrypted frames still learns retry_after_ms.
+   */
+  private refuse(socket: net.Socket, reason: string): void {
+    socket.on('error', () => undefined);
+    const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound);
+    conn.closeWithError('TOO_MANY_CONNECTIONS', reason, { status: 503, retry_after_ms: 1000 });
   }
 
   private onDecoded(conn: Connection, decoded: DecodedFrame): void {
