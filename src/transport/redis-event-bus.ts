@@ -1,90 +1,137 @@
 /**
- * The EventBus over Redis pub/sub, for several Switchboard processes behind one address.
+ * The EventBus over a Redis Stream, for several Switchboard processes behind one address.
  *
- * Every process publishes to one channel (`<REDIS_KEY_PREFIX>bus`) and subscribes to it; each
- * delivers every message to the matching connections IT holds. The publisher gets its own
- * messages back through the subscription like everyone else (no local short-cut), so delivery
- * order is the channel's order on every process. Messages carry the publishing node's id for
- * diagnostics only; no process ignores a message because of it.
- *
- * Pub/sub is at-most-once: while a subscriber is disconnected it misses messages. That is the
- * contract live pushes already have (a slow consumer drops them too); clients catch up through
- * offline delivery and the sync cursor. ioredis reconnects with backoff; on every (re)connect
- * we subscribe again ourselves and emit 'subscribed', so callers can tell when delivery resumed.
+ * Every node appends what it publishes to one stream (`<REDIS_KEY_PREFIX>bus`) and reads the
+ * whole stream from its own position (XREAD, one blocking reader per node), delivering each
+ * message to the matching connections IT holds. Unlike pub/sub this survives a Redis outage:
+ * - a publisher delivers to its own connections at once and keeps what Redis has not taken yet
+ *   in a bounded local buffer (BUS_BUFFER_MAX entries, BUS_RETENTION_MS old), flushed in order
+ *   when Redis is back;
+ * - a reader resumes from the last entry it read, so nothing written meanwhile is skipped;
+ * - the stream is trimmed by length (BUS_STREAM_MAX_LEN) and age (BUS_RETENTION_MS).
+ * So an outage shorter than BUS_RETENTION_MS delays cross-node pushes but loses none. Beyond it
+ * (buffer overflow, a reader cut off longer than the retention, Redis restarted empty with
+ * unread entries), per-origin sequence numbers and periodic marks reveal the gap, and every
+ * local logged-in connection gets `control/resync`: catch up through history sync. Never a
+ * silent gap. Retried XADDs never deliver twice (same sequence numbers).
  */
-import { closeRedis } from '../common/redis/close-redis';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { closeRedis } from '../common/redis/close-redis';
+import { ControlCommands } from '../shared/protocol';
+import { BusSequence, OriginEntry } from './bus-sequence';
 import { BusListener, BusMessage, EventBus } from './event-bus';
 
-interface WireMessage {
-  /** Publishing node, for logs and metrics. */
-  n: string;
-  m: BusMessage;
+/** One stream entry (field `d`): a message, or a mark carrying the origin's latest number. */
+interface WireEntry extends OriginEntry {
+  m?: BusMessage;
+}
+
+interface Pending {
+  at: number;
+  text: string;
 }
 
 export interface RedisEventBusOptions {
   url: string;
   keyPrefix: string;
-  /** How long start-up waits for the first subscription before failing. */
+  /** How long start-up waits for Redis before failing. */
   connectTimeoutMs?: number;
+  /** Outage bound: buffered and stream entries older than this are dropped (default 60 s). */
+  retentionMs?: number;
+  /** Entries kept in the stream, approximately (default 100,000). */
+  streamMaxLen?: number;
+  /** Entries a node buffers while Redis is unreachable (default 100,000). */
+  bufferMax?: number;
+  /** How often a node writes a mark (default 1 s): bounds how late a lost tail is noticed. */
+  markIntervalMs?: number;
 }
+
+const READ_BLOCK_MS = 2000;
+const READ_COUNT = 1000;
+const WRITE_BATCH = 500;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
+/** At most one control/resync per connection within this window. */
+const RESYNC_COALESCE_MS = 1000;
 
 export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   readonly nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  /** The stream key (kept as `channel`: one name per deployment prefix). */
   readonly channel: string;
-  /** 'subscribed' after every successful (re)subscription; 'error' never throws out of here. */
-  readonly events = new EventEmitter<{ subscribed: []; reconnecting: [] }>();
+  /** 'subscribed' whenever the reader connection is (re)established; 'gap' when pushes were lost. */
+  readonly events = new EventEmitter<{ subscribed: []; reconnecting: []; gap: [origin: string, missed: number] }>();
   private readonly logger = new Logger('RedisEventBus');
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly listeners: BusListener[] = [];
+  private readonly startedAt = Date.now();
+  private readonly sequence: BusSequence;
+  private readonly retentionMs: number;
+  private readonly streamMaxLen: number;
+  private readonly bufferMax: number;
+  private readonly markIntervalMs: number;
+  private seq = 0;
+  /** Published, not yet taken by Redis, in order. */
+  private buffer: Pending[] = [];
+  private flushing = false;
+  private retryTimer?: NodeJS.Timeout;
+  private markTimer?: NodeJS.Timeout;
+  private lastId = '0-0';
+  private reading?: Promise<void>;
   private subscribed = false;
   private closed = false;
+  private lastResyncAt = 0;
   received = 0;
   published = 0;
+  /** Buffered entries dropped because the outage outlasted the bound. */
+  droppedWhileDown = 0;
+  /** Pushes other nodes sent that never reached this one (resync sent). */
+  missed = 0;
 
   constructor(private readonly options: RedisEventBusOptions) {
     super();
     this.channel = `${options.keyPrefix}bus`;
-    const common = { lazyConnect: true };
-    // A publish issued during a short reconnect waits in the offline queue; during a long outage
-    // it fails after a few retries instead of hanging the service that awaits it.
-    this.pub = new Redis(options.url, { ...common, maxRetriesPerRequest: 3, connectionName: `sb-bus-pub-${this.nodeId}` });
-    // We resubscribe ourselves on 'ready' so we know when delivery is live again.
-    this.sub = new Redis(options.url, {
-      ...common,
-      maxRetriesPerRequest: null,
-      autoResubscribe: false,
-      connectionName: `sb-bus-sub-${this.nodeId}`,
-    });
-    for (const [name, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
+    this.retentionMs = options.retentionMs ?? 60_000;
+    this.streamMaxLen = options.streamMaxLen ?? 100_000;
+    this.bufferMax = options.bufferMax ?? 100_000;
+    this.markIntervalMs = options.markIntervalMs ?? 1000;
+    this.sequence = new BusSequence(this.startedAt);
+    const common = { lazyConnect: true, maxRetriesPerRequest: 1 };
+    this.pub = new Redis(options.url, { ...common, connectionName: `sb-bus-pub-${this.nodeId}` });
+    // The reader blocks in XREAD, so it needs a connection of its own.
+    this.sub = new Redis(options.url, { ...common, connectionName: `sb-bus-sub-${this.nodeId}` });
+    for (const [name, client] of [['publisher', this.pub], ['reader', this.sub]] as const) {
       client.on('error', (err: Error) => this.logger.warn(`redis ${name}: ${err.message}`));
     }
-    this.sub.on('message', (channel: string, text: string) => this.onMessage(channel, text));
-    this.sub.on('ready', () => void this.resubscribe());
+    this.sub.on('ready', () => {
+      this.subscribed = true;
+      this.events.emit('subscribed');
+    });
     this.sub.on('reconnecting', () => {
       this.subscribed = false;
       this.events.emit('reconnecting');
     });
+    this.pub.on('ready', () => this.scheduleFlush(0));
   }
 
-  /** Connects both clients and resolves once the subscription is active. */
+  /** Connects both clients, finds the stream's end and starts reading from there. */
   async connect(): Promise<this> {
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
-    const subscribed = new Promise<void>((resolve) => this.events.once('subscribed', resolve));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`Redis event bus: no subscription on ${redactUrl(this.options.url)} within ${timeoutMs} ms (check REDIS_URL)`)),
+        () => reject(new Error(`Redis event bus: no connection to ${redactUrl(this.options.url)} within ${timeoutMs} ms (check REDIS_URL)`)),
         timeoutMs,
       );
     });
     try {
-      await Promise.race([Promise.all([this.pub.connect(), this.sub.connect(), subscribed]), timeout]);
+      await Promise.race([Promise.all([this.pub.connect(), this.sub.connect()]), timeout]);
+      const last = (await Promise.race([this.pub.xrevrange(this.channel, '+', '-', 'COUNT', 1), timeout])) as [string, string[]][];
+      this.lastId = last[0]?.[0] ?? '0-0';
     } catch (err) {
       await this.close();
       const reason = (err as Error).message;
@@ -94,6 +141,9 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+    this.reading = this.readLoop();
+    this.markTimer = setInterval(() => this.mark(), this.markIntervalMs);
+    this.markTimer.unref();
     return this;
   }
 
@@ -101,10 +151,20 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     return this.subscribed;
   }
 
+  /** Entries waiting for Redis (tests, metrics). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /**
+   * Delivers to this node's connections at once and queues the entry for the stream. Never
+   * rejects because Redis is down: the buffer (bounded) keeps it until Redis is back.
+   */
   async publish(message: BusMessage): Promise<void> {
-    const wire: WireMessage = { n: this.nodeId, m: message };
-    await this.pub.publish(this.channel, JSON.stringify(wire));
+    const entry: WireEntry = { n: this.nodeId, s: ++this.seq, b: this.startedAt, m: message };
     this.published++;
+    this.deliver(message);
+    this.enqueue(JSON.stringify(entry));
   }
 
   subscribe(listener: BusListener): void {
@@ -120,42 +180,166 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     if (this.closed) return;
     this.closed = true;
     this.subscribed = false;
-    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
+    clearTimeout(this.retryTimer);
+    clearInterval(this.markTimer);
+    // A last flush attempt, so a clean shutdown hands its tail to the other nodes.
+    if (this.buffer.length > 0 && this.pub.status === 'ready') await this.flush().catch(() => undefined);
+    this.sub.disconnect();
+    await Promise.all([closeRedis(this.pub), this.reading?.catch(() => undefined)]);
   }
 
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
 
-  private async resubscribe(): Promise<void> {
-    if (this.closed) return;
+  // ---- writing ---------------------------------------------------------------------------------
+
+  private enqueue(text: string): void {
+    this.buffer.push({ at: Date.now(), text });
+    this.scheduleFlush(0);
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.closed || this.flushing || this.retryTimer) return;
+    if (delayMs === 0) {
+      queueMicrotask(() => void this.flush().catch(() => undefined));
+      return;
+    }
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush().catch(() => undefined);
+    }, delayMs);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    let failures = 0;
     try {
-      await this.sub.subscribe(this.channel);
-      this.subscribed = true;
-      this.events.emit('subscribed');
+      while (this.buffer.length > 0 && !this.closedForWrites()) {
+        this.dropExpired();
+        const batch = this.buffer.slice(0, WRITE_BATCH);
+        if (batch.length === 0) break;
+        const pipeline = this.pub.pipeline();
+        for (const p of batch) pipeline.xadd(this.channel, 'MAXLEN', '~', this.streamMaxLen, '*', 'd', p.text);
+        const results = (await pipeline.exec()) ?? [];
+        // Entries are taken in order: keep everything from the first failure on.
+        const ok = results.findIndex(([err]) => err !== null);
+        const written = ok === -1 ? batch.length : ok;
+        this.buffer.splice(0, written);
+        if (written < batch.length) throw results[written][0];
+        failures = 0;
+      }
     } catch (err) {
-      this.logger.warn(`subscribe to ${this.channel} failed: ${(err as Error).message}`);
+      failures++;
+      if (this.buffer.length > 0) this.logger.warn(`stream write failed, ${this.buffer.length} push(es) buffered: ${(err as Error).message}`);
+      this.flushing = false;
+      this.scheduleFlush(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** failures));
+      return;
+    }
+    this.flushing = false;
+  }
+
+  private closedForWrites(): boolean {
+    return this.pub.status === 'end';
+  }
+
+  /** Beyond the bound: the oldest entries go, and the readers will see the gap. */
+  private dropExpired(): void {
+    const cutoff = Date.now() - this.retentionMs;
+    let drop = 0;
+    while (drop < this.buffer.length && (this.buffer[drop].at < cutoff || this.buffer.length - drop > this.bufferMax)) drop++;
+    if (drop === 0) return;
+    this.buffer.splice(0, drop);
+    this.droppedWhileDown += drop;
+    this.logger.error(`Redis unreachable longer than the bus bound: ${drop} cross-node push(es) dropped; other nodes will tell their clients to resync`);
+  }
+
+  /** A periodic mark: readers compare it with what they got from us. Only when nothing is queued. */
+  private mark(): void {
+    this.trimStream();
+    if (this.buffer.length > 0) {
+      this.dropExpired();
+      return;
+    }
+    const entry: WireEntry = { n: this.nodeId, s: this.seq, b: this.startedAt };
+    this.enqueue(JSON.stringify(entry));
+  }
+
+  private trimStream(): void {
+    if (this.pub.status !== 'ready') return;
+    const minId = `${Math.max(0, Date.now() - this.retentionMs)}-0`;
+    this.pub.xtrim(this.channel, 'MINID', '~', minId).catch(() => undefined);
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  private async readLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        const res = (await this.sub.xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.channel, this.lastId)) as [string, [string, string[]][]][] | null;
+        failures = 0;
+        for (const [, entries] of res ?? []) {
+          for (const [id, fields] of entries) {
+            this.lastId = id;
+            this.onEntry(fields);
+          }
+        }
+      } catch (err) {
+        if (this.closed) return;
+        failures++;
+        if (failures === 1) this.logger.warn(`stream read failed (resuming from ${this.lastId} when Redis is back): ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** failures)));
+      }
     }
   }
 
-  private onMessage(channel: string, text: string): void {
-    if (channel !== this.channel) return;
-    let wire: WireMessage;
+  private onEntry(fields: string[]): void {
+    const text = fields[1];
+    let entry: WireEntry;
     try {
-      wire = JSON.parse(text) as WireMessage;
+      entry = JSON.parse(text) as WireEntry;
     } catch {
-      this.logger.warn(`ignoring a non-JSON message on ${channel}`);
+      this.logger.warn(`ignoring a non-JSON entry on ${this.channel}`);
       return;
     }
-    if (!wire || typeof wire !== 'object' || !wire.m || typeof wire.m !== 'object') return;
+    if (!entry || typeof entry.n !== 'string' || typeof entry.s !== 'number') return;
+    // Our own entries were delivered locally when published.
+    if (entry.n === this.nodeId) return;
+    const isMark = entry.m === undefined;
+    const verdict = this.sequence.accept(entry, isMark);
+    if (verdict.missed > 0) this.onGap(entry.n, verdict.missed);
+    if (!verdict.deliver || !entry.m || typeof entry.m !== 'object') return;
     this.received++;
+    this.deliver(entry.m);
+  }
+
+  private deliver(message: BusMessage): void {
     for (const listener of this.listeners) {
       try {
-        listener(wire.m);
+        listener(message);
       } catch (err) {
         this.logger.error(`bus listener failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** Pushes were lost: every logged-in connection here is told to catch up (coalesced). */
+  private onGap(origin: string, missed: number): void {
+    this.missed += missed;
+    this.events.emit('gap', origin, missed);
+    this.logger.error(`${missed} cross-node push(es) from ${origin} were lost (outage beyond BUS_RETENTION_MS?): sending control/resync`);
+    const now = Date.now();
+    if (now - this.lastResyncAt < RESYNC_COALESCE_MS) return;
+    this.lastResyncAt = now;
+    this.deliver({
+      kind: 'event',
+      target: { all: true },
+      command: ControlCommands.RESYNC.name,
+      payload: { status: 200, reason: 'cluster_bus_gap', missed, hint: 'live pushes were lost: fetch message/history with your sync cursor and presence/list' },
+      priority: 'high',
+    });
   }
 }
 

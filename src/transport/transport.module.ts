@@ -18,12 +18,13 @@ import { SwitchboardServer } from './switchboard.server';
     SwitchboardServer,
     ConnectionRegistry,
     {
-      // REDIS_URL set → Redis pub/sub so pushes reach connections on every node; otherwise the
-      // in-process bus (single node, the embedded default).
+      // REDIS_URL set → a Redis Stream so pushes reach connections on every node and survive a
+      // Redis outage up to BUS_RETENTION_MS; otherwise the in-process bus (single node, the
+      // embedded default).
       provide: EventBus,
       inject: [redisConfig.token],
       useFactory: async (redis: RedisConfig): Promise<EventBus> =>
-        redis.url ? new RedisEventBus({ url: redis.url, keyPrefix: redis.keyPrefix }).connect() : new InProcessEventBus(),
+        redis.url ? new RedisEventBus({ url: redis.url, keyPrefix: redis.keyPrefix, ...redis.bus }).connect() : new InProcessEventBus(),
     },
     EventPublisher,
     LocalDelivery,

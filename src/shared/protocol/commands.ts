@@ -66,6 +66,7 @@ export const FileCommands = {
 export const ControlCommands = {
   PING: cmd('control/ping', 'both', 'request', 'Link probe; answers with the server time.'),
   ERROR: cmd('control/error', 's2c', 'event', 'Error notice, sent before the server closes a connection.'),
+  RESYNC: cmd('control/resync', 's2c', 'event', 'Live pushes may have been lost (cluster bus outage beyond its bound): catch up with message/history sync and presence/list.'),
 } as const;
 
 export const NotificationCommands = {
