@@ -16,6 +16,7 @@ import { CORE_CONFIG_NAMESPACES } from './config';
 import { authFeature } from './modules/auth/auth.feature';
 import { contactFeature } from './modules/contact/contact.feature';
 import { controlFeature } from './modules/control/control.feature';
+import { fileFeature } from './modules/file';
 import { conversationFeature } from './modules/conversation';
 import { directoryFeature } from './modules/directory/directory.feature';
 import { groupFeature } from './modules/group/group.feature';
@@ -37,6 +38,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   groupFeature,
   messageFeature,
   presenceFeature,
+  fileFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

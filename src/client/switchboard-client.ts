@@ -27,6 +27,8 @@ import {
   signPayload,
   withSignatureVersion,
 } from '../shared/protocol/crypto';
+import { downloadFile, FileTarget, FileTransferOptions, DownloadResult, UploadOptions, UploadResult, UploadSource, uploadFile } from './file-transfer';
+import type { Writable } from 'node:stream';
 
 export interface ClientOptions {
   host?: string;
@@ -78,6 +80,8 @@ export class SwitchboardClient extends EventEmitter {
   private isClosed = false;
   private readonly signingKey?: string;
   private readonly payloadKeys: PayloadKey[];
+  /** The TLS options this client connected with (the file data channel reuses them). */
+  readonly tlsOptions?: tls.ConnectionOptions;
 
   private constructor(socket: net.Socket, options: ClientOptions) {
     super();
@@ -85,6 +89,7 @@ export class SwitchboardClient extends EventEmitter {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.eventHistory = Math.max(0, options.eventHistory ?? 10_000);
     this.signingKey = options.signingKey;
+    this.tlsOptions = options.tls;
     this.payloadKeys = typeof options.payloadKeys === 'string' ? parsePayloadKeys(options.payloadKeys) : options.payloadKeys ?? [];
     this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 64 * 1024 * 1024 });
     socket.on('data', (chunk: Buffer) => this.decoder.push(chunk, (f) => this.onFrame(f)));
@@ -213,6 +218,21 @@ export class SwitchboardClient extends EventEmitter {
         if (!this.isClosed && !err.message.startsWith('no matching')) throw err;
       });
     }
+  }
+
+  /** The pre-shared keys given as payloadKeys (file-transfer encryption may use them too). */
+  get payloadKeyring(): readonly PayloadKey[] {
+    return this.payloadKeys;
+  }
+
+  /** Uploads a file (path, buffer or stream) to a user or group; resumes by itself (file-transfer.ts). */
+  upload(source: UploadSource, target: FileTarget, options?: UploadOptions): Promise<UploadResult> {
+    return uploadFile(this, source, target, options);
+  }
+
+  /** Downloads a file to a path (verified, then renamed into place) or a stream; resumes by itself. */
+  download(fileId: string, dest: string | Writable, options?: FileTransferOptions): Promise<DownloadResult> {
+    return downloadFile(this, fileId, dest, options);
   }
 
   /** Ends the connection and waits for the socket to close. */

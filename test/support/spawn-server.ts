@@ -11,6 +11,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Env } from '../../src/config';
 
@@ -90,7 +91,7 @@ function serverEnv(env: Env): NodeJS.ProcessEnv {
   // Inherit PATH & co. but none of the server's own settings from the test runner's shell.
   const base: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(DATABASE_|SQLITE_|TCP_|HTTP_|TLS_|REDIS_|MIGRATIONS_|LOG_)/.test(key))
+    if (!/^(DATABASE_|SQLITE_|TCP_|HTTP_|TLS_|REDIS_|MIGRATIONS_|LOG_|FILE_)/.test(key))
       base[key] = value;
   }
   return {
@@ -100,6 +101,9 @@ function serverEnv(env: Env): NodeJS.ProcessEnv {
     TCP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
+    // Spawned servers run side by side: the file data channel must not claim its default 9500.
+    FILE_PORT: '0',
+    FILE_STORAGE_DIR: path.join(os.tmpdir(), `switchboard-spawned-files-${process.pid}`),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...env,
   };

@@ -2,6 +2,9 @@
  * Starts the real app (real TCP transport on port 0, real database, real migrations) and hands
  * out SDK clients connected to it. `close()` closes every client, the app and the database.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createApp, CreateAppOptions, SwitchboardApp } from '../../src/bootstrap';
 import { SwitchboardClient } from '../../src/client/switchboard-client';
 import type { Env } from '../../src/config';
@@ -19,7 +22,11 @@ export type TestAppOptions = Pick<CreateAppOptions, 'imports' | 'logStream'>;
 
 export async function startTestApp(overrides: Env = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  // File storage in a fresh directory per app (removed on close) unless the test picks one.
+  const filesDir = overrides.FILE_STORAGE_DIR === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-files-')) : undefined;
   const env: Env = {
+    FILE_PORT: '0',
+    FILE_STORAGE_DIR: filesDir,
     NODE_ENV: 'test',
     TCP_HOST: '127.0.0.1',
     TCP_PORT: '0',
@@ -34,6 +41,7 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
     started = await createApp({ env, imports: options.imports, logStream: options.logStream });
   } catch (err) {
     await db.drop();
+    if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
     throw err;
   }
   const clients: SwitchboardClient[] = [];
@@ -50,6 +58,7 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       await started.close();
       await db.drop();
+      if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
 }

@@ -57,6 +57,6 @@ export const AUTH_ENTITIES = [UserEntity, SessionEntity, RetiredRefreshTokenEnti
     { provide: APP_GUARD, useClass: VersionGuard },
     { provide: APP_GUARD, useClass: TokenGuard },
   ],
-  exports: [UsersService, SessionsService],
+  exports: [UsersService, SessionsService, AccessTokenVerifier],
 })
 export class AuthModule {}

@@ -59,8 +59,8 @@ export const FileCommands = {
   REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.'),
   ACCEPT: cmd('file/accept', 's2c', 'event', 'Transfer accepted: transfer_id and port.'),
   CHUNK: cmd('file/chunk', 'both', 'event', 'Binary data block (TLV on the data channel, not JSON).'),
-  ACK: cmd('file/ack', 'both', 'event', 'Chunk-level acknowledgement and resume control.'),
-  CANCEL: cmd('file/cancel', 'both', 'request', 'Abort a transfer and free its resources.'),
+  ACK: cmd('file/ack', 'both', 'request', 'Client: ask the durable offset. Server: upload finished or failed (event).'),
+  CANCEL: cmd('file/cancel', 'both', 'request', 'Abort a transfer and free its resources (server: event).'),
 } as const;
 
 export const ControlCommands = {

@@ -6,6 +6,7 @@ export * from './commands';
 export * from './errors';
 export * from './extensions';
 export * from './envelope';
+export * from './file-crypto';
 export * from './framing';
 export * from './messages';
 export * from './validator';

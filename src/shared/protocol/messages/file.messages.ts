@@ -14,6 +14,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
@@ -22,6 +23,10 @@ import { ResponseStatusDto } from './envelope.messages';
 export const FILE_TARGET_TYPES = ['user', 'group'] as const;
 export const FILE_TRANSFER_MODES = ['passive', 'active'] as const;
 export const FILE_ENCRYPTIONS = ['none', 'aes-gcm'] as const;
+export const FILE_DIRECTIONS = ['upload', 'download'] as const;
+/** `sha256:` and 64 lower-case hex digits: the only hash the server verifies. */
+export const FILE_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
+const isUpload = (o: { direction?: string }) => o.direction !== 'download';
 export const MAX_FILE_NAME_LENGTH = 255;
 
 export class FileTargetDto {
@@ -49,28 +54,60 @@ export class FileResumeDto {
   offset: number;
 }
 
-/** file/request (client → server): ask to send a file. */
+/**
+ * file/request (client → server): ask to upload a file (the default) or, with
+ * `direction: "download"` and `file_id`, to download one. Upload fields are required for uploads only.
+ */
 export class FileRequestDto {
-  @JSONSchema({ description: 'Base name only, no directory part.' })
+  @JSONSchema({ description: 'upload (default) or download.' })
+  @IsOptional()
+  @IsIn(FILE_DIRECTIONS)
+  direction?: (typeof FILE_DIRECTIONS)[number];
+
+  @JSONSchema({ description: 'Download: the file to fetch (from a file-ref message or file/ack).' })
+  @ValidateIf((o: { direction?: string }) => o.direction === 'download')
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  file_id?: string;
+
+  @JSONSchema({ description: 'passive (default): the client connects to the server. active (peer to peer) is not offered: 400 MODE_NOT_SUPPORTED.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  mode?: string;
+
+  @JSONSchema({ description: 'Upload: base name only, no directory part.' })
+  @ValidateIf(isUpload)
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_FILE_NAME_LENGTH)
   @Matches(/^[^/\\\0]+$/, { message: 'file_name must be a base name without "/", "\\" or NUL' })
   file_name: string;
 
-  @JSONSchema({ description: 'Size in bytes.' })
+  @JSONSchema({ description: 'Upload: size in bytes.' })
+  @ValidateIf(isUpload)
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   file_size: number;
 
-  @JSONSchema({ description: '"<algorithm>:<digest>", e.g. "sha256:9f86d0...".' })
+  @JSONSchema({ description: 'Upload: "sha256:" and the 64 lower-case hex digits of the whole file.' })
+  @ValidateIf(isUpload)
   @IsString()
   @MaxLength(256)
-  @Matches(/^[a-z0-9-]+:\S+$/, { message: 'hash must look like "sha256:<digest>"' })
+  @Matches(FILE_HASH_PATTERN, { message: 'hash must be "sha256:" followed by 64 lower-case hex digits' })
   hash: string;
 
+  @JSONSchema({ description: 'Upload: optional media type, copied into the file-ref message.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  mime?: string;
+
+  @JSONSchema({ description: 'Upload: who receives the file-ref message once the upload completes.' })
   // @ValidateNested alone lets a missing object through: @IsObject makes it required.
+  @ValidateIf(isUpload)
   @IsObject()
   @ValidateNested()
   @Type(() => FileTargetDto)
@@ -82,7 +119,7 @@ export class FileRequestDto {
   @Type(() => FileResumeDto)
   resume?: FileResumeDto;
 
-  @JSONSchema({ description: 'Requested data-channel encryption (draft §5), default none.' })
+  @JSONSchema({ description: 'Data-channel encryption: aes-gcm seals every data payload with a per-transfer key (HKDF of the PAYLOAD_KEYS key and the transfer id); default none.' })
   @IsOptional()
   @IsIn(FILE_ENCRYPTIONS)
   encryption?: (typeof FILE_ENCRYPTIONS)[number];
@@ -134,6 +171,33 @@ export class FileAcceptDto extends ResponseStatusDto {
   @IsOptional()
   @IsIn(FILE_ENCRYPTIONS)
   encryption?: (typeof FILE_ENCRYPTIONS)[number];
+
+  @JSONSchema({ description: 'With encryption: id of the pre-shared key (PAYLOAD_KEYS) the transfer key derives from.' })
+  @IsOptional()
+  @IsString()
+  key_id?: string;
+
+  @IsOptional()
+  @IsIn(FILE_DIRECTIONS)
+  direction?: (typeof FILE_DIRECTIONS)[number];
+
+  @JSONSchema({ description: 'Download: the file; upload: set once known (instant upload).' })
+  @IsOptional()
+  @IsString()
+  file_id?: string;
+
+  @JSONSchema({ description: 'Download: the file size in bytes.' })
+  @IsOptional()
+  @IsInt()
+  file_size?: number;
+}
+
+/** file/ack request (client → server): ask the durable offset of a transfer. */
+export class FileAckRequestDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  transfer_id: string;
 }
 
 /** file/ack (both directions) and the JSON payload of a TLV ACK frame (type 0x02). */
@@ -151,6 +215,43 @@ export class FileAckDto {
   @JSONSchema({ description: '200 when the block was stored; an error status otherwise.' })
   @IsInt()
   status: number;
+
+  @JSONSchema({ description: 'The finished file (upload complete).' })
+  @IsOptional()
+  @IsString()
+  file_id?: string;
+
+  @JSONSchema({ description: 'With an error status: the error code, e.g. HASH_MISMATCH.' })
+  @IsOptional()
+  @IsString()
+  error_code?: string;
+
+  @IsOptional()
+  @IsString()
+  error_message?: string;
+}
+
+/**
+ * The JSON payload of a TLV OPEN frame (type 0x03): the first frame on a data connection.
+ * Authenticated with the control channel's access token.
+ */
+export class FileOpenDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  transfer_id: string;
+
+  @JSONSchema({ description: 'The access token (as in headers.Authorization, without "Bearer ").' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(8192)
+  token: string;
+
+  @JSONSchema({ description: 'Download: where to start (bytes the client already holds); default 0. Ignored for uploads.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  offset?: number;
 }
 
 /** file/cancel (both directions): abort a transfer and free its resources. */

@@ -1,0 +1,116 @@
+/**
+ * The SDK's side of one data-channel connection: TLV frames in order, ERROR/CANCEL frames and a
+ * lost socket turned into errors, write backpressure as a promise.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { encodeTlv, TlvDecoder, TlvFrame, TlvType } from '../shared/protocol';
+import { FileTransferError } from './file-transfer';
+
+export interface AckBody {
+  transfer_id: string;
+  offset: number;
+  status: number;
+  file_id?: string;
+}
+
+export class FileDataConnection {
+  private readonly frames: TlvFrame[] = [];
+  private waiters: (() => void)[] = [];
+  private failure?: Error;
+
+  private constructor(private readonly socket: net.Socket) {
+    // A server never sends more than a data chunk (≤ 4 MiB + tag) or a small JSON frame.
+    const decoder = new TlvDecoder({ maxPayloadBytes: 5 * 1024 * 1024 });
+    socket.on('data', (chunk: Buffer) =>
+      decoder.push(chunk, (d) => {
+        if (d.kind === 'oversize') this.fail(new FileTransferError(400, 'FRAME_TOO_LARGE', `server frame of ${d.length} bytes`));
+        else {
+          if (d.frame.type === TlvType.ERROR || d.frame.type === TlvType.CANCEL) this.failure ??= toError(d.frame);
+          this.frames.push(d.frame);
+        }
+        this.wake();
+      }),
+    );
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(new Error('data connection closed')));
+    socket.on('drain', () => this.wake());
+  }
+
+  static connect(options: { host: string; port: number; tls?: tls.ConnectionOptions }): Promise<FileDataConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = options.tls ? tls.connect({ host: options.host, port: options.port, ...options.tls }) : net.connect({ host: options.host, port: options.port });
+      socket.once('error', reject);
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+        socket.off('error', reject);
+        socket.setNoDelay(true);
+        resolve(new FileDataConnection(socket));
+      });
+    });
+  }
+
+  /** Writes one frame; resolves once the socket can take more. */
+  async send(type: number, payload: Buffer | string): Promise<void> {
+    this.throwIfFailed();
+    if (this.socket.write(encodeTlv(type, payload))) return;
+    while (this.socket.writableNeedDrain) {
+      this.throwIfFailed();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Throws if the server sent ERROR/CANCEL or the socket is gone. */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async nextAck(): Promise<AckBody> {
+    const frame = await this.next();
+    if (frame.type !== TlvType.ACK) throw new FileTransferError(400, 'INVALID_FRAME', `expected an ACK frame, got type ${frame.type}`);
+    return JSON.parse(frame.payload.toString('utf8')) as AckBody;
+  }
+
+  async nextData(): Promise<Buffer> {
+    const frame = await this.next();
+    if (frame.type !== TlvType.DATA) throw new FileTransferError(400, 'INVALID_FRAME', `expected a DATA frame, got type ${frame.type}`);
+    return frame.payload;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private async next(): Promise<TlvFrame> {
+    for (;;) {
+      const frame = this.frames.shift();
+      if (frame) {
+        if (frame.type === TlvType.ERROR || frame.type === TlvType.CANCEL) throw toError(frame);
+        return frame;
+      }
+      this.throwIfFailed();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function toError(frame: TlvFrame): FileTransferError {
+  let body: { status?: number; error_code?: string; error_message?: string; reason?: string } = {};
+  try {
+    body = JSON.parse(frame.payload.toString('utf8'));
+  } catch {
+    // fall through with defaults
+  }
+  if (frame.type === TlvType.CANCEL) return new FileTransferError(body.status ?? 409, 'CANCELLED', body.reason ?? 'the transfer was cancelled');
+  return new FileTransferError(body.status ?? 500, body.error_code ?? 'ERROR', body.error_message ?? 'data channel error');
+}

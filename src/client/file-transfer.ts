@@ -1,0 +1,316 @@
+/**
+ * SDK file transfers (docs/protocol.md "File transfer"): `upload()` and `download()` negotiate on
+ * the control connection (file/request, waiting for file/accept when queued), move the bytes on
+ * the TLV data channel, and resume automatically from the server's acknowledged offset when the
+ * data connection breaks. Used through SwitchboardClient.upload/download.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { deriveTransferKey, FileCommands, openChunk, sealChunk, TlvType } from '../shared/protocol';
+import { parsePayloadKeys, PayloadKey } from '../shared/protocol/crypto';
+import { FileDataConnection } from './file-data-connection';
+import type { ResponsePayload, SwitchboardClient } from './switchboard-client';
+
+export interface TransferProgress {
+  transferId: string;
+  /** Bytes the server acknowledged (upload) or the client stored (download). */
+  bytes: number;
+  total: number;
+}
+
+export interface FileTransferOptions {
+  onProgress?(progress: TransferProgress): void;
+  /** Data-channel encryption; needs the pre-shared key (PAYLOAD_KEYS) in `keys` or the client's payloadKeys. */
+  encryption?: 'none' | 'aes-gcm';
+  keys?: string | PayloadKey[];
+  /** Data connections tried before giving up (each resumes where the last stopped). Default 5. */
+  maxAttempts?: number;
+  /** Resume this transfer (e.g. one started before the client or the server restarted). */
+  resumeTransferId?: string;
+}
+
+export interface UploadOptions extends FileTransferOptions {
+  /** Name in the file-ref message; default the path's base name (required for streams/buffers). */
+  fileName?: string;
+  mime?: string;
+}
+
+export interface UploadResult {
+  fileId: string;
+  transferId: string;
+  size: number;
+  hash: string;
+  /** The server already had the content: no byte was sent. */
+  instant: boolean;
+}
+
+export interface DownloadResult {
+  transferId: string;
+  size: number;
+  hash: string;
+}
+
+export type UploadSource = string | Buffer | Readable;
+export interface FileTarget {
+  type: 'user' | 'group';
+  id: string;
+}
+
+/** A protocol error from either channel, with its status and code. */
+export class FileTransferError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${status} ${code}: ${message}`);
+    this.name = 'FileTransferError';
+  }
+}
+
+/** Errors after which a new data connection (resume) may succeed. */
+function retryable(err: unknown): boolean {
+  if (!(err instanceof FileTransferError)) return true; // socket closed, reset, timeout
+  return err.status >= 500 || err.code === 'TRANSFER_SUPERSEDED' || err.code === 'FRAME_TIMEOUT' || err.code === 'IDLE_TIMEOUT';
+}
+
+function check(payload: ResponsePayload): ResponsePayload {
+  if (payload.status >= 300) throw new FileTransferError(payload.status, payload.error_code ?? 'ERROR', payload.error_message ?? 'request failed');
+  return payload;
+}
+
+interface Content {
+  size: number;
+  hash: string;
+  read(start: number, chunkSize: number): AsyncIterable<Buffer>;
+  cleanup(): Promise<void>;
+}
+
+/** Yields exactly `size`-byte chunks (the last may be shorter), whatever the source's chunking. */
+async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncIterable<Buffer> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  for await (const piece of source) {
+    parts.push(piece);
+    held += piece.length;
+    while (held >= size) {
+      const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, held);
+      yield all.subarray(0, size);
+      parts = held > size ? [all.subarray(size)] : [];
+      held -= size;
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts, held);
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function prepare(source: UploadSource): Promise<Content> {
+  if (Buffer.isBuffer(source)) {
+    return {
+      size: source.length,
+      hash: createHash('sha256').update(source).digest('hex'),
+      read: async function* (start, chunkSize) {
+        for (let at = start; at < source.length; at += chunkSize) yield source.subarray(at, Math.min(source.length, at + chunkSize));
+      },
+      cleanup: async () => undefined,
+    };
+  }
+  let file = typeof source === 'string' ? source : undefined;
+  let spooled = false;
+  if (!file) {
+    // A stream is spooled to a temporary file: its size and hash are needed up front, and a
+    // resume re-reads from an offset.
+    file = path.join(os.tmpdir(), `switchboard-upload-${randomBytes(8).toString('hex')}`);
+    spooled = true;
+    await pipeline(source as Readable, createWriteStream(file));
+  }
+  const { size } = await fs.stat(file);
+  const hash = await hashFile(file);
+  const name = file;
+  return {
+    size,
+    hash,
+    read: (start, chunkSize) => (size === start ? (async function* () {})() : (createReadStream(name, { start, highWaterMark: chunkSize }) as AsyncIterable<Buffer>)),
+    cleanup: async () => {
+      if (spooled) await fs.rm(name, { force: true });
+    },
+  };
+}
+
+function keyring(client: SwitchboardClient, options: FileTransferOptions): PayloadKey[] {
+  if (typeof options.keys === 'string') return parsePayloadKeys(options.keys);
+  return options.keys ?? [...client.payloadKeyring];
+}
+
+function transferKey(client: SwitchboardClient, options: FileTransferOptions, accept: ResponsePayload): Buffer | undefined {
+  if (accept.encryption !== 'aes-gcm') return undefined;
+  const psk = keyring(client, options).find((k) => k.kid === accept.key_id);
+  if (!psk) throw new FileTransferError(400, 'KEY_UNKNOWN', `the server encrypts with key "${accept.key_id}", which this client was not given (options.keys)`);
+  return deriveTransferKey(psk.key, accept.transfer_id);
+}
+
+/** file/request; a 202 (queued) waits for the file/accept event of that transfer. */
+async function negotiate(client: SwitchboardClient, payload: Record<string, unknown>): Promise<ResponsePayload> {
+  const response = check((await client.request(FileCommands.REQUEST.name, payload)).payload);
+  if (response.status !== 202) return response;
+  const id = response.transfer_id as string;
+  const accepted = await client.waitFor((f) => f.command === FileCommands.ACCEPT.name && f.payload?.transfer_id === id, { timeoutMs: 24 * 3600 * 1000 });
+  return accepted.payload as ResponsePayload;
+}
+
+function connectData(client: SwitchboardClient, accept: ResponsePayload): Promise<FileDataConnection> {
+  const { host, port, protocol } = accept.endpoint as { host: string; port: number; protocol: 'tcp' | 'tls' };
+  return FileDataConnection.connect({ host, port, tls: protocol === 'tls' ? (client.tlsOptions ?? {}) : undefined });
+}
+
+export async function uploadFile(client: SwitchboardClient, source: UploadSource, target: FileTarget, options: UploadOptions = {}): Promise<UploadResult> {
+  const fileName = options.fileName ?? (typeof source === 'string' ? path.basename(source) : undefined);
+  if (!fileName) throw new Error('upload(): options.fileName is required for a buffer or stream');
+  const content = await prepare(source);
+  try {
+    const base: Record<string, unknown> = { file_name: fileName, file_size: content.size, hash: `sha256:${content.hash}`, target };
+    if (options.mime) base.mime = options.mime;
+    if (options.encryption) base.encryption = options.encryption;
+    let accept = await negotiate(client, options.resumeTransferId ? { ...base, resume: { transfer_id: options.resumeTransferId, offset: 0 } } : base);
+    const result = (fileId: string, instant: boolean): UploadResult => ({ fileId, transferId: accept.transfer_id, size: content.size, hash: content.hash, instant });
+    if (accept.file_id && accept.resume_offset === content.size) return result(accept.file_id, true);
+    const key = transferKey(client, options, accept);
+    const attempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return result(await sendOnce(client, accept, content, key, options), false);
+      } catch (err) {
+        if (attempt >= attempts || !retryable(err)) throw err;
+        // Resume: the server answers what it holds durably.
+        accept = await negotiate(client, { ...base, resume: { transfer_id: accept.transfer_id, offset: 0 } });
+      }
+    }
+  } finally {
+    await content.cleanup();
+  }
+}
+
+async function sendOnce(client: SwitchboardClient, accept: ResponsePayload, content: Content, key: Buffer | undefined, options: UploadOptions): Promise<string> {
+  const transferId = accept.transfer_id as string;
+  const chunkSize = accept.chunk_size as number;
+  const data = await connectData(client, accept);
+  try {
+    data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token }));
+    const start = (await data.nextAck()).offset;
+    let finished: string | undefined;
+    // ACKs arrive while we send: report progress, remember the final one.
+    const acks = (async () => {
+      for (;;) {
+        const ack = await data.nextAck();
+        options.onProgress?.({ transferId, bytes: ack.offset, total: content.size });
+        if (ack.file_id) return (finished = ack.file_id as string);
+      }
+    })();
+    acks.catch(() => undefined);
+    let index = Math.floor(start / chunkSize);
+    for await (const chunk of rechunk(content.read(start, chunkSize), chunkSize)) {
+      data.throwIfFailed();
+      await data.send(TlvType.DATA, key ? sealChunk(key, transferId, index, chunk) : chunk);
+      index++;
+    }
+    return finished ?? (await acks);
+  } finally {
+    data.destroy();
+  }
+}
+
+export async function downloadFile(client: SwitchboardClient, fileId: string, dest: string | Writable, options: FileTransferOptions = {}): Promise<DownloadResult> {
+  const toFile = typeof dest === 'string';
+  const partial = toFile ? `${dest}.part` : undefined;
+  // A path download keeps its bytes in <dest>.part until verified; a stream receives them as they come.
+  const sink = toFile ? await fs.open(partial!, 'w') : undefined;
+  const hash = createHash('sha256');
+  let held = 0;
+  try {
+    let accept = await negotiate(client, { direction: 'download', file_id: fileId });
+    const key = transferKey(client, options, accept);
+    const attempts = options.maxAttempts ?? 5;
+    const write = async (chunk: Buffer) => {
+      if (sink) await sink.write(chunk);
+      else if (!(dest as Writable).write(chunk)) await new Promise((resolve) => (dest as Writable).once('drain', resolve));
+      hash.update(chunk);
+      held += chunk.length;
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await receiveOnce(client, accept, held, key, write, options);
+        break;
+      } catch (err) {
+        if (attempt >= attempts || !retryable(err)) throw err;
+        accept = await negotiate(client, { direction: 'download', file_id: fileId, resume: { transfer_id: accept.transfer_id, offset: held } });
+      }
+    }
+    const digest = hash.digest('hex');
+    if (accept.hash && accept.hash !== `sha256:${digest}`) throw new FileTransferError(400, 'HASH_MISMATCH', `downloaded bytes hash to sha256:${digest}, expected ${accept.hash}`);
+    if (sink) {
+      await sink.sync();
+      await sink.close();
+      await fs.rename(partial!, dest as string);
+    }
+    return { transferId: accept.transfer_id, size: held, hash: digest };
+  } catch (err) {
+    if (sink) {
+      await sink.close().catch(() => undefined);
+      await fs.rm(partial!, { force: true });
+    }
+    throw err;
+  }
+}
+
+async function receiveOnce(
+  client: SwitchboardClient,
+  accept: ResponsePayload,
+  start: number,
+  key: Buffer | undefined,
+  write: (chunk: Buffer) => Promise<void>,
+  options: FileTransferOptions,
+): Promise<void> {
+  const transferId = accept.transfer_id as string;
+  const total = accept.file_size as number;
+  const chunkSize = accept.chunk_size as number;
+  const data = await connectData(client, accept);
+  try {
+    data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token, offset: start }));
+    let offset = (await data.nextAck()).offset;
+    let index = Math.floor(offset / chunkSize);
+    let lastAck = offset;
+    // Acknowledge often enough that the server's window (FILE_WINDOW_BYTES, ≥ 64 KiB) never stalls.
+    const ackEvery = Math.max(chunkSize, 32 * 1024);
+    while (offset < total) {
+      const frame = await data.nextData();
+      let chunk = frame;
+      if (key) {
+        const opened = openChunk(key, transferId, index, frame);
+        if (!opened) throw new FileTransferError(400, 'DECRYPTION_FAILED', `chunk ${index} failed authentication`);
+        chunk = opened;
+      }
+      index++;
+      await write(chunk);
+      offset += chunk.length;
+      options.onProgress?.({ transferId, bytes: offset, total });
+      if (offset - lastAck >= ackEvery || offset === total) {
+        data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset, status: 200 }));
+        lastAck = offset;
+      }
+    }
+    // The server confirms the end (and frees the slot) with a last ACK.
+    await data.nextAck();
+  } finally {
+    data.destroy();
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The data phase of file transfers: TLV frames on FILE_PORT, served through the transport's
+ * serveChannel() (TLS, limits, drain and metrics like the control port).
+ *
+ * One connection carries one transfer. The first frame is OPEN (0x03) `{transfer_id, token,
+ * offset?}`, authenticated with the control channel's access token; the server answers an ACK
+ * (0x02) whose offset is where to start. Upload: DATA (0x01) frames are appended; every
+ * FILE_ACK_EVERY frames the partial file is fdatasync'ed, the offset stored, then ACKed (an ACK
+ * is a promise that survives a crash). At file_size the sha256 is checked and the file committed
+ * atomically. Download: DATA frames from the start offset with at most FILE_WINDOW_BYTES
+ * unacknowledged. CANCEL (0x04) from either side ends the transfer; ERROR (0x05) then close
+ * answers anything wrong. Nothing here can crash the process: every failure becomes an ERROR frame.
+ */
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createHash, Hash } from 'node:crypto';
+import { AccessTokenVerifier } from '../../common/guards/access-token-verifier';
+import { InjectConfig } from '../../config/config.util';
+import { FileConfig, fileConfig } from './file.config';
+import { deriveTransferKey, FILE_TAG_BYTES, openChunk, ProtocolError, sealChunk, TlvFrame, TlvType, validatePayload } from '../../shared/protocol';
+import { FileAckDto, FileOpenDto } from '../../shared/protocol/messages/file.messages';
+import { SwitchboardServer } from '../../transport/switchboard.server';
+import type { ChannelConnection, ChannelRefusal } from '../../transport/tlv-channel';
+import { toProtocolError } from '../../transport/protocol-error.mapper';
+import type { FileTransferEntity } from './entities/file-transfer.entity';
+import { FileRepository } from './file.repository';
+import { FileService } from './file.service';
+import { FileStorage, PartialWriter } from './storage/file-storage';
+import { TransferLinks } from './transfer-links';
+
+interface UploadSession {
+  kind: 'upload';
+  transfer: FileTransferEntity;
+  writer: PartialWriter;
+  hash: Hash;
+  offset: number;
+  sinceAck: number;
+  key?: Buffer;
+}
+
+interface DownloadSession {
+  kind: 'download';
+  transfer: FileTransferEntity;
+  sent: number;
+  acked: number;
+  key?: Buffer;
+  wake?: () => void;
+  lastTouch: number;
+}
+
+type Session = UploadSession | DownloadSession;
+const SESSION = 'file.session';
+/** JSON frames (OPEN, ACK, CANCEL) are small; data frames are chunk_size plus the GCM tag. */
+const MAX_JSON_FRAME = 16 * 1024;
+
+function frameError(code: string, message: string, status?: number): ProtocolError {
+  return new ProtocolError(code, message, status);
+}
+
+@Injectable()
+export class FileDataChannel implements OnModuleInit {
+  private readonly logger = new Logger('FileDataChannel');
+
+  constructor(
+    @InjectConfig(fileConfig) private readonly config: FileConfig,
+    private readonly server: SwitchboardServer,
+    private readonly files: FileService,
+    private readonly repository: FileRepository,
+    private readonly storage: FileStorage,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly links: TransferLinks,
+  ) {}
+
+  onModuleInit(): void {
+    const channel = this.server.serveChannel({
+      name: 'file',
+      port: this.config.port,
+      maxPayloadBytes: Math.max(this.config.chunkSize + FILE_TAG_BYTES, MAX_JSON_FRAME),
+      onFrame: (conn, frame) => this.onFrame(conn, frame),
+      onRefuse: (conn, refusal: ChannelRefusal) => this.sendJson(conn, TlvType.ERROR, refusal),
+      onClose: (conn) => this.onClose(conn),
+    });
+    const files = this.files;
+    // The port is known once the transport listens; read it lazily.
+    files.setEndpoint({
+      get port() {
+        return channel.port;
+      },
+      protocol: channel.protocol,
+    });
+  }
+
+  private async onFrame(conn: ChannelConnection, frame: TlvFrame): Promise<void> {
+    try {
+      const session = conn.attributes.get(SESSION) as Session | undefined;
+      if (!session) {
+        if (frame.type !== TlvType.OPEN) throw frameError('INVALID_FRAME', `the first frame must be OPEN (0x03) {transfer_id, token}; got type 0x${hex(frame.type)}`);
+        return await this.open(conn, frame);
+      }
+      const id = session.transfer.id;
+      switch (frame.type) {
+        case TlvType.DATA:
+          if (session.kind !== 'upload') throw frameError('INVALID_FRAME', 'DATA frames are sent by the server on a download; send ACK frames');
+          return await this.links.run(id, () => this.onData(conn, session, frame.payload));
+        case TlvType.ACK:
+          return session.kind === 'download' ? await this.onDownloadAck(conn, session, frame.payload) : this.ackUpload(conn, session);
+        case TlvType.CANCEL:
+          return await this.onCancel(conn, session, frame.payload);
+        case TlvType.OPEN:
+          throw frameError('INVALID_FRAME', 'this connection already carries a transfer; open a new connection for another one');
+        default:
+          throw frameError('INVALID_FRAME', `unknown frame type 0x${hex(frame.type)}; the data channel knows 0x01 DATA, 0x02 ACK, 0x03 OPEN, 0x04 CANCEL`);
+      }
+    } catch (err) {
+      const error = toProtocolError(err);
+      if (error.status >= 500) this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      this.fail(conn, error);
+    }
+  }
+
+  private async open(conn: ChannelConnection, frame: TlvFrame): Promise<void> {
+    const dto = validatePayload(FileOpenDto, parseJson(frame.payload, 'OPEN'));
+    const access = await this.verifier.verify(dto.token);
+    const notFound = () => frameError('TRANSFER_NOT_FOUND', `transfer ${dto.transfer_id} does not exist or is not yours; request one with file/request`);
+    await this.links.run(dto.transfer_id, async () => {
+      const transfer = await this.repository.findTransfer(dto.transfer_id);
+      if (!transfer || transfer.userId !== access.userId) throw notFound();
+      if (transfer.state === 'queued') throw frameError('TRANSFER_QUEUED', `transfer ${transfer.id} is queued; open the data connection after the file/accept event`);
+      if (transfer.state !== 'active') throw frameError('TRANSFER_CLOSED', `transfer ${transfer.id} has ended (${transfer.state}); request a new one`);
+      let key: Buffer | undefined;
+      if (transfer.keyId) {
+        const psk = this.files.preSharedKey(transfer.keyId);
+        if (!psk) throw frameError('TRANSFER_CLOSED', `transfer ${transfer.id} was encrypted with key ${transfer.keyId}, which the server no longer has; request a new transfer`);
+        key = deriveTransferKey(psk, transfer.id);
+      }
+      // A resume after a dead socket: the old connection (maybe not yet noticed dead) yields.
+      const previous = this.links.attach(transfer.id, { conn, close: (type, body) => this.closeWith(conn, type, body) });
+      previous?.close(TlvType.ERROR, { status: 409, error_code: 'TRANSFER_SUPERSEDED', error_message: 'a newer data connection opened this transfer' });
+      if (transfer.direction === 'upload') {
+        const writer = await this.storage.openPartial(transfer.id, transfer.offset);
+        const hash = createHash('sha256');
+        // The running hash is rebuilt from the durable bytes (resume, also after a restart).
+        for await (const chunk of this.storage.readPartial(transfer.id, transfer.offset, 1024 * 1024)) hash.update(chunk);
+        const session: UploadSession = { kind: 'upload', transfer, writer, hash, offset: transfer.offset, sinceAck: 0, key };
+        conn.attributes.set(SESSION, session);
+        if (conn.closed) await writer.close();
+        this.sendAck(conn, transfer.id, session.offset);
+        return;
+      }
+      const start = dto.offset ?? transfer.offset;
+      if (start > transfer.fileSize) throw frameError('INVALID_FRAME', `offset ${start} is beyond the file size ${transfer.fileSize}`);
+      if (key && start % transfer.chunkSize !== 0 && start !== transfer.fileSize) {
+        throw frameError('INVALID_FRAME', `an encrypted download resumes at a multiple of chunk_size (${transfer.chunkSize}); got offset ${start}`);
+      }
+      const session: DownloadSession = { kind: 'download', transfer, sent: start, acked: start, key, lastTouch: Date.now() };
+      conn.attributes.set(SESSION, session);
+      this.sendAck(conn, transfer.id, start);
+      void this.stream(conn, session).catch((err: unknown) => this.fail(conn, toProtocolError(err)));
+    });
+  }
+
+  private async onData(conn: ChannelConnection, session: UploadSession, payload: Buffer): Promise<void> {
+    if (conn.closed || conn.ending) return;
+    const { transfer } = session;
+    let data = payload;
+    if (session.key) {
+      const index = Math.floor(session.offset / transfer.chunkSize);
+      const opened = openChunk(session.key, transfer.id, index, payload);
+      if (!opened) {
+        // A forged or corrupted chunk: the transfer is aborted (no partial counts as anything).
+        const error = frameError('DECRYPTION_FAILED', `chunk ${index} failed authentication (bad GCM tag); the transfer is aborted`);
+        await this.files.failUpload(transfer, error);
+        throw error;
+      }
+      data = opened;
+      if (data.length !== transfer.chunkSize && session.offset + data.length !== transfer.fileSize) {
+        throw frameError('INVALID_FRAME', `encrypted data frames carry exactly chunk_size (${transfer.chunkSize}) bytes, except the last`);
+      }
+    }
+    if (data.length === 0) throw frameError('INVALID_FRAME', 'empty DATA frame');
+    if (session.offset + data.length > transfer.fileSize) {
+      throw frameError('INVALID_FRAME', `DATA goes ${session.offset + data.length - transfer.fileSize} bytes beyond file_size ${transfer.fileSize}; resume from the last ACK offset`);
+    }
+    await session.writer.append(data);
+    session.hash.update(data);
+    session.offset += data.length;
+    session.sinceAck++;
+    if (session.offset === transfer.fileSize) return this.completeUpload(conn, session);
+    if (session.sinceAck >= this.config.ackEvery) await this.persist(conn, session);
+  }
+
+  /** fdatasync, then store the offset, then ACK: an acknowledged offset survives a crash. */
+  private async persist(conn: ChannelConnection, session: UploadSession): Promise<void> {
+    await session.writer.sync();
+    session.sinceAck = 0;
+    if (!(await this.repository.saveOffset(session.transfer.id, session.offset))) {
+      throw frameError('TRANSFER_CLOSED', `transfer ${session.transfer.id} was cancelled or expired`);
+    }
+    session.transfer.offset = session.offset;
+    this.sendAck(conn, session.transfer.id, session.offset);
+  }
+
+  private ackUpload(conn: ChannelConnection, session: UploadSession): void {
+    this.sendAck(conn, session.transfer.id, session.transfer.offset);
+  }
+
+  private async completeUpload(conn: ChannelConnection, session: UploadSession): Promise<void> {
+    const { transfer } = session;
+    await session.writer.sync();
+    await session.writer.close();
+    conn.attributes.delete(SESSION);
+    const digest = session.hash.digest('hex');
+    if (digest !== transfer.sha256) {
+      const error = frameError('HASH_MISMATCH', `the received bytes hash to sha256:${digest}, not the announced sha256:${transfer.sha256}; the upload was discarded`);
+      await this.files.failUpload(transfer, error);
+      throw error;
+    }
+    await this.storage.commit(transfer.id, transfer.sha256);
+    // Ends the lane's work before the sharing (which may take a while) and answers at once.
+    const file = await this.files.finishUpload(transfer);
+    this.closeWith(conn, TlvType.ACK, { transfer_id: transfer.id, offset: transfer.fileSize, status: 200, file_id: file.id });
+  }
+
+  private async stream(conn: ChannelConnection, session: DownloadSession): Promise<void> {
+    const { transfer } = session;
+    const { chunkSize } = transfer;
+    let index = Math.floor(session.sent / chunkSize);
+    for await (const chunk of this.storage.readBlob(transfer.sha256, session.sent, chunkSize)) {
+      // The window bounds what the client has not confirmed; the socket's buffer bounds memory.
+      while (!conn.closed && session.sent - session.acked >= this.config.windowBytes) {
+        await new Promise<void>((resolve) => (session.wake = resolve));
+      }
+      if (conn.closed || conn.ending) return;
+      const payload = session.key ? sealChunk(session.key, transfer.id, index, chunk) : chunk;
+      index++;
+      session.sent += chunk.length;
+      if (!conn.send(TlvType.DATA, payload)) await conn.writable();
+    }
+  }
+
+  private async onDownloadAck(conn: ChannelConnection, session: DownloadSession, payload: Buffer): Promise<void> {
+    const ack = validatePayload(FileAckDto, parseJson(payload, 'ACK'));
+    if (ack.offset > session.sent || ack.offset < session.acked) {
+      throw frameError('INVALID_FRAME', `ACK offset ${ack.offset} is outside what was sent (${session.acked}..${session.sent})`);
+    }
+    session.acked = ack.offset;
+    session.wake?.();
+    session.wake = undefined;
+    if (ack.offset === session.transfer.fileSize) {
+      conn.attributes.delete(SESSION);
+      await this.files.finishDownload(session.transfer);
+      this.closeWith(conn, TlvType.ACK, { transfer_id: session.transfer.id, offset: ack.offset, status: 200, file_id: session.transfer.fileId });
+    } else if (Date.now() - session.lastTouch > 1000) {
+      // Progress keeps the transfer from expiring (throttled: one write a second at most).
+      session.lastTouch = Date.now();
+      await this.repository.transition(session.transfer.id, ['active'], { offset: ack.offset });
+    }
+  }
+
+  private async onCancel(conn: ChannelConnection, session: Session, payload: Buffer): Promise<void> {
+    let reason = 'cancelled by the client on the data channel';
+    try {
+      const body = JSON.parse(payload.toString('utf8')) as { reason?: unknown };
+      if (typeof body?.reason === 'string') reason = body.reason.slice(0, 512);
+    } catch {
+      // A CANCEL body is optional.
+    }
+    conn.attributes.delete(SESSION);
+    if (session.kind === 'upload') await session.writer.close().catch(() => undefined);
+    await this.files.end(session.transfer, 'cancelled', { by: 'client', reason, notify: true, skipLink: true });
+    conn.end();
+  }
+
+  private onClose(conn: ChannelConnection): void {
+    const session = conn.attributes.get(SESSION) as Session | undefined;
+    if (!session) return;
+    conn.attributes.delete(SESSION);
+    this.links.detach(session.transfer.id, conn);
+    if (session.kind === 'upload') {
+      void this.links.run(session.transfer.id, () => session.writer.close()).catch(() => undefined);
+    } else {
+      session.wake?.();
+    }
+  }
+
+  private fail(conn: ChannelConnection, error: ProtocolError): void {
+    this.closeWith(conn, TlvType.ERROR, error.toPayload());
+  }
+
+  private closeWith(conn: ChannelConnection, type: number, body: Record<string, unknown>): void {
+    if (conn.closed || conn.ending) return;
+    this.sendJson(conn, type, body);
+    conn.end();
+  }
+
+  private sendAck(conn: ChannelConnection, transferId: string, offset: number): void {
+    this.sendJson(conn, TlvType.ACK, { transfer_id: transferId, offset, status: 200 });
+  }
+
+  private sendJson(conn: ChannelConnection, type: number, body: object): void {
+    conn.send(type, JSON.stringify(body));
+  }
+}
+
+function hex(type: number): string {
+  return type.toString(16).padStart(2, '0');
+}
+
+function parseJson(payload: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw frameError('INVALID_FRAME', `${what} payload must be a JSON object`);
+  }
+}

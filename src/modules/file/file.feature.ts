@@ -1,0 +1,12 @@
+import { defineFeature } from '../../common/feature/feature';
+import { fileConfig } from './file.config';
+import { FILE_ENTITIES, FileModule } from './file.module';
+import { FileSchema1764180000000 } from './migrations/1764180000000-file-schema';
+
+export const fileFeature = defineFeature({
+  name: 'file',
+  module: FileModule,
+  entities: FILE_ENTITIES,
+  migrations: [FileSchema1764180000000],
+  config: [fileConfig],
+});

@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { fileConfig, FileConfig } from './file.config';
+import { AuthModule } from '../auth/auth.module';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationModule } from '../conversation';
+import { MessageModule } from '../message';
+import { FileShareEntity } from './entities/file-share.entity';
+import { FileTransferEntity } from './entities/file-transfer.entity';
+import { StoredFileEntity } from './entities/stored-file.entity';
+import { FileDataChannel } from './file-data-channel';
+import { FileShareGuard } from './file-share.guard';
+import { FileSharingService } from './file-sharing.service';
+import { FileHandler } from './file.handler';
+import { FileRepository } from './file.repository';
+import { FileService } from './file.service';
+import { FileStorage } from './storage/file-storage';
+import { LocalFileStorage } from './storage/local-file-storage';
+import { TransferLinks } from './transfer-links';
+
+export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity];
+
+/**
+ * File transfers (draft §2.4): file/request, file/accept, file/ack, file/cancel on the control
+ * channel; the bytes on the TLV data channel (FILE_PORT) served through the transport; content
+ * stored once by sha256 behind the FileStorage port; finished uploads shared as file-ref messages.
+ */
+@Module({
+  imports: [AuthModule, ConversationModule, MessageModule, TypeOrmModule.forFeature(FILE_ENTITIES)],
+  controllers: [FileHandler],
+  providers: [
+    FileRepository,
+    FileService,
+    FileSharingService,
+    FileDataChannel,
+    TransferLinks,
+    {
+      provide: FileStorage,
+      inject: [fileConfig.token],
+      useFactory: async (config: FileConfig) => {
+        const storage = new LocalFileStorage(config.storageDir);
+        await storage.init();
+        return storage;
+      },
+    },
+    { provide: APP_GUARD, useClass: FileShareGuard },
+  ],
+  exports: [FileSharingService],
+})
+export class FileModule {}

@@ -1,0 +1,98 @@
+/** Every query of the file module. */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
+import { ConversationMemberEntity } from '../conversation';
+import { FileShareEntity } from './entities/file-share.entity';
+import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
+import { StoredFileEntity } from './entities/stored-file.entity';
+
+@Injectable()
+export class FileRepository {
+  private readonly files: Repository<StoredFileEntity>;
+  private readonly transfers: Repository<FileTransferEntity>;
+  private readonly shares: Repository<FileShareEntity>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.files = dataSource.getRepository(StoredFileEntity);
+    this.transfers = dataSource.getRepository(FileTransferEntity);
+    this.shares = dataSource.getRepository(FileShareEntity);
+  }
+
+  insertTransfer(transfer: FileTransferEntity): Promise<unknown> {
+    return this.transfers.insert(transfer);
+  }
+
+  findTransfer(id: string): Promise<FileTransferEntity | null> {
+    return this.transfers.findOneBy({ id });
+  }
+
+  /**
+   * Changes a transfer only while it is in one of `from` (compare-and-set): a cancel racing a
+   * completion or an expiry changes it once. Returns whether this call changed it.
+   */
+  async transition(id: string, from: TransferState[], changes: Partial<FileTransferEntity>): Promise<boolean> {
+    const result = await this.transfers.update({ id, state: In(from) }, { ...changes, updatedAt: Date.now() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Records durable progress of an open transfer. */
+  async saveOffset(id: string, offset: number): Promise<boolean> {
+    return this.transition(id, ['active'], { offset });
+  }
+
+  countActive(userId: string): Promise<number> {
+    return this.transfers.countBy({ userId, state: 'active' });
+  }
+
+  oldestQueued(userId: string): Promise<FileTransferEntity | null> {
+    return this.transfers.findOne({ where: { userId, state: 'queued' }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Bytes counted against the quota: finished uploads plus open uploads at their full size. */
+  async quotaUsed(userId: string): Promise<number> {
+    const stored = await this.files.sum('size', { uploaderId: userId });
+    const open = await this.transfers.sum('fileSize', { userId, direction: 'upload', state: In(OPEN_STATES) });
+    return Number(stored ?? 0) + Number(open ?? 0);
+  }
+
+  /** Open transfers with no progress since `before` (ms). */
+  staleTransfers(before: number, limit = 100): Promise<FileTransferEntity[]> {
+    return this.transfers.find({ where: { state: In(OPEN_STATES), updatedAt: LessThan(before) }, take: limit });
+  }
+
+  /** Is any open upload writing this transfer's partial data? (ids of all open uploads) */
+  async openUploadIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.transfers.find({ select: { id: true }, where: { id: In(ids), direction: 'upload', state: In(OPEN_STATES) } });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  insertFile(file: StoredFileEntity): Promise<unknown> {
+    return this.files.insert(file);
+  }
+
+  findFile(id: string): Promise<StoredFileEntity | null> {
+    return this.files.findOneBy({ id });
+  }
+
+  async addShare(fileId: string, conversationId: string): Promise<void> {
+    await this.shares.createQueryBuilder().insert().values({ fileId, conversationId, sharedAt: Date.now() }).orIgnore().execute();
+  }
+
+  async isMember(conversationId: string, userId: string): Promise<boolean> {
+    const count = await this.shares.manager.getRepository(ConversationMemberEntity).countBy({ conversationId, userId });
+    return count > 0;
+  }
+
+  /** The uploader, or a member of a conversation the file was shared in. */
+  async mayAccess(file: StoredFileEntity, userId: string): Promise<boolean> {
+    if (file.uploaderId === userId) return true;
+    const count = await this.shares
+      .createQueryBuilder('s')
+      .innerJoin(ConversationMemberEntity, 'm', 'm.conversation_id = s.conversation_id')
+      .where('s.file_id = :fileId AND m.user_id = :userId', { fileId: file.id, userId })
+      .getCount();
+    return count > 0;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * FileStorage on a local (or shared, e.g. NFS) directory:
+ *   <FILE_STORAGE_DIR>/blobs/<aa>/<sha256>     finished content, by hash
+ *   <FILE_STORAGE_DIR>/partial/<transfer_id>   uploads in progress
+ * Commit is a rename within one file system (atomic), followed by an fsync of the directory so
+ * the rename itself survives a crash. Several nodes share files through a shared directory.
+ */
+import { constants, createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { FileStorage, PartialWriter } from './file-storage';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const TRANSFER_ID = /^tr-[0-9a-f]{8,64}$/;
+
+export class LocalFileStorage extends FileStorage {
+  private readonly blobs: string;
+  private readonly partials: string;
+
+  constructor(root: string) {
+    super();
+    this.blobs = path.resolve(root, 'blobs');
+    this.partials = path.resolve(root, 'partial');
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.blobs, { recursive: true });
+    await fs.mkdir(this.partials, { recursive: true });
+  }
+
+  async blobSize(sha256: string): Promise<number | undefined> {
+    try {
+      return (await fs.stat(this.blobPath(sha256))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async *readBlob(sha256: string, start: number, chunkBytes: number): AsyncIterable<Buffer> {
+    yield* createReadStream(this.blobPath(sha256), { start, highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+  }
+
+  async openPartial(transferId: string, durableOffset: number): Promise<PartialWriter> {
+    const file = this.partialPath(transferId);
+    const handle = await fs.open(file, constants.O_CREAT | constants.O_WRONLY);
+    try {
+      const { size } = await handle.stat();
+      if (size < durableOffset) {
+        throw new Error(`partial upload ${transferId} holds ${size} bytes, less than its durable offset ${durableOffset}`);
+      }
+      // Bytes past the durable offset were never acknowledged: the client sends them again.
+      if (size > durableOffset) await handle.truncate(durableOffset);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    let position = durableOffset;
+    return {
+      append: async (data: Buffer) => {
+        let written = 0;
+        while (written < data.length) {
+          const { bytesWritten } = await handle.write(data, written, data.length - written, position);
+          written += bytesWritten;
+          position += bytesWritten;
+        }
+      },
+      sync: () => handle.datasync(),
+      close: () => handle.close(),
+    };
+  }
+
+  async *readPartial(transferId: string, length: number, chunkBytes: number): AsyncIterable<Buffer> {
+    if (length === 0) return;
+    yield* createReadStream(this.partialPath(transferId), { start: 0, end: length - 1, highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+  }
+
+  async partialSize(transferId: string): Promise<number> {
+    try {
+      return (await fs.stat(this.partialPath(transferId))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+  }
+
+  async deletePartial(transferId: string): Promise<void> {
+    await fs.rm(this.partialPath(transferId), { force: true });
+  }
+
+  async commit(transferId: string, sha256: string): Promise<void> {
+    const target = this.blobPath(sha256);
+    if ((await this.blobSize(sha256)) !== undefined) {
+      await this.deletePartial(transferId);
+      return;
+    }
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rename(this.partialPath(transferId), target);
+    await syncDirectory(dir);
+  }
+
+  async listPartials(): Promise<string[]> {
+    return (await fs.readdir(this.partials)).filter((name) => TRANSFER_ID.test(name));
+  }
+
+  private blobPath(sha256: string): string {
+    // Names come from validated requests, but the storage never trusts a path component.
+    if (!HEX64.test(sha256)) throw new Error(`not a sha256 hex digest: ${sha256.slice(0, 80)}`);
+    return path.join(this.blobs, sha256.slice(0, 2), sha256);
+  }
+
+  private partialPath(transferId: string): string {
+    if (!TRANSFER_ID.test(transferId)) throw new Error(`not a transfer id: ${transferId.slice(0, 80)}`);
+    return path.join(this.partials, transferId);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,44 @@
+/** Shared steps of the file-transfer e2e specs (real TCP on both channels, real database and disk). */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { TlvType } from '../../../src/shared/protocol';
+import type { TestApp } from '../../support/test-app';
+import { TlvPeer } from '../../support/tlv-helpers';
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function randomContent(bytes: number): Buffer {
+  return randomBytes(bytes);
+}
+
+export function tempDir(): { dir: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-file-test-'));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The data-channel port the app serves (from a 200 file/request answer). */
+export function dataPort(app: TestApp): number {
+  return (app.transport as unknown as { channels: { channels: { name: string; port: number }[] } }).channels.channels.find((c) => c.name === 'file')!.port;
+}
+
+export function uploadRequest(data: Buffer, target: { type: 'user' | 'group'; id: string }, extra: Record<string, unknown> = {}) {
+  return { file_name: 'blob.bin', file_size: data.length, hash: `sha256:${sha256(data)}`, target, ...extra };
+}
+
+/** Opens the data connection of an accepted transfer with a raw TLV peer; resolves with the start offset. */
+export async function openData(accept: Record<string, any>, client: SwitchboardClient, offset?: number): Promise<{ peer: TlvPeer; start: number }> {
+  const peer = await TlvPeer.connect(accept.endpoint.port);
+  peer.send(TlvType.OPEN, { transfer_id: accept.transfer_id, token: client.token, ...(offset === undefined ? {} : { offset }) });
+  const ack = await peer.nextJson(TlvType.ACK);
+  return { peer, start: ack.offset };
+}
+
+/** Sends `data[from..]` in chunks of `chunk` bytes as DATA frames. */
+export function sendData(peer: TlvPeer, data: Buffer, from: number, chunk: number, to = data.length): void {
+  for (let at = from; at < to; at += chunk) peer.send(TlvType.DATA, data.subarray(at, Math.min(to, at + chunk)));
+}
