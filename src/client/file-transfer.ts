@@ -205,7 +205,7 @@ async function sendOnce(client: SwitchboardClient, accept: ResponsePayload, cont
   const chunkSize = accept.chunk_size as number;
   const data = await connectData(client, accept);
   try {
-    data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token }));
+    await data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token }));
     const start = (await data.nextAck()).offset;
     let finished: string | undefined;
     // ACKs arrive while we send: report progress, remember the final one.
@@ -237,7 +237,9 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
   const hash = createHash('sha256');
   let held = 0;
   try {
-    let accept = await negotiate(client, { direction: 'download', file_id: fileId });
+    const request: Record<string, unknown> = { direction: 'download', file_id: fileId };
+    if (options.encryption) request.encryption = options.encryption;
+    let accept = await negotiate(client, request);
     const key = transferKey(client, options, accept);
     const attempts = options.maxAttempts ?? 5;
     const write = async (chunk: Buffer) => {
@@ -252,7 +254,7 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
         break;
       } catch (err) {
         if (attempt >= attempts || !retryable(err)) throw err;
-        accept = await negotiate(client, { direction: 'download', file_id: fileId, resume: { transfer_id: accept.transfer_id, offset: held } });
+        accept = await negotiate(client, { ...request, resume: { transfer_id: accept.transfer_id, offset: held } });
       }
     }
     const digest = hash.digest('hex');
@@ -285,7 +287,7 @@ async function receiveOnce(
   const chunkSize = accept.chunk_size as number;
   const data = await connectData(client, accept);
   try {
-    data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token, offset: start }));
+    await data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token, offset: start }));
     let offset = (await data.nextAck()).offset;
     let index = Math.floor(offset / chunkSize);
     let lastAck = offset;
@@ -304,7 +306,7 @@ async function receiveOnce(
       offset += chunk.length;
       options.onProgress?.({ transferId, bytes: offset, total });
       if (offset - lastAck >= ackEvery || offset === total) {
-        data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset, status: 200 }));
+        await data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset, status: 200 }));
         lastAck = offset;
       }
     }

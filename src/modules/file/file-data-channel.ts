@@ -19,7 +19,7 @@ import { FileConfig, fileConfig } from './file.config';
 import { deriveTransferKey, FILE_TAG_BYTES, openChunk, ProtocolError, sealChunk, TlvFrame, TlvType, validatePayload } from '../../shared/protocol';
 import { FileAckDto, FileOpenDto } from '../../shared/protocol/messages/file.messages';
 import { SwitchboardServer } from '../../transport/switchboard.server';
-import type { ChannelConnection, ChannelRefusal } from '../../transport/tlv-channel';
+import type { ChannelConnection, ChannelRefusal, ServedChannel } from '../../transport/tlv-channel';
 import { toProtocolError } from '../../transport/protocol-error.mapper';
 import type { FileTransferEntity } from './entities/file-transfer.entity';
 import { FileRepository } from './file.repository';
@@ -59,6 +59,8 @@ function frameError(code: string, message: string, status?: number): ProtocolErr
 @Injectable()
 export class FileDataChannel implements OnModuleInit {
   private readonly logger = new Logger('FileDataChannel');
+  /** The served channel (its port and open connections). */
+  channel!: ServedChannel;
 
   constructor(
     @InjectConfig(fileConfig) private readonly config: FileConfig,
@@ -71,14 +73,14 @@ export class FileDataChannel implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const channel = this.server.serveChannel({
+    const channel = (this.channel = this.server.serveChannel({
       name: 'file',
       port: this.config.port,
       maxPayloadBytes: Math.max(this.config.chunkSize + FILE_TAG_BYTES, MAX_JSON_FRAME),
       onFrame: (conn, frame) => this.onFrame(conn, frame),
       onRefuse: (conn, refusal: ChannelRefusal) => this.sendJson(conn, TlvType.ERROR, refusal),
       onClose: (conn) => this.onClose(conn),
-    });
+    }));
     const files = this.files;
     // The port is known once the transport listens; read it lazily.
     files.setEndpoint({

@@ -9,7 +9,7 @@ import { InjectConfig } from '../../config/config.util';
 import { FileConfig, fileConfig } from './file.config';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { FileCommands, ProtocolError, TlvType, validationError } from '../../shared/protocol';
-import type { FileAcceptDto, FileRequestDto } from '../../shared/protocol/messages/file.messages';
+import { FILE_HASH_PATTERN, FileAcceptDto, FileRequestDto } from '../../shared/protocol/messages/file.messages';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
 import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
@@ -94,6 +94,9 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async requestUpload(ctx: RequestContext, dto: FileRequestDto, keyId: string | null): Promise<Record<string, unknown>> {
+    if (!FILE_HASH_PATTERN.test(dto.hash)) {
+      throw validationError([{ field: 'hash', problems: ['must be "sha256:" followed by the 64 lower-case hex digits of the whole file (sha256 is the only hash verified)'] }]);
+    }
     const sha256 = dto.hash.slice('sha256:'.length);
     if (dto.resume) {
       const transfer = await this.repository.findTransfer(dto.resume.transfer_id);

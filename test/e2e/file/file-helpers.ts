@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { FileDataChannel } from '../../../src/modules/file/file-data-channel';
 import { TlvType } from '../../../src/shared/protocol';
 import type { TestApp } from '../../support/test-app';
 import { TlvPeer } from '../../support/tlv-helpers';
@@ -21,9 +22,9 @@ export function tempDir(): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The data-channel port the app serves (from a 200 file/request answer). */
-export function dataPort(app: TestApp): number {
-  return (app.transport as unknown as { channels: { channels: { name: string; port: number }[] } }).channels.channels.find((c) => c.name === 'file')!.port;
+/** The file data channel the app serves (port, open connections). */
+export function dataChannel(app: TestApp) {
+  return app.app.get(FileDataChannel).channel;
 }
 
 export function uploadRequest(data: Buffer, target: { type: 'user' | 'group'; id: string }, extra: Record<string, unknown> = {}) {

@@ -39,7 +39,7 @@ describe('file transfer: upload, share, download', () => {
     expect(progress.length).toBeGreaterThan(2);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
 
-    const event = await bob.client.waitFor((f) => f.command === 'message/event' && f.payload.message.content.type === 'file-ref');
+    const event = await bob.client.waitFor((f) => f.command === 'message/event' && (f.payload as any).message.content.type === 'file-ref');
     expect(event.payload.message.content).toEqual({
       type: 'file-ref',
       file_id: uploaded.fileId,
@@ -71,7 +71,7 @@ describe('file transfer: upload, share, download', () => {
     expect(response.file_id).not.toBe(first.fileId);
     const second = await carol.client.upload(content, { type: 'user', id: bob.userId }, { fileName: 'same-sdk.bin' });
     expect(second.instant).toBe(true);
-    const event = await bob.client.waitFor((f) => f.command === 'message/event' && f.payload.message.content.file_id === response.file_id);
+    const event = await bob.client.waitFor((f) => f.command === 'message/event' && (f.payload as any).message.content.file_id === response.file_id);
     expect(event.payload.message.content.name).toBe('same.bin');
     // Stored once: one blob for the three files.
     const blobs = fs.readdirSync(path.join(app.env.FILE_STORAGE_DIR!, 'blobs', sha256(content).slice(0, 2)));
@@ -84,7 +84,7 @@ describe('file transfer: upload, share, download', () => {
     const unknown = await carol.client.request('file/request', { direction: 'download', file_id: 'f-000000000000000000000000' });
     expect(stranger.payload).toMatchObject({ status: 403, error_code: 'FORBIDDEN' });
     expect(unknown.payload.status).toBe(403);
-    expect(stranger.payload.error_message.replace(uploaded.fileId, 'X')).toBe(unknown.payload.error_message.replace('f-000000000000000000000000', 'X'));
+    expect(stranger.payload.error_message!.replace(uploaded.fileId, 'X')).toBe(unknown.payload.error_message!.replace('f-000000000000000000000000', 'X'));
   });
 
   it('lets group members download a file shared in the group, and nobody else', async () => {

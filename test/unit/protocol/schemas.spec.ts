@@ -49,7 +49,9 @@ describe('committed JSON Schemas', () => {
       for (const ref of refs) expect({ file: name, ref, found: ref in defs }).toEqual({ file: name, ref, found: true });
     }
     const file = generated['file.json'] as { definitions: Record<string, any> };
-    expect(file.definitions.FileRequestDto.required.sort()).toEqual(['file_name', 'file_size', 'hash', 'target']);
+    // Upload fields are required unless direction is "download" (then file_id is).
+    expect(file.definitions.FileRequestDto.else.required.sort()).toEqual(['file_name', 'file_size', 'hash', 'target']);
+    expect(file.definitions.FileRequestDto.then.required).toEqual(['file_id']);
     expect(file.definitions.FileRequestDto.properties.target.$ref).toBe('#/definitions/FileTargetDto');
     expect(file.definitions.FileAcceptDto.properties.mode.enum).toEqual(['passive', 'active']);
     // Inherited fields appear in subclasses.
