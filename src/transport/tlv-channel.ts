@@ -1,7 +1,7 @@
 /**
  * Side channels: a module serves a second port through the transport (e.g. the file module's TLV
  * data channel on FILE_PORT) instead of a hand-made server, and gets what the control port has:
- * the same host and TLS settings (createTlsServer), MAX_CONNECTIONS per channel, the idle and
+ * the same host and TLS settings (createTlsServer), MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP per channel, the idle and
  * stalled-frame timeouts, bounded buffers with backpressure, drain/close handling and metrics
  * (TransportPlugin.onChannelOpen/onChannelClose/onChannelRejected).
  *
@@ -25,6 +25,7 @@ import * as net from 'node:net';
 import type { TransportConfig } from '../config/transport.config';
 import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
 import { createTlsServer } from './listeners';
+import { tlsEnabled } from './tls-options';
 import type { TransportPlugin } from './transport-plugin';
 
 /** Why the transport turns a channel connection away (the module tells the peer in its own framing). */
@@ -213,6 +214,7 @@ class Channel implements ServedChannel {
   started = false;
   private readonly server: net.Server;
   private readonly rawSockets = new Set<net.Socket>();
+  private readonly perAddress = new Map<string, number>();
 
   constructor(
     private readonly options: ChannelOptions,
@@ -222,7 +224,7 @@ class Channel implements ServedChannel {
     private readonly isClosing: () => boolean,
   ) {
     const onSocket = (socket: net.Socket) => this.accept(socket);
-    const secure = config.tls.cert && config.tls.key;
+    const secure = tlsEnabled(config.tls);
     this.server = secure ? createTlsServer(config, onSocket, logger) : net.createServer(onSocket);
     this.protocol = secure ? 'tls' : 'tcp';
     this.server.on('connection', (raw: net.Socket) => {
@@ -289,6 +291,16 @@ class Channel implements ServedChannel {
         retry_after_ms: 1000,
       });
     }
+    const fromAddress = this.perAddress.get(conn.remoteAddress) ?? 0;
+    if (this.config.maxConnectionsPerIp > 0 && fromAddress >= this.config.maxConnectionsPerIp) {
+      return this.refuse(conn, {
+        status: 503,
+        error_code: 'TOO_MANY_CONNECTIONS',
+        error_message: `too many ${this.name} channel connections from your address (limit ${this.config.maxConnectionsPerIp}); close unused ones or retry later`,
+        retry_after_ms: 1000,
+      });
+    }
+    this.perAddress.set(conn.remoteAddress, fromAddress + 1);
     this.connections.add(conn);
     for (const p of this.plugins) p.onChannelOpen?.(conn);
     this.options.onOpen?.(conn);
@@ -380,6 +392,9 @@ class Channel implements ServedChannel {
       queue.length = 0;
       conn.markClosed();
       this.connections.delete(conn);
+      const left = (this.perAddress.get(conn.remoteAddress) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(conn.remoteAddress, left);
+      else this.perAddress.delete(conn.remoteAddress);
       for (const p of this.plugins) p.onChannelClose?.(conn);
       try {
         this.options.onClose?.(conn);

@@ -58,11 +58,12 @@ export class FileResumeDto {
  * file/request (client → server): ask to upload a file (the default) or, with
  * `direction: "download"` and `file_id`, to download one. Upload fields are required for uploads only.
  */
+// draft-07 if/then/else (the decorator's OpenAPI typing does not list them): which fields are required depends on direction.
 @JSONSchema({
   if: { properties: { direction: { const: 'download' } }, required: ['direction'] },
   then: { required: ['file_id'] },
   else: { required: ['file_name', 'file_size', 'hash', 'target'] },
-})
+} as Parameters<typeof JSONSchema>[0])
 export class FileRequestDto {
   @JSONSchema({ description: 'upload (default) or download.' })
   @IsOptional()
