@@ -279,8 +279,9 @@ export class SwitchboardClient extends EventEmitter {
       }
     }
     if (this.signingKey) {
-      if (signatureVersionOf(frame) !== LATEST_SIGNATURE_VERSION) return `signature form is not v${LATEST_SIGNATURE_VERSION}`;
       const check = checkSignature(frame, this.signingKey, 's2c');
+      if (check === 'missing') return 'signature missing';
+      if (signatureVersionOf(frame) !== LATEST_SIGNATURE_VERSION) return `signature form is not v${LATEST_SIGNATURE_VERSION}`;
       if (check !== 'valid') return `signature ${check}`;
     }
     return undefined;

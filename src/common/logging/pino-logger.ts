@@ -5,7 +5,7 @@
  */
 import pino, { DestinationStream, Logger } from 'pino';
 import type { LoggingConfig } from '../../config/logging.config';
-import { REDACTED, redactPaths } from './redaction';
+import { redactSecrets, scrubString } from './redaction';
 
 export type RootLogger = Logger;
 
@@ -22,8 +22,18 @@ export function createRootLogger(
     level: config.level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: redactPaths(), censor: REDACTED },
-    formatters: { level: (label) => ({ level: label }) },
+    // Secrets are removed from every line, at any depth and whatever the case of the member name
+    // (pino's own `redact` paths are case-sensitive and fixed-depth): see redaction.ts.
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redactSecrets(object) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args, method) {
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = scrubString(args[i] as string);
+        return method.apply(this, args as Parameters<typeof method>);
+      },
+    },
   };
   let destination: DestinationStream;
   if (options.stream) {
