@@ -103,6 +103,12 @@ function printer(rl: () => Interface | undefined): (line: string) => void {
   };
 }
 
+/** On a terminal, redraws one progress line in place (stderr, so stdout stays the chat lines). */
+function progressPrinter(): ((line: string) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (line) => process.stderr.write(`\r\x1b[K${line}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
   try {
@@ -127,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
   client.on('socket-error', () => undefined); // reported as "connection closed" by the session
 
   const term: { rl?: Interface } = {};
-  const session = new ChatSession(client, { print: printer(() => term.rl), device: args.device });
+  const session = new ChatSession(client, { print: printer(() => term.rl), progress: progressPrinter(), device: args.device });
   // Installed before the login so a signal at any point ends the session cleanly.
   process.once('SIGTERM', () => (term.rl ? term.rl.close() : void session.quit()));
   let ok = false;

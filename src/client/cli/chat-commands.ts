@@ -14,6 +14,8 @@ export type ChatCommand =
   | { kind: 'list' }
   | { kind: 'who' }
   | { kind: 'status'; status: PresenceStatus; text?: string }
+  | { kind: 'send-file'; to: string; path: string }
+  | { kind: 'get'; fileId: string; dest?: string }
   | { kind: 'ping' }
   | { kind: 'help' }
   | { kind: 'quit' };
@@ -29,6 +31,8 @@ export const USAGE_LINES: Record<string, string> = {
   list: '/list                                    my groups and direct conversations',
   who: '/who                                     who of my contacts is online',
   status: '/status online|away|busy|invisible [text]  set my status (and status text)',
+  'send-file': '/send-file <user_id|group_id> <path>    upload a file and send it (g-... is a group)',
+  get: '/get <file_id> [dest]                    download a file (default: ./<file_id>)',
   ping: '/ping                                    round trip to the server',
   help: '/help                                    this list',
   quit: '/quit                                    leave',
@@ -94,6 +98,16 @@ export function parseCommand(line: string): ParseResult {
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(`limit must be an integer from 1 to 100, got "${limitText}"`);
       return { ok: true, command: { kind: 'history', conversationId, limit } };
+    }
+    case 'send-file': {
+      // The path is the rest of the line, so it may contain spaces.
+      const { head: [to], rest: path } = words(rest, 1);
+      return to && path ? { ok: true, command: { kind: 'send-file', to, path } } : fail();
+    }
+    case 'get': {
+      const { head: [fileId], rest: dest } = words(rest, 1);
+      if (!fileId) return fail();
+      return { ok: true, command: { kind: 'get', fileId, ...(dest ? { dest } : {}) } };
     }
     case 'status': {
       const { head: [status], rest: text } = words(rest, 1);

@@ -30,6 +30,10 @@ function who(userId: string | undefined, me: string | undefined): string {
 export function contentText(message: Pick<WireMessage, 'content' | 'attachments'>): string {
   const c = message.content ?? {};
   let text = typeof c.text === 'string' ? c.text : `[${c.type ?? 'unknown'}]`;
+  // Files name their id so the reader can fetch them with /get.
+  if ((c.type === 'file-ref' || c.type === 'voice') && typeof c.file_id === 'string') {
+    text = `[${c.type === 'voice' ? 'voice' : 'file'}] ${typeof c.name === 'string' ? `${c.name} ` : ''}${typeof c.size === 'number' ? `(${c.size} bytes) ` : ''}${c.file_id} — /get ${c.file_id}`;
+  }
   for (const a of message.attachments ?? []) text += ` [file ${a.name ?? a.file_id}${a.size !== undefined ? `, ${a.size} B` : ''}]`;
   // One message, one line: embedded newlines would break the line-oriented output.
   return text.replace(/\r?\n/g, ' ⏎ ');

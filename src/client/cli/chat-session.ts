@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Envelope, Headers } from '../../shared/protocol';
 import type { ResponsePayload } from '../switchboard-client';
 import { ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
+import { FileTransport, getFile, sendFile } from './chat-files';
 import { clock, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, WireMessage } from './chat-format';
 
 export const CLI_VERSION = 'cli-0.1.0';
@@ -28,10 +29,15 @@ export interface ChatTransport {
   close(): Promise<void>;
   /** The SDK keeps every event for waitFor(); a long-running CLI trims it. */
   readonly events?: Envelope[];
+  /** File transfers (SwitchboardClient.upload/download), for /send-file and /get. */
+  upload?: FileTransport['upload'];
+  download?: FileTransport['download'];
 }
 
 export interface ChatSessionOptions {
   print(line: string): void;
+  /** Redraws a progress line in place (terminals); without it progress prints at 25 % steps. */
+  progress?(line: string): void;
   /** `client_info.device` of the login (sessions are per device). */
   device?: string;
 }
@@ -221,6 +227,20 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       case 'status': {
         const p = await this.call('presence/update', { status: cmd.status, ...(cmd.text !== undefined ? { text: cmd.text } : {}) });
         if (p) this.print(`status: ${p.presence?.status ?? cmd.status}${p.presence?.text ? ` "${p.presence.text}"` : ''}`);
+        return;
+      }
+      case 'send-file':
+      case 'get': {
+        const { upload, download } = this.client;
+        if (!upload || !download) return this.print('! this client cannot transfer files');
+        const files: FileTransport = { upload: upload.bind(this.client), download: download.bind(this.client) };
+        const out = { print: (l: string) => this.print(l), progress: this.options.progress };
+        try {
+          if (cmd.kind === 'send-file') await sendFile(files, out, cmd.to, cmd.path);
+          else await getFile(files, out, cmd.fileId, cmd.dest);
+        } catch (err) {
+          this.print(`! ${cmd.kind === 'get' ? '/get' : '/send-file'} failed: ${(err as Error).message}`);
+        }
         return;
       }
       case 'ping': {
