@@ -16,6 +16,13 @@ class DatabaseEnv {
   @IsString()
   SQLITE_PATH = './data/switchboard.sqlite';
 
+  /**
+   * SQLite durability (WAL mode): normal survives a crash of the process (kill -9) but may lose
+   * the last commits on a power cut or OS crash; full fsyncs every commit and survives those too.
+   */
+  @IsIn(['normal', 'full'], { message: 'must be normal or full' })
+  SQLITE_SYNCHRONOUS: 'normal' | 'full' = 'normal';
+
   @Type(() => Number)
   @IsInt({ message: 'must be an integer between 1 and 200' })
   @Min(1, { message: 'must be an integer between 1 and 200' })
@@ -34,6 +41,7 @@ export const databaseConfig = defineConfig('database', DatabaseEnv, (env) => {
     url: env.DATABASE_URL,
     schema: env.DATABASE_SCHEMA,
     sqlitePath: env.SQLITE_PATH,
+    sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
     poolSize: env.DB_POOL_SIZE,
     migrationsRun: env.MIGRATIONS_RUN === 'on' || (env.MIGRATIONS_RUN === 'auto' && type === 'sqlite'),
   };

@@ -57,7 +57,9 @@ export function buildDataSourceOptions(config: DatabaseConfig, parts: SchemaPart
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-      db.pragma('synchronous = NORMAL');
+      // NORMAL in WAL mode: a commit is durable once in the OS (survives kill -9), fsynced at
+      // checkpoints; FULL fsyncs the WAL at every commit (survives a power cut). SQLITE_SYNCHRONOUS.
+      db.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     },
   };
 }

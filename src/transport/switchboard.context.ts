@@ -34,6 +34,13 @@ export class SwitchboardContext extends BaseRpcContext<[Connection, Envelope]> {
   }
 
   /**
+   * For `{ ordered: true }` handlers: lets the connection's next ordered frame start before this
+   * one finishes, once whatever fixes their relative order is done (message/send: its write is
+   * queued). Idempotent; a no-op for unordered handlers.
+   */
+  releaseOrder: () => void = () => undefined;
+
+  /**
    * Runs `fn` once the response to this request has been written, e.g. to push offline messages
    * only after the client has its auth/login response. Runs even if the request failed.
    */

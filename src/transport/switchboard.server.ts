@@ -402,7 +402,15 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     conn.inFlight++;
     this.inFlightTotal++;
     if (extras?.ordered) {
-      conn.orderedTail = conn.orderedTail.then(() => this.invoke(handler, ctx, isRequest));
+      // The next ordered frame waits until this handler finishes or releases the lane itself
+      // (ctx.releaseOrder(): e.g. message/send once its write is queued, in order).
+      conn.orderedTail = conn.orderedTail.then(
+        () =>
+          new Promise<void>((release) => {
+            ctx.releaseOrder = release;
+            void this.invoke(handler, ctx, isRequest).then(release);
+          }),
+      );
     } else {
       void this.invoke(handler, ctx, isRequest);
     }

@@ -16,10 +16,14 @@ export class MessageHandler {
     private readonly historyService: HistoryService,
   ) {}
 
-  /** Ordered: sends pipelined on one connection are stored (and get seqs) in arrival order. */
+  /**
+   * Ordered: sends pipelined on one connection are stored (and get seqs) in arrival order. Each
+   * releases the lane once its write is queued, so they share group commits instead of waiting
+   * for each other's.
+   */
   @MessagePattern(MessageCommands.SEND.name, { ordered: true, idempotent: true })
   send(@Payload() dto: SendMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
-    return this.messages.send({ senderId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
+    return this.messages.send({ senderId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id, releaseOrder: ctx.releaseOrder }, dto);
   }
 
   /** Also accepted as a `type: "event"` frame (no response then). */

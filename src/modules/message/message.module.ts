@@ -12,8 +12,8 @@ import { MessageMetrics } from './message-metrics';
 import { MessageHandler } from './message.handler';
 import { MessageRepository } from './message.repository';
 import { MessageService } from './message.service';
+import { MessageWriter } from './message-writer';
 import { OfflineDeliveryService } from './offline-delivery.service';
-import { PushSequencer } from './push-sequencer';
 import { ReceiptService } from './receipt.service';
 import { UserDirectory } from './user-directory';
 
@@ -34,7 +34,7 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     ReceiptService,
     HistoryService,
     OfflineDeliveryService,
-    PushSequencer,
+    MessageWriter,
     MessageMetrics,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },

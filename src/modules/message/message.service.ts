@@ -1,9 +1,15 @@
 /**
- * message/send: validate, authorize, de-duplicate, store (one atomic write), answer, push.
+ * message/send: validate, resolve the target, queue the write (group commit: membership check,
+ * de-duplication and seq allocation happen inside the write's transaction, see MessageWriter),
+ * answer, push.
  *
  * Store first, push second: the 200 answer and the live push both happen only after the commit,
  * so a message someone has seen is never lost. Live pushes are best effort (droppable for slow
  * consumers); what a device missed comes back through offline batches and history/sync.
+ *
+ * Ordering: sends pipelined on one connection reach here one at a time (ordered handler) and
+ * release the connection's lane as soon as their write is queued, so their seqs follow arrival
+ * order without each waiting for the previous one's commit.
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
@@ -23,8 +29,8 @@ import { MessageMetrics } from './message-metrics';
 import { newMessageId } from './message-id';
 import { jsonBytes, MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';
-import { ConversationMissingError, MessageRepository } from './message.repository';
-import { PushSequencer } from './push-sequencer';
+import { MessageRepository } from './message.repository';
+import { MessageWriter, NewMessage, WriteOutcome } from './message-writer';
 import { UserDirectory } from './user-directory';
 
 export interface SendContext {
@@ -33,15 +39,18 @@ export interface SendContext {
   connectionId: string;
   /** The request envelope id: the idempotency key. */
   requestId: string;
+  /** Lets the connection's next ordered frame start (called once this send's write is queued). */
+  releaseOrder?: () => void;
 }
 
 interface Resolved {
   conversationId: string;
   kind: ConversationKind;
-  /** Users to push to (sender included: their other devices); undefined = everyone (broadcast). */
-  recipients?: string[];
   directMembers?: [string, string];
 }
+
+/** Users known to exist (users are disabled, never deleted): bounded, oldest dropped first. */
+const KNOWN_USERS_MAX = 100_000;
 
 export function notAMember(conversationId: string): ProtocolError {
   return new ProtocolError('NOT_A_MEMBER', `you are not a member of conversation ${conversationId} (or it does not exist)`);
@@ -54,71 +63,74 @@ export function validationFailed(field: string, problem: string): ProtocolError 
 @Injectable()
 export class MessageService {
   private readonly logger = new Logger('MessageService');
+  private readonly knownUsers = new Set<string>();
 
   constructor(
     @InjectConfig(messageConfig) private readonly config: MessageConfig,
     private readonly repository: MessageRepository,
     private readonly users: UserDirectory,
     private readonly publisher: EventPublisher,
-    private readonly sequencer: PushSequencer,
+    private readonly writer: MessageWriter,
     private readonly metrics: MessageMetrics,
     private readonly gate: DirectMessageGate,
   ) {}
 
   async send(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
+    try {
+      return await this.store(ctx, dto);
+    } finally {
+      // Refused before its write was queued: the next send may go as well.
+      ctx.releaseOrder?.();
+    }
+  }
+
+  private async store(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
     this.checkLimits(dto);
     const attachments = dto.attachments ?? [];
     const meta = dto.meta ?? {};
     const hash = contentHash({ target: dto.target, content: dto.content, attachments, meta });
-
-    // A retry is answered from storage before anything else is checked: the original send was
-    // authorized, and its answer must not change because e.g. the sender left the group since.
-    const previous = await this.repository.findByClientId(ctx.senderId, ctx.requestId);
-    if (previous) {
-      if (previous.sentAt >= Date.now() - this.config.dedupTtlMs) return this.answerRetry(previous, hash);
-      await this.repository.releaseClientId(previous.id);
-    }
-
-    const target = await this.resolveTarget(ctx.senderId, dto);
-    const replyTo = meta.reply_to;
-    if (typeof replyTo === 'string' && !(await this.repository.findInConversation(target.conversationId, replyTo))) {
-      throw new ProtocolError('NOT_FOUND', `meta.reply_to: message ${replyTo} is not in conversation ${target.conversationId}`);
-    }
-
-    const ticket = this.sequencer.begin(target.conversationId);
-    let result;
+    let target: Resolved;
     try {
-      result = await this.repository.append({
-        id: newMessageId(),
-        conversationId: target.conversationId,
-        kind: target.kind,
-        directMembers: target.directMembers,
-        senderId: ctx.senderId,
-        clientMsgId: ctx.requestId,
-        contentHash: hash,
-        content: dto.content,
-        attachments,
-        meta,
-      });
+      target = await this.resolveTarget(ctx.senderId, dto);
+      const replyTo = meta.reply_to;
+      if (typeof replyTo === 'string' && !(await this.repository.findInConversation(target.conversationId, replyTo))) {
+        throw new ProtocolError('NOT_FOUND', `meta.reply_to: message ${replyTo} is not in conversation ${target.conversationId}`);
+      }
     } catch (err) {
-      ticket.cancelled();
-      if (err instanceof ConversationMissingError) throw notAMember(target.conversationId);
-      if (!MessageRepository.isUniqueViolation(err)) throw err;
-      // Two identical sends raced: the other one committed first. Answer like a retry.
-      const winner = await this.repository.findByClientId(ctx.senderId, ctx.requestId);
-      if (!winner) throw err;
-      return this.answerRetry(winner, hash);
+      // A retry is answered from storage even if it would be refused now (e.g. blocked since):
+      // the original was accepted. Read only on this refusal path.
+      const previous = ProtocolError.is(err) ? await this.repository.findByClientId(ctx.senderId, ctx.requestId) : null;
+      if (previous && previous.sentAt >= Date.now() - this.config.dedupTtlMs) return this.answerRetry(previous, hash);
+      throw err;
     }
-    if (result.duplicate) {
-      ticket.cancelled();
-      return this.answerRetry(result.stored, hash);
+    const message: NewMessage = {
+      id: newMessageId(),
+      conversationId: target.conversationId,
+      kind: target.kind,
+      directMembers: target.directMembers,
+      senderId: ctx.senderId,
+      clientMsgId: ctx.requestId,
+      contentHash: hash,
+      content: dto.content,
+      attachments,
+      meta,
+    };
+    // Pushed from the writer's commit callback: in commit (= seq) order per conversation.
+    const onCommitted = (o: WriteOutcome) => {
+      if (o.status === 'stored') this.push(o.stored, o.recipients, ctx.connectionId);
+    };
+    const written = this.writer.write(message, onCommitted);
+    ctx.releaseOrder?.();
+    let outcome = await written;
+    if (outcome.status === 'duplicate' && outcome.stored.sentAt < Date.now() - this.config.dedupTtlMs) {
+      // The dedup window of the earlier message has passed: this id now names a new message.
+      await this.repository.releaseClientId(outcome.stored.id);
+      outcome = await this.writer.write({ ...message, id: newMessageId() }, onCommitted);
     }
-
-    const stored = result.stored;
-    // Settle the ticket first: an unsettled ticket would hold this conversation's pushes forever.
-    ticket.stored(stored.seq, () => this.push(stored, target, ctx.connectionId));
+    if (outcome.status === 'not-member') throw notAMember(target.conversationId);
+    if (outcome.status === 'duplicate') return this.answerRetry(outcome.stored, hash);
     this.metrics.persisted();
-    return this.response(stored);
+    return this.response(outcome.stored);
   }
 
   private checkLimits(dto: SendMessageRequest): void {
@@ -182,29 +194,35 @@ export class MessageService {
       if (targetId === senderId) throw validationFailed('target.id', 'must be another user (direct messages go to someone else)');
       const conversationId = directConversationId(senderId, targetId);
       expect(conversationId, `for a direct message between ${senderId} and ${targetId}`);
-      if ((await this.users.exists([targetId])).length === 0) throw new ProtocolError('USER_NOT_FOUND', `user ${targetId} does not exist`);
+      await this.assertUserExists(targetId);
       // DIRECT_MESSAGE_POLICY and blocks (contacts module); synchronous undefined when allowed.
       const refusal = this.gate.checkDirect(senderId, targetId);
       if (refusal) await refusal;
-      return { conversationId, kind: 'direct', recipients: [senderId, targetId], directMembers: [senderId, targetId] };
+      return { conversationId, kind: 'direct', directMembers: [senderId, targetId] };
     }
     expect(targetId, 'for a message to group ' + targetId);
-    // A missing group answers like a group I am not in (as the group commands do): ids cannot be probed.
-    const conversation = await this.repository.findConversation(targetId);
-    const members = conversation?.kind === 'group' ? await this.repository.memberIds(targetId) : [];
-    if (!members.includes(senderId)) throw notAMember(targetId);
-    return { conversationId: targetId, kind: 'group', recipients: members };
+    // Membership is checked inside the write (a member removed meanwhile is refused there); a
+    // missing group answers like a group I am not in (as the group commands do).
+    return { conversationId: targetId, kind: 'group' };
   }
 
-  private push(stored: MessageEntity, target: Resolved, senderConnection: string): void {
+  private async assertUserExists(userId: string): Promise<void> {
+    if (this.knownUsers.has(userId)) return;
+    if ((await this.users.exists([userId])).length === 0) throw new ProtocolError('USER_NOT_FOUND', `user ${userId} does not exist`);
+    if (this.knownUsers.size >= KNOWN_USERS_MAX) this.knownUsers.delete(this.knownUsers.values().next().value!);
+    this.knownUsers.add(userId);
+  }
+
+  /** `recipients`: the members at commit (sender included: their other devices); undefined = everyone. */
+  private push(stored: MessageEntity, recipients: string[] | undefined, senderConnection: string): void {
     const payload = { status: 200, message: toWire(stored) };
     const options = {
       excludeConnection: senderConnection,
       droppable: true,
       priority: stored.meta?.priority === 'high' ? ('high' as const) : ('normal' as const),
     };
-    const published = target.recipients
-      ? this.publisher.toUsers(target.recipients, MessageCommands.EVENT.name, payload, options)
+    const published = recipients
+      ? this.publisher.toUsers(recipients, MessageCommands.EVENT.name, payload, options)
       : this.publisher.toAll(MessageCommands.EVENT.name, payload, options);
     this.metrics.pushedLive();
     published.catch((err: Error) => this.logger.warn(`push of ${stored.id} failed (clients catch up via sync): ${err.message}`));

@@ -1,6 +1,7 @@
 /**
- * Durability: the BUILT server runs as a child process; sends stream in; the process is killed
- * with SIGKILL mid-stream and restarted on the same database. Every message that got a 200 must
+ * Durability: the BUILT server runs as a child process; pipelined sends stream in (stored by
+ * group commit, several per transaction); the process is killed with SIGKILL mid-stream and
+ * restarted on the same database. Every message that got a 200 must
  * be in history exactly once, seqs stay gap-free, and retrying the unanswered sends with their
  * original ids stores each of them exactly once.
  */
@@ -43,21 +44,42 @@ describe('durability across kill -9', () => {
     const aliceId = (await alice.call('auth/register', creds.alice)).user_id as string;
     await login(alice, creds.alice.username, creds.alice.password);
 
-    // Stream 400 pipelined sends; SIGKILL the server once 100 have been answered.
-    const ids = range(1, 400).map((i) => ({ id: `dur-${i}-${randomUUID()}`, text: `d${i}` }));
+    // Stream pipelined sends (64 in flight, as group commit stores them in batches) and SIGKILL
+    // the server once 300 have been answered; sending goes on until the connection breaks.
+    const WINDOW = 64;
+    const TOTAL = 20_000;
+    const sent: { id: string; text: string }[] = [];
     const acked = new Map<string, { message_id: string; seq: number }>();
     let killed: Promise<unknown> | undefined;
-    const outcomes = await Promise.allSettled(
-      ids.map(async ({ id, text: t }) => {
-        const response = await alice.request('message/send', { target: { type: 'user', id: bobId }, content: text(t) }, { id });
-        if (response.payload.status === 200) acked.set(id, { message_id: response.payload.message_id, seq: response.payload.seq });
-        if (acked.size === 100 && !killed) killed = server!.stop('SIGKILL');
-        return response;
-      }),
-    );
+    let cut = false;
+    await new Promise<void>((streamEnded) => {
+      let inFlight = 0;
+      const pump = () => {
+        while (!cut && inFlight < WINDOW && sent.length < TOTAL) {
+          const item = { id: `dur-${sent.length + 1}-${randomUUID()}`, text: `d${sent.length + 1}` };
+          sent.push(item);
+          inFlight++;
+          alice
+            .request('message/send', { target: { type: 'user', id: bobId }, content: text(item.text) }, { id: item.id })
+            .then(
+              (response) => {
+                if (response.payload.status === 200) acked.set(item.id, { message_id: response.payload.message_id, seq: response.payload.seq });
+                if (acked.size >= 300 && !killed) killed = server!.stop('SIGKILL');
+              },
+              () => (cut = true),
+            )
+            .finally(() => {
+              inFlight--;
+              if (inFlight === 0 && (cut || sent.length >= TOTAL)) streamEnded();
+              else pump();
+            });
+        }
+      };
+      pump();
+    });
     await killed;
-    expect(acked.size).toBeGreaterThanOrEqual(100);
-    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true); // the stream really was cut
+    expect(acked.size).toBeGreaterThanOrEqual(300);
+    expect(cut).toBe(true); // the stream really was cut: sends in flight got no answer
 
     // Restart on the same database.
     server = await spawnServer({ ...db.env, ...ENV });
@@ -78,7 +100,7 @@ describe('durability across kill -9', () => {
     const sender = await connect(server);
     clients.push(sender);
     await login(sender, creds.alice.username, creds.alice.password);
-    const unanswered = ids.filter(({ id }) => !acked.has(id));
+    const unanswered = sent.filter(({ id }) => !acked.has(id));
     const retried = await Promise.all(unanswered.map(({ id, text: t }) => sender.call('message/send', { target: { type: 'user', id: bobId }, content: text(t) }, { id })));
     // Those the server had stored before dying come back as duplicates with their old seq.
     const survivors = new Set(texts);
@@ -88,11 +110,11 @@ describe('durability across kill -9', () => {
     }
     // An acknowledged id retried once more is still the same message.
     const [firstId, firstAck] = [...acked][0];
-    const again = await sender.call('message/send', { target: { type: 'user', id: bobId }, content: text(ids.find((x) => x.id === firstId)!.text) }, { id: firstId });
+    const again = await sender.call('message/send', { target: { type: 'user', id: bobId }, content: text(sent.find((x) => x.id === firstId)!.text) }, { id: firstId });
     expect(again).toMatchObject({ message_id: firstAck.message_id, seq: firstAck.seq, duplicate: true });
 
     const final = (await historyBackwards(reader, conversation, 100)).reverse().flatMap((p) => p.messages);
-    expect(final.map((m) => m.seq)).toEqual(range(1, 400));
-    expect(final.map((m) => m.content.text).sort()).toEqual(ids.map((x) => x.text).sort());
+    expect(final.map((m) => m.seq)).toEqual(range(1, sent.length));
+    expect(final.map((m) => m.content.text).sort()).toEqual(sent.map((x) => x.text).sort());
   }, 240_000);
 });

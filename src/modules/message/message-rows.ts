@@ -1,0 +1,65 @@
+/**
+ * Raw rows of the hot write path (prepared statements, not the ORM) to and from MessageEntity,
+ * and the quoted table names of the engine (PostgreSQL: schema-qualified, as TypeORM does not set
+ * search_path to the configured schema).
+ */
+import type { DataSource, EntityTarget } from 'typeorm';
+import { MessageEntity } from './entities/message.entity';
+import type { NewMessage } from './message-writer';
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number | string;
+  sender_id: string;
+  client_msg_id: string;
+  content_hash: string;
+  content: string;
+  attachments: string;
+  meta: string;
+  sent_at: number | string;
+}
+
+export const MESSAGE_COLUMNS = '"id", "conversation_id", "seq", "sender_id", "client_msg_id", "content_hash", "content", "attachments", "meta", "sent_at"';
+
+export function fromRow(r: MessageRow): MessageEntity {
+  const m = new MessageEntity();
+  m.id = r.id;
+  m.conversationId = r.conversation_id;
+  m.seq = Number(r.seq);
+  m.senderId = r.sender_id;
+  m.clientMsgId = r.client_msg_id;
+  m.contentHash = r.content_hash;
+  m.content = JSON.parse(r.content) as Record<string, unknown>;
+  m.attachments = JSON.parse(r.attachments) as Record<string, unknown>[];
+  m.meta = JSON.parse(r.meta) as Record<string, unknown>;
+  m.sentAt = Number(r.sent_at);
+  return m;
+}
+
+/** The entity of a message just stored with `seq` at `sentAt`. */
+export function storedEntity(n: NewMessage, seq: number, sentAt: number): MessageEntity {
+  const m = new MessageEntity();
+  m.id = n.id;
+  m.conversationId = n.conversationId;
+  m.seq = seq;
+  m.senderId = n.senderId;
+  m.clientMsgId = n.clientMsgId;
+  m.contentHash = n.contentHash;
+  m.content = n.content;
+  m.attachments = n.attachments;
+  m.meta = n.meta;
+  m.sentAt = sentAt;
+  return m;
+}
+
+export function quotedTable(dataSource: DataSource, entity: EntityTarget<unknown>): string {
+  const metadata = dataSource.getMetadata(entity);
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return metadata.schema ? `${quote(metadata.schema)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
+}
+
+/** In-batch identity of a send: a second send with the same key in one batch is its retry. */
+export function clientKey(m: NewMessage): string {
+  return `${m.senderId}\u0000${m.clientMsgId}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The SQLite side of group commit: one better-sqlite3 transaction per batch with prepared
+ * statements, run synchronously (nothing else can touch the connection meanwhile).
+ *
+ * Per message: the conversation row (created for a first direct/broadcast message) and, for a
+ * group, its members are read once per batch; the insert carries the duplicate check
+ * (`ON CONFLICT (sender_id, client_msg_id) DO NOTHING`; no change = a retry, answered with the
+ * stored message), and a message that is not stored takes no seq (gap-free). Each conversation's
+ * `last_seq` is written once at the end.
+ */
+import type { DataSource } from 'typeorm';
+import { ConversationEntity, ConversationMemberEntity } from '../conversation';
+import { MessageEntity } from './entities/message.entity';
+import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, quotedTable, storedEntity } from './message-rows';
+import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
+
+/** The part of better-sqlite3's API used here (the package ships no typings). */
+interface Statement {
+  run(...params: unknown[]): { changes: number };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+interface Database {
+  prepare(sql: string): Statement;
+  transaction<T>(fn: () => T): () => T;
+  readonly inTransaction: boolean;
+}
+
+interface Conversation {
+  lastSeq: number;
+  dirty: boolean;
+  /** Members of a group (read in this transaction); undefined for direct and broadcast. */
+  members?: Set<string>;
+  recipients: string[] | undefined;
+}
+
+interface Statements {
+  conversation: Statement;
+  createConversation: Statement;
+  addMember: Statement;
+  members: Statement;
+  insert: Statement;
+  byClientId: Statement;
+  bumpSeq: Statement;
+}
+
+export class SqliteMessageStore implements MessageStore {
+  private prepared?: { db: Database; statements: Statements };
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async writeBatch(messages: NewMessage[]): Promise<WriteOutcome[]> {
+    const db = (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    // A TypeORM transaction started outside the write queue (none on the message path) would
+    // swallow ours as a savepoint: wait for it to end instead.
+    while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    const s = this.statements(db);
+    return db.transaction(() => this.store(s, messages, Date.now()))();
+  }
+
+  private store(s: Statements, messages: NewMessage[], now: number): WriteOutcome[] {
+    const conversations = new Map<string, Conversation | null>();
+    const firstOf = new Map<string, number>();
+    const out: WriteOutcome[] = new Array<WriteOutcome>(messages.length);
+    const repeats: [number, number][] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
+      const key = clientKey(m);
+      const first = firstOf.get(key);
+      if (first !== undefined) {
+        repeats.push([i, first]);
+        continue;
+      }
+      firstOf.set(key, i);
+      let c = conversations.get(m.conversationId);
+      if (c === undefined) conversations.set(m.conversationId, (c = this.conversation(s, m, now)));
+      if (c === null || (c.members !== undefined && !c.members.has(m.senderId))) {
+        // A retry is answered from storage even if the sender has left the group since.
+        const existing = s.byClientId.get(m.senderId, m.clientMsgId) as MessageRow | undefined;
+        out[i] = existing ? { status: 'duplicate', stored: fromRow(existing) } : { status: 'not-member' };
+        continue;
+      }
+      const seq = c.lastSeq + 1;
+      const info = s.insert.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, JSON.stringify(m.content), JSON.stringify(m.attachments), JSON.stringify(m.meta), now);
+      if (info.changes === 0) {
+        out[i] = { status: 'duplicate', stored: fromRow(s.byClientId.get(m.senderId, m.clientMsgId) as MessageRow) };
+        continue;
+      }
+      c.lastSeq = seq;
+      c.dirty = true;
+      out[i] = { status: 'stored', stored: storedEntity(m, seq, now), recipients: c.recipients };
+    }
+    for (const [id, c] of conversations) if (c?.dirty) s.bumpSeq.run(c.lastSeq, now, id);
+    for (const [i, first] of repeats) out[i] = repeatOf(out[first]);
+    return out;
+  }
+
+  /** The conversation's state in this transaction; null if it is not one `m` may be sent to. */
+  private conversation(s: Statements, m: NewMessage, now: number): Conversation | null {
+    let row = s.conversation.get(m.conversationId) as { kind: string; last_seq: number } | undefined;
+    if (!row) {
+      if (m.kind === 'group') return null;
+      s.createConversation.run(m.conversationId, m.kind, m.kind === 'broadcast' ? 'all' : 'joined', now, now);
+      for (const userId of m.directMembers ?? []) s.addMember.run(m.conversationId, userId, now);
+      row = { kind: m.kind, last_seq: 0 };
+    }
+    if (row.kind !== m.kind) return null;
+    if (m.kind === 'group') {
+      const members = (s.members.all(m.conversationId) as { user_id: string }[]).map((r) => r.user_id);
+      return { lastSeq: Number(row.last_seq), dirty: false, members: new Set(members), recipients: members };
+    }
+    return { lastSeq: Number(row.last_seq), dirty: false, recipients: m.directMembers };
+  }
+
+  private statements(db: Database): Statements {
+    if (this.prepared?.db === db) return this.prepared.statements;
+    const conversations = quotedTable(this.dataSource, ConversationEntity);
+    const members = quotedTable(this.dataSource, ConversationMemberEntity);
+    const messages = quotedTable(this.dataSource, MessageEntity);
+    const statements: Statements = {
+      conversation: db.prepare(`SELECT "kind", "last_seq" FROM ${conversations} WHERE "id" = ?`),
+      createConversation: db.prepare(
+        `INSERT INTO ${conversations} ("id", "kind", "name", "owner_id", "last_seq", "history_visibility", "created_at", "updated_at") VALUES (?, ?, NULL, NULL, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      addMember: db.prepare(
+        `INSERT INTO ${members} ("conversation_id", "user_id", "role", "joined_seq", "delivered_seq", "read_seq", "joined_at") VALUES (?, ?, 'member', 0, 0, 0, ?) ON CONFLICT DO NOTHING`,
+      ),
+      members: db.prepare(`SELECT "user_id" FROM ${members} WHERE "conversation_id" = ?`),
+      insert: db.prepare(
+        `INSERT INTO ${messages} (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
+      ),
+      byClientId: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM ${messages} WHERE "sender_id" = ? AND "client_msg_id" = ?`),
+      bumpSeq: db.prepare(`UPDATE ${conversations} SET "last_seq" = ?, "updated_at" = ? WHERE "id" = ?`),
+    };
+    this.prepared = { db, statements };
+    return statements;
+  }
+}
+
+/** A second send with the same client id in one batch: a retry of the first. */
+export function repeatOf(first: WriteOutcome): WriteOutcome {
+  return first.status === 'stored' ? { status: 'duplicate', stored: first.stored } : first;
+}
