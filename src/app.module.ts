@@ -8,7 +8,23 @@ import { SecurityModule } from './common/security/security.module';
 import { APP_FEATURES, CONFIG_NAMESPACES } from './app.features';
 import type { Env } from './config';
 import { DatabaseModule } from './database/database.module';
+import { RedisConfig, redisConfig } from './config/redis.config';
+import { TransportConfig, transportConfig } from './config/transport.config';
+import type { TransportOptions } from './transport/transport-options';
 import { TransportModule } from './transport/transport.module';
+
+/** The transport's plain options, from the app's transport and Redis configuration. */
+export function transportOptions(transport: TransportConfig, redis: RedisConfig): TransportOptions {
+  return {
+    server: transport,
+    redisBus: redis.url ? { url: redis.url, keyPrefix: redis.keyPrefix, ...redis.bus } : undefined,
+  };
+}
+
+/** The transport module configured from the app's configuration (also used by the admin CLI). */
+export function configuredTransportModule(): DynamicModule {
+  return TransportModule.forRootAsync({ inject: [transportConfig.token, redisConfig.token], useFactory: transportOptions });
+}
 
 /** Cross-cutting modules of the common layer; features come from src/app.features.ts. */
 const CORE_MODULES = [MetricsModule, SecurityModule];
@@ -31,7 +47,7 @@ export class AppModule {
           load: CONFIG_NAMESPACES.map((ns) => ns.load(env)),
         }),
         DatabaseModule.forRoot({ migrations: APP_FEATURES.migrations }),
-        TransportModule,
+        configuredTransportModule(),
         ...CORE_MODULES,
         ...APP_FEATURES.modules,
         ...extraImports,

@@ -12,12 +12,12 @@ import { NestFactory } from '@nestjs/core';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { APP_FEATURES, CONFIG_NAMESPACES } from '../app.features';
+import { configuredTransportModule } from '../app.module';
 import { ConfigError, Env } from '../config';
 import { DatabaseModule } from '../database/database.module';
 import { AuthModule } from '../modules/auth/auth.module';
 import { SessionsService } from '../modules/auth/sessions.service';
 import { UsersService } from '../modules/auth/users.service';
-import { TransportModule } from '../transport/transport.module';
 import { AdminIo, runAdminCommand, UsageError, USAGE } from './admin-commands';
 
 export interface AdminRunOptions {
@@ -49,7 +49,7 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: CONFIG_NAMESPACES.map((ns) => ns.load(env)) }),
       // Every feature's migrations, so MIGRATIONS_RUN behaves as in the server.
       DatabaseModule.forRoot({ migrations: APP_FEATURES.migrations }),
-      TransportModule,
+      configuredTransportModule(),
       AuthModule,
     ],
   })

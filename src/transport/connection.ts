@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { ControlCommands, encodeFrame, Envelope, LineFrameDecoder, nowSeconds, PROTOCOL_VERSION } from '../shared/protocol';
+import { buildEnvelope, ControlCommands, encodeFrame, Envelope, LineFrameDecoder, PROTOCOL_VERSION } from '../shared/protocol';
 import type { ClientCertificateIdentity } from './tls-options';
 
 export interface ConnectionLimits {
@@ -131,17 +131,7 @@ export class Connection {
 
   /** Sends a server event frame (`type: "event"`). */
   sendEvent(command: string, payload: Record<string, unknown>, options?: SendOptions): boolean {
-    return this.send(
-      {
-        id: `evt-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
-        type: 'event',
-        timestamp: nowSeconds(),
-        command,
-        headers: { version: PROTOCOL_VERSION },
-        payload,
-      },
-      options,
-    );
+    return this.send(buildEnvelope('event', command, payload), options);
   }
 
   /** Tells the client why (control/error) and closes the connection once that is flushed. */

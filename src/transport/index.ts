@@ -9,6 +9,7 @@ export * from './switchboard.client-proxy';
 export * from './switchboard.context';
 export * from './switchboard.server';
 export * from './tlv-channel';
+export * from './transport-options';
 export * from './transport-plugin';
 export * from './transport.module';
 export * from './tls-options';

@@ -5,7 +5,7 @@
 import type { Logger } from '@nestjs/common';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { TransportConfig } from '../config/transport.config';
+import type { SwitchboardServerOptions } from './transport-options';
 import { buildTlsServerOptions, tlsEnabled, verifyClientCertificate } from './tls-options';
 
 export interface ListenerSpec {
@@ -17,7 +17,7 @@ export interface ListenerSpec {
  * TLS_CERT + TLS_KEY switch the listener to TLS; only with the explicit TLS_ALLOW_PLAINTEXT opt-in
  * (validated with TLS_PORT in config) does plaintext stay on TCP_PORT with TLS on TLS_PORT.
  */
-export function createListeners(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): ListenerSpec[] {
+export function createListeners(config: SwitchboardServerOptions, onSocket: (socket: net.Socket) => void, logger: Logger): ListenerSpec[] {
   const { tls: tlsConfig } = config;
   // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
   // not with server.maxConnections, which drops the socket without a word.
@@ -37,7 +37,7 @@ export function createListeners(config: TransportConfig, onSocket: (socket: net.
  * buildTlsServerOptions() (one protocol policy), and the client-certificate rule applied before
  * `onSocket` sees the socket (TLS_CLIENT_AUTH=request: a presented certificate must chain to TLS_CA).
  */
-export function createTlsServer(config: TransportConfig, onSocket: (socket: net.Socket) => void, logger: Logger): tls.Server {
+export function createTlsServer(config: SwitchboardServerOptions, onSocket: (socket: net.Socket) => void, logger: Logger): tls.Server {
   const { clientAuth } = config.tls;
   const secure = tls.createServer(buildTlsServerOptions(config.tls, config.idleTimeoutMs), (socket) => {
     const check = verifyClientCertificate(socket, clientAuth);

@@ -4,7 +4,7 @@
  * a dependency outage (PostgreSQL, Redis unreachable) is a retryable 503 UNAVAILABLE with a
  * jittered retry_after_ms; everything else is a 500 whose message does not leak internals.
  */
-import { dependencyOutage, jitteredRetryAfter } from '../common/errors/dependency-outage';
+import { dependencyOutage, jitteredRetryAfter } from '../infra/dependency-outage';
 import { ErrorCodes, ProtocolError } from '../shared/protocol';
 
 /** What @nestjs/core's guard consumer throws (FORBIDDEN_MESSAGE, not exported publicly). */

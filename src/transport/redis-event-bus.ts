@@ -16,11 +16,11 @@
  * silent gap. Retried XADDs never deliver twice (same sequence numbers).
  */
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { closeRedis } from '../common/redis/close-redis';
+import { closeRedis, createRedisClient } from '../infra/redis-client';
 import { ControlCommands } from '../shared/protocol';
 import { BusSequence, OriginEntry } from './bus-sequence';
 import { BusListener, BusMessage, EventBus } from './event-bus';
@@ -100,13 +100,11 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     this.bufferMax = options.bufferMax ?? 100_000;
     this.markIntervalMs = options.markIntervalMs ?? 1000;
     this.sequence = new BusSequence(this.startedAt);
+    const warn = (name: string) => (err: Error) => this.logger.warn(`redis ${name}: ${err.message}`);
     const common = { lazyConnect: true, maxRetriesPerRequest: 1 };
-    this.pub = new Redis(options.url, { ...common, connectionName: `sb-bus-pub-${this.nodeId}` });
+    this.pub = createRedisClient(options.url, { ...common, name: `bus-pub-${this.nodeId}`, onError: warn('publisher') });
     // The reader blocks in XREAD, so it needs a connection of its own.
-    this.sub = new Redis(options.url, { ...common, connectionName: `sb-bus-sub-${this.nodeId}` });
-    for (const [name, client] of [['publisher', this.pub], ['reader', this.sub]] as const) {
-      client.on('error', (err: Error) => this.logger.warn(`redis ${name}: ${err.message}`));
-    }
+    this.sub = createRedisClient(options.url, { ...common, name: `bus-sub-${this.nodeId}`, onError: warn('reader') });
     this.sub.on('ready', () => {
       this.subscribed = true;
       this.events.emit('subscribed');

@@ -17,14 +17,13 @@ import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import {
+  buildEnvelope,
   DecodedFrame,
   encodeFrame,
   Envelope,
   Headers,
   LineFrameDecoder,
   normalizeCommand,
-  nowSeconds,
-  PROTOCOL_VERSION,
 } from '../shared/protocol';
 
 export interface SwitchboardClientProxyOptions {
@@ -130,13 +129,13 @@ export class SwitchboardClientProxy extends ClientProxy {
   }
 
   private envelope(id: string, type: 'request' | 'event', packet: ReadPacket): Envelope {
-    const headers: Headers = { version: PROTOCOL_VERSION, ...this.options.headers };
+    const headers: Headers = { ...this.options.headers };
     // setOnDispatchHook() may attach metadata (e.g. a trace id): it travels as headers.
     const metadata = (packet as ReadPacket & { metadata?: unknown }).metadata;
     if (metadata && typeof metadata === 'object') Object.assign(headers, metadata);
     if (this.token && headers.Authorization === undefined) headers.Authorization = `Bearer ${this.token}`;
     const payload = packet.data === undefined || packet.data === null ? {} : (packet.data as Record<string, unknown>);
-    return { id, type, timestamp: nowSeconds(), command: this.command(packet.pattern), headers, payload };
+    return buildEnvelope(type, this.command(packet.pattern), payload, { id, headers });
   }
 
   private command(pattern: unknown): string {

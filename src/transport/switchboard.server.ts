@@ -8,20 +8,19 @@
  * JSON.stringify, and looks handlers up by normalized command (not Nest's JSON-parsing
  * getHandlerByPattern).
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { isObservable, Observable } from 'rxjs';
-import { InjectConfig } from '../config/config.util';
-import { TransportConfig, transportConfig } from '../config/transport.config';
 import {
+  buildEnvelope,
   checkVersion,
   ControlCommands,
   DecodedFrame,
   Envelope,
   normalizeCommand,
-  nowSeconds,
+  PROTOCOL_VERSION,
   ProtocolError,
   readableId,
   SUPPORTED_VERSIONS,
@@ -34,6 +33,7 @@ import { ChannelHost, ChannelOptions, ServedChannel } from './tlv-channel';
 import { verifyClientCertificate } from './tls-options';
 import { toProtocolError } from './protocol-error.mapper';
 import { SwitchboardContext } from './switchboard.context';
+import { SWITCHBOARD_SERVER_OPTIONS, type SwitchboardServerOptions } from './transport-options';
 import type { TransportPlugin } from './transport-plugin';
 
 export const SWITCHBOARD_TRANSPORT = Symbol('switchboard');
@@ -79,7 +79,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   private readonly perAddress = new Map<string, number>();
 
   constructor(
-    @InjectConfig(transportConfig) private readonly config: TransportConfig,
+    @Inject(SWITCHBOARD_SERVER_OPTIONS) private readonly config: SwitchboardServerOptions,
     readonly registry: ConnectionRegistry,
   ) {
     super();
@@ -503,15 +503,8 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     for (const p of this.plugins) p.onFrameRejected?.(conn, code);
   }
 
-  private frame(id: string | undefined, command: string, payload: Record<string, unknown>, version = '1.0'): Envelope {
-    return {
-      id: id ?? '',
-      type: 'response',
-      timestamp: nowSeconds(),
-      command,
-      headers: { version },
-      payload,
-    };
+  private frame(id: string | undefined, command: string, payload: Record<string, unknown>, version = PROTOCOL_VERSION): Envelope {
+    return buildEnvelope('response', command, payload, { id: id ?? '', version });
   }
 
   private notifyIdle(): void {

@@ -22,7 +22,7 @@
 import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import type { TransportConfig } from '../config/transport.config';
+import type { SwitchboardServerOptions } from './transport-options';
 import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
 import { createTlsServer } from './listeners';
 import { tlsEnabled } from './tls-options';
@@ -169,7 +169,7 @@ export class ChannelHost {
   private closing = false;
 
   constructor(
-    private readonly config: TransportConfig,
+    private readonly config: SwitchboardServerOptions,
     private readonly plugins: readonly TransportPlugin[],
     private readonly logger: Logger,
   ) {}
@@ -218,7 +218,7 @@ class Channel implements ServedChannel {
 
   constructor(
     private readonly options: ChannelOptions,
-    private readonly config: TransportConfig,
+    private readonly config: SwitchboardServerOptions,
     private readonly plugins: readonly TransportPlugin[],
     private readonly logger: Logger,
     private readonly isClosing: () => boolean,

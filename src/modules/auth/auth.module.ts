@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokenVerifier } from '../../common/guards/access-token-verifier';
@@ -7,6 +6,7 @@ import { TokenGuard } from '../../common/guards/token.guard';
 import { VersionGuard } from '../../common/guards/version.guard';
 import { AuthConfig, authConfig } from './auth.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
+import { createRedisClient } from '../../infra/redis-client';
 import { AuthTokenVerifier } from './auth-token.verifier';
 import { AuthHandler } from './auth.handler';
 import { AuthMetrics } from './auth.metrics';
@@ -27,9 +27,9 @@ import { UsersService } from './users.service';
 /** In-memory per process by default; shared through Redis when REDIS_URL is set. */
 export function createLoginLimiter(auth: AuthConfig, redis: RedisConfig): LoginLimiter {
   if (!redis.url) return new InMemoryLoginLimiter(auth);
-  const client = new Redis(redis.url, { maxRetriesPerRequest: 3 });
-  const limiter = new RedisLoginLimiter(client, redis.keyPrefix, auth);
-  client.on('error', (err: Error) => limiter.warn(err));
+  let limiter: RedisLoginLimiter | undefined = undefined;
+  const client = createRedisClient(redis.url, { name: 'login-limiter', onError: (err) => limiter?.warn(err) });
+  limiter = new RedisLoginLimiter(client, redis.keyPrefix, auth);
   return limiter;
 }
 

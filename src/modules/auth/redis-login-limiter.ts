@@ -5,7 +5,7 @@
  * TTL doubles with each further lock. Each key's update is one Lua script, so concurrent failures
  * on several nodes cannot both miss the threshold. Keys of one counter share a hash tag (Cluster).
  */
-import { closeRedis } from '../../common/redis/close-redis';
+import { closeRedis } from '../../infra/redis-client';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';

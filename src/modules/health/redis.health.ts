@@ -5,7 +5,8 @@
  */
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../../infra/redis-client';
 import { InjectConfig } from '../../config/config.util';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 
@@ -33,16 +34,15 @@ export class RedisHealthIndicator implements OnModuleDestroy {
   }
 
   private connection(): Redis {
-    this.client ??= new Redis(this.config.url!, {
-      lazyConnect: false,
+    // Errors surface through the failed PING (the factory's default error listener drops them).
+    this.client ??= createRedisClient(this.config.url!, {
+      name: 'health',
       enableOfflineQueue: true,
       maxRetriesPerRequest: 1,
       connectTimeout: 1000,
       // Keep trying in the background (capped back-off) so readiness recovers with Redis.
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
-    // Errors surface through the failed PING; an unhandled 'error' event would crash the process.
-    this.client.on('error', () => undefined);
     return this.client;
   }
 

@@ -5,12 +5,12 @@
  * server processes share it.
  */
 import { Logger, Module } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { NodeLivenessService, PRESENCE_NODE_ID } from './node-liveness.service';
 import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
+import { createRedisClient } from '../../infra/redis-client';
 import { ConversationModule } from '../conversation';
 import { ContactModule } from '../contact/contact.module';
 import { HeartbeatService } from './heartbeat.service';
@@ -27,8 +27,8 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
   // Entries survive two timeouts without a touch: the sweeper refreshes live ones far more often.
   const options = { staleAfterMs: presence.heartbeatTimeoutMs * 2, nodeId };
   if (!redis.url) return new InMemoryPresenceStore(options);
-  const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  client.on('error', (err: Error) => new Logger('PresenceStore').warn(`redis: ${err.message}`));
+  const logger = new Logger('PresenceStore');
+  const client = createRedisClient(redis.url, { name: 'presence', onError: (err) => logger.warn(`redis: ${err.message}`) });
   return new RedisPresenceStore(client, redis.keyPrefix, options);
 }
 

@@ -26,3 +26,32 @@ export const SUPPORTED_VERSIONS: readonly string[] = ['1.0'];
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** A fresh id for frames the sender originates without a caller-chosen one (server events). */
+export function newFrameId(prefix = 'evt'): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export interface EnvelopeOptions {
+  /** Default: a fresh `evt-...` id (responses pass the request's id). */
+  id?: string;
+  /** headers.version; default PROTOCOL_VERSION (responses echo the version negotiated). */
+  version?: string;
+  /** Further headers (e.g. Authorization on client requests). */
+  headers?: Headers;
+}
+
+/**
+ * The one envelope builder: every frame the server (and its ClientProxy) writes is built here,
+ * so the shape, the timestamp unit and the version header cannot drift between call sites.
+ */
+export function buildEnvelope<P = Record<string, unknown>>(type: FrameType, command: string, payload: P, options: EnvelopeOptions = {}): Envelope<P> {
+  return {
+    id: options.id ?? newFrameId(),
+    type,
+    timestamp: nowSeconds(),
+    command,
+    headers: { version: options.version ?? PROTOCOL_VERSION, ...options.headers },
+    payload,
+  };
+}

@@ -11,7 +11,7 @@
  * `staleAfterMs` are pruned on read, so a crashed process's connections disappear by themselves.
  * Heartbeats live in their own hash so a touch is one HSET, not a JSON rewrite.
  */
-import { closeRedis } from '../../../common/redis/close-redis';
+import { closeRedis } from '../../../infra/redis-client';
 import type { Redis } from 'ioredis';
 import type {
   AnnouncedPresence,
