@@ -9,12 +9,12 @@
  * cannot be reached, new signed requests are refused with 503 UNAVAILABLE (fail closed).
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { ProtocolError } from '../../shared/protocol';
-import { closeRedis } from '../redis/close-redis';
+import { closeRedis, createRedisClient } from '../../infra/redis-client';
 import { ReplayCache, ReserveOutcome } from './replay-cache';
 
 // KEYS[1] = id key. ARGV: pending token, ttl ms. Returns "OK" when reserved, else the value held.
@@ -54,8 +54,7 @@ export class ReplayStore implements OnModuleDestroy {
     this.cache = new ReplayCache({ windowMs: windowSeconds * 1000, maxEntries: replayCache.maxEntries, maxPerOwner: replayCache.maxPerConnection });
     this.prefix = `${redis.keyPrefix}replay:`;
     if (redis.url && config.signature.mode !== 'off') {
-      this.redis = new Redis(redis.url, { maxRetriesPerRequest: 1, connectionName: `sb-replay-${PROCESS_TAG}` });
-      this.redis.on('error', (err: Error) => this.logger.warn(`Redis: ${err.message}`));
+      this.redis = createRedisClient(redis.url, { name: `replay-${PROCESS_TAG}`, maxRetriesPerRequest: 1, onError: (err) => this.logger.warn(`Redis: ${err.message}`) });
     }
   }
 
