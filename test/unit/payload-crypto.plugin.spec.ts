@@ -5,7 +5,7 @@ import { Envelope } from '../../src/shared/protocol';
 import { checkSignature, decryptPayload, isEncryptedPayload } from '../../src/shared/protocol/crypto';
 import type { Connection } from '../../src/transport/connection';
 
-const conn = {} as Connection;
+const conn = { attributes: new Map() } as unknown as Connection;
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const SIGNING_KEY = randomBytes(32).toString('hex');
 
@@ -26,7 +26,8 @@ describe('PayloadCryptoPlugin outbound', () => {
     expect(isEncryptedPayload(f.payload)).toBe(true);
     const opened = { ...f, payload: decryptPayload(f, f.payload, keys) };
     expect(opened.payload).toMatchObject(payload);
-    expect(checkSignature(opened, SIGNING_KEY)).toBe('valid');
+    expect(opened.headers?.signature_version).toBe('2');
+    expect(checkSignature(opened, SIGNING_KEY, 's2c')).toBe('valid');
     expect(p.encryptions.get('k1')).toBe(1);
   });
 
@@ -39,6 +40,23 @@ describe('PayloadCryptoPlugin outbound', () => {
     p.onOutbound(conn, f);
     expect(f.payload).toBe(sealedOnce);
     expect(decryptPayload(f, f.payload, keys)).toEqual({ enc: 'looks-encrypted', secret: 's3cret' });
+  });
+
+  it('signs one shared frame once per signing form: v2 by default, v1 for a connection whose client signs v1', () => {
+    const { plugin: p } = plugin({ SIGNATURE_MODE: 'require', SIGNING_KEY, SIGNATURE_MIN_VERSION: '1' });
+    const legacy = { attributes: new Map([['security.signatureVersion', 1]]) } as unknown as Connection;
+    const f = frame({ status: 200 });
+    p.onOutbound(conn, f);
+    const v2 = { ...f };
+    p.onOutbound(legacy, f);
+    const v1 = { ...f };
+    p.onOutbound(conn, f);
+    expect(f.payload).toBe(v2.payload);
+    expect(v2.headers?.signature_version).toBe('2');
+    expect(checkSignature(v2, SIGNING_KEY, 's2c')).toBe('valid');
+    expect(v1.headers?.signature_version).toBeUndefined();
+    expect(checkSignature(v1, SIGNING_KEY, 's2c')).toBe('valid');
+    expect(v1.payload.signature).not.toBe(v2.payload.signature);
   });
 
   it('leaves frames alone when signatures and encryption are off', () => {

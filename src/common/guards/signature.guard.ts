@@ -24,6 +24,7 @@ import { checkSignature, LATEST_SIGNATURE_VERSION, SIGNATURE_VERSION_HEADER, sig
 import type { HandlerExtras } from '../../transport/switchboard.server';
 import { SwitchboardContext } from '../../transport/switchboard.context';
 import { assertStorablePayload } from '../pipes/protocol-validation.pipe';
+import type { ReserveOutcome } from '../security/replay-cache';
 import { ReplayStore } from '../security/replay-store';
 import { SIGNATURE_VERSION_ATTRIBUTE } from '../security/signature-version';
 
@@ -35,7 +36,8 @@ export class SignatureGuard implements CanActivate {
     readonly replays: ReplayStore,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous unless a Redis round trip is needed (no promise per frame when signatures are off). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const { mode, keyObject, windowSeconds, minVersion } = this.config.signature;
     if (mode === 'off' || !keyObject || context.getType() !== 'rpc') return true;
     const ctx = context.switchToRpc().getContext<unknown>();
@@ -75,10 +77,16 @@ export class SignatureGuard implements CanActivate {
     const extras = this.reflector.get<HandlerExtras | undefined>(PATTERN_EXTRAS_METADATA, context.getHandler());
     if (extras?.idempotent && envelope.type === 'request') return true;
     const isRequest = envelope.type === 'request';
-    const outcome = await this.replays.reserve(envelope.id, timestamp * 1000, ctx.connection.id, !isRequest);
+    const reserved = this.replays.reserve(envelope.id, timestamp * 1000, ctx.connection.id, !isRequest);
+    return reserved instanceof Promise ? reserved.then((outcome) => this.admit(ctx, outcome)) : this.admit(ctx, reserved);
+  }
+
+  private admit(ctx: SwitchboardContext, outcome: ReserveOutcome): boolean {
+    const { envelope } = ctx;
+    const { windowSeconds } = this.config.signature;
     switch (outcome) {
       case 'reserved':
-        if (isRequest) ctx.afterResponse(() => this.replays.settle(envelope.id, (ctx.responseStatus ?? 500) < 400));
+        if (envelope.type === 'request') ctx.afterResponse(() => this.replays.settle(envelope.id, (ctx.responseStatus ?? 500) < 400));
         return true;
       case 'seen':
         throw new ProtocolError('REPLAY_DETECTED', `frame id "${envelope.id}" was already used by a successful request within the last ${windowSeconds} s; use a new id for every new frame`);

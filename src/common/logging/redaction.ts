@@ -23,8 +23,17 @@ const MAX_ARRAY = 1000;
 const BEARER = /\b(Bearer|Basic)\s+[^\s"',;]+/gi;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
 
+/** Verdicts per member name: log lines repeat the same few names (bounded: hostile names are not cached past it). */
+const verdicts = new Map<string, boolean>();
+const MAX_CACHED_NAMES = 10_000;
+
 export function isSecretKey(name: string): boolean {
-  return SECRET_KEY_PATTERN.test(name);
+  let secret = verdicts.get(name);
+  if (secret === undefined) {
+    secret = SECRET_KEY_PATTERN.test(name);
+    if (verdicts.size < MAX_CACHED_NAMES) verdicts.set(name, secret);
+  }
+  return secret;
 }
 
 export function scrubString(text: string): string {

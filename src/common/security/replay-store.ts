@@ -70,28 +70,36 @@ export class ReplayStore implements OnModuleDestroy {
    * Reserves `id` for `owner` (a connection). `final` records it as final at once (client events,
    * which have no response to settle with).
    */
-  async reserve(id: string, timestampMs: number, owner: string, final = false): Promise<ReserveOutcome> {
+  reserve(id: string, timestampMs: number, owner: string, final = false): ReserveOutcome | Promise<ReserveOutcome> {
     const now = Date.now();
     const local = this.cache.reserve(id, timestampMs, owner, now);
     if (local !== 'reserved') return local;
-    if (this.redis) {
-      const token = `p:${PROCESS_TAG}:${(++this.counter).toString(36)}`;
-      const ttl = Math.max(timestampMs, now) + this.cache.limits.windowMs - now;
-      let held: unknown;
-      try {
-        held = await this.redis.eval(RESERVE, 1, this.prefix + id, token, String(ttl));
-      } catch {
-        this.cache.settle(id, false);
-        throw new ProtocolError('UNAVAILABLE', 'replay protection is unavailable (Redis cannot be reached); retry later', 503, { retry_after_ms: 1000 });
-      }
-      if (held !== 'OK') {
-        this.cache.settle(id, false);
-        return held === 'f' ? 'seen' : 'in-progress';
-      }
-      if (final) this.settleRemote(id, token, true);
-      else this.tokens.set(id, token);
+    if (!this.redis) {
+      if (final) this.cache.settle(id, true);
+      return 'reserved';
     }
-    if (final) this.cache.settle(id, true);
+    return this.reserveRemote(id, Math.max(timestampMs, now) + this.cache.limits.windowMs - now, final);
+  }
+
+  private async reserveRemote(id: string, ttl: number, final: boolean): Promise<ReserveOutcome> {
+    const token = `p:${PROCESS_TAG}:${(++this.counter).toString(36)}`;
+    let held: unknown;
+    try {
+      held = await this.redis!.eval(RESERVE, 1, this.prefix + id, token, String(ttl));
+    } catch {
+      this.cache.settle(id, false);
+      throw new ProtocolError('UNAVAILABLE', 'replay protection is unavailable (Redis cannot be reached); retry later', 503, { retry_after_ms: 1000 });
+    }
+    if (held !== 'OK') {
+      this.cache.settle(id, false);
+      return held === 'f' ? 'seen' : 'in-progress';
+    }
+    if (final) {
+      this.settleRemote(id, token, true);
+      this.cache.settle(id, true);
+    } else {
+      this.tokens.set(id, token);
+    }
     return 'reserved';
   }
 

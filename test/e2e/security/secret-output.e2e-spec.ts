@@ -75,5 +75,5 @@ describe('configuration errors never print a fragment of a key (built server)', 
       // No 6-character run of the key material appears.
       for (let i = 0; i + 6 <= key.length; i += 3) expect(output).not.toContain(key.slice(i, i + 6));
     }
-  });
+  }, 120_000);
 });

@@ -71,7 +71,7 @@ describe('fail-closed TLS configuration (built server)', () => {
       const keyBody = fs.readFileSync(pki.serverKey, 'utf8').split('\n')[1];
       expect(result.stderr.join('\n') + result.stdout.join('\n')).not.toContain(keyBody.slice(0, 12));
     }
-  });
+  }, 120_000);
 
   it('TLS_ALLOW_PLAINTEXT=true keeps plaintext on TCP_PORT next to TLS_PORT, and says so at start', async () => {
     const server = await spawnServer({ ...db.env, NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40), TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', TLS_ALLOW_PLAINTEXT: 'true' });
@@ -82,5 +82,5 @@ describe('fail-closed TLS configuration (built server)', () => {
     } finally {
       await server.stop('SIGTERM');
     }
-  });
+  }, 60_000);
 });
