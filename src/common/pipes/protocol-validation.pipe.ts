@@ -13,6 +13,7 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
 import { flattenValidationErrors, nullFieldProblems, ProtocolError, validationError } from '../../shared/protocol';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Deepest nesting a payload may have (the payload object itself is depth 1). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -61,6 +62,7 @@ class ProtocolValidationPipe extends ValidationPipe {
 }
 
 export function createValidationPipe(): ValidationPipe {
+  cacheValidationMetadata();
   return new ProtocolValidationPipe({
     transform: true,
     whitelist: true,
