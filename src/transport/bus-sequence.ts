@@ -13,12 +13,16 @@ export interface OriginEntry {
   s: number;
   /** Origin's start time (ms): an origin that started after us must begin at 1. */
   b: number;
+  /** Set on the last mark of an origin that shut down cleanly (nothing left unsent). */
+  e?: 1;
 }
 
 export type SequenceVerdict = { deliver: boolean; missed: number };
 
 export class BusSequence {
   private readonly last = new Map<string, number>();
+  /** When each origin was last heard from (message or mark). */
+  private readonly heard = new Map<string, number>();
 
   constructor(private readonly startedAt: number) {}
 
@@ -26,8 +30,14 @@ export class BusSequence {
    * A message entry (`mark` false) or a mark (the origin's latest number, published
    * periodically so a lost tail is noticed even when the origin sends nothing more).
    */
-  accept(entry: OriginEntry, mark: boolean): SequenceVerdict {
+  accept(entry: OriginEntry, mark: boolean, now = Date.now()): SequenceVerdict {
     const previous = this.last.get(entry.n);
+    if (entry.e) {
+      // A clean goodbye: the origin flushed everything before it, and will not be heard again.
+      this.forget(entry.n);
+      return { deliver: false, missed: previous === undefined ? 0 : Math.max(0, entry.s - previous) };
+    }
+    this.heard.set(entry.n, now);
     if (previous === undefined) {
       // First entry seen from this origin. If it started after us, we should have seen all it
       // ever sent (numbers from 1); if it started before, this is where we came in.
@@ -44,6 +54,17 @@ export class BusSequence {
   /** Forgets an origin (it stopped: its marks ended); bounded by the number of nodes. */
   forget(origin: string): void {
     this.last.delete(origin);
+    this.heard.delete(origin);
+  }
+
+  /**
+   * Origins not heard from since `before` without a goodbye: they died (crash, kill -9) and
+   * may have taken unsent pushes with them. They are forgotten; the caller announces a resync.
+   */
+  vanishedSince(before: number): string[] {
+    const gone = [...this.heard].filter(([, at]) => at < before).map(([origin]) => origin);
+    for (const origin of gone) this.forget(origin);
+    return gone;
   }
 
   get origins(): number {

@@ -85,6 +85,8 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   private subscribed = false;
   private closed = false;
   private lastResyncAt = 0;
+  /** Since when the reader has been reading without error (undefined: not reading). */
+  private readingSince?: number;
   received = 0;
   published = 0;
   /** Buffered entries dropped because the outage outlasted the bound. */
@@ -180,8 +182,13 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     this.subscribed = false;
     clearTimeout(this.retryTimer);
     clearInterval(this.markTimer);
-    // A last flush attempt, so a clean shutdown hands its tail to the other nodes.
-    if (this.buffer.length > 0 && this.pub.status === 'ready') await this.flush().catch(() => undefined);
+    // A last flush with a goodbye mark, so a clean shutdown hands its tail to the other nodes
+    // and they do not take its silence for a crash.
+    if (this.pub.status === 'ready') {
+      this.buffer.push({ at: Date.now(), text: JSON.stringify({ n: this.nodeId, s: this.seq, b: this.startedAt, e: 1 } satisfies WireEntry) });
+      this.flushing = false;
+      await this.flush().catch(() => undefined);
+    }
     this.sub.disconnect();
     await Promise.all([closeRedis(this.pub), this.reading?.catch(() => undefined)]);
   }
@@ -256,6 +263,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   /** A periodic mark: readers compare it with what they got from us. Only when nothing is queued. */
   private mark(): void {
     this.trimStream();
+    this.checkVanished();
     if (this.buffer.length > 0) {
       this.dropExpired();
       return;
@@ -278,6 +286,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
       try {
         const res = (await this.sub.xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.channel, this.lastId)) as [string, [string, string[]][]][] | null;
         failures = 0;
+        this.readingSince ??= Date.now();
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id;
@@ -286,6 +295,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
         }
       } catch (err) {
         if (this.closed) return;
+        this.readingSince = undefined;
         failures++;
         if (failures === 1) this.logger.warn(`stream read failed (resuming from ${this.lastId} when Redis is back): ${(err as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** failures)));
@@ -313,6 +323,17 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     this.deliver(entry.m);
   }
 
+  /**
+   * Every live node writes a mark each markIntervalMs. One silent for 3 intervals while we were
+   * reading fine died without a goodbye, possibly with pushes it had not written yet: resync.
+   */
+  private checkVanished(): void {
+    const window = this.markIntervalMs * 3 + READ_BLOCK_MS;
+    const now = Date.now();
+    if (this.readingSince === undefined || now - this.readingSince < window) return;
+    for (const origin of this.sequence.vanishedSince(now - window)) this.onGap(origin, 0);
+  }
+
   private deliver(message: BusMessage): void {
     for (const listener of this.listeners) {
       try {
@@ -327,7 +348,11 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   private onGap(origin: string, missed: number): void {
     this.missed += missed;
     this.events.emit('gap', origin, missed);
-    this.logger.error(`${missed} cross-node push(es) from ${origin} were lost (outage beyond BUS_RETENTION_MS?): sending control/resync`);
+    this.logger.error(
+      missed > 0
+        ? `${missed} cross-node push(es) from ${origin} were lost (outage beyond BUS_RETENTION_MS?): sending control/resync`
+        : `node ${origin} went silent without a goodbye (crashed?); pushes it had not written may be lost: sending control/resync`,
+    );
     const now = Date.now();
     if (now - this.lastResyncAt < RESYNC_COALESCE_MS) return;
     this.lastResyncAt = now;

@@ -1,6 +1,7 @@
 /**
  * Graceful drain, in the order a rolling deploy needs it:
- *   1. mark not-ready (/health/ready → 503) and stop accepting TCP connections;
+ *   1. mark not-ready (/health/ready → 503), keep serving for DRAIN_LB_DELAY_MS so a load
+ *      balancer takes the node out, then stop accepting TCP connections;
  *   2. tell every connection `control/error {error_code: SERVER_DRAINING, retry_after_ms}` so
  *      clients reconnect elsewhere; new requests on open connections get SERVER_DRAINING too;
  *   3. let in-flight requests finish, up to SHUTDOWN_TIMEOUT_MS, and wait until clients stopped
@@ -66,6 +67,10 @@ export class DrainService {
     this.logger.log(
       `draining: ${this.connections.size} connection(s), ${this.server.inFlight} request(s) in flight, timeout ${timeoutMs} ms`,
     );
+    // Not-ready first (the state above), still serving: a load balancer polling /health/ready
+    // stops sending new clients here before the listeners close and clients are told to move.
+    const lbDelay = Math.min(this.config.lbDelayMs, timeoutMs);
+    if (lbDelay > 0) await new Promise((resolve) => setTimeout(resolve, lbDelay));
     // Listeners close now (new connections are refused at once); the returned promise only
     // settles once every existing connection is gone, so it is not awaited here.
     void this.server.stopAccepting(this.config.retryAfterMs);
