@@ -1,6 +1,7 @@
 /**
- * TypeScript SDK: one long-lived connection, requests matched to responses by id, server events
- * delivered to listeners and waitable. Used by the CLI, the benchmarks and the e2e tests.
+ * One connection of the TypeScript SDK: requests matched to responses by id, server events
+ * delivered to listeners and waitable, optional signing/encryption. No reconnects or retries:
+ * SwitchboardSession (session.ts) builds those on top. Used directly by the benchmarks and tests.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
@@ -30,6 +31,9 @@ import {
 import { downloadFile, FileTarget, FileTransferOptions, DownloadResult, UploadOptions, UploadResult, UploadSource, uploadFile } from './file-transfer';
 import type { Writable } from 'node:stream';
 
+/** The server's default MAX_FRAME_BYTES: a conforming server never sends more. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
 export interface ClientOptions {
   host?: string;
   port: number;
@@ -37,6 +41,7 @@ export interface ClientOptions {
   tls?: tls.ConnectionOptions;
   /** Default timeout for request() and waitFor(), in ms. */
   timeoutMs?: number;
+  /** Largest frame accepted from the server; default 1 MiB, the server's own MAX_FRAME_BYTES default. */
   maxFrameBytes?: number;
   /**
    * How many received events `events` (and so `waitFor`'s look into the past) keeps; the oldest
@@ -91,7 +96,7 @@ export class SwitchboardClient extends EventEmitter {
     this.signingKey = options.signingKey;
     this.tlsOptions = options.tls;
     this.payloadKeys = typeof options.payloadKeys === 'string' ? parsePayloadKeys(options.payloadKeys) : options.payloadKeys ?? [];
-    this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 64 * 1024 * 1024 });
+    this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     socket.on('data', (chunk: Buffer) => this.decoder.push(chunk, (f) => this.onFrame(f)));
     socket.on('error', (err) => this.emit('socket-error', err));
     this.closed = new Promise((resolve) => {

@@ -11,3 +11,6 @@ export * from './framing';
 export * from './messages';
 export * from './validator';
 export * from './null-fields';
+export * from './api';
+// Signing and payload encryption, for clients configured like the server (SIGNATURE_MODE, PAYLOAD_ENCRYPTION).
+export * from './crypto';

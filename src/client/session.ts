@@ -1,0 +1,419 @@
+/**
+ * SwitchboardSession: the SDK for people writing clients. One logical session over as many TCP
+ * connections as it takes:
+ * - connects and logs in (password once; afterwards only the refresh token), reconnects after a
+ *   drop with exponential backoff and jitter, honouring `retry_after_ms` (SERVER_DRAINING, ...);
+ * - after every reconnect catches up through sync, so `message` events carry every message once,
+ *   in seq order per conversation (message-stream.ts);
+ * - retries requests the way the draft says: retryable failures only (lost connection, timeout,
+ *   5xx, 429), at most `maxRetries` (3) times, with the SAME request id (message/send is
+ *   idempotent by it), each attempt bounded by `requestTimeoutMs`;
+ * - opt-in: heartbeats, token refresh before expiry, delivered/read acks, notification acks.
+ *
+ * One connection at a time is a SwitchboardClient (switchboard-client.ts), which is also usable
+ * on its own for a bare, single-connection client.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '../shared/protocol';
+import type { EventOf, LoginResponse, RequestOf, ResponseOf } from '../shared/protocol/api';
+import type { WireMessage } from '../shared/protocol/messages/message.messages';
+import { BackoffOptions, backoffDelay } from './backoff';
+import { Keepalive } from './keepalive';
+import { MessageSource, MessageStream } from './message-stream';
+import { ClientOptions, ResponsePayload, SwitchboardClient } from './switchboard-client';
+
+export interface SessionOptions extends Omit<ClientOptions, 'timeoutMs'> {
+  /** Password login for the first connection (omit when resuming with `refreshToken`). */
+  username?: string;
+  password?: string;
+  /** Resume a stored session without the password. */
+  refreshToken?: string;
+  /** `client_info` of the login. */
+  device?: string;
+  clientVersion?: string;
+  /** Per attempt of every request (and the wait for a connection), default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** Retries of a retryable failure, default 3 (the draft's limit). */
+  maxRetries?: number;
+  /** Backoff between request retries (default base 200 ms, max 5 s). */
+  retryBackoff?: BackoffOptions;
+  /** Reconnect backoff (default base 250 ms, max 30 s); `false`: a drop ends the session. */
+  reconnect?: false | BackoffOptions;
+  /** Send presence/heartbeat at the interval the login announced. */
+  heartbeat?: boolean;
+  /** Refresh the access token before it expires. */
+  autoRefresh?: boolean;
+  /** Acknowledge delivered messages (cumulative per conversation): `delivered` or `read`. */
+  autoAck?: false | 'delivered' | 'read';
+  /** Acknowledge durable notifications once they were emitted. */
+  ackNotifications?: boolean;
+  /** Resume point of the message stream persisted from `syncCursor` of an earlier session. */
+  syncCursor?: string;
+  /** Without `syncCursor`: `now` (default) skips older history, `beginning` delivers it all. */
+  startFrom?: 'now' | 'beginning';
+}
+
+/** A non-2xx answer, thrown by `call()` (and by `request()` once retries are exhausted). */
+export class SwitchboardError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(
+    readonly command: string,
+    readonly payload: ResponsePayload,
+  ) {
+    super(`${command} failed: ${payload.status} ${payload.error_code}: ${payload.error_message}`);
+    this.name = 'SwitchboardError';
+    this.status = payload.status;
+    this.code = String(payload.error_code);
+  }
+}
+
+export type SessionEnd = { kind: 'closed' } | { kind: 'kicked'; reason: string } | { kind: 'auth-failed'; error: string } | { kind: 'disconnected'; error?: string };
+
+export interface SessionEvents {
+  message: [message: WireMessage, source: MessageSource];
+  notification: [payload: EventOf<'notification/event'>];
+  receipt: [payload: EventOf<'message/ack'>];
+  presence: [payload: EventOf<'presence/event'>];
+  /** Every server event frame, as received (after the handling above). */
+  event: [frame: Envelope];
+  connected: [info: { reconnect: boolean }];
+  disconnected: [info: { error?: string }];
+  reconnecting: [info: { attempt: number; delayMs: number; retryAfterMs?: number }];
+  /** The server said it is draining (or full): the reconnect waits at least `retryAfterMs`. */
+  draining: [info: { retryAfterMs: number; code: string }];
+  /** New tokens (login, refresh, reconnect): persist `refresh_token` to resume later. */
+  tokens: [tokens: LoginResponse];
+  heartbeat: [seq: number, rttMs: number | undefined];
+  acked: [conversationId: string, seq: number];
+  /** A durable notification was acknowledged (ackNotifications). */
+  notificationAcked: [notificationId: string];
+  /** Something went wrong in the background (an ack, a sync); the session carries on. */
+  warning: [err: Error];
+  ended: [end: SessionEnd];
+}
+
+/** Failures worth another attempt: the server asked for one, or the answer is unknown. */
+export function isRetryable(payload: { status: number }): boolean {
+  return payload.status >= 500 || payload.status === 429;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+export class SwitchboardSession extends EventEmitter<SessionEvents> {
+  userId?: string;
+  sessionId?: string;
+  refreshToken?: string;
+  /** The connection in use (undefined while reconnecting). */
+  connection?: SwitchboardClient;
+  readonly stream: MessageStream;
+  /** Resolves once, when the session is over. */
+  readonly ended: Promise<SessionEnd>;
+  private endWith!: (end: SessionEnd) => void;
+  private isEnded = false;
+  private closing = false;
+  private kickReason?: string;
+  private retryAfterMs?: number;
+  private heartbeatIntervalS = 0;
+  private refreshing?: Promise<void>;
+  private ready?: { promise: Promise<SwitchboardClient>; resolve(conn: SwitchboardClient): void };
+  private readonly keepalive: Keepalive;
+  private readonly seenNotifications = new Set<string>();
+  private readonly pendingAcks = new Map<string, number>();
+  private ackScheduled = false;
+  private readonly requestTimeoutMs: number;
+  private readonly maxRetries: number;
+
+  private constructor(private readonly options: SessionOptions) {
+    super();
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.refreshToken = options.refreshToken;
+    this.ended = new Promise((resolve) => (this.endWith = resolve));
+    this.keepalive = new Keepalive({
+      heartbeat: (seq) => {
+        if (!this.connection?.isOpen) return false;
+        this.connection.sendEvent('presence/heartbeat', { seq });
+        return true;
+      },
+      refresh: () => this.refresh(),
+    });
+    this.stream = new MessageStream(
+      {
+        fetchSync: (cursor) => this.call('message/history', { ...(cursor ? { since: cursor } : {}), limit: 100 }),
+        deliver: (m, source) => this.delivered(m, source),
+        failed: (err) => this.emit('warning', err),
+      },
+      options.syncCursor,
+      options.startFrom ?? 'now',
+    );
+    this.resetReady();
+  }
+
+  /** Connects and logs in; rejects (nothing retried) when the first login fails. */
+  static async start(options: SessionOptions): Promise<SwitchboardSession> {
+    if (!options.refreshToken && (!options.username || options.password === undefined)) {
+      throw new Error('SwitchboardSession.start needs username + password, or refreshToken');
+    }
+    const session = new SwitchboardSession(options);
+    await session.open(false);
+    return session;
+  }
+
+  get connected(): boolean {
+    return this.connection?.isOpen === true && this.ready === undefined;
+  }
+
+  /** The sync cursor covering what was delivered: persist it to resume with `syncCursor`. */
+  get syncCursor(): string | undefined {
+    return this.stream.cursor;
+  }
+
+  /** Sends a request (retrying retryable failures with the same id); resolves with its payload, whatever the status. */
+  async request<C extends string>(command: C, payload: RequestOf<C> | Record<string, unknown> = {}, options: { id?: string; timeoutMs?: number } = {}): Promise<ResponsePayload> {
+    const id = options.id ?? randomUUID();
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    let failure: Error | undefined;
+    let answer: ResponsePayload | undefined;
+    let retryAfter: number | undefined;
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (attempt > 0) await sleep(backoffDelay(attempt - 1, { baseMs: 200, maxMs: 5000, ...this.options.retryBackoff }, retryAfter));
+      retryAfter = undefined;
+      if (this.isEnded) break;
+      try {
+        const conn = await this.whenReady(timeoutMs);
+        const res = await conn.request(command, payload as Record<string, unknown>, { id, timeoutMs });
+        answer = res.payload;
+        if (answer.status < 300 || !isRetryable(answer)) return answer;
+        retryAfter = typeof answer.retry_after_ms === 'number' ? answer.retry_after_ms : undefined;
+        failure = new SwitchboardError(command, answer);
+      } catch (err) {
+        // Lost connection or no answer in time: the outcome is unknown, the same id makes a retry safe.
+        failure = err as Error;
+        answer = undefined;
+      }
+    }
+    if (answer) return answer;
+    throw failure ?? new Error(`${command}: the session has ended`);
+  }
+
+  /** Like request() but throws SwitchboardError unless the answer is 2xx; resolves with the typed payload. */
+  async call<C extends string>(command: C, payload: RequestOf<C> | Record<string, unknown> = {}, options: { id?: string; timeoutMs?: number } = {}): Promise<ResponseOf<C>> {
+    const answer = await this.request(command, payload, options);
+    if (answer.status >= 300) throw new SwitchboardError(command, answer);
+    return answer as ResponseOf<C>;
+  }
+
+  /** Sends a text (or any content) to a user or group; retried safely (same id). */
+  send(target: { type: 'user' | 'group'; id: string }, text: string, options: { id?: string } = {}): Promise<ResponseOf<'message/send'>> {
+    return this.call('message/send', { target, content: { type: 'text', text } }, options);
+  }
+
+  /** Marks a conversation read up to `seq` (a `read` receipt). */
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    await this.call('message/ack', { conversation_id: conversationId, seq, state: 'read' });
+  }
+
+  /** Ends the session: closes the connection and stops reconnecting (the server session stays valid). */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.keepalive.stop();
+    const conn = this.connection;
+    if (conn) await conn.close().catch(() => undefined);
+    this.finish({ kind: 'closed' });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  /** One connection attempt: connect, authenticate, catch up. */
+  private async open(reconnect: boolean): Promise<void> {
+    const conn = await SwitchboardClient.connect({ ...this.options, timeoutMs: this.requestTimeoutMs });
+    conn.on('event', (frame: Envelope) => this.onEvent(conn, frame));
+    try {
+      const auth = await this.authenticate(conn);
+      conn.token = auth.token;
+    } catch (err) {
+      await conn.close().catch(() => undefined);
+      throw err;
+    }
+    void conn.closed.then(() => this.onClosed(conn));
+    this.connection = conn;
+    const ready = this.ready;
+    this.ready = undefined;
+    ready?.resolve(conn);
+    this.emit('connected', { reconnect });
+    if (this.options.heartbeat) this.keepalive.startHeartbeats(this.heartbeatIntervalS);
+    // The first sync is the baseline (or the resume from a stored cursor); later ones fill the gap.
+    void this.stream.sync();
+  }
+
+  /** Password login the first time; afterwards (and when resuming) the refresh token. */
+  private async authenticate(conn: SwitchboardClient): Promise<LoginResponse> {
+    const clientInfo = { device: this.options.device ?? 'sdk', version: this.options.clientVersion ?? 'sdk-0.1.0' };
+    const res = this.refreshToken
+      ? await conn.request('auth/refresh', { refresh_token: this.refreshToken })
+      : await conn.request('auth/login', { username: this.options.username, password: this.options.password, client_info: clientInfo });
+    const p = res.payload;
+    if (p.status >= 300) throw new SwitchboardError(res.command, p);
+    this.adopt(p as unknown as LoginResponse);
+    return p as unknown as LoginResponse;
+  }
+
+  private adopt(tokens: LoginResponse): void {
+    this.userId = tokens.user_id;
+    this.sessionId = tokens.session_id;
+    this.refreshToken = tokens.refresh_token;
+    if (typeof tokens.heartbeat_interval === 'number') this.heartbeatIntervalS = tokens.heartbeat_interval;
+    if (this.options.autoRefresh) this.keepalive.scheduleRefresh(Number(tokens.expires_in));
+    this.emit('tokens', tokens);
+  }
+
+  /** auth/refresh on the live connection, one at a time (two with one token would count as reuse). */
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const conn = this.connection;
+        if (!conn?.isOpen || !this.refreshToken) return;
+        const res = await conn.request('auth/refresh', { refresh_token: this.refreshToken });
+        if (res.payload.status >= 300) {
+          this.emit('warning', new SwitchboardError('auth/refresh', res.payload));
+          return;
+        }
+        conn.token = res.payload.token;
+        this.adopt(res.payload as unknown as LoginResponse);
+      } catch (err) {
+        this.emit('warning', err as Error); // the connection dropped: the reconnect refreshes
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private onClosed(conn: SwitchboardClient): void {
+    if (conn !== this.connection) return;
+    this.connection = undefined;
+    this.keepalive.stop();
+    this.resetReady();
+    if (this.closing || this.isEnded) return;
+    if (this.kickReason !== undefined) return this.finish({ kind: 'kicked', reason: this.kickReason });
+    this.emit('disconnected', {});
+    if (this.options.reconnect === false) return this.finish({ kind: 'disconnected' });
+    void this.reconnectLoop();
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    for (let attempt = 0; !this.closing && !this.isEnded; attempt++) {
+      const retryAfterMs = this.retryAfterMs;
+      this.retryAfterMs = undefined;
+      const delayMs = backoffDelay(attempt, this.options.reconnect || {}, retryAfterMs);
+      this.emit('reconnecting', { attempt: attempt + 1, delayMs, retryAfterMs });
+      await sleep(delayMs);
+      if (this.closing || this.isEnded) return;
+      try {
+        await this.open(true);
+        return;
+      } catch (err) {
+        // A refused refresh token cannot get better by retrying: the user must log in again.
+        if (err instanceof SwitchboardError && err.status === 401) return this.finish({ kind: 'auth-failed', error: err.message });
+        if (err instanceof SwitchboardError && typeof err.payload.retry_after_ms === 'number') this.retryAfterMs = err.payload.retry_after_ms;
+      }
+    }
+  }
+
+  private onEvent(conn: SwitchboardClient, frame: Envelope): void {
+    const p = (frame.payload ?? {}) as Record<string, any>;
+    switch (frame.command) {
+      case 'message/event':
+        this.stream.push(p.message as WireMessage, 'live');
+        break;
+      case 'message/offline':
+        for (const m of (p.messages ?? []) as WireMessage[]) this.stream.push(m, 'offline');
+        break;
+      case 'message/ack':
+        this.emit('receipt', p as EventOf<'message/ack'>);
+        break;
+      case 'presence/event':
+        this.emit('presence', p as EventOf<'presence/event'>);
+        break;
+      case 'presence/heartbeat':
+        this.emit('heartbeat', p.seq, this.keepalive.echoed(p.seq));
+        break;
+      case 'notification/event':
+        this.notification(p as EventOf<'notification/event'>);
+        break;
+      case 'auth/kick':
+        this.kickReason = String(p.reason ?? 'unknown');
+        break;
+      case 'control/error':
+        if (typeof p.retry_after_ms === 'number') {
+          this.retryAfterMs = p.retry_after_ms;
+          this.emit('draining', { retryAfterMs: p.retry_after_ms, code: String(p.error_code) });
+        }
+        break;
+    }
+    if (conn === this.connection || this.connection === undefined) this.emit('event', frame);
+  }
+
+  private notification(p: EventOf<'notification/event'>): void {
+    const id = p.notification_id;
+    if (this.seenNotifications.has(id)) return;
+    this.seenNotifications.add(id);
+    // Bounded de-duplication window (a replay follows its live twin closely).
+    if (this.seenNotifications.size > 2000) this.seenNotifications.delete(this.seenNotifications.values().next().value!);
+    this.emit('notification', p);
+    if (this.options.ackNotifications && p.durable) {
+      void this.request('notification/ack', { notification_ids: [id] })
+        .then((r) => (r.status < 300 ? this.emit('notificationAcked', id) : this.emit('warning', new SwitchboardError('notification/ack', r))))
+        .catch((err: Error) => this.emit('warning', err));
+    }
+  }
+
+  private delivered(m: WireMessage, source: MessageSource): void {
+    this.emit('message', m, source);
+    if (!this.options.autoAck) return;
+    this.pendingAcks.set(m.conversation_id, Math.max(this.pendingAcks.get(m.conversation_id) ?? 0, m.seq));
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    // One cumulative ack per conversation for everything delivered in this tick.
+    setImmediate(() => {
+      this.ackScheduled = false;
+      const acks = [...this.pendingAcks];
+      this.pendingAcks.clear();
+      for (const [conversationId, seq] of acks) {
+        this.request('message/ack', { conversation_id: conversationId, seq, state: this.options.autoAck || 'delivered' })
+          .then((p) => (p.status < 300 ? this.emit('acked', conversationId, seq) : this.emit('warning', new SwitchboardError('message/ack', p))))
+          .catch((err: Error) => this.emit('warning', err));
+      }
+    });
+  }
+
+  private whenReady(timeoutMs: number): Promise<SwitchboardClient> {
+    if (this.isEnded) return Promise.reject(new Error('the session has ended'));
+    if (!this.ready && this.connection?.isOpen) return Promise.resolve(this.connection);
+    const ready = this.ready!.promise;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms`)), timeoutMs);
+      ready.then((conn) => {
+        clearTimeout(timer);
+        resolve(conn);
+      }, reject);
+    });
+  }
+
+  private resetReady(): void {
+    if (this.ready) return;
+    let resolve!: (conn: SwitchboardClient) => void;
+    const promise = new Promise<SwitchboardClient>((r) => (resolve = r));
+    this.ready = { promise, resolve };
+  }
+
+  private finish(end: SessionEnd): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
+    this.keepalive.stop();
+    this.emit('ended', end);
+    this.endWith(end);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Typed request/response and event maps for clients: `RequestOf<'message/send'>` is the payload
+ * class of that command, `ResponseOf<'message/send'>` its success payload, `EventOf<'message/event'>`
+ * the payload of that server event. The SDK's `request()` and `on()` are typed through these; a
+ * command not listed here types as a plain record (it still works).
+ */
+import type { LoginRequest, RefreshRequest, RegisterRequest, LogoutRequest, SessionsRequest, KickRequest } from './messages/auth.messages';
+import type { ContactChangeResponse, ContactListRequest, ContactListResponse, ContactRefRequest, ContactRequestRequest } from './messages/contact.messages';
+import type { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupListResponse, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
+import type {
+  AckMessageRequest,
+  MessageEventPayload,
+  MessageHistoryRequest,
+  OfflineBatchPayload,
+  ReceiptEventPayload,
+  SendMessageRequest,
+  SendMessageResponse,
+  WireMessage,
+} from './messages/message.messages';
+import type { NotificationAckRequest, NotificationListRequest, NotificationPayload } from './messages/notification.messages';
+import type { PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, PresenceView } from './messages/presence.messages';
+import type { UserLookupRequest, UserLookupResponse, UserProfileRequest, UserProfileResponse } from './messages/user.messages';
+
+type Plain<T> = { [K in keyof T]: T[K] };
+
+/** Success payload of auth/login and auth/refresh. */
+export interface LoginResponse {
+  status: number;
+  token: string;
+  refresh_token: string;
+  user_id: string;
+  session_id: string;
+  expires_in: number;
+  refresh_expires_in: number;
+  heartbeat_interval?: number;
+}
+
+export interface HistoryResponse {
+  status: number;
+  conversation_id?: string;
+  messages: WireMessage[];
+  has_more: boolean;
+  next_cursor: string | null;
+  prev_cursor?: string | null;
+}
+
+export interface RequestMap {
+  'auth/register': [Plain<RegisterRequest>, { status: number; user_id: string; username: string }];
+  'auth/login': [Plain<LoginRequest>, LoginResponse];
+  'auth/refresh': [Plain<RefreshRequest>, LoginResponse];
+  'auth/logout': [Plain<LogoutRequest>, { status: number; revoked_sessions: string[] }];
+  'auth/kick': [Plain<KickRequest>, { status: number; revoked_sessions: string[] }];
+  'auth/sessions': [Plain<SessionsRequest>, { status: number; sessions: Record<string, unknown>[] }];
+  'message/send': [Plain<SendMessageRequest>, SendMessageResponse];
+  'message/ack': [Plain<AckMessageRequest>, { status: number } & Record<string, unknown>];
+  'message/history': [Plain<MessageHistoryRequest>, HistoryResponse];
+  'group/create': [Plain<GroupCreateRequest>, { status: number; conversation_id: string } & Record<string, unknown>];
+  'group/add': [Plain<GroupAddRequest>, { status: number } & Record<string, unknown>];
+  'group/remove': [Plain<GroupRemoveRequest>, { status: number } & Record<string, unknown>];
+  'group/leave': [Plain<GroupRefRequest>, { status: number } & Record<string, unknown>];
+  'group/members': [Plain<GroupRefRequest>, { status: number } & Record<string, unknown>];
+  'group/list': [Plain<GroupListRequest>, GroupListResponse];
+  'presence/update': [Plain<PresenceUpdateRequest>, { status: number; presence: PresenceView }];
+  'presence/list': [Plain<PresenceListRequest>, { status: number; users: PresenceView[]; has_more: boolean; next_cursor: string | null }];
+  'presence/subscribe': [Plain<PresenceSubscribeRequest>, { status: number; users: PresenceView[] }];
+  'control/ping': [Record<string, never>, { status: number; server_time: number; server_time_ms: number }];
+  'user/lookup': [Plain<UserLookupRequest>, UserLookupResponse];
+  'user/profile': [Plain<UserProfileRequest>, UserProfileResponse];
+  'contact/request': [Plain<ContactRequestRequest>, ContactChangeResponse];
+  'contact/accept': [Plain<ContactRefRequest>, ContactChangeResponse];
+  'contact/decline': [Plain<ContactRefRequest>, ContactChangeResponse];
+  'contact/remove': [Plain<ContactRefRequest>, ContactChangeResponse];
+  'contact/block': [Plain<ContactRefRequest>, ContactChangeResponse];
+  'contact/unblock': [Plain<ContactRefRequest>, ContactChangeResponse];
+  'contact/list': [Plain<ContactListRequest>, ContactListResponse];
+  'notification/ack': [Plain<NotificationAckRequest>, { status: number; acked: number }];
+  'notification/list': [Plain<NotificationListRequest>, { status: number; notifications: NotificationPayload[]; has_more: boolean; next_cursor: string | null }];
+}
+
+export interface EventMap {
+  'message/event': MessageEventPayload;
+  'message/offline': OfflineBatchPayload;
+  'message/ack': ReceiptEventPayload;
+  'notification/event': NotificationPayload & { status: number };
+  'presence/event': PresenceView;
+  'presence/heartbeat': { seq: number };
+  'auth/kick': { reason: string } & Record<string, unknown>;
+  'control/error': { status: number; error_code: string; error_message: string; retry_after_ms?: number } & Record<string, unknown>;
+}
+
+export type KnownRequest = keyof RequestMap;
+export type RequestOf<C extends string> = C extends KnownRequest ? RequestMap[C][0] : Record<string, unknown>;
+export type ResponseOf<C extends string> = C extends KnownRequest ? RequestMap[C][1] : { status: number } & Record<string, unknown>;
+export type EventOf<C extends string> = C extends keyof EventMap ? EventMap[C] : Record<string, unknown>;
