@@ -29,17 +29,21 @@ const BUFFER_MAX = 1000;
 export class MessageStream {
   /** Newest seq delivered (or skipped) per conversation. */
   private readonly last = new Map<string, number>();
-  private readonly buffered = new Map<string, Map<number, WireMessage>>();
+  private readonly buffered = new Map<string, Map<number, { m: WireMessage; source: MessageSource }>>();
   private syncing?: Promise<void>;
   private again = false;
-  /** true until the first sync: it skips history instead of delivering it (`startFrom: 'now'`). */
+  /**
+   * true until the first sync completes when starting `now` without a cursor: that sync only
+   * fixes the starting point (history is skipped, offline batches included); messages after it
+   * are delivered.
+   */
   private baseline: boolean;
 
   constructor(
     private readonly hooks: MessageStreamHooks,
     /** Resume point persisted by the application, if any. */
     public cursor: string | undefined,
-    startFrom: 'now' | 'beginning',
+    startFrom: 'now' | 'beginning' = 'beginning',
   ) {
     this.baseline = cursor === undefined && startFrom === 'now';
   }
@@ -50,10 +54,10 @@ export class MessageStream {
     if (last !== undefined && message.seq <= last) return;
     if (!this.baseline && last !== undefined && message.seq === last + 1) {
       this.emit(message, source);
-      this.flush(message.conversation_id, source);
+      this.flush(message.conversation_id);
       return;
     }
-    this.buffer(message);
+    this.buffer(message, source);
     void this.sync();
   }
 
@@ -86,26 +90,18 @@ export class MessageStream {
           const last = this.last.get(m.conversation_id);
           if (last !== undefined && m.seq <= last) continue;
           this.last.set(m.conversation_id, m.seq);
-          if (!this.baseline) this.emit(m, 'sync');
+          // A message that was waiting for this sync keeps the source that brought it.
+          const waiting = this.buffered.get(m.conversation_id)?.get(m.seq);
+          if (!this.baseline) this.emit(m, waiting?.source ?? 'sync');
         }
         if (page.next_cursor) this.cursor = page.next_cursor;
         if (!page.has_more) break;
       }
-      if (this.baseline) {
-        // What reached this session while the baseline ran was meant for it: deliver, in order.
-        this.baseline = false;
-        for (const [conversationId, waiting] of this.buffered) {
-          const ordered = [...waiting.values()].sort((a, b) => a.seq - b.seq);
-          this.buffered.delete(conversationId);
-          for (const m of ordered) this.emit(m, 'live');
-          const newest = ordered[ordered.length - 1];
-          if (newest) this.last.set(conversationId, Math.max(this.last.get(conversationId) ?? 0, newest.seq));
-        }
-        return;
-      }
+      // After the baseline, what it covered is history (dropped below), the rest is delivered.
+      this.baseline = false;
       let gaps = false;
       for (const conversationId of [...this.buffered.keys()]) {
-        this.flush(conversationId, 'live');
+        this.flush(conversationId);
         if (this.buffered.has(conversationId)) gaps = true;
       }
       // Still a gap: something committed after our read; its push or the next sync brings it.
@@ -115,24 +111,24 @@ export class MessageStream {
     }
   }
 
-  private buffer(m: WireMessage): void {
+  private buffer(m: WireMessage, source: MessageSource): void {
     let waiting = this.buffered.get(m.conversation_id);
     if (!waiting) this.buffered.set(m.conversation_id, (waiting = new Map()));
-    waiting.set(m.seq, m);
+    waiting.set(m.seq, { m, source });
     // Bounded: what is dropped here is re-read by the sync.
     if (waiting.size > BUFFER_MAX) waiting.delete(Math.min(...waiting.keys()));
   }
 
   /** Delivers buffered messages of a conversation that now follow `last` contiguously. */
-  private flush(conversationId: string, source: MessageSource): void {
+  private flush(conversationId: string): void {
     const waiting = this.buffered.get(conversationId);
     if (!waiting) return;
     let last = this.last.get(conversationId) ?? 0;
     for (const seq of [...waiting.keys()]) if (seq <= last) waiting.delete(seq);
     for (let next = waiting.get(last + 1); next; next = waiting.get(last + 1)) {
-      waiting.delete(next.seq);
-      this.emit(next, source);
-      last = next.seq;
+      waiting.delete(next.m.seq);
+      this.emit(next.m, next.source);
+      last = next.m.seq;
     }
     if (waiting.size === 0) this.buffered.delete(conversationId);
   }

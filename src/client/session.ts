@@ -50,7 +50,11 @@ export interface SessionOptions extends Omit<ClientOptions, 'timeoutMs'> {
   ackNotifications?: boolean;
   /** Resume point of the message stream persisted from `syncCursor` of an earlier session. */
   syncCursor?: string;
-  /** Without `syncCursor`: `now` (default) skips older history, `beginning` delivers it all. */
+  /**
+   * Without `syncCursor`: `beginning` (default) delivers everything the user may read, from the
+   * start; `now` starts at the position of the first sync after login and skips what is older
+   * (offline batches included): for bots that only care about new traffic.
+   */
   startFrom?: 'now' | 'beginning';
 }
 
@@ -76,7 +80,7 @@ export interface SessionEvents {
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
-  /** Every server event frame, as received (after the handling above). */
+  /** Every server event frame, as received (before the events above that it causes). */
   event: [frame: Envelope];
   connected: [info: { reconnect: boolean }];
   disconnected: [info: { error?: string }];
@@ -146,7 +150,7 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
         failed: (err) => this.emit('warning', err),
       },
       options.syncCursor,
-      options.startFrom ?? 'now',
+      options.startFrom ?? 'beginning',
     );
     this.resetReady();
   }
@@ -324,6 +328,8 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
 
   private onEvent(conn: SwitchboardClient, frame: Envelope): void {
     const p = (frame.payload ?? {}) as Record<string, any>;
+    // First the raw frame (a renderer may print a batch header), then what it means.
+    if (conn === this.connection || this.connection === undefined) this.emit('event', frame);
     switch (frame.command) {
       case 'message/event':
         this.stream.push(p.message as WireMessage, 'live');
@@ -353,7 +359,6 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
         }
         break;
     }
-    if (conn === this.connection || this.connection === undefined) this.emit('event', frame);
   }
 
   private notification(p: EventOf<'notification/event'>): void {

@@ -64,7 +64,8 @@ export class LineLog {
 
 export interface ChatUser {
   session: ChatSession;
-  client: SwitchboardClient;
+  /** The SDK session's current connection (changes after a reconnect). */
+  readonly client: SwitchboardClient;
   out: LineLog;
   username: string;
   password: string;
@@ -75,12 +76,23 @@ export interface ChatUser {
 export async function chatUser(app: TestApp, opts: { username?: string; password?: string; register?: boolean; device?: string } = {}): Promise<ChatUser> {
   const username = opts.username ?? uniqueUsername('chat');
   const password = opts.password ?? `pw-${randomBytes(8).toString('hex')}`;
-  const client = await app.connect();
   const out = new LineLog();
-  const session = new ChatSession(client, { print: out.push, device: opts.device });
+  const session = new ChatSession({ port: app.tcpPort, print: out.push, device: opts.device, reconnect: { baseMs: 50, maxMs: 500 } });
   if (opts.register !== false && !(await session.register(username, password))) throw new Error(`register failed:\n${out.lines.join('\n')}`);
   if (!(await session.login(username, password))) throw new Error(`login failed:\n${out.lines.join('\n')}`);
-  return { session, client, out, username, password, userId: session.userId! };
+  // The connection in use, or the last one once closed (tests check that it is closed).
+  let last = session.session!.connection!;
+  session.session!.on('connected', () => (last = session.session!.connection ?? last));
+  return {
+    session,
+    get client() {
+      return session.session!.connection ?? last;
+    },
+    out,
+    username,
+    password,
+    userId: session.userId!,
+  };
 }
 
 export function directId(a: string, b: string): string {

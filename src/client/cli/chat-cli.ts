@@ -2,14 +2,14 @@
 /**
  * Chat CLI: `npm run chat -- --host 127.0.0.1 --port 9400 --user alice [--register] [--device cli]`.
  * The terminal wiring only: argument parsing, the password prompt and readline. Everything the
- * chat does is in ChatSession (chat-session.ts).
+ * chat does is in ChatSession (chat-session.ts) on top of the SDK's SwitchboardSession, which
+ * also reconnects by itself when the connection drops (and the chat says so).
  *
  * Exit codes: 0 after /quit (or end of input), 1 connection/login failure or the server closed
  * the connection, 2 bad arguments, 3 signed out by the server (auth/kick).
  */
 import { createInterface, Interface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { SwitchboardClient } from '../switchboard-client';
 import { ChatSession, EndReason } from './chat-session';
 
 export const CLI_USAGE = `usage: npm run chat -- --user <name> [--host 127.0.0.1] [--port 9400] [--register] [--device cli]
@@ -123,29 +123,20 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let client: SwitchboardClient;
-  try {
-    client = await SwitchboardClient.connect({ host: args.host, port: args.port, timeoutMs: 30_000, eventHistory: 100 });
-  } catch (err) {
-    process.stderr.write(`error: cannot connect to ${args.host}:${args.port}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  client.on('socket-error', () => undefined); // reported as "connection closed" by the session
-
   const term: { rl?: Interface } = {};
-  const session = new ChatSession(client, { print: printer(() => term.rl), progress: progressPrinter(), device: args.device });
+  const session = new ChatSession({ host: args.host, port: args.port, print: printer(() => term.rl), progress: progressPrinter(), device: args.device });
   // Installed before the login so a signal at any point ends the session cleanly.
   process.once('SIGTERM', () => (term.rl ? term.rl.close() : void session.quit()));
   let ok = false;
   try {
     ok = (!args.register || (await session.register(args.user, password))) && (await session.login(args.user, password));
   } catch (err) {
-    // The connection closed mid-login (by the server, or by the SIGTERM handler's quit).
-    if (client.isOpen) process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.stderr.write(`error: cannot connect to ${args.host}:${args.port}: ${(err as Error).message}\n`);
+    return 1;
   }
   if (!ok) {
-    await client.close();
-    return (await session.ended).kind === 'quit' ? 0 : 1;
+    await session.quit();
+    return 1;
   }
 
   // Piped (scripts, tests): no prompt, so the output is exactly the printed lines.

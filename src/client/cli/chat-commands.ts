@@ -6,8 +6,18 @@
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 
+export const CONTACT_LIST_FILTERS = ['accepted', 'incoming', 'outgoing', 'blocked'] as const;
+export type ContactFilter = (typeof CONTACT_LIST_FILTERS)[number];
+/** Contact commands taking one user: the protocol command they map to. */
+export const CONTACT_ACTIONS = { add: 'contact/request', accept: 'contact/accept', decline: 'contact/decline', remove: 'contact/remove', block: 'contact/block', unblock: 'contact/unblock' } as const;
+export type ContactAction = keyof typeof CONTACT_ACTIONS;
+
 export type ChatCommand =
-  | { kind: 'to'; userId: string; text: string }
+  | { kind: 'to'; user: string; text: string }
+  | { kind: 'contact'; action: ContactAction; user: string; note?: string }
+  | { kind: 'contacts'; state?: ContactFilter }
+  | { kind: 'whois'; user: string }
+  | { kind: 'find'; query: string }
   | { kind: 'group-create'; name: string; members: string[] }
   | { kind: 'group-send'; conversationId: string; text: string }
   | { kind: 'history'; conversationId: string; limit?: number }
@@ -24,14 +34,23 @@ export type ParseResult = { ok: true; command: ChatCommand } | { ok: false; erro
 
 /** One usage line per command; `usageOf` picks the line shown when a command is misused. */
 export const USAGE_LINES: Record<string, string> = {
-  to: '/to <user_id> <text>                     send a direct message',
+  to: '/to <username|user_id> <text>            send a direct message',
+  add: '/add <username> [note]                  send a friend request',
+  accept: '/accept <username>                       accept a friend request',
+  decline: '/decline <username>                      decline a friend request',
+  remove: '/remove <username>                       remove a contact (or cancel my request)',
+  block: '/block <username>                        block someone (no messages, requests, presence)',
+  unblock: '/unblock <username>                      lift a block',
+  contacts: '/contacts [accepted|incoming|outgoing|blocked]  my contacts and requests',
+  whois: '/whois <username>                        show someone\'s profile',
+  find: '/find <name prefix>                      search the directory (3+ characters)',
   group: '/group create <name> <user_id...>        create a group with these members',
   g: '/g <conversation_id> <text>              send to a group (g-...)',
   history: '/history <conversation_id> [limit]       show the newest messages (limit 1-100)',
   list: '/list                                    my groups and direct conversations',
   who: '/who                                     who of my contacts is online',
   status: '/status online|away|busy|invisible [text]  set my status (and status text)',
-  'send-file': '/send-file <user_id|group_id> <path>    upload a file and send it (g-... is a group)',
+  'send-file': '/send-file <username|group_id> <path>   upload a file and send it (g-... is a group)',
   get: '/get <file_id> [dest]                    download a file (default: ./<file_id>)',
   ping: '/ping                                    round trip to the server',
   help: '/help                                    this list',
@@ -66,15 +85,38 @@ export function parseCommand(line: string): ParseResult {
   const trimmed = line.trim();
   if (trimmed === '') return { ok: true, command: null };
   if (!trimmed.startsWith('/')) {
-    return { ok: false, error: 'not a command: messages are sent with /to <user_id> <text> or /g <conversation_id> <text> (/help lists all commands)' };
+    return { ok: false, error: 'not a command: messages are sent with /to <username> <text> or /g <conversation_id> <text> (/help lists all commands)' };
   }
   const { head, rest } = words(trimmed.slice(1), 1);
   const name = (head[0] ?? '').toLowerCase();
   const fail = (why?: string): ParseResult => ({ ok: false, error: why ? `${why}; ${usageOf(name)}` : usageOf(name) });
   switch (name) {
     case 'to': {
-      const { head: [userId], rest: text } = words(rest, 1);
-      return userId && text ? { ok: true, command: { kind: 'to', userId, text } } : fail();
+      const { head: [user], rest: text } = words(rest, 1);
+      return user && text ? { ok: true, command: { kind: 'to', user, text } } : fail();
+    }
+    case 'add':
+    case 'accept':
+    case 'decline':
+    case 'remove':
+    case 'block':
+    case 'unblock': {
+      const { head: [user], rest: note } = words(rest, 1);
+      if (!user) return fail();
+      if (note !== '' && name !== 'add') return fail(`/${name} takes one username`);
+      return { ok: true, command: { kind: 'contact', action: name, user, ...(note ? { note } : {}) } };
+    }
+    case 'contacts': {
+      if (rest === '') return { ok: true, command: { kind: 'contacts' } };
+      const state = rest.toLowerCase();
+      if (!(CONTACT_LIST_FILTERS as readonly string[]).includes(state)) return fail(`unknown filter "${rest}"`);
+      return { ok: true, command: { kind: 'contacts', state: state as ContactFilter } };
+    }
+    case 'whois':
+    case 'find': {
+      const { head: [arg], rest: extra } = words(rest, 1);
+      if (!arg || extra !== '') return fail();
+      return { ok: true, command: name === 'whois' ? { kind: 'whois', user: arg } : { kind: 'find', query: arg } };
     }
     case 'g': {
       const { head: [conversationId], rest: text } = words(rest, 1);

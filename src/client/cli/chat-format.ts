@@ -69,6 +69,16 @@ export function formatNotification(p: Record<string, any>, me: string | undefine
       return `* ${who(p.by, me)} removed ${members} from ${group}`;
     case 'group.member_left':
       return `* ${members} left ${group}${p.new_owner_id ? `; new owner ${who(p.new_owner_id, me)}` : ''}`;
+    case 'contact.request':
+      return `* friend request from ${person(p.user)}${p.note ? `: "${p.note}"` : ''} — /accept ${p.user?.username} or /decline ${p.user?.username}`;
+    case 'contact.accepted':
+      return `* ${person(p.user)} accepted your friend request`;
+    case 'contact.declined':
+      return `* ${person(p.user)} declined your friend request`;
+    case 'contact.removed':
+      return `* ${person(p.user)} removed you from their contacts`;
+    case 'contact.request_cancelled':
+      return `* ${person(p.user)} withdrew their friend request`;
     default: {
       // Unknown notification types are shown raw (forward compatible), minus the envelope noise.
       const { status: _s, notification_id: _n, sent_at: _a, sent_at_ms: _b, type, ...rest } = p;
@@ -91,4 +101,26 @@ export function formatError(command: string, p: Record<string, any>): string {
   if (typeof p.retry_after_ms === 'number') line += ` (retry after ${Math.ceil(p.retry_after_ms / 1000)} s)`;
   if (Array.isArray(p.missing)) line += ` (missing: ${p.missing.join(', ')})`;
   return line;
+}
+
+/** `alice (Alice A.)` from a user card. */
+export function person(card: Record<string, any> | undefined): string {
+  if (!card) return '?';
+  return card.display_name && card.display_name !== card.username ? `${card.username} (${card.display_name})` : String(card.username);
+}
+
+const RELATION: Record<string, string> = {
+  self: 'you',
+  none: 'not a contact',
+  accepted: 'contact',
+  incoming: 'asked you to be a contact',
+  outgoing: 'friend request sent',
+  blocked: 'blocked by you',
+};
+
+/** A user card (user/profile, user/lookup, contact/list entries). */
+export function formatCard(card: Record<string, any>): string {
+  const status = card.status_text ? ` — "${card.status_text}"` : '';
+  const note = card.note ? ` (note: "${card.note}")` : '';
+  return `${person(card)} [${card.user_id}] ${RELATION[card.contact] ?? card.contact}${status}${note}`;
 }

@@ -1,45 +1,32 @@
 /**
- * The chat client's logic, without a terminal: input lines in → requests out; frames in →
- * printed lines out. The readline wiring lives in chat-cli.ts, so tests drive this class
- * in-process against a real server.
- *
- * Besides the commands it keeps the session alive the way the protocol asks a client to:
- * presence heartbeats at the announced interval, cumulative delivered acks per conversation (which
- * is what releases the next offline batch and produces the sender's receipts), and an auth/refresh
- * before the access token expires.
+ * The chat client without a terminal: input lines in → requests out; session events in →
+ * printed lines out. A thin renderer over the SDK's SwitchboardSession, which does the work a
+ * client must do (reconnects, re-login with the refresh token, catch-up by sync, heartbeats,
+ * refresh before expiry, delivered acks, notification acks). The readline wiring lives in
+ * chat-cli.ts, so tests drive this class in-process against a real server.
  */
 import { EventEmitter } from 'node:events';
-import type { Envelope, Headers } from '../../shared/protocol';
-import type { ResponsePayload } from '../switchboard-client';
-import { ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
+import type { Envelope } from '../../shared/protocol';
+import type { BackoffOptions } from '../backoff';
+import type { MessageSource } from '../message-stream';
+import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
+import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
+import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
 import { FileTransport, getFile, sendFile } from './chat-files';
-import { clock, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, WireMessage } from './chat-format';
+import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, WireMessage } from './chat-format';
 
-export const CLI_VERSION = 'cli-0.1.0';
+export const CLI_VERSION = 'cli-0.2.0';
 
-/** What ChatSession needs from the SDK client (SwitchboardClient satisfies it). */
-export interface ChatTransport {
-  token?: string;
-  readonly closed: Promise<void>;
-  readonly isOpen: boolean;
-  request(command: string, payload?: Record<string, unknown>, options?: { headers?: Headers }): Promise<Envelope<ResponsePayload>>;
-  sendEvent(command: string, payload?: Record<string, unknown>): void;
-  on(event: 'event', listener: (frame: Envelope) => void): unknown;
-  off(event: 'event', listener: (frame: Envelope) => void): unknown;
-  close(): Promise<void>;
-  /** The SDK keeps every event for waitFor(); a long-running CLI trims it. */
-  readonly events?: Envelope[];
-  /** File transfers (SwitchboardClient.upload/download), for /send-file and /get. */
-  upload?: FileTransport['upload'];
-  download?: FileTransport['download'];
-}
-
-export interface ChatSessionOptions {
+export interface ChatSessionOptions extends Omit<ClientOptions, 'timeoutMs' | 'port'> {
+  port: number;
   print(line: string): void;
   /** Redraws a progress line in place (terminals); without it progress prints at 25 % steps. */
   progress?(line: string): void;
   /** `client_info.device` of the login (sessions are per device). */
   device?: string;
+  /** Reconnect backoff (tests shorten it); false: a lost connection ends the chat. */
+  reconnect?: false | BackoffOptions;
+  requestTimeoutMs?: number;
 }
 
 /** Why the session ended: the CLI maps it to an exit code. */
@@ -49,103 +36,80 @@ export interface ChatSessionEvents {
   heartbeat: [seq: number, rttMs: number | undefined];
   refreshed: [expiresInS: number];
   acked: [conversationId: string, seq: number];
+  reconnected: [];
 }
+
+const USER_ID = /^u-[0-9a-f]{16}$/;
 
 export class ChatSession extends EventEmitter<ChatSessionEvents> {
   userId?: string;
   username?: string;
   sessionId?: string;
-  /** Resolves once, when the session is over (quit, kick, or the connection closed). */
+  /** The SDK session once logged in (tests reach the connection through it). */
+  session?: SwitchboardSession;
+  /** Resolves once, when the chat is over (quit, kick, or the session could not go on). */
   readonly ended: Promise<EndReason>;
   private endWith!: (reason: EndReason) => void;
   private isEnded = false;
-  private refreshToken?: string;
-  private heartbeatTimer?: NodeJS.Timeout;
-  private refreshTimer?: NodeJS.Timeout;
-  private heartbeatSeq = 0;
-  private readonly heartbeatSentAt = new Map<number, number>();
-  /** Highest seq acknowledged (or being acknowledged) per conversation: acks only move forward. */
-  private readonly ackedSeq = new Map<string, number>();
-  /** Newest seq shown per conversation, to point out live pushes that never arrived. */
-  private readonly lastSeen = new Map<string, number>();
-  /**
-   * While the server still has offline batches for us (the last one said `has_more`), live
-   * messages are shown but their acks wait: a cumulative ack of a newer live seq would mark the
-   * older, not yet delivered offline messages as delivered, and they would never be offered.
-   */
-  private offlineInProgress = false;
-  private deferredLive: WireMessage[] = [];
-  private kickReason?: string;
   private lastServerError?: string;
-  /**
-   * Events that arrive while auth/login is in flight wait here: the offline batch comes right
-   * behind the login response, in the same socket read, before the awaiting code has stored the
-   * token its acks need (and it should print after "logged in").
-   */
-  private held?: Envelope[];
-  private readonly onEvent = (frame: Envelope) => (this.held ? this.held.push(frame) : this.handleEvent(frame));
+  /** username (lower case) → user id, learnt from lookups, contacts and notifications. */
+  private readonly ids = new Map<string, string>();
 
-  constructor(
-    private readonly client: ChatTransport,
-    private readonly options: ChatSessionOptions,
-  ) {
+  constructor(private readonly options: ChatSessionOptions) {
     super();
     this.ended = new Promise((resolve) => (this.endWith = resolve));
-    // Listen before login: the offline batch follows the login response immediately.
-    client.on('event', this.onEvent);
-    void client.closed.then(() => {
-      if (this.kickReason !== undefined) this.finish({ kind: 'kicked', reason: this.kickReason });
-      else this.finish({ kind: 'closed', error: this.lastServerError });
-    });
   }
 
   private print(line: string): void {
     this.options.print(line);
   }
 
-  /** auth/register; true when the account exists afterwards (created now, or the name was taken). */
+  /** auth/register on a short-lived connection; true when the account exists afterwards (created now, or the name was taken). */
   async register(username: string, password: string): Promise<boolean> {
-    const res = await this.client.request('auth/register', { username, password });
-    if (res.payload.status < 300) {
-      this.print(`registered ${res.payload.username} (${res.payload.user_id})`);
-      return true;
-    }
-    this.print(formatError('auth/register', res.payload));
-    // Re-running the same command line must not fail: a taken name may be ours, login will tell.
-    return res.payload.error_code === 'USERNAME_TAKEN';
-  }
-
-  /** auth/login, then starts heartbeats and the refresh timer. False (error printed) on failure. */
-  async login(username: string, password: string): Promise<boolean> {
-    this.held = [];
+    const client = await SwitchboardClient.connect({ ...this.options, timeoutMs: this.options.requestTimeoutMs ?? 30_000 });
     try {
-      return await this.doLogin(username, password);
+      const res = await client.request('auth/register', { username, password });
+      if (res.payload.status < 300) {
+        this.print(`registered ${res.payload.username} (${res.payload.user_id})`);
+        return true;
+      }
+      this.print(formatError('auth/register', res.payload));
+      // Re-running the same command line must not fail: a taken name may be ours, login will tell.
+      return res.payload.error_code === 'USERNAME_TAKEN';
     } finally {
-      const held = this.held;
-      this.held = undefined;
-      for (const frame of held) this.handleEvent(frame);
+      await client.close();
     }
   }
 
-  private async doLogin(username: string, password: string): Promise<boolean> {
-    const res = await this.client.request('auth/login', {
-      username,
-      password,
-      client_info: { device: this.options.device ?? 'cli', version: CLI_VERSION },
-    });
-    const p = res.payload;
-    if (p.status >= 300) {
-      this.print(formatError('auth/login', p));
+  /** Logs in and starts the session (heartbeats, refresh, acks, reconnects). False (error printed) on failure. */
+  async login(username: string, password: string): Promise<boolean> {
+    let session: SwitchboardSession;
+    try {
+      session = await SwitchboardSession.start({
+        ...this.options,
+        username,
+        password,
+        device: this.options.device ?? 'cli',
+        clientVersion: CLI_VERSION,
+        requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
+        reconnect: this.options.reconnect,
+        heartbeat: true,
+        autoRefresh: true,
+        autoAck: 'delivered',
+        ackNotifications: true,
+        eventHistory: 100,
+      });
+    } catch (err) {
+      this.print(err instanceof SwitchboardError ? formatError('auth/login', err.payload) : `! cannot connect: ${(err as Error).message}`);
       return false;
     }
-    this.client.token = p.token;
-    this.refreshToken = p.refresh_token;
-    this.userId = p.user_id;
+    this.session = session;
+    this.userId = session.userId;
     this.username = username;
-    this.sessionId = p.session_id;
-    this.print(`logged in as ${username} (${p.user_id}), session ${p.session_id}; /help lists the commands`);
-    this.startHeartbeats(Number(p.heartbeat_interval) || 30);
-    this.scheduleRefresh(Number(p.expires_in));
+    this.sessionId = session.sessionId;
+    this.ids.set(username.toLowerCase(), session.userId!);
+    this.print(`logged in as ${username} (${session.userId}), session ${session.sessionId}; /help lists the commands`);
+    this.wire(session);
     return true;
   }
 
@@ -161,26 +125,47 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       await this.quit();
       return false;
     }
-    if (!this.client.isOpen) {
+    if (!this.session || this.isEnded) {
       this.print('! not connected');
       return true;
     }
     try {
       await this.run(parsed.command);
     } catch (err) {
-      // A closed connection rejects pending requests; the close itself is reported once by `ended`.
-      if (this.client.isOpen) this.print(`! ${(err as Error).message}`);
+      if (!this.isEnded) this.print(`! ${(err as Error).message}`);
     }
     return true;
   }
 
+  /** Ends the chat by closing the connection (the server session stays valid for a re-login). */
+  async quit(): Promise<void> {
+    this.finish({ kind: 'quit' });
+    await this.session?.close();
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
   private async call(command: string, payload: Record<string, unknown>): Promise<ResponsePayload | undefined> {
-    const res = await this.client.request(command, payload);
-    if (res.payload.status >= 300) {
-      this.print(formatError(command, res.payload));
+    const p = await this.session!.request(command, payload);
+    if (p.status >= 300) {
+      this.print(formatError(command, p));
       return undefined;
     }
-    return res.payload;
+    return p;
+  }
+
+  /** A username (looked up, then remembered) or a user id as typed. */
+  private async resolve(user: string): Promise<string | undefined> {
+    const known = this.ids.get(user.toLowerCase());
+    if (known) return known;
+    const p = await this.session!.request('user/lookup', { query: user, limit: 1 });
+    if (p.status < 300 && p.exact) {
+      this.ids.set(user.toLowerCase(), p.exact.user_id);
+      return p.exact.user_id as string;
+    }
+    if (USER_ID.test(user)) return user;
+    this.print(`! no user "${user}" (/find ${user.slice(0, 3)} searches the directory)`);
+    return undefined;
   }
 
   private async run(cmd: Exclude<ChatCommand, { kind: 'quit' }>): Promise<void> {
@@ -190,13 +175,50 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return;
       case 'to':
       case 'group-send': {
-        const target = cmd.kind === 'to' ? { type: 'user', id: cmd.userId } : { type: 'group', id: cmd.conversationId };
-        const p = await this.call('message/send', { target, content: { type: 'text', text: cmd.text } });
+        const id = cmd.kind === 'to' ? await this.resolve(cmd.user) : cmd.conversationId;
+        if (!id) return;
+        const p = await this.call('message/send', { target: { type: cmd.kind === 'to' ? 'user' : 'group', id }, content: { type: 'text', text: cmd.text } });
         if (p) this.print(`→ sent ${p.conversation_id} #${p.seq} (${p.message_id})`);
         return;
       }
+      case 'contact': {
+        const payload = { username: cmd.user, ...(cmd.note ? { note: cmd.note } : {}) };
+        const p = await this.call(CONTACT_ACTIONS[cmd.action], payload);
+        if (p) this.print(`${cmd.action}: ${formatCard(p.user)}`);
+        return;
+      }
+      case 'contacts': {
+        const p = await this.call('contact/list', { ...(cmd.state ? { state: cmd.state } : {}), limit: 100 });
+        if (!p) return;
+        const list = p.contacts as Record<string, any>[];
+        this.print(list.length === 0 ? 'no contacts yet (/add <username>)' : `${list.length} contact(s)${p.has_more ? ' (more exist)' : ''}:`);
+        for (const c of list) {
+          this.ids.set(String(c.username).toLowerCase(), c.user_id);
+          this.print(`  ${formatCard(c)}`);
+        }
+        return;
+      }
+      case 'whois': {
+        const p = await this.call('user/profile', USER_ID.test(cmd.user) ? { user_id: cmd.user } : { username: cmd.user });
+        if (p) this.print(formatCard(p.user));
+        return;
+      }
+      case 'find': {
+        const p = await this.call('user/lookup', { query: cmd.query });
+        if (!p) return;
+        const users = p.users as Record<string, any>[];
+        this.print(users.length === 0 ? `nobody found for "${cmd.query}"` : `${users.length} user(s)${p.has_more ? ' (more: type more characters)' : ''}:`);
+        for (const u of users) this.print(`  ${formatCard(u)}`);
+        return;
+      }
       case 'group-create': {
-        const p = await this.call('group/create', { name: cmd.name, members: cmd.members });
+        const members: string[] = [];
+        for (const m of cmd.members) {
+          const id = await this.resolve(m);
+          if (!id) return;
+          members.push(id);
+        }
+        const p = await this.call('group/create', { name: cmd.name, members });
         if (p) this.print(`created group "${p.name}" ${p.conversation_id} with ${(p.members as { user_id: string }[]).length} members; send with /g ${p.conversation_id} <text>`);
         return;
       }
@@ -231,13 +253,16 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       }
       case 'send-file':
       case 'get': {
-        const { upload, download } = this.client;
-        if (!upload || !download) return this.print('! this client cannot transfer files');
-        const files: FileTransport = { upload: upload.bind(this.client), download: download.bind(this.client) };
+        const conn = this.session!.connection;
+        if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
+        const files: FileTransport = { upload: conn.upload.bind(conn), download: conn.download.bind(conn) };
         const out = { print: (l: string) => this.print(l), progress: this.options.progress };
         try {
-          if (cmd.kind === 'send-file') await sendFile(files, out, cmd.to, cmd.path);
-          else await getFile(files, out, cmd.fileId, cmd.dest);
+          if (cmd.kind === 'send-file') {
+            // A group id as typed; anyone else by username (or user id).
+            const to = cmd.to.startsWith('g-') ? cmd.to : await this.resolve(cmd.to);
+            if (to) await sendFile(files, out, to, cmd.path);
+          } else await getFile(files, out, cmd.fileId, cmd.dest);
         } catch (err) {
           this.print(`! ${cmd.kind === 'get' ? '/get' : '/send-file'} failed: ${(err as Error).message}`);
         }
@@ -252,144 +277,57 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     }
   }
 
-  private handleEvent(frame: Envelope): void {
+  private wire(session: SwitchboardSession): void {
+    let logins = 0;
+    session.on('message', (m, source: MessageSource) => this.print(formatMessage(m as unknown as WireMessage, this.userId, source === 'live' ? '' : ' (offline)')));
+    session.on('receipt', (p) => {
+      for (const line of formatReceipt(p, this.userId)) this.print(line);
+    });
+    session.on('presence', (p) => this.print(`* ${formatPresence(p)}`));
+    session.on('notification', (p) => {
+      const card = (p as Record<string, any>).user;
+      if (card?.username && card.user_id) this.ids.set(String(card.username).toLowerCase(), card.user_id);
+      this.print(formatNotification(p, this.userId));
+    });
+    session.on('event', (frame: Envelope) => this.onFrame(frame));
+    session.on('heartbeat', (seq, rtt) => this.emit('heartbeat', seq, rtt));
+    session.on('acked', (conversationId, seq) => this.emit('acked', conversationId, seq));
+    session.on('tokens', (t) => {
+      // The first tokens are the login's; later ones are refreshes (or a reconnect's refresh).
+      if (logins++ > 0) this.emit('refreshed', Number(t.expires_in));
+    });
+    session.on('draining', ({ retryAfterMs }) => this.print(`! the server is restarting; reconnecting in ${Math.ceil(retryAfterMs / 1000)} s`));
+    session.on('disconnected', () => this.print('! connection lost; reconnecting…'));
+    session.on('reconnecting', ({ attempt, delayMs }) => {
+      if (attempt > 1) this.print(`  still offline; next attempt in ${(delayMs / 1000).toFixed(1)} s`);
+    });
+    session.on('connected', ({ reconnect }) => {
+      if (!reconnect) return;
+      this.print('reconnected; catching up on what was missed');
+      this.emit('reconnected');
+    });
+    void session.ended.then((end) => this.ended$(end));
+  }
+
+  private onFrame(frame: Envelope): void {
     const p = (frame.payload ?? {}) as Record<string, any>;
-    switch (frame.command) {
-      case 'message/event': {
-        const m = p.message as WireMessage;
-        this.print(formatMessage(m, this.userId));
-        const last = this.lastSeen.get(m.conversation_id);
-        if (!this.offlineInProgress && last !== undefined && m.seq > last + 1) {
-          // Live pushes are droppable (slow consumer); storage has them.
-          const range = m.seq === last + 2 ? `#${last + 1}` : `#${last + 1}..#${m.seq - 1}`;
-          this.print(`  (${range} of ${m.conversation_id} did not arrive live: /history ${m.conversation_id})`);
-        }
-        this.seen([m]);
-        if (this.offlineInProgress) this.deferredLive.push(m);
-        else this.ack([m]);
-        return;
-      }
-      case 'message/offline': {
-        const messages = (p.messages ?? []) as WireMessage[];
-        this.print(`${messages.length} message(s) received while you were away${p.has_more ? ' (more coming)' : ''}:`);
-        for (const m of messages) this.print(formatMessage(m, this.userId, ' (offline)'));
-        this.seen(messages);
-        this.offlineInProgress = p.has_more === true;
-        // Acking each conversation's newest seq of the batch is what releases the next batch.
-        this.ack(messages);
-        if (!this.offlineInProgress && this.deferredLive.length > 0) {
-          this.ack(this.deferredLive);
-          this.deferredLive = [];
-        }
-        return;
-      }
-      case 'message/ack':
-        for (const line of formatReceipt(p, this.userId)) this.print(line);
-        return;
-      case 'presence/event':
-        this.print(`* ${formatPresence(p)}`);
-        return;
-      case 'presence/heartbeat': {
-        const sent = this.heartbeatSentAt.get(p.seq);
-        this.heartbeatSentAt.delete(p.seq);
-        this.emit('heartbeat', p.seq, sent === undefined ? undefined : Date.now() - sent);
-        return;
-      }
-      case 'notification/event':
-        this.print(formatNotification(p, this.userId));
-        return;
-      case 'auth/kick':
-        this.kickReason = String(p.reason ?? 'unknown');
-        this.print(`! signed out by the server (auth/kick, reason: ${this.kickReason}); log in again to continue`);
-        return;
-      case 'control/error':
-        this.lastServerError = `${p.error_code}: ${p.error_message}`;
-        this.print(`! server error ${p.status} ${p.error_code}: ${p.error_message}`);
-        return;
-      default:
-        this.print(`* ${frame.command} ${JSON.stringify(p)}`);
+    if (frame.command === 'auth/kick') {
+      this.print(`! signed out by the server (auth/kick, reason: ${String(p.reason ?? 'unknown')}); log in again to continue`);
+    } else if (frame.command === 'control/error') {
+      this.lastServerError = `${p.error_code}: ${p.error_message}`;
+      this.print(`! server error ${p.status} ${p.error_code}: ${p.error_message}`);
     }
   }
 
-  private seen(messages: WireMessage[]): void {
-    for (const m of messages) this.lastSeen.set(m.conversation_id, Math.max(this.lastSeen.get(m.conversation_id) ?? 0, m.seq));
-  }
-
-  /** Cumulative `delivered` ack of each conversation's newest seq among `messages`, if it moves forward. */
-  private ack(messages: WireMessage[]): void {
-    const newest = new Map<string, number>();
-    for (const m of messages) newest.set(m.conversation_id, Math.max(newest.get(m.conversation_id) ?? 0, m.seq));
-    for (const [conversationId, seq] of newest) {
-      if ((this.ackedSeq.get(conversationId) ?? 0) >= seq) continue;
-      this.ackedSeq.set(conversationId, seq);
-      void this.client
-        .request('message/ack', { conversation_id: conversationId, seq, state: 'delivered' })
-        .then((res) => {
-          if (res.payload.status >= 300) this.print(formatError('message/ack', res.payload));
-          else this.emit('acked', conversationId, seq);
-        })
-        .catch(() => undefined); // the connection closed: the next login offers these again
-    }
-  }
-
-  private startHeartbeats(intervalS: number): void {
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => {
-      if (!this.client.isOpen) return;
-      const seq = ++this.heartbeatSeq;
-      this.heartbeatSentAt.set(seq, Date.now());
-      if (this.heartbeatSentAt.size > 10) this.heartbeatSentAt.delete(this.heartbeatSentAt.keys().next().value!);
-      this.client.sendEvent('presence/heartbeat', { seq });
-    }, intervalS * 1000);
-  }
-
-  /**
-   * Refreshes a little before expiry (a fifth of the lifetime early, 1 s to 1 min), one refresh
-   * at a time: two concurrent refreshes with one token count as reuse and revoke the session.
-   */
-  private scheduleRefresh(expiresInS: number): void {
-    clearTimeout(this.refreshTimer);
-    if (!Number.isFinite(expiresInS) || expiresInS <= 0) return;
-    // At least a second early: JWT times are whole seconds, so a token may expire up to 1 s sooner.
-    const delayMs = Math.max(500, (expiresInS - Math.min(60, Math.max(1, expiresInS / 5))) * 1000);
-    this.refreshTimer = setTimeout(() => void this.refresh(), delayMs);
-  }
-
-  private async refresh(): Promise<void> {
-    if (!this.client.isOpen || !this.refreshToken) return;
-    let res: Envelope<ResponsePayload>;
-    try {
-      res = await this.client.request('auth/refresh', { refresh_token: this.refreshToken });
-    } catch {
-      return; // closed meanwhile; `ended` reports it
-    }
-    const p = res.payload;
-    if (p.status >= 300) {
-      this.print(formatError('auth/refresh', p));
-      if (p.status === 401) {
-        this.print('! the session cannot be renewed; log in again');
-        await this.client.close();
-      }
-      return;
-    }
-    this.client.token = p.token;
-    this.refreshToken = p.refresh_token;
-    this.scheduleRefresh(Number(p.expires_in));
-    this.emit('refreshed', Number(p.expires_in));
-  }
-
-  /** Ends the session by closing the connection (the server session stays valid for a re-login). */
-  async quit(): Promise<void> {
-    this.finish({ kind: 'quit' });
-    await this.client.close();
+  private ended$(end: SessionEnd): void {
+    if (end.kind === 'kicked') return this.finish({ kind: 'kicked', reason: end.reason });
+    if (end.kind === 'auth-failed') this.print(`! the session cannot be renewed (${end.error}); log in again`);
+    this.finish({ kind: 'closed', error: end.kind === 'auth-failed' ? end.error : this.lastServerError });
   }
 
   private finish(reason: EndReason): void {
     if (this.isEnded) return;
     this.isEnded = true;
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.refreshTimer);
-    this.client.off('event', this.onEvent);
     if (reason.kind === 'closed') this.print(`connection closed${reason.error ? ` (${reason.error})` : ''}`);
     this.endWith(reason);
   }

@@ -79,7 +79,7 @@ describe('chat CLI process (built)', () => {
     alice.send(`/history ${conv}`);
     await alice.out.waitFor(new RegExp(`^  \\[.{8}\\] ${conv} #1 <me> hi from the terminal$`));
     alice.send('/to');
-    await alice.out.waitFor(/^usage: \/to <user_id> <text>$/);
+    await alice.out.waitFor(/^usage: \/to <username\|user_id> <text>$/);
     alice.send('/quit');
     await expect(alice.exited).resolves.toBe(0);
 

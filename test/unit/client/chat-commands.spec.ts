@@ -3,7 +3,7 @@ import { exitCodeOf, parseCliArgs } from '../../../src/client/cli/chat-cli';
 
 describe('chat CLI command parsing', () => {
   it('parses /to keeping the text verbatim (inner spacing included)', () => {
-    expect(parseCommand('/to u-1a2b  hello   there  ')).toEqual({ ok: true, command: { kind: 'to', userId: 'u-1a2b', text: 'hello   there' } });
+    expect(parseCommand('/to u-1a2b  hello   there  ')).toEqual({ ok: true, command: { kind: 'to', user: 'u-1a2b', text: 'hello   there' } });
   });
 
   it('parses /g, /history with and without a limit, and the argument-less commands', () => {
@@ -32,8 +32,8 @@ describe('chat CLI command parsing', () => {
   });
 
   it.each([
-    ['/to', 'usage: /to <user_id> <text>'],
-    ['/to u-1', 'usage: /to <user_id> <text>'],
+    ['/to', 'usage: /to <username|user_id> <text>'],
+    ['/to u-1', 'usage: /to <username|user_id> <text>'],
     ['/g g-1', 'usage: /g <conversation_id> <text>'],
     ['/group', 'usage: /group create <name> <user_id...>'],
     ['/group delete x u-1', 'usage: /group create <name> <user_id...>'],
@@ -53,7 +53,7 @@ describe('chat CLI command parsing', () => {
     expect(parseCommand('/frobnicate x')).toEqual({ ok: false, error: 'unknown command "/frobnicate" (/help lists the commands)' });
     const plain = parseCommand('hello');
     expect(plain.ok).toBe(false);
-    expect(!plain.ok && plain.error).toMatch(/^not a command: .*\/to <user_id> <text>.*\/help/);
+    expect(!plain.ok && plain.error).toMatch(/^not a command: .*\/to <username> <text>.*\/help/);
   });
 
   it('lists every command in the help text', () => {
@@ -87,5 +87,24 @@ describe('chat CLI arguments', () => {
     expect(exitCodeOf({ kind: 'quit' })).toBe(0);
     expect(exitCodeOf({ kind: 'closed' })).toBe(1);
     expect(exitCodeOf({ kind: 'kicked', reason: 'admin' })).toBe(3);
+  });
+});
+
+describe('chat CLI people commands', () => {
+  it('parses /add with a note, /accept, /block, /contacts [filter], /whois, /find', () => {
+    expect(parseCommand('/add alice  hi there')).toEqual({ ok: true, command: { kind: 'contact', action: 'add', user: 'alice', note: 'hi there' } });
+    expect(parseCommand('/accept bob')).toEqual({ ok: true, command: { kind: 'contact', action: 'accept', user: 'bob' } });
+    expect(parseCommand('/block eve')).toEqual({ ok: true, command: { kind: 'contact', action: 'block', user: 'eve' } });
+    expect(parseCommand('/contacts')).toEqual({ ok: true, command: { kind: 'contacts' } });
+    expect(parseCommand('/contacts Incoming')).toEqual({ ok: true, command: { kind: 'contacts', state: 'incoming' } });
+    expect(parseCommand('/whois alice')).toEqual({ ok: true, command: { kind: 'whois', user: 'alice' } });
+    expect(parseCommand('/find ali')).toEqual({ ok: true, command: { kind: 'find', query: 'ali' } });
+  });
+
+  it('answers misuse with the usage line', () => {
+    expect(parseCommand('/add')).toEqual({ ok: false, error: 'usage: /add <username> [note]' });
+    expect(parseCommand('/accept bob now')).toEqual({ ok: false, error: '/accept takes one username; usage: /accept <username>' });
+    expect(parseCommand('/contacts friends')).toEqual({ ok: false, error: 'unknown filter "friends"; usage: /contacts [accepted|incoming|outgoing|blocked]' });
+    expect(parseCommand('/whois')).toEqual({ ok: false, error: 'usage: /whois <username>' });
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * The chat CLI (in-process ChatSession over the real server) by username: friend requests shown
+ * as they arrive, /accept, /contacts, /to <username>, /whois, /find, /block; and it reconnects by
+ * itself, says so, and shows what was sent during the gap.
+ */
+import { ConnectionRegistry } from '../../../src/transport/connection-registry';
+import { chatUser, directId } from '../../support/chat-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
+
+describe('chat CLI by username (in-process ChatSession)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ PRESENCE_DEBOUNCE_MS: '0' });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('friend request live, accept, contacts, message by username, whois, find, block', async () => {
+    const alice = await chatUser(app);
+    const bob = await chatUser(app);
+
+    await alice.session.execute(`/add ${bob.username} we met at the meetup`);
+    await alice.out.waitFor(new RegExp(`^add: ${bob.username} \\[${bob.userId}\\] friend request sent$`));
+    await bob.out.waitFor(new RegExp(`^\\* friend request from ${alice.username}: "we met at the meetup" — /accept ${alice.username} or /decline ${alice.username}$`));
+
+    await bob.session.execute(`/accept ${alice.username}`);
+    await bob.out.waitFor(new RegExp(`^accept: ${alice.username} \\[${alice.userId}\\] contact$`));
+    await alice.out.waitFor(new RegExp(`^\\* ${bob.username} accepted your friend request$`));
+
+    await alice.session.execute('/contacts');
+    await alice.out.waitFor(/^1 contact\(s\):$/);
+    await alice.out.waitFor(new RegExp(`^  ${bob.username} \\[${bob.userId}\\] contact$`));
+
+    await alice.session.execute(`/to ${bob.username.toUpperCase()} hello by name`);
+    const conv = directId(alice.userId, bob.userId);
+    await bob.out.waitFor(new RegExp(`${conv} #1 <${alice.userId}> hello by name$`));
+
+    await bob.session.execute(`/whois ${alice.username}`);
+    await bob.out.waitFor(new RegExp(`^${alice.username} \\[${alice.userId}\\] contact$`));
+    await bob.session.execute(`/find ${alice.username}`);
+    await bob.out.waitFor(/^1 user\(s\):$/);
+
+    await bob.session.execute(`/block ${alice.username}`);
+    await bob.out.waitFor(new RegExp(`^block: ${alice.username} \\[${alice.userId}\\] blocked by you$`));
+    await alice.out.waitFor(new RegExp(`^\\* ${bob.username} removed you from their contacts$`));
+    await alice.session.execute(`/to ${bob.userId} still there?`);
+    await alice.out.waitFor(/^! message\/send failed: 403 REFUSED: /);
+    await alice.session.execute('/whois nobody_here_at_all');
+    await alice.out.waitFor(/^! user\/profile failed: 404 USER_NOT_FOUND: /);
+  });
+
+  it('reconnects by itself, says so, and shows what was sent during the gap', async () => {
+    const alice = await chatUser(app);
+    const bob = await chatUser(app);
+    const conv = directId(alice.userId, bob.userId);
+    await bob.session.execute(`/to ${alice.username} before`);
+    await alice.out.waitFor(/ before$/);
+
+    const back = new Promise<void>((resolve) => alice.session.once('reconnected', () => resolve()));
+    for (const conn of app.app.get(ConnectionRegistry).forUser(alice.userId)) conn.socket.destroy();
+    await alice.out.waitFor(/^! connection lost; reconnecting…$/);
+    await bob.session.execute(`/to ${alice.username} during the gap`);
+    await back;
+    await alice.out.waitFor(/^reconnected; catching up on what was missed$/);
+    await alice.out.waitFor(new RegExp(`${conv} #2 <${bob.userId}>( \\(offline\\))? during the gap$`));
+    await bob.session.execute(`/to ${alice.username} after`);
+    await alice.out.waitFor(new RegExp(`${conv} #3 <${bob.userId}> after$`));
+    expect(alice.out.lines.filter((l) => l.includes(conv))).toHaveLength(3);
+  });
+});
