@@ -10,7 +10,7 @@ describe('chat CLI: /send-file and /get', () => {
   });
 
   it('answers a usage line when arguments are missing', () => {
-    expect(parseCommand('/send-file u-1')).toEqual({ ok: false, error: 'usage: /send-file <user_id|group_id> <path>' });
+    expect(parseCommand('/send-file u-1')).toEqual({ ok: false, error: 'usage: /send-file <username|group_id> <path>' });
     expect(parseCommand('/get')).toEqual({ ok: false, error: 'usage: /get <file_id> [dest]' });
   });
 
