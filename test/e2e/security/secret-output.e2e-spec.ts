@@ -68,7 +68,7 @@ describe('configuration errors never print a fragment of a key (built server)', 
   it('a malformed PAYLOAD_KEYS (no kid, bad base64, wrong length) names the variable and the rule only', async () => {
     const key = randomBytes(32).toString('base64');
     for (const value of [key, `k1:${key.slice(0, 20)}`, `k1:${key}!!`, `k1:${key},${key}`]) {
-      const result = await runServerToExit({ PAYLOAD_ENCRYPTION: 'aes-256-gcm', PAYLOAD_KEYS: value });
+      const result = await runServerToExit({ PAYLOAD_ENCRYPTION: 'aes-256-gcm', PAYLOAD_KEYS: value }, 60_000);
       expect(result.code).toBe(1);
       const output = [...result.stdout, ...result.stderr].join('\n');
       expect(output).toMatch(/^Invalid configuration: PAYLOAD_KEYS=\(hidden\): /m);

@@ -61,7 +61,7 @@ describe('fail-closed TLS configuration (built server)', () => {
   it.each(cases.map(([name, env, line], i) => [name, env, line, i === 0 ? ['production', 'development', 'test'] : ['production']] as const))(
     '%s: exit 1 with one line', async (_name, env, expected, environments) => {
     for (const NODE_ENV of environments) {
-      const result = await runServerToExit({ ...db.env, NODE_ENV, ...env(pki) });
+      const result = await runServerToExit({ ...db.env, NODE_ENV, ...env(pki) }, 60_000);
       expect(result.code).toBe(1);
       const lines = result.stderr.filter((l) => l.trim() !== '').map((l) => l.split(pki.dir).join('<dir>'));
       expect(lines).toHaveLength(1);
@@ -71,10 +71,10 @@ describe('fail-closed TLS configuration (built server)', () => {
       const keyBody = fs.readFileSync(pki.serverKey, 'utf8').split('\n')[1];
       expect(result.stderr.join('\n') + result.stdout.join('\n')).not.toContain(keyBody.slice(0, 12));
     }
-  }, 120_000);
+  }, 200_000);
 
   it('TLS_ALLOW_PLAINTEXT=true keeps plaintext on TCP_PORT next to TLS_PORT, and says so at start', async () => {
-    const server = await spawnServer({ ...db.env, NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40), TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', TLS_ALLOW_PLAINTEXT: 'true' });
+    const server = await spawnServer({ ...db.env, NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40), TLS_CERT: pki.serverCert, TLS_KEY: pki.serverKey, TLS_PORT: '0', TLS_ALLOW_PLAINTEXT: 'true' }, { startTimeoutMs: 50_000 });
     try {
       expect(server.tlsPort).toBeGreaterThan(0);
       expect(server.tlsPort).not.toBe(server.tcpPort);
