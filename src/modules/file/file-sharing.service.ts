@@ -79,15 +79,13 @@ export class FileSharingService {
   }
 
   /** message/send naming files (voice, file-ref, attachments): each must be one the sender may share. */
-  async shareInMessage(senderId: string, fileIds: string[], target: FileTarget | undefined): Promise<void> {
+  async shareInMessage(senderId: string, fileIds: string[], conversationId: string): Promise<void> {
     for (const fileId of fileIds) {
       const file = await this.repository.findFile(fileId);
       if (!file || !(await this.repository.mayAccess(file, senderId))) {
         throw new ProtocolError('FORBIDDEN', `file ${fileId} does not exist or you may not share it; upload it first (file/request)`, 403);
       }
-      if (target && (target.type === 'user' || target.type === 'group') && typeof target.id === 'string' && target.id !== '') {
-        await this.repository.addShare(file.id, this.conversationOf(senderId, target));
-      }
+      await this.repository.addShare(file.id, conversationId);
     }
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { fileConfig, FileConfig } from './file.config';
 import { AuthModule } from '../auth/auth.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -9,7 +8,7 @@ import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity } from './entities/file-transfer.entity';
 import { StoredFileEntity } from './entities/stored-file.entity';
 import { FileDataChannel } from './file-data-channel';
-import { FileShareGuard } from './file-share.guard';
+import { FileShareCheck } from './file-share.check';
 import { FileSharingService } from './file-sharing.service';
 import { FileHandler } from './file.handler';
 import { FileRepository } from './file.repository';
@@ -43,7 +42,7 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
         return storage;
       },
     },
-    { provide: APP_GUARD, useClass: FileShareGuard },
+    FileShareCheck,
   ],
   exports: [FileSharingService],
 })

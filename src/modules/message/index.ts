@@ -6,3 +6,5 @@ export type { StoredMessage } from './message.mapper';
 export { MessageMetrics } from './message-metrics';
 export { MessageModule } from './message.module';
 export { MessageService } from './message.service';
+export { MessageSendChecks } from './message-send-checks';
+export type { SendCheck, SendCheckContext } from './message-send-checks';

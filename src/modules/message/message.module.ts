@@ -11,6 +11,7 @@ import { HistoryService } from './history.service';
 import { MessageMetrics } from './message-metrics';
 import { MessageHandler } from './message.handler';
 import { MessageRepository } from './message.repository';
+import { MessageSendChecks } from './message-send-checks';
 import { MessageService } from './message.service';
 import { MessageWriter } from './message-writer';
 import { OfflineDeliveryService } from './offline-delivery.service';
@@ -36,9 +37,10 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     OfflineDeliveryService,
     MessageWriter,
     MessageMetrics,
+    MessageSendChecks,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
-  exports: [MessageService, MessageMetrics],
+  exports: [MessageService, MessageMetrics, MessageSendChecks],
 })
 export class MessageModule {}

@@ -30,6 +30,7 @@ import { newMessageId } from './message-id';
 import { jsonBytes, MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';
 import { MessageRepository } from './message.repository';
+import { MessageSendChecks } from './message-send-checks';
 import { MessageWriter, NewMessage, WriteOutcome } from './message-writer';
 import { UserDirectory } from './user-directory';
 
@@ -73,6 +74,7 @@ export class MessageService {
     private readonly writer: MessageWriter,
     private readonly metrics: MessageMetrics,
     private readonly gate: DirectMessageGate,
+    private readonly checks: MessageSendChecks,
   ) {}
 
   async send(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
@@ -96,6 +98,9 @@ export class MessageService {
       if (typeof replyTo === 'string' && !(await this.repository.findInConversation(target.conversationId, replyTo))) {
         throw new ProtocolError('NOT_FOUND', `meta.reply_to: message ${replyTo} is not in conversation ${target.conversationId}`);
       }
+      // Other modules' checks (e.g. files the message names); undefined when none is registered.
+      const checked = this.checks.run({ senderId: ctx.senderId, conversationId: target.conversationId, dto });
+      if (checked) await checked;
     } catch (err) {
       // A retry is answered from storage even if it would be refused now (e.g. blocked since):
       // the original was accepted. Read only on this refusal path.

@@ -37,6 +37,15 @@ describe('message/send between two users', () => {
     expect(first).toMatchObject({ status: 200, conversation_id: conv, seq: 1 });
 
     // The draft's send example (§2.3), with a real reply_to and the derived conversation id.
+    // Its attachment (f-abc123) names no uploaded file: attachments must name files the sender
+    // may share (file module), so that one is refused and the example is sent without it.
+    const fabricated = await alice.client.request('message/send', {
+      target: { type: 'user', id: bob.userId },
+      content: { type: 'text', text: 'Hello world!' },
+      attachments: [{ file_id: 'f-abc123', name: 'image.png', size: 2048 }],
+    });
+    expect(fabricated.payload).toMatchObject({ status: 403, error_code: 'FORBIDDEN' });
+    expect(fabricated.payload.error_message).toContain('file f-abc123 does not exist or you may not share it');
     const id = `msg-${randomUUID()}`;
     const response = await alice.client.request(
       'message/send',
@@ -44,7 +53,6 @@ describe('message/send between two users', () => {
         conversation_id: conv,
         target: { type: 'user', id: bob.userId },
         content: { type: 'text', text: 'Hello world!' },
-        attachments: [{ file_id: 'f-abc123', name: 'image.png', size: 2048 }],
         meta: { reply_to: first.message_id, priority: 'normal' },
       },
       { id },
@@ -65,7 +73,7 @@ describe('message/send between two users', () => {
         sender_id: alice.userId,
         sent_at: sent.sent_at,
         content: { type: 'text', text: 'Hello world!' },
-        attachments: [{ file_id: 'f-abc123', name: 'image.png', size: 2048 }],
+        attachments: [],
         meta: { reply_to: first.message_id, priority: 'normal' },
       },
     };
