@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContactBlockEntity } from './entities/contact-block.entity';
 import { ContactEntity } from './entities/contact.entity';
-import { AuthModule } from '../auth/auth.module';
+import { AuthModule } from '../auth';
 import { ContactGate } from './contact-gate';
 import { ContactHandler } from './contact.handler';
 import { ContactRepository } from './contact.repository';

@@ -7,7 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
-import { isUniqueViolation } from '../auth/users.repository';
+import { isUniqueViolation } from '../auth';
 import { ContactBlockEntity } from './entities/contact-block.entity';
 import { ContactEntity, ContactState } from './entities/contact.entity';
 

@@ -22,8 +22,8 @@ import {
   ContactRefRequest,
 } from '../../shared/protocol/messages/contact.messages';
 import type { ContactRelation } from '../../shared/protocol/messages/user.messages';
-import { UsersService, UserView } from '../auth/users.service';
-import { NotificationService } from '../notification/notification.service';
+import { UsersService, UserView } from '../auth';
+import { NotificationService } from '../notification';
 import { ContactGate, refused } from './contact-gate';
 import { ContactRepository, PairTx } from './contact.repository';
 import { userCard } from './user-card';

@@ -1,5 +1,4 @@
 /** The conversation module's public API: what other modules may import from it. */
-export { conversationFeature } from './conversation.feature';
 export { ConversationModule } from './conversation.module';
 export { ConversationRepository, MembershipTx } from './conversation.repository';
 export type { NewConversation } from './conversation.repository';

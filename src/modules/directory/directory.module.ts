@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { ContactModule } from '../contact/contact.module';
+import { AuthModule } from '../auth';
+import { ContactModule } from '../contact';
 import { DirectoryHandler } from './directory.handler';
 import { DirectoryRepository } from './directory.repository';
 import { DirectoryService } from './directory.service';

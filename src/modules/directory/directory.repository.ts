@@ -6,9 +6,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { UserEntity } from '../auth/entities/user.entity';
-import { ContactBlockEntity } from '../contact/entities/contact-block.entity';
-import { ContactEntity } from '../contact/entities/contact.entity';
+import { UserEntity } from '../auth';
+import { ContactBlockEntity } from '../contact';
+import { ContactEntity } from '../contact';
 
 export type Visibility = 'everyone' | 'contacts';
 

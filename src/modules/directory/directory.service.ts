@@ -9,7 +9,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
-import { ContactConfig, contactConfig } from '../contact/contact.config';
+import { ContactConfig, contactConfig } from '../contact';
 import { ProtocolError, validationError } from '../../shared/protocol';
 import {
   LOOKUP_DEFAULT_LIMIT,
@@ -20,10 +20,10 @@ import {
   UserProfileRequest,
   UserProfileResponse,
 } from '../../shared/protocol/messages/user.messages';
-import type { UserEntity } from '../auth/entities/user.entity';
-import { normalizeUsername, UsersService } from '../auth/users.service';
-import { ContactRepository } from '../contact/contact.repository';
-import { userCard } from '../contact/user-card';
+import type { UserEntity } from '../auth';
+import { normalizeUsername, UsersService } from '../auth';
+import { ContactRepository } from '../contact';
+import { userCard } from '../contact';
 import { DirectoryRepository } from './directory.repository';
 
 @Injectable()

@@ -7,7 +7,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { ProtocolError } from '../../shared/protocol';
-import { UsersService } from '../auth/users.service';
+import { UsersService } from '../auth';
 import { directConversationId, MessageService } from '../message';
 import type { FileTransferEntity } from './entities/file-transfer.entity';
 import type { StoredFileEntity } from './entities/stored-file.entity';

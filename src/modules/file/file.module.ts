@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { fileConfig, FileConfig } from './file.config';
-import { AuthModule } from '../auth/auth.module';
+import { AuthModule } from '../auth';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';

@@ -1,5 +1,4 @@
 /** The file module's public API: what other modules may import from it. */
-export { fileFeature } from './file.feature';
 export { FileModule } from './file.module';
 export { FileSharingService } from './file-sharing.service';
 export { FileStorage } from './storage/file-storage';

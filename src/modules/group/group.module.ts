@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { AuthModule } from '../auth';
 import { ConversationModule } from '../conversation';
 import { GroupHandler } from './group.handler';
 import { GroupRepository } from './group.repository';

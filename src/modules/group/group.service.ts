@@ -14,10 +14,10 @@ import { randomBytes } from 'node:crypto';
 import { groupConfig, GroupConfig } from './group.config';
 import { InjectConfig } from '../../config/config.util';
 import { ProtocolError } from '../../shared/protocol';
-import { UsersService } from '../auth/users.service';
+import { UsersService } from '../auth';
 import { ConversationRepository, type ConversationEntity, type ConversationMemberEntity, type MembershipTx } from '../conversation';
 import { toWire } from '../message';
-import { NotificationService } from '../notification/notification.service';
+import { NotificationService } from '../notification';
 import { decodeListCursor, encodeListCursor } from './group-list-cursor';
 import { GroupRepository } from './group.repository';
 import {

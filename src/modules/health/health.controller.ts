@@ -14,7 +14,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SwitchboardServer } from '../../transport/switchboard.server';
-import { DrainService } from '../lifecycle/drain.service';
+import { DrainService } from '../lifecycle';
 import { MigrationsHealthIndicator } from './migrations.health';
 import { RedisHealthIndicator } from './redis.health';
 

@@ -3,9 +3,15 @@
  * pressing Ctrl-C twice, or an orchestrator that lost patience). Installed by main.ts only: test
  * processes host many apps and must not exit on signals.
  */
-import type { SwitchboardApp } from '../../bootstrap';
+import type { INestApplication } from '@nestjs/common';
 import { lifecycleConfig } from '../../config/lifecycle.config';
 import { DrainService } from './drain.service';
+
+/** What the drain needs of the started app (bootstrap's SwitchboardApp is one; no import of it here). */
+export interface DrainableApp {
+  app: INestApplication;
+  close(): Promise<void>;
+}
 
 export interface ShutdownHooks {
   log(message: string): void;
@@ -15,7 +21,7 @@ export interface ShutdownHooks {
 /** Extra time, beyond SHUTDOWN_TIMEOUT_MS, for closing modules and the database. */
 const CLOSE_GRACE_MS = 10_000;
 
-export function installShutdownSignals(started: SwitchboardApp, hooks: ShutdownHooks): () => void {
+export function installShutdownSignals(started: DrainableApp, hooks: ShutdownHooks): () => void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {

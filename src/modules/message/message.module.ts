@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module';
-import { UsersService } from '../auth/users.service';
+import { AuthModule } from '../auth';
+import { UsersService } from '../auth';
 import { ConversationModule } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { ContactGate } from '../contact/contact-gate';
-import { ContactModule } from '../contact/contact.module';
+import { ContactGate } from '../contact';
+import { ContactModule } from '../contact';
 import { DirectMessageGate } from './direct-message-gate';
 import { HistoryService } from './history.service';
 import { MessageMetrics } from './message-metrics';

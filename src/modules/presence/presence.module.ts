@@ -12,7 +12,7 @@ import { presenceConfig, PresenceConfig } from './presence.config';
 import { RedisConfig, redisConfig } from '../../config/redis.config';
 import { createRedisClient } from '../../infra/redis-client';
 import { ConversationModule } from '../conversation';
-import { ContactModule } from '../contact/contact.module';
+import { ContactModule } from '../contact';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
 import { PresenceHandler } from './presence.handler';

@@ -6,7 +6,7 @@
  * place deciding the audience from them.
  */
 import { Injectable } from '@nestjs/common';
-import { ContactRepository } from '../contact/contact.repository';
+import { ContactRepository } from '../contact';
 import { ConversationRepository } from '../conversation';
 
 @Injectable()

@@ -1,0 +1,54 @@
+/**
+ * Layer and module boundaries, checked on every import in src/ (docs/architecture.md, "Layers
+ * and allowed imports"): a lower layer never imports a higher one, and a module uses another
+ * module only through its public API (`src/modules/<name>/index.ts`). Runs in `npm test`.
+ */
+import { ALLOWED, check, layerOf, specifiers, violations } from '../../support/import-graph';
+
+describe('architecture boundaries', () => {
+  it('no import in src/ breaks a layer or module boundary', () => {
+    const found = violations().map((v) => `${v.file} imports ${v.imports}: ${v.rule}`);
+    expect(found).toEqual([]);
+  });
+
+  it('the layers form a strict order (no two layers may import each other)', () => {
+    for (const [layer, allowed] of Object.entries(ALLOWED)) {
+      for (const lower of allowed) expect(`${lower} → ${layer}: ${ALLOWED[lower].includes(layer as never)}`).toBe(`${lower} → ${layer}: false`);
+    }
+  });
+
+  it('core imports no feature module (and the protocol package nothing of the server)', () => {
+    for (const core of ['transport', 'config', 'database', 'common', 'infra', 'protocol'] as const) {
+      expect(ALLOWED[core]).not.toContain('modules');
+      expect(ALLOWED[core]).not.toContain('app');
+    }
+    expect(ALLOWED.transport).not.toContain('config');
+    expect(ALLOWED.transport).not.toContain('common');
+    expect(ALLOWED.protocol).toEqual([]);
+  });
+
+  // The checks above would pass vacuously if the rules never fired: prove each kind does.
+  it('flags a lower layer importing a higher one', () => {
+    expect(check('transport/connection.ts', 'config/transport.config.ts')).toEqual([
+      { file: 'transport/connection.ts', imports: 'config/transport.config.ts', rule: 'layer transport may not import layer config' },
+    ]);
+    expect(check('database/data-source.options.ts', 'modules/auth/auth.module.ts')[0].rule).toBe('layer database may not import layer modules');
+    expect(check('modules/lifecycle/shutdown-signals.ts', 'bootstrap.ts')[0].rule).toBe('layer modules may not import layer app');
+  });
+
+  it("flags a module reaching into another module's internals, not its public API", () => {
+    expect(check('modules/group/group.service.ts', 'modules/auth/users.service.ts')[0].rule).toBe(
+      'module group reaches into module auth: import its public API (../auth) instead',
+    );
+    expect(check('modules/group/group.service.ts', 'modules/auth/index.ts')).toEqual([]);
+    expect(check('modules/group/group.service.ts', 'modules/group/group.repository.ts')).toEqual([]);
+  });
+
+  it('assigns files to layers', () => {
+    expect(layerOf('shared/protocol/framing.ts')).toBe('protocol');
+    expect(layerOf('modules/poll/poll.service.ts')).toBe('modules');
+    expect(layerOf('app.features.ts')).toBe('app');
+    expect(layerOf('cli/admin.ts')).toBe('app');
+    expect(specifiers(`import a from './x';\nexport * from "../y";`)).toEqual(['./x', '../y']);
+  });
+});
