@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigError, defineConfig } from '../../config/config.util';
@@ -92,6 +93,33 @@ class AuthEnv {
   @Min(0, { message: 'must be an integer number of milliseconds between 0 and 60000' })
   @Max(60_000, { message: 'must be an integer number of milliseconds between 0 and 60000' })
   AUTH_SESSION_CACHE_MS = 1000;
+
+  /**
+   * Password hashes (login, register) computed at once; more wait in a queue. Default: the CPUs
+   * available to the process. argon2id takes ~20 MiB per running hash.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 1 and 64' })
+  @Min(1, { message: 'must be an integer between 1 and 64' })
+  @Max(64, { message: 'must be an integer between 1 and 64' })
+  AUTH_HASH_CONCURRENCY?: number;
+
+  /**
+   * Logins waiting for a hash slot; beyond this a login is answered at once with 503
+   * UNAVAILABLE + a jittered retry_after_ms (a login storm gets fast refusals, not 20 s waits).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer >= 0' })
+  @Min(0, { message: 'must be an integer >= 0' })
+  AUTH_HASH_QUEUE_MAX = 64;
+
+  /** Base of the retry hint for logins refused by a full queue (1-2x this, jittered). */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 1 and 600000' })
+  @Min(1, { message: 'must be an integer number of milliseconds between 1 and 600000' })
+  @Max(600_000, { message: 'must be an integer number of milliseconds between 1 and 600000' })
+  AUTH_HASH_RETRY_AFTER_MS = 2000;
 }
 
 export const authConfig = defineConfig('auth', AuthEnv, (env) => {
@@ -121,6 +149,9 @@ export const authConfig = defineConfig('auth', AuthEnv, (env) => {
     },
     revocationSweepMs: env.AUTH_REVOCATION_SWEEP_MS,
     sessionCacheMs: env.AUTH_SESSION_CACHE_MS,
+    hashConcurrency: env.AUTH_HASH_CONCURRENCY ?? Math.max(1, availableParallelism()),
+    hashQueueMax: env.AUTH_HASH_QUEUE_MAX,
+    hashRetryAfterMs: env.AUTH_HASH_RETRY_AFTER_MS,
   };
 });
 export type AuthConfig = ReturnType<typeof authConfig.parse>;
