@@ -349,6 +349,10 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
       case 'notification/event':
         this.notification(p as EventOf<'notification/event'>);
         break;
+      case 'control/resync':
+        // Live pushes may have been lost on the server side: the sync fills whatever is missing.
+        void this.stream.sync();
+        break;
       case 'auth/kick':
         this.kickReason = String(p.reason ?? 'unknown');
         break;
