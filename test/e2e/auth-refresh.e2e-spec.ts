@@ -51,6 +51,18 @@ describe('auth/refresh: rotation and reuse detection over real TCP', () => {
     expect(app.transport.registry.forUser(alice.userId).size).toBe(0);
   });
 
+  it('answers a reuse on the session own connection with its 401 REFRESH_REUSED before auth/kick and the close', async () => {
+    const alice = await registerAndLogin(app);
+    const rotated = await alice.client.call('auth/refresh', { refresh_token: alice.refreshToken });
+    alice.client.token = rotated.token;
+    const reuse = await alice.client.request('auth/refresh', { refresh_token: alice.refreshToken });
+    expect(reuse.payload).toMatchObject({ status: 401, error_code: 'REFRESH_REUSED' });
+    const kick = await alice.client.waitFor('auth/kick', { includePast: true });
+    expect(kick.payload).toEqual({ reason: 'refresh_reused', session_id: alice.sessionId });
+    // (request() above would have rejected with "connection closed" had the kick come first.)
+    await alice.client.closed;
+  });
+
   it('treats two concurrent refreshes with the same token as reuse (exactly one wins)', async () => {
     const alice = await registerAndLogin(app);
     const other = await app.connect();

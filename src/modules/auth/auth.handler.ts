@@ -8,7 +8,7 @@ import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from './dto/auth.dto';
-import { SessionsService } from './sessions.service';
+import { SessionsService, RefreshReusedError } from './sessions.service';
 
 @Controller()
 export class AuthHandler {
@@ -42,7 +42,11 @@ export class AuthHandler {
   @MessagePattern(AuthCommands.REFRESH.name, { ordered: true })
   async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext) {
     const conn = ctx.connection;
-    const result = await this.sessions.refresh(dto.refresh_token, conn.userId).catch((err) => this.countFailure(err));
+    const result = await this.sessions.refresh(dto.refresh_token, conn.userId).catch((err) => {
+      // Reuse: the 401 goes out first, then the session's connections (maybe this one) are kicked.
+      if (err instanceof RefreshReusedError) ctx.afterResponse(() => void this.sessions.kick(err.revokedSessions, 'refresh_reused'));
+      return this.countFailure(err);
+    });
     if (conn.sessionId !== result.session_id) {
       const session = await this.sessions.findById(result.session_id);
       this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });

@@ -88,8 +88,8 @@ export class SessionsService implements OnModuleInit {
     if (!session) {
       const reusedSession = await this.sessions.findRetired(hash);
       if (reusedSession) {
-        await this.revokeAndKick([reusedSession], 'refresh_reused');
-        throw reuseError();
+        // Revoked now; the kick is the caller's to send once its 401 went out (RefreshReusedError).
+        throw reuseError(await this.revoke([reusedSession], 'refresh_reused'));
       }
       throw new ProtocolError('REFRESH_INVALID', 'refresh_token is unknown or expired; log in again with auth/login');
     }
@@ -103,8 +103,7 @@ export class SessionsService implements OnModuleInit {
     const rotated = await this.sessions.rotate(session.id, hash, next.hash, now, now + this.config.refreshTtlS * 1000);
     if (!rotated) {
       // Lost a race against another refresh with the same token: that is reuse too.
-      await this.revokeAndKick([session.id], 'refresh_reused');
-      throw reuseError();
+      throw reuseError(await this.revoke([session.id], 'refresh_reused'));
     }
     return this.issue(session, next.token);
   }
@@ -211,9 +210,20 @@ function assertActive(session: SessionEntity, now: number): void {
   }
 }
 
-function reuseError(): ProtocolError {
-  return new ProtocolError(
-    'REFRESH_REUSED',
-    'refresh_token was already used; the session has been revoked as a precaution (possible token theft). Log in again with auth/login',
-  );
+/**
+ * REFRESH_REUSED, carrying the sessions revoked for it: the handler kicks their connections
+ * AFTER answering, so a reuse on the session's own connection gets its 401 before auth/kick and
+ * the close (the kick used to overtake the response).
+ */
+export class RefreshReusedError extends ProtocolError {
+  constructor(readonly revokedSessions: string[]) {
+    super(
+      'REFRESH_REUSED',
+      'refresh_token was already used; the session has been revoked as a precaution (possible token theft). Log in again with auth/login',
+    );
+  }
+}
+
+function reuseError(revoked: string[]): RefreshReusedError {
+  return new RefreshReusedError(revoked);
 }
