@@ -7,7 +7,8 @@
  * - the v2 form is required by default, v1 only with SIGNATURE_MIN_VERSION=1 (migration);
  * - a server frame reflected back is not accepted (v2 signs the direction);
  * - the replay cache stays at its bound under a flood while legitimate traffic is served;
- * - with Redis (TEST_REDIS_URL) the cache is shared: a replay to another node is refused.
+ * - with Redis (TEST_REDIS_URL) the cache is shared: a replay to another node is refused; with
+ *   its Redis down, signed requests that need an entry are refused with 503 (fail closed).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ReplayStore } from '../../../src/common/security/replay-store';
@@ -15,6 +16,7 @@ import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../../src/shared/protocol';
 import { checkSignature, signPayload, withSignatureVersion } from '../../../src/shared/protocol/crypto';
 import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { hasRedisServer, PrivateRedis, startPrivateRedis } from '../../support/redis-server';
 import { ClientPool, recordRawFrames } from '../../support/security-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -237,4 +239,36 @@ const REDIS_URL = process.env.TEST_REDIS_URL;
     expect((await onB.sendEnvelope(fixed)).payload.status).toBe(200);
     expect((await onA.sendEnvelope(fixed)).payload).toMatchObject({ status: 401, error_code: 'REPLAY_DETECTED' });
   });
+});
+
+(hasRedisServer() ? describe : describe.skip)('replay cache fails closed when its Redis is down (private redis-server)', () => {
+  let redis: PrivateRedis;
+  let app: TestApp;
+  const pool = new ClientPool();
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    app = await startTestApp({ SIGNATURE_MODE: 'require', SIGNING_KEY: KEY, REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await app.close();
+    await redis.stop();
+  });
+
+  it('a signed request that needs an entry is answered 503 UNAVAILABLE with retry_after_ms, and served again once Redis is back', async () => {
+    const client = await pool.connect({ port: app.tcpPort, signingKey: KEY });
+    expect((await client.request('control/ping')).payload.status).toBe(200);
+    await redis.stop();
+    const refused = await client.request('control/ping');
+    expect(refused.payload).toMatchObject({ status: 503, error_code: 'UNAVAILABLE', retry_after_ms: expect.any(Number) });
+    expect(refused.payload.error_message).toMatch(/replay protection is unavailable/);
+    await redis.start();
+    // The client retries as told until the reconnected store answers (bounded by the test timeout).
+    let answer = await client.request('control/ping');
+    while (answer.payload.status === 503) {
+      await new Promise((resolve) => setTimeout(resolve, answer.payload.retry_after_ms as number));
+      answer = await client.request('control/ping');
+    }
+    expect(answer.payload.status).toBe(200);
+  }, 60_000);
 });
