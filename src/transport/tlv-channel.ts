@@ -15,9 +15,10 @@
  *   channel.port; channel.protocol; // what to advertise to clients
  *
  * Frames are TLV (type 1 byte, length 4 bytes LE, payload; shared/protocol/framing.ts). They are
- * handed to onFrame one at a time, in order: while a returned promise is pending the socket is
- * not read, so a slow disk slows the sender down instead of filling memory. Memory per
- * connection is bounded by maxPayloadBytes plus one socket read.
+ * handed to onFrame one at a time, in order (the next waits for a returned promise). Reading
+ * continues ahead while the handler works, up to READ_AHEAD_FRAMES frames' worth, then the
+ * socket is paused: a slow disk slows the sender down instead of filling memory. Memory per
+ * connection is bounded by (READ_AHEAD_FRAMES + 1) × maxPayloadBytes plus one socket read.
  */
 import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +46,7 @@ export interface ChannelOptions {
   maxPayloadBytes: number;
   /** A new connection (after the TLS handshake), before any frame. */
   onOpen?(conn: ChannelConnection): void;
-  /** One frame, in order. Reading pauses until a returned promise settles; a rejection closes with INTERNAL_ERROR. */
+  /** One frame, in order; the next waits until a returned promise settles (a rejection closes with INTERNAL_ERROR). */
   onFrame(conn: ChannelConnection, frame: TlvFrame): void | Promise<void>;
   /** Tell the peer why the transport refuses or closes it; the connection is ended right after this returns. */
   onRefuse(conn: ChannelConnection, refusal: ChannelRefusal): void;
@@ -64,6 +65,8 @@ export interface ServedChannel {
 }
 
 const PROCESS_TAG = randomBytes(4).toString('hex');
+/** Frames (of the largest size) a connection may hold decoded while its handler is busy. */
+const READ_AHEAD_FRAMES = 4;
 let nextId = 0;
 
 /** One connection on a side channel. Only the transport touches its socket. */
@@ -306,9 +309,19 @@ class Channel implements ServedChannel {
     this.options.onOpen?.(conn);
 
     const decoder = new TlvDecoder({ maxPayloadBytes: this.options.maxPayloadBytes });
-    // Frames decoded from one socket read, waiting for the handler (at most one read's worth).
+    // Frames decoded ahead while the handler works on an earlier one: reading overlaps the
+    // handler's I/O (disk writes) but stops above READ_AHEAD_FRAMES frames' worth of bytes.
     const queue: TlvFrame[] = [];
+    const readAheadBytes = READ_AHEAD_FRAMES * (this.options.maxPayloadBytes + TLV_HEADER_BYTES);
+    let queuedBytes = 0;
     let busy = false;
+    let paused = false;
+    const resumeIfDrained = () => {
+      if (paused && queuedBytes <= readAheadBytes / 2 && !conn.closed && !conn.ending) {
+        paused = false;
+        socket.resume();
+      }
+    };
     let stallTimer: NodeJS.Timeout | undefined;
     const idleTimer = setTimeout(() => {
       if (conn.framesIn === 0) {
@@ -324,6 +337,7 @@ class Channel implements ServedChannel {
     const pump = () => {
       while (!busy && queue.length > 0 && !conn.ending && !conn.closed) {
         const frame = queue.shift()!;
+        queuedBytes -= frame.payload.length;
         let result: void | Promise<void>;
         try {
           result = this.options.onFrame(conn, frame);
@@ -332,12 +346,11 @@ class Channel implements ServedChannel {
         }
         if (result && typeof (result as Promise<void>).then === 'function') {
           busy = true;
-          socket.pause();
           (result as Promise<void>).then(
             () => {
               busy = false;
-              if (!conn.closed && !conn.ending) socket.resume();
               pump();
+              resumeIfDrained();
             },
             (err: unknown) => {
               busy = false;
@@ -349,8 +362,8 @@ class Channel implements ServedChannel {
     };
     const onStalled = () => {
       stallTimer = undefined;
-      // While the handler holds reading paused the peer cannot finish its frame: not its fault.
-      if (busy) {
+      // While we hold reading paused the peer cannot finish its frame: not its fault.
+      if (paused) {
         stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
         return;
       }
@@ -376,6 +389,7 @@ class Channel implements ServedChannel {
         }
         conn.framesIn++;
         queue.push(decoded.frame);
+        queuedBytes += decoded.frame.payload.length;
       });
       if (decoder.pendingBytes === 0) {
         if (stallTimer) clearTimeout(stallTimer);
@@ -385,6 +399,10 @@ class Channel implements ServedChannel {
         stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
       }
       pump();
+      if (!paused && queuedBytes > readAheadBytes) {
+        paused = true;
+        socket.pause();
+      }
     });
     socket.on('close', () => {
       clearTimeout(idleTimer);
