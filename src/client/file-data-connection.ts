@@ -7,6 +7,8 @@ import * as tls from 'node:tls';
 import { encodeTlv, TlvDecoder, TlvFrame, TlvType } from '../shared/protocol';
 import { FileTransferError } from './file-transfer';
 
+const SEND_BUFFER_BYTES = 1024 * 1024;
+
 export interface AckBody {
   transfer_id: string;
   offset: number;
@@ -49,10 +51,14 @@ export class FileDataConnection {
     });
   }
 
-  /** Writes one frame; resolves once the socket can take more. */
+  /**
+   * Writes one frame; resolves once the socket can take more. Up to SEND_BUFFER_BYTES stay
+   * buffered (a chunk is larger than the socket's 16 KiB high-water mark: waiting for 'drain'
+   * after each would make every chunk a round trip).
+   */
   async send(type: number, payload: Buffer | string): Promise<void> {
     this.throwIfFailed();
-    if (this.socket.write(encodeTlv(type, payload))) return;
+    if (this.socket.write(encodeTlv(type, payload)) || this.socket.writableLength < SEND_BUFFER_BYTES) return;
     while (this.socket.writableNeedDrain) {
       this.throwIfFailed();
       await new Promise<void>((resolve) => this.waiters.push(resolve));

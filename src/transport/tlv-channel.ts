@@ -105,6 +105,11 @@ export class ChannelConnection {
     return this.socket.bytesWritten;
   }
 
+  /** Bytes waiting in the socket's write buffer. */
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
   /** True while the socket's write buffer is above its high-water mark: wait for writable(). */
   get needsDrain(): boolean {
     return this.socket.writableNeedDrain;

@@ -35,6 +35,8 @@ interface UploadSession {
   offset: number;
   sinceAck: number;
   key?: Buffer;
+  /** The fsync + offset write + ACK running behind the data path, if any. */
+  syncing?: Promise<void>;
 }
 
 interface DownloadSession {
@@ -51,6 +53,8 @@ type Session = UploadSession | DownloadSession;
 const SESSION = 'file.session';
 /** JSON frames (OPEN, ACK, CANCEL) are small; data frames are chunk_size plus the GCM tag. */
 const MAX_JSON_FRAME = 16 * 1024;
+/** Download: bytes a data connection may hold in its socket buffer before the server waits for 'drain'. */
+const SEND_BUFFER_BYTES = 1024 * 1024;
 
 function frameError(code: string, message: string, status?: number): ProtocolError {
   return new ProtocolError(code, message, status);
@@ -135,14 +139,23 @@ export class FileDataChannel implements OnModuleInit {
         key = deriveTransferKey(psk, transfer.id);
       }
       // A resume after a dead socket: the old connection (maybe not yet noticed dead) yields.
-      const previous = this.links.attach(transfer.id, { conn, close: (type, body) => this.closeWith(conn, type, body) });
+      let current: UploadSession | undefined;
+      const previous = this.links.attach(transfer.id, {
+        conn,
+        close: (type, body) => this.closeWith(conn, type, body),
+        settle: async () => void (await current?.syncing?.catch(() => undefined)),
+      });
       previous?.close(TlvType.ERROR, { status: 409, error_code: 'TRANSFER_SUPERSEDED', error_message: 'a newer data connection opened this transfer' });
       if (transfer.direction === 'upload') {
+        // The old connection's last fsync may still be storing an offset: let it finish, then
+        // start from what is durable now.
+        await previous?.settle();
+        transfer.offset = (await this.repository.findTransfer(transfer.id))?.offset ?? transfer.offset;
         const writer = await this.storage.openPartial(transfer.id, transfer.offset);
         const hash = createHash('sha256');
         // The running hash is rebuilt from the durable bytes (resume, also after a restart).
         for await (const chunk of this.storage.readPartial(transfer.id, transfer.offset, 1024 * 1024)) hash.update(chunk);
-        const session: UploadSession = { kind: 'upload', transfer, writer, hash, offset: transfer.offset, sinceAck: 0, key };
+        const session: UploadSession = (current = { kind: 'upload', transfer, writer, hash, offset: transfer.offset, sinceAck: 0, key });
         conn.attributes.set(SESSION, session);
         if (conn.closed) await writer.close();
         this.sendAck(conn, transfer.id, session.offset);
@@ -186,19 +199,36 @@ export class FileDataChannel implements OnModuleInit {
     session.hash.update(data);
     session.offset += data.length;
     session.sinceAck++;
-    if (session.offset === transfer.fileSize) return this.completeUpload(conn, session);
-    if (session.sinceAck >= this.config.ackEvery) await this.persist(conn, session);
+    if (session.offset === transfer.fileSize) {
+      await session.syncing;
+      return this.completeUpload(conn, session);
+    }
+    // The fsync runs behind the data path (the next chunks keep being written meanwhile): one
+    // at a time, started once FILE_ACK_EVERY frames arrived since the last one.
+    if (session.sinceAck >= this.config.ackEvery && !session.syncing) {
+      session.sinceAck = 0;
+      const syncing = this.persist(conn, session, session.offset);
+      session.syncing = syncing;
+      syncing.then(
+        () => {
+          if (session.syncing === syncing) session.syncing = undefined;
+        },
+        (err: unknown) => this.fail(conn, toProtocolError(err)),
+      );
+    }
   }
 
-  /** fdatasync, then store the offset, then ACK: an acknowledged offset survives a crash. */
-  private async persist(conn: ChannelConnection, session: UploadSession): Promise<void> {
+  /**
+   * fdatasync, then store the offset, then ACK: an acknowledged offset survives a crash. The
+   * datasync covers every write completed before it started, so `offset` (taken then) is durable.
+   */
+  private async persist(conn: ChannelConnection, session: UploadSession, offset: number): Promise<void> {
     await session.writer.sync();
-    session.sinceAck = 0;
-    if (!(await this.repository.saveOffset(session.transfer.id, session.offset))) {
+    if (!(await this.repository.saveOffset(session.transfer.id, offset))) {
       throw frameError('TRANSFER_CLOSED', `transfer ${session.transfer.id} was cancelled or expired`);
     }
-    session.transfer.offset = session.offset;
-    this.sendAck(conn, session.transfer.id, session.offset);
+    session.transfer.offset = offset;
+    this.sendAck(conn, session.transfer.id, offset);
   }
 
   private ackUpload(conn: ChannelConnection, session: UploadSession): void {
@@ -235,7 +265,9 @@ export class FileDataChannel implements OnModuleInit {
       const payload = session.key ? sealChunk(session.key, transfer.id, index, chunk) : chunk;
       index++;
       session.sent += chunk.length;
-      if (!conn.send(TlvType.DATA, payload)) await conn.writable();
+      // The socket's own high-water mark (16 KiB) is below one chunk: waiting for 'drain' after
+      // every chunk would make each one a round trip. Up to SEND_BUFFER_BYTES stay queued instead.
+      if (!conn.send(TlvType.DATA, payload) && conn.writableLength >= SEND_BUFFER_BYTES) await conn.writable();
     }
   }
 
@@ -267,7 +299,10 @@ export class FileDataChannel implements OnModuleInit {
       // A CANCEL body is optional.
     }
     conn.attributes.delete(SESSION);
-    if (session.kind === 'upload') await session.writer.close().catch(() => undefined);
+    if (session.kind === 'upload') {
+      await session.syncing?.catch(() => undefined);
+      await session.writer.close().catch(() => undefined);
+    }
     await this.files.end(session.transfer, 'cancelled', { by: 'client', reason, notify: true, skipLink: true });
     conn.end();
   }
@@ -278,7 +313,12 @@ export class FileDataChannel implements OnModuleInit {
     conn.attributes.delete(SESSION);
     this.links.detach(session.transfer.id, conn);
     if (session.kind === 'upload') {
-      void this.links.run(session.transfer.id, () => session.writer.close()).catch(() => undefined);
+      void this.links
+        .run(session.transfer.id, async () => {
+          await session.syncing?.catch(() => undefined);
+          await session.writer.close();
+        })
+        .catch(() => undefined);
     } else {
       session.wake?.();
     }

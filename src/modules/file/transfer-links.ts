@@ -12,6 +12,8 @@ export interface LinkedConnection {
   conn: ChannelConnection;
   /** Sends the given TLV notice (cancel or error) and closes. */
   close(type: number, body: Record<string, unknown>): void;
+  /** Resolves once the connection's background work (an fsync + offset write) is done. */
+  settle(): Promise<void>;
 }
 
 @Injectable()
