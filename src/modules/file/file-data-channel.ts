@@ -203,9 +203,11 @@ export class FileDataChannel implements OnModuleInit {
       await session.syncing;
       return this.completeUpload(conn, session);
     }
-    // The fsync runs behind the data path (the next chunks keep being written meanwhile): one
-    // at a time, started once FILE_ACK_EVERY frames arrived since the last one.
-    if (session.sinceAck >= this.config.ackEvery && !session.syncing) {
+    // The fsync runs behind the data path (the next FILE_ACK_EVERY frames keep being written
+    // meanwhile), one at a time: the next one waits for it, so at most 2 × FILE_ACK_EVERY frames
+    // are ever unacknowledged.
+    if (session.sinceAck >= this.config.ackEvery) {
+      if (session.syncing) await session.syncing;
       session.sinceAck = 0;
       const syncing = this.persist(conn, session, session.offset);
       session.syncing = syncing;

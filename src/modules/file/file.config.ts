@@ -44,7 +44,7 @@ class FileEnv {
   @IsInt({ message: int(1024, 4194304) }) @Min(1024, { message: int(1024, 4194304) }) @Max(4194304, { message: int(1024, 4194304) })
   FILE_CHUNK_SIZE = 256 * 1024;
 
-  /** Upload: the server fsyncs and acknowledges (TLV ACK) at least every this many data frames. */
+  /** Upload: the server starts an fsync + offset write + ACK every this many data frames (at most twice this many are ever unacknowledged). */
   @Type(() => Number)
   @IsInt({ message: int(1, 1024) }) @Min(1, { message: int(1, 1024) }) @Max(1024, { message: int(1, 1024) })
   FILE_ACK_EVERY = 16;
