@@ -24,6 +24,7 @@ import { healthFeature } from './modules/health/health.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
 import { messageFeature } from './modules/message/message.feature';
 import { notificationFeature } from './modules/notification/notification.feature';
+import { pollFeature } from './modules/poll/poll.feature';
 import { presenceFeature } from './modules/presence/presence.feature';
 
 export const FEATURES: readonly FeatureManifest[] = [
@@ -39,6 +40,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   messageFeature,
   presenceFeature,
   fileFeature,
+  pollFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);
