@@ -10,12 +10,12 @@ import { PresenceStore } from '../../src/modules/presence/presence-store';
 import { RedisPresenceStore } from '../../src/modules/presence/stores/redis-presence.store';
 import { login } from '../support/auth-helpers';
 import { connectAs, presenceEvent, registerUser, shareDirect } from '../support/presence-helpers';
+import { describeWith } from '../support/requires';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-const run = REDIS_URL ? describe : describe.skip;
 
-run('presence across two nodes (Redis store + Redis bus)', () => {
+describeWith({ redis: true }, 'presence across two nodes (Redis store + Redis bus)', () => {
   let node1: TestApp;
   let node2: TestApp;
   const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;

@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Connection, EventBus, EventPublisher, RedisEventBus } from '../../src/transport';
+import { describeWith } from '../support/requires';
 import { startTestApp, TestApp } from '../support/test-app';
 import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../support/transport-helpers';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-const describeRedis = REDIS_URL ? describe : describe.skip;
 
-describeRedis('Redis event bus across two app instances', () => {
+describeWith({ redis: true }, 'Redis event bus across two app instances', () => {
   // A prefix of its own, so concurrent runs on one Redis never see each other's messages.
   const env = { ...NO_RATE_LIMIT, REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: `sbtest:${randomBytes(4).toString('hex')}:` };
   let app1: TestApp;
