@@ -78,6 +78,20 @@ export class BenchConn {
     });
   }
 
+  /** A set-up request that must succeed; 503/429 answers (login queue, limits) are retried after retry_after_ms. */
+  async call(command: string, payload: Record<string, unknown>): Promise<Frame> {
+    for (let attempt = 0; ; attempt++) {
+      const f = await this.request(command, payload);
+      const status = f.payload.status;
+      if (status === 200) return f;
+      if ((status === 503 || status === 429) && attempt < 20) {
+        await new Promise((resolve) => setTimeout(resolve, Number(f.payload.retry_after_ms ?? 500)));
+        continue;
+      }
+      throw new Error(`${command}: ${JSON.stringify(f.payload)}`);
+    }
+  }
+
   /** Starts keeping `inFlight` requests from `next()` outstanding until state.sending is false. */
   startLoad(state: LoadState, inFlight: number, next: NextRequest, options: { latencyOnEvent?: boolean } = {}): void {
     this.load = { state, next, countEvents: false, latencyOnEvent: options.latencyOnEvent ?? false, started: new Map() };

@@ -11,7 +11,8 @@
  * ping (control/ping without a token), 16 connections × 16 in flight.
  * Servers (BENCH_SERVERS, default bare,sqlite,postgres[,sqlite-full]): the bare relay, the built
  * server on a fresh SQLite file (synchronous=NORMAL; sqlite-full = SQLITE_SYNCHRONOUS=full) and
- * on PostgreSQL (BENCH_DATABASE_URL, default the local test database, in a throwaway schema).
+ * on PostgreSQL (BENCH_DATABASE_URL, default the local test database, in a throwaway schema);
+ * `sqlite-before` / `postgres-before` run another build's server (BENCH_BEFORE_ROOT) in the same run.
  *
  *   npm run bench:relay         BENCH_REPEAT=3 BENCH_DURATION_MS=3000 BENCH_WARMUP_MS=1000
  *
@@ -64,7 +65,8 @@ interface Server {
 }
 
 async function startServer(name: string): Promise<Server> {
-  const users = Math.max(2 * PAIRS + 2, GROUP_SIZE, REQ_CONNECTIONS);
+  const group = SCENARIOS.includes('group') && (!name.startsWith('postgres') || env.BENCH_GROUP_ON_PG);
+  const users = Math.max(2 * PAIRS + 2, group ? GROUP_SIZE : 0, REQ_CONNECTIONS);
   const startedAt = performance.now();
   if (name === 'bare') {
     const { port, child } = await spawnServer([path.join(__dirname, 'servers', 'bare-relay-server.js')], { PORT: '0' }, /LISTENING (\d+)/);
@@ -79,7 +81,7 @@ async function startServer(name: string): Promise<Server> {
   }
   let extra: NodeJS.ProcessEnv = {};
   let cleanup = async () => undefined as void;
-  if (name === 'postgres') {
+  if (name.startsWith('postgres')) {
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const admin = new Client({ connectionString: PG_URL });
     await admin.connect();
@@ -91,25 +93,30 @@ async function startServer(name: string): Promise<Server> {
     };
   }
   if (name === 'sqlite-full') extra = { SQLITE_SYNCHRONOUS: 'full' };
-  const { port, child } = await spawnServer([path.join(ROOT, 'dist', 'src', 'main.js')], switchboardEnv(extra), SWITCHBOARD_READY);
-  const conns = await Promise.all(Array.from({ length: users }, () => BenchConn.open(port)));
+  // "<server>-before": the same server from another build (BENCH_BEFORE_ROOT, e.g. an older
+  // checkout with its own dist/), to compare two builds in one run.
+  const root = name.endsWith('-before') ? path.resolve(env.BENCH_BEFORE_ROOT ?? ROOT) : ROOT;
+  const { port, child } = await spawnServer([path.join(root, 'dist', 'src', 'main.js')], switchboardEnv(extra), SWITCHBOARD_READY);
   const tag = randomBytes(3).toString('hex');
-  // A few at a time: password hashing is deliberately slow and bounded.
-  for (let i = 0; i < conns.length; i += 8) {
-    await Promise.all(
-      conns.slice(i, i + 8).map(async (c, k) => {
+  const conns: BenchConn[] = [];
+  // A few at a time (password hashing is deliberately slow and bounded), each connection opened
+  // just before it logs in (connections that stay anonymous are closed after AUTH_TIMEOUT_MS).
+  for (let i = 0; i < users; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(8, users - i) }, async (_, k) => {
+        const c = await BenchConn.open(port);
         const username = `b${tag}${i + k}`;
         const password = 'bench-password-1';
-        const reg = await c.request('auth/register', { username, password });
-        if (reg.payload.status !== 200) throw new Error(`register: ${JSON.stringify(reg.payload)}`);
-        const login = await c.request('auth/login', { username, password, client_info: { device: 'bench' } });
-        if (login.payload.status !== 200) throw new Error(`login: ${JSON.stringify(login.payload)}`);
+        await c.call('auth/register', { username, password });
+        const login = await c.call('auth/login', { username, password, client_info: { device: 'bench' } });
         c.userId = String(login.payload.user_id);
         c.token = String(login.payload.token);
+        return c;
       }),
     );
+    conns.push(...batch);
   }
-  const members = conns.slice(1, GROUP_SIZE).map((c) => c.userId);
+  const members = conns.slice(1, Math.min(GROUP_SIZE, conns.length)).map((c) => c.userId);
   const created = await conns[0].request('group/create', { name: 'bench', members });
   if (created.payload.status !== 200) throw new Error(`group/create: ${JSON.stringify(created.payload)}`);
   return { name, port, child, conns, groupId: String(created.payload.conversation_id), startedAt, cleanup };
@@ -204,7 +211,7 @@ async function main(): Promise<void> {
       const server = await startServer(name);
       try {
         for (const scenario of SCENARIOS as Scenario[]) {
-          if (scenario === 'group' && name === 'postgres' && !env.BENCH_GROUP_ON_PG) continue;
+          if (scenario === 'group' && name.startsWith('postgres') && !env.BENCH_GROUP_ON_PG) continue;
           const sample = await run(server, scenario);
           samples.push(sample);
           console.log(`round ${round} ${name.padEnd(11)} ${scenario.padEnd(8)} ${Math.round(sample.rate).toString().padStart(8)} ${UNIT[scenario]}/s  p50 ${sample.p50.toFixed(2)} ms  p99 ${sample.p99.toFixed(2)} ms  ${sample.cpuUsPerUnit.toFixed(1)} µs CPU/${UNIT[scenario]}  (window ${sample.window[0].toFixed(1)}–${sample.window[1].toFixed(1)} s)`);
