@@ -3,9 +3,10 @@
  * unblock) and the notifications they cause. The rules (who may request whom, what a blocked user
  * learns) are in docs/protocol.md "Contacts"; these classes only check shapes.
  */
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import type { UserCard } from './user.messages';
+import { PageCursor, PageLimit } from './paging';
 
 export const CONTACT_NOTE_MAX_LENGTH = 200;
 export const CONTACT_LIST_MAX_LIMIT = 100;
@@ -51,16 +52,10 @@ export class ContactListRequest {
   @IsIn(CONTACT_LIST_STATES, { message: `state must be one of ${CONTACT_LIST_STATES.join(', ')}` })
   state?: ContactListState;
 
-  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
-  @IsOptional()
-  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
-  @MaxLength(512)
+  @PageCursor()
   cursor?: string;
 
-  @IsOptional()
-  @IsInt({ message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
-  @Min(1, { message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
-  @Max(CONTACT_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${CONTACT_LIST_MAX_LIMIT}` })
+  @PageLimit(CONTACT_LIST_MAX_LIMIT)
   limit?: number;
 }
 

@@ -4,22 +4,10 @@
  * validation pipe, the SDK and the JSON-Schema generator.
  */
 import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { WireMessage } from './message.messages';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { PageLimit } from './paging';
 
 /** Group conversation ids are `g-` followed by letters, digits, `_` or `-`. */
 export const GROUP_ID_PATTERN = /^g-[A-Za-z0-9_-]{1,62}$/;
@@ -91,11 +79,8 @@ export class GroupListRequest {
   cursor?: string;
 
   @JSONSchema({ description: `Page size, 1-${GROUP_LIST_MAX_LIMIT} (default ${GROUP_LIST_DEFAULT_LIMIT}).` })
-  @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: `limit must be an integer between 1 and ${GROUP_LIST_MAX_LIMIT}` })
-  @Min(1, { message: `limit must be an integer between 1 and ${GROUP_LIST_MAX_LIMIT}` })
-  @Max(GROUP_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${GROUP_LIST_MAX_LIMIT}` })
+  @PageLimit(GROUP_LIST_MAX_LIMIT)
   limit?: number;
 }
 

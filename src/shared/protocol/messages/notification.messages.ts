@@ -3,8 +3,9 @@
  * membership changes. Only `type` is fixed; each type carries its own fields, documented by the
  * module that emits it (see docs/protocol.md).
  */
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { PageCursor, PageLimit } from './paging';
 
 @JSONSchema({
   description: 'A business notification; fields other than type depend on the type.',
@@ -36,16 +37,10 @@ export class NotificationAckRequest {
 
 /** notification/list: my durable notifications not acked yet, oldest first. */
 export class NotificationListRequest {
-  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
-  @IsOptional()
-  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
-  @MaxLength(512)
+  @PageCursor()
   cursor?: string;
 
-  @IsOptional()
-  @IsInt({ message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
-  @Min(1, { message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
-  @Max(NOTIFICATION_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${NOTIFICATION_LIST_MAX_LIMIT}` })
+  @PageLimit(NOTIFICATION_LIST_MAX_LIMIT)
   limit?: number;
 }
 

@@ -2,9 +2,10 @@
  * Payloads of the presence commands (draft §2.2), field names as in the draft (snake_case).
  * Pure class-validator classes so the SDK and the server share them.
  */
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Nullable } from '../null-fields';
+import { PageCursor, PageLimit } from './paging';
 
 /** Statuses a client may set on its connection. `offline` is what others see when nothing is visible. */
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
@@ -51,16 +52,10 @@ export class PresenceListRequest {
   @Matches(USER_ID, { each: true, message: 'user_ids must be user ids such as "u-10001"' })
   user_ids?: string[];
 
-  @JSONSchema({ description: 'Opaque cursor from a previous page (`next_cursor`).' })
-  @IsOptional()
-  @IsString({ message: 'cursor must be the opaque string returned as next_cursor' })
-  @MaxLength(512)
+  @PageCursor()
   cursor?: string;
 
-  @IsOptional()
-  @IsInt({ message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
-  @Min(1, { message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
-  @Max(PRESENCE_LIST_MAX_LIMIT, { message: `limit must be an integer between 1 and ${PRESENCE_LIST_MAX_LIMIT}` })
+  @PageLimit(PRESENCE_LIST_MAX_LIMIT)
   limit?: number;
 }
 

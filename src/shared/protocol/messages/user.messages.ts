@@ -3,9 +3,10 @@
  * server's DIRECTORY_VISIBILITY rule (docs/protocol.md "Directory"); these classes only check
  * shapes. Pure class-validator classes shared by the server, the SDK and the schema generator.
  */
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Nullable } from '../null-fields';
+import { PageLimit } from './paging';
 
 /** Prefix searches need this many characters; an exact username match works from 1 character. */
 export const LOOKUP_PREFIX_MIN_LENGTH = 3;
@@ -25,10 +26,7 @@ export class UserLookupRequest {
   query: string;
 
   @JSONSchema({ description: `Most results (1-${LOOKUP_MAX_LIMIT}, default ${LOOKUP_DEFAULT_LIMIT}). There is no next page: type more characters.` })
-  @IsOptional()
-  @IsInt({ message: `limit must be an integer between 1 and ${LOOKUP_MAX_LIMIT}` })
-  @Min(1, { message: `limit must be an integer between 1 and ${LOOKUP_MAX_LIMIT}` })
-  @Max(LOOKUP_MAX_LIMIT, { message: `limit must be an integer between 1 and ${LOOKUP_MAX_LIMIT}` })
+  @PageLimit(LOOKUP_MAX_LIMIT)
   limit?: number;
 }
 
