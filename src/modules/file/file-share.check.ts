@@ -26,9 +26,10 @@ export class FileShareCheck implements OnModuleInit {
     this.checks.register((ctx) => this.check(ctx));
   }
 
-  private async check({ senderId, conversationId, dto }: SendCheckContext): Promise<void> {
+  /** Synchronous undefined for a message that names no file (most sends). */
+  private check({ senderId, conversationId, dto }: SendCheckContext): Promise<void> | undefined {
     const fileIds = referencedFiles(dto);
-    if (fileIds.length > 0) await this.sharing.shareInMessage(senderId, fileIds, conversationId);
+    return fileIds.length > 0 ? this.sharing.shareInMessage(senderId, fileIds, conversationId) : undefined;
   }
 }
 

@@ -5,7 +5,7 @@
  * resolved, so a malformed send is answered 400 before any module-specific refusal, and a
  * module's check sees the conversation the message goes to.
  *
- * With nothing registered, `run` returns undefined synchronously: no await on the hot path.
+ * A check that has nothing to do returns undefined: then `run` does too, and the send awaits nothing.
  */
 import { Injectable } from '@nestjs/common';
 import type { SendMessageRequest } from '../../shared/protocol/messages/message.messages';
@@ -17,8 +17,8 @@ export interface SendCheckContext {
   dto: SendMessageRequest;
 }
 
-/** Throws (or rejects with) a ProtocolError to refuse the send; anything else lets it through. */
-export type SendCheck = (ctx: SendCheckContext) => Promise<void> | void;
+/** Throws (or rejects with) a ProtocolError to refuse the send; undefined when it has nothing to check. */
+export type SendCheck = (ctx: SendCheckContext) => Promise<void> | undefined;
 
 @Injectable()
 export class MessageSendChecks {
@@ -29,12 +29,20 @@ export class MessageSendChecks {
     this.checks.push(check);
   }
 
+  /**
+   * undefined when every check finished synchronously (no files named: the common case), so a
+   * send awaits nothing extra; otherwise a promise for the remaining checks, run in order.
+   */
   run(ctx: SendCheckContext): Promise<void> | undefined {
-    if (this.checks.length === 0) return undefined;
-    return this.runAll(ctx);
+    for (let i = 0; i < this.checks.length; i++) {
+      const pending = this.checks[i](ctx);
+      if (pending) return this.finish(pending, i + 1, ctx);
+    }
+    return undefined;
   }
 
-  private async runAll(ctx: SendCheckContext): Promise<void> {
-    for (const check of this.checks) await check(ctx);
+  private async finish(pending: Promise<void>, next: number, ctx: SendCheckContext): Promise<void> {
+    await pending;
+    for (let i = next; i < this.checks.length; i++) await this.checks[i](ctx);
   }
 }
