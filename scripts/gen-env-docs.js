@@ -8,7 +8,7 @@
  *
  *   npm run env:docs
  *
- * test/e2e/ops/env-example.e2e-spec.ts fails when .env.example misses a variable or shows a
+ * test/unit/ops/env-docs.spec.ts fails when .env.example misses a variable or shows a
  * stale default, so a new setting cannot go undocumented.
  */
 const fs = require('node:fs');

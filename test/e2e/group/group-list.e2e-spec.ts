@@ -2,9 +2,9 @@
  * group/list over real TCP: my groups and direct conversations with their last message and
  * unread count, most recently active first, keyset-paginated; never another user's.
  */
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { LoggedInUser, registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 interface Summary {
   conversation_id: string;

@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { PresenceStore } from '../../src/modules/presence/presence-store';
-import { RedisPresenceStore } from '../../src/modules/presence/stores/redis-presence.store';
-import { login } from '../support/auth-helpers';
-import { connectAs, presenceEvent, registerUser, shareDirect } from '../support/presence-helpers';
-import { describeWith } from '../support/requires';
-import { startTestApp, TestApp } from '../support/test-app';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { PresenceStore } from '../../../src/modules/presence/presence-store';
+import { RedisPresenceStore } from '../../../src/modules/presence/stores/redis-presence.store';
+import { login } from '../../support/auth-helpers';
+import { connectAs, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
+import { describeWith } from '../../support/requires';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 

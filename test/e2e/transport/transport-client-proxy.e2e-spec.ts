@@ -7,11 +7,11 @@ import { NestFactory } from '@nestjs/core';
 import { ClientProxy, ClientsModule } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { EventPublisher } from '../../src/transport';
-import { SwitchboardClientProxy } from '../../src/transport/switchboard.client-proxy';
-import { startTestApp, TestApp } from '../support/test-app';
-import { NO_RATE_LIMIT, serverClosed } from '../support/transport-helpers';
-import { TransportTestModule } from '../support/transport-test.module';
+import { EventPublisher } from '../../../src/transport';
+import { SwitchboardClientProxy } from '../../../src/transport/switchboard.client-proxy';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { NO_RATE_LIMIT, serverClosed } from '../../support/transport-helpers';
+import { TransportTestModule } from '../../support/transport-test.module';
 
 describe('SwitchboardClientProxy', () => {
   let app: TestApp;

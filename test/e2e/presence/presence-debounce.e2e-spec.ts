@@ -3,9 +3,9 @@
  * offline/online pair, and only the final state of a window is announced. "Nothing was sent" is
  * proven with a sentinel: a later change whose debounce window closes after the reconnect's.
  */
-import { PresenceMetrics } from '../../src/modules/presence/presence.metrics';
-import { connectAs, presenceEvent, presenceEventsAbout, registerUser, shareDirect } from '../support/presence-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { PresenceMetrics } from '../../../src/modules/presence/presence.metrics';
+import { connectAs, presenceEvent, presenceEventsAbout, registerUser, shareDirect } from '../../support/presence-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('presence debounce (real TCP)', () => {
   let app: TestApp;

@@ -3,9 +3,9 @@
  * presence/list over real TCP. "Receives nothing" is asserted with a sentinel: a later real
  * change that the same client does receive, with nothing about the other user before it.
  */
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { connectAs, isPresenceOf, presenceEvent, presenceEventsAbout, RegisteredUser, registerUser, shareDirect, shareGroup } from '../support/presence-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { connectAs, isPresenceOf, presenceEvent, presenceEventsAbout, RegisteredUser, registerUser, shareDirect, shareGroup } from '../../support/presence-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const FANOUT_MAX = 4;
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth schema: the migration matches the entities', () => {
   let app: TestApp;

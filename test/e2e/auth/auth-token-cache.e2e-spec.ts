@@ -8,10 +8,10 @@
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { SessionsService } from '../../src/modules/auth/sessions.service';
-import { registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { SessionsService } from '../../../src/modules/auth/sessions.service';
+import { registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const SECRET = 'token-cache-secret-token-cache-secret-0123';
 const REDIS_URL = process.env.TEST_REDIS_URL;

@@ -2,10 +2,10 @@
  * Group membership over real TCP: create/add/remove/leave/members, the role rules, the
  * membership notifications, and the "should not ... of another user" cases.
  */
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import type { Envelope } from '../../src/shared/protocol';
-import { LoggedInUser, registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import type { Envelope } from '../../../src/shared/protocol';
+import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 type Notification = Envelope<Record<string, any>>;
 

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { Connection, EventBus, EventPublisher, RedisEventBus } from '../../src/transport';
-import { describeWith } from '../support/requires';
-import { startTestApp, TestApp } from '../support/test-app';
-import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../support/transport-helpers';
+import { Connection, EventBus, EventPublisher, RedisEventBus } from '../../../src/transport';
+import { describeWith } from '../../support/requires';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../../support/transport-helpers';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 

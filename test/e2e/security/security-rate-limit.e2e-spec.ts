@@ -3,10 +3,10 @@
  * close, heartbeats on their own bucket, and a per-user bucket shared across connections.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { RateLimitPlugin } from '../../src/common/security/rate-limit.plugin';
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { login, registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { RateLimitPlugin } from '../../../src/common/security/rate-limit.plugin';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { login, registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const ping = (id: string) => `${JSON.stringify({ id, type: 'request', command: 'control/ping', payload: {} })}\n`;
 

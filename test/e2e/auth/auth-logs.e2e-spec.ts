@@ -1,6 +1,6 @@
-import { registerAndLogin } from '../support/auth-helpers';
-import { LogCapture } from '../support/log-capture';
-import { startTestApp, TestApp } from '../support/test-app';
+import { registerAndLogin } from '../../support/auth-helpers';
+import { LogCapture } from '../../support/log-capture';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth: passwords and tokens never reach the logs', () => {
   let app: TestApp;

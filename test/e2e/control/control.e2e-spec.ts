@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('control/ping over real TCP', () => {
   let app: TestApp;

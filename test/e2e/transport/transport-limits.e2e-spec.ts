@@ -4,10 +4,10 @@
  * test waits for the frame or the close it expects, never for a fixed time.
  */
 import * as net from 'node:net';
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { generatePki } from '../support/security-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
-import { NO_RATE_LIMIT, expectAlive, frameText, lastConnection, responseTo, serverClosed } from '../support/transport-helpers';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { generatePki } from '../../support/security-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { NO_RATE_LIMIT, expectAlive, frameText, lastConnection, responseTo, serverClosed } from '../../support/transport-helpers';
 
 const FRAME_TIMEOUT_MS = 200;
 const IDLE_TIMEOUT_MS = 300;

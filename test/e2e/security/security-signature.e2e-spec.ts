@@ -3,12 +3,12 @@
  * and signed responses/events.
  */
 import { randomBytes } from 'node:crypto';
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { Envelope, nowSeconds } from '../../src/shared/protocol';
-import { checkSignature, signPayload, withSignatureVersion } from '../../src/shared/protocol/crypto';
-import { registerAndLogin } from '../support/auth-helpers';
-import { ClientPool, recordRawFrames } from '../support/security-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { Envelope, nowSeconds } from '../../../src/shared/protocol';
+import { checkSignature, signPayload, withSignatureVersion } from '../../../src/shared/protocol/crypto';
+import { registerAndLogin } from '../../support/auth-helpers';
+import { ClientPool, recordRawFrames } from '../../support/security-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const KEY = randomBytes(32).toString('hex');
 const WINDOW_S = 60;

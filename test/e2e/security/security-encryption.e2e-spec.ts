@@ -3,13 +3,13 @@
  * uniqueness, and encryption combined with signatures.
  */
 import { randomBytes } from 'node:crypto';
-import { Envelope } from '../../src/shared/protocol';
-import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../src/shared/protocol/crypto';
-import { MetricsService } from '../../src/common/metrics/metrics.service';
-import { PluginOrder } from '../../src/transport';
-import { registerAndLogin } from '../support/auth-helpers';
-import { ClientPool, recordRawFrames } from '../support/security-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { Envelope } from '../../../src/shared/protocol';
+import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../../src/shared/protocol/crypto';
+import { MetricsService } from '../../../src/common/metrics/metrics.service';
+import { PluginOrder } from '../../../src/transport';
+import { registerAndLogin } from '../../support/auth-helpers';
+import { ClientPool, recordRawFrames } from '../../support/security-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const OLD = `k1:${randomBytes(32).toString('base64')}`;
 const NEW = `k2:${randomBytes(32).toString('base64')}`;

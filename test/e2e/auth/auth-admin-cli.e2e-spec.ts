@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { runAdmin } from '../../src/cli/admin';
-import { login, registerAndLogin, uniqueUsername } from '../support/auth-helpers';
-import { ensureBuilt } from '../support/spawn-server';
-import { startTestApp, TestApp } from '../support/test-app';
+import { runAdmin } from '../../../src/cli/admin';
+import { login, registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { ensureBuilt } from '../../support/spawn-server';
+import { startTestApp, TestApp } from '../../support/test-app';
 
-const CLI_ENTRY = path.resolve(__dirname, '../../dist/src/cli/admin.js');
+const CLI_ENTRY = path.resolve(__dirname, '../../../dist/src/cli/admin.js');
 
 /** Runs the built CLI as a real process, like `npm run admin -- ...`. */
 function spawnCli(args: string[], env: Record<string, string | undefined>, stdinText: string): Promise<{ code: number | null; out: string; err: string }> {

@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { SwitchboardClient } from '../../src/client/switchboard-client';
-import { ClientPool, generatePki, hasOpenssl, TestPki } from '../support/security-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { ClientPool, generatePki, hasOpenssl, TestPki } from '../../support/security-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 if (!hasOpenssl()) throw new Error('the TLS specs need the openssl CLI on PATH to generate test certificates');
 

@@ -1,5 +1,5 @@
-import { login, registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { login, registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth: logout, kick, sessions and the session policy over real TCP', () => {
   let app: TestApp;

@@ -7,11 +7,11 @@
  * Loopback kernel buffers absorb several MB before Node buffers anything, so the floods below
  * are sized well beyond that (large echo payloads keep the frame count, and the run time, low).
  */
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { Connection, EventPublisher, LocalDelivery, PluginOrder } from '../../src/transport';
-import { startTestApp, TestApp } from '../support/test-app';
-import { backpressure, expectAlive, frameText, lastConnection, NO_RATE_LIMIT, responseTo, serverClosed } from '../support/transport-helpers';
-import { TransportTestModule } from '../support/transport-test.module';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { Connection, EventPublisher, LocalDelivery, PluginOrder } from '../../../src/transport';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { backpressure, expectAlive, frameText, lastConnection, NO_RATE_LIMIT, responseTo, serverClosed } from '../../support/transport-helpers';
+import { TransportTestModule } from '../../support/transport-test.module';
 
 const BLOB = 'x'.repeat(16 * 1024);
 const FLOOD = 2000; // 2000 × 16 KiB ≈ 32 MiB of responses

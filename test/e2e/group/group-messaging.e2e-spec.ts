@@ -3,9 +3,9 @@
  * where they joined (unless the group shows all history), added members receive what is sent
  * after their join, and removed members lose sending, reading and live delivery.
  */
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { LoggedInUser, registerAndLogin } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 async function send(user: LoggedInUser, groupId: string, text: string) {
   return user.client.request('message/send', { conversation_id: groupId, target: { type: 'group', id: groupId }, content: { type: 'text', text } });

@@ -1,6 +1,6 @@
-import { MetricsService } from '../../src/common/metrics/metrics.service';
-import { registerAndLogin, uniqueUsername } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { MetricsService } from '../../../src/common/metrics/metrics.service';
+import { registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth/login brute-force limiter over real TCP', () => {
   let app: TestApp;

@@ -3,10 +3,10 @@
  * draft's example frames, and every bad-input case answered with the right protocol error while
  * the connection survives.
  */
-import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import type { Envelope } from '../../src/shared/protocol';
-import { startTestApp, TestApp } from '../support/test-app';
-import { NO_RATE_LIMIT, expectAlive, frameText, responseTo } from '../support/transport-helpers';
+import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import type { Envelope } from '../../../src/shared/protocol';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { NO_RATE_LIMIT, expectAlive, frameText, responseTo } from '../../support/transport-helpers';
 
 describe('transport framing and envelope errors over real TCP', () => {
   let app: TestApp;

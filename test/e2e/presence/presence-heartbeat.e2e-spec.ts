@@ -2,10 +2,10 @@
  * Heartbeats over real TCP: the echo, the login's heartbeat_interval, and the sweeper closing
  * silent and half-open connections (short configured timeout; we wait for the close itself).
  */
-import { ConnectionRegistry } from '../../src/transport/connection-registry';
-import { login } from '../support/auth-helpers';
-import { connectAs, keepAlive, presenceEvent, registerUser, shareDirect } from '../support/presence-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { ConnectionRegistry } from '../../../src/transport/connection-registry';
+import { login } from '../../support/auth-helpers';
+import { connectAs, keepAlive, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 const INTERVAL_S = 0.2;
 const TIMEOUT_S = 0.8;

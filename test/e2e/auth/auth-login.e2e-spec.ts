@@ -1,6 +1,6 @@
-import { UsersService } from '../../src/modules/auth/users.service';
-import { login, registerAndLogin, uniqueUsername } from '../support/auth-helpers';
-import { startTestApp, TestApp } from '../support/test-app';
+import { UsersService } from '../../../src/modules/auth/users.service';
+import { login, registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth: register and login over real TCP', () => {
   let app: TestApp;
