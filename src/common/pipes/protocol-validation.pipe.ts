@@ -13,6 +13,7 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
 import { flattenValidationErrors, nullFieldProblems, ProtocolError, validationError } from '../../shared/protocol';
+import { fastPayloadCheck } from './fast-payload-validators';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Deepest nesting a payload may have (the payload object itself is depth 1). */
@@ -49,7 +50,16 @@ export function assertStorablePayload(payload: unknown): void {
 
 class ProtocolValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === PAYLOAD_PARAM_TYPE) assertStorablePayload(value);
+    if (metadata.type === PAYLOAD_PARAM_TYPE) {
+      assertStorablePayload(value);
+      // A registered hot DTO (fast-payload-validators.ts); undefined = not sure, full path below.
+      const fast = fastPayloadCheck(metadata.metatype);
+      if (fast) {
+        this.stripProtoKeys(value);
+        const dto = fast(value);
+        if (dto) return dto;
+      }
+    }
     return super.transform(value, metadata);
   }
 

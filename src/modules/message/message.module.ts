@@ -16,6 +16,9 @@ import { MessageService } from './message.service';
 import { MessageWriter } from './message-writer';
 import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
+import { fastSendMessageRequest } from './send-request-fast-path';
+import { registerFastPayloadCheck } from '../../common/pipes/fast-payload-validators';
+import { SendMessageRequest } from './dto';
 import { UserDirectory } from './user-directory';
 
 /**
@@ -43,4 +46,9 @@ export const MESSAGE_ENTITIES = [MessageEntity];
   ],
   exports: [MessageService, MessageMetrics, MessageSendChecks],
 })
-export class MessageModule {}
+export class MessageModule {
+  constructor() {
+    // message/send is the hot payload: valid ones skip class-transformer + class-validator.
+    registerFastPayloadCheck(SendMessageRequest, fastSendMessageRequest);
+  }
+}

@@ -37,7 +37,9 @@ export type ReceiptState = (typeof RECEIPT_STATES)[number];
 /** The system conversation every user can read (draft: target.type `broadcast`). */
 export const BROADCAST_CONVERSATION_ID = 'broadcast';
 
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Ids in payloads (users, conversations); also used by the message/send fast check. */
+export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ID = ID_PATTERN;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
