@@ -27,14 +27,20 @@ import { assertStorablePayload } from '../pipes/protocol-validation.pipe';
 import type { ReserveOutcome } from '../security/replay-cache';
 import { ReplayStore } from '../security/replay-store';
 import { SIGNATURE_VERSION_ATTRIBUTE } from '../security/signature-version';
+import { HandlerMetadata } from './handler-metadata';
 
 @Injectable()
 export class SignatureGuard implements CanActivate {
+  /** Pattern extras are set on handler methods only (@MessagePattern), never on classes. */
+  private readonly extras: HandlerMetadata<HandlerExtras>;
+
   constructor(
     @InjectConfig(securityConfig) private readonly config: SecurityConfig,
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     readonly replays: ReplayStore,
-  ) {}
+  ) {
+    this.extras = new HandlerMetadata(reflector, PATTERN_EXTRAS_METADATA);
+  }
 
   /** Synchronous unless a Redis round trip is needed (no promise per frame when signatures are off). */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -74,7 +80,7 @@ export class SignatureGuard implements CanActivate {
     if (skew > windowSeconds) {
       throw new ProtocolError('REPLAY_DETECTED', `timestamp is ${Math.round(skew)} s away from server time (allowed: ±${windowSeconds} s); check the client clock and send a fresh frame`);
     }
-    const extras = this.reflector.get<HandlerExtras | undefined>(PATTERN_EXTRAS_METADATA, context.getHandler());
+    const extras = this.extras.of(context);
     if (extras?.idempotent && envelope.type === 'request') return true;
     const isRequest = envelope.type === 'request';
     const reserved = this.replays.reserve(envelope.id, timestamp * 1000, ctx.connection.id, !isRequest);

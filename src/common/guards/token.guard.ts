@@ -18,6 +18,7 @@ import type { Connection } from '../../transport/connection';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { IS_PUBLIC } from '../decorators/public.decorator';
 import { AccessTokenVerifier, VerifiedAccess } from './access-token-verifier';
+import { HandlerMetadata } from './handler-metadata';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -26,16 +27,20 @@ export class TokenGuard implements CanActivate {
   /** The Authorization header last verified on each connection (gone with the connection). */
   private readonly verified = new WeakMap<Connection, { header: string; access: VerifiedAccess }>();
 
+  private readonly isPublic: HandlerMetadata<boolean>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly registry: ConnectionRegistry,
-  ) {}
+  ) {
+    this.isPublic = new HandlerMetadata(reflector, IS_PUBLIC);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // The HTTP ops endpoints (health, metrics) are not protocol handlers.
     if (context.getType() !== 'rpc') return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (this.isPublic.of(context)) return true;
     try {
       return await this.authenticate(context);
     } catch (err) {

@@ -8,14 +8,19 @@ import { Reflector } from '@nestjs/core';
 import { compareVersions, PROTOCOL_VERSION, ProtocolError, SUPPORTED_VERSIONS } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { MIN_VERSION } from '../decorators/min-version.decorator';
+import { HandlerMetadata } from './handler-metadata';
 
 @Injectable()
 export class VersionGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly minVersion: HandlerMetadata<string>;
+
+  constructor(reflector: Reflector) {
+    this.minVersion = new HandlerMetadata(reflector, MIN_VERSION);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'rpc') return true;
-    const min = this.reflector.getAllAndOverride<string | undefined>(MIN_VERSION, [context.getHandler(), context.getClass()]);
+    const min = this.minVersion.of(context);
     if (min === undefined) return true;
     const ctx = context.switchToRpc().getContext<SwitchboardContext>();
     // This frame's own version (the connection's last one may belong to a concurrent frame).

@@ -9,6 +9,10 @@
  * that revocations publish on the event bus (Redis across nodes). A revocation that publishes
  * nothing (the admin CLI, a node without the shared bus) is therefore seen within `ttlMs`.
  * "Revoked" is final, so it is remembered without expiry (bounded in number).
+ *
+ * An entry past half its lifetime is refreshed in the background while it still answers
+ * (`wantsRefresh`), so a busy session never waits for the database and the bound above still
+ * holds: nothing older than `ttlMs` is ever served.
  */
 import type { SessionEntity } from './entities/session.entity';
 
@@ -38,12 +42,17 @@ export class SessionValidityCache {
   }
 
   /** A fresh "active" entry, or undefined (then read the database). */
-  lookup(sessionId: string, now: number): UsableSession | undefined {
+  lookup(sessionId: string, now: number): (UsableSession & { readonly checkedAt: number }) | undefined {
     const entry = this.active.get(sessionId);
     if (entry === undefined) return undefined;
     if (now - entry.checkedAt < this.ttlMs) return entry;
     this.active.delete(sessionId);
     return undefined;
+  }
+
+  /** Past half its lifetime: time to re-read it in the background, before it must be re-read in the foreground. */
+  wantsRefresh(entry: { readonly checkedAt: number }, now: number): boolean {
+    return now - entry.checkedAt >= this.ttlMs / 2;
   }
 
   isRevoked(sessionId: string): boolean {

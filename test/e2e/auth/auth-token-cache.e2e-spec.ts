@@ -9,6 +9,7 @@ import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { SessionsRepository } from '../../../src/modules/auth/sessions.repository';
 import { SessionsService } from '../../../src/modules/auth/sessions.service';
 import { registerAndLogin } from '../../support/auth-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -82,6 +83,20 @@ describe('auth: token claims and the per-connection token memo', () => {
     expect(first.payload.status).toBe(200);
     // Accepted (from the memo) until exp, then refused as expired, never silently kept alive.
     await refusedWithin(client, shortLived, 'TOKEN_EXPIRED', 10_000);
+  });
+
+  it('pipelined requests of a session not yet in the cache wait for ONE read of its row', async () => {
+    const alice = await registerAndLogin(app);
+    const reads = jest.spyOn(app.app.get(SessionsRepository), 'findById');
+    try {
+      const client = await app.connect();
+      const headers = { Authorization: `Bearer ${alice.token}` };
+      const answers = await Promise.all(Array.from({ length: 16 }, () => client.request('auth/sessions', {}, { headers })));
+      expect(answers.map((r) => r.payload.status)).toEqual(Array(16).fill(200));
+      expect(reads.mock.calls.filter(([id]) => id === alice.sessionId)).toHaveLength(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('refuses a token after its own session is revoked on this node, at once', async () => {
