@@ -1,27 +1,91 @@
 /**
- * The one "needs PostgreSQL / Redis" switch for specs. Locally a spec whose service is not
- * configured is skipped with a visible reason in its title; in CI (CI=true, which also sets
- * TEST_DATABASE_URL and TEST_REDIS_URL) a missing service is an error, never a silent skip.
+ * The one "needs PostgreSQL / Redis / a binary" switch for specs (test/unit/architecture/requires.spec.ts
+ * fails on any other skip style, so a skip is always explained and never silent in CI).
+ *
+ * Locally a spec whose service is missing is skipped with the reason in its title and on the
+ * console. In CI (CI=true; .ci/run provides Redis to both passes, redis-server and haproxy) a
+ * missing service is an error, never a silent skip. The one exception is `postgres`: it selects
+ * an engine rather than a service, and CI runs the suite once on SQLite and once on PostgreSQL,
+ * so a PostgreSQL-only spec skips in the SQLite pass (also in CI) and runs in the other.
  *
  *   describeWith({ redis: true }, 'bus over Redis', () => { ... });
+ *   itWith({ redisServer: true }, 'fails closed when its Redis stops', async () => { ... });
  */
+import { haproxyBinary } from './haproxy';
+import { hasRedisServer } from './redis-server';
+
 export interface Requirements {
+  /** TEST_DATABASE_URL: the spec is about PostgreSQL itself (skipped on the SQLite engine, also in CI). */
   postgres?: boolean;
+  /** TEST_REDIS_URL: the shared Redis (own key prefixes; never flushed). */
   redis?: boolean;
+  /** The redis-server binary: the spec starts a private instance it may stop or flush (redis-server.ts). */
+  redisServer?: boolean;
+  /** The haproxy binary (haproxy.ts). */
+  haproxy?: boolean;
 }
 
-export function missing(req: Requirements, env: NodeJS.ProcessEnv = process.env): string[] {
-  const out: string[] = [];
-  if (req.postgres && !env.TEST_DATABASE_URL) out.push('PostgreSQL (set TEST_DATABASE_URL)');
-  if (req.redis && !env.TEST_REDIS_URL) out.push('Redis (set TEST_REDIS_URL)');
+export interface Absent {
+  /** What is missing and how to provide it. */
+  what: string;
+  /** CI provides it, so its absence under CI=true is an error rather than a skip. */
+  ciProvides: boolean;
+}
+
+/** Binary probes, injectable so the unit spec can check the reasons without touching PATH. */
+export interface Probes {
+  redisServer(): boolean;
+  haproxy(): boolean;
+}
+
+const binaries: Probes = {
+  redisServer: hasRedisServer,
+  haproxy: () => haproxyBinary() !== undefined,
+};
+
+export function missing(
+  req: Requirements,
+  env: NodeJS.ProcessEnv = process.env,
+  probes: Probes = binaries,
+): Absent[] {
+  const out: Absent[] = [];
+  if (req.postgres && !env.TEST_DATABASE_URL)
+    out.push({ what: 'PostgreSQL (set TEST_DATABASE_URL)', ciProvides: false });
+  if (req.redis && !env.TEST_REDIS_URL)
+    out.push({ what: 'Redis (set TEST_REDIS_URL)', ciProvides: true });
+  if (req.redisServer && !probes.redisServer())
+    out.push({ what: 'the redis-server binary (apt-get install redis-server)', ciProvides: true });
+  if (req.haproxy && !probes.haproxy())
+    out.push({ what: 'the haproxy binary (apt-get install haproxy)', ciProvides: true });
   return out;
 }
 
-export function describeWith(req: Requirements, name: string, fn: () => void): void {
+/** The title to skip under, or undefined to run; throws in CI when CI should have provided it. */
+function skipReason(req: Requirements, name: string): string | undefined {
   const absent = missing(req);
-  if (absent.length === 0) return describe(name, fn);
-  if (process.env.CI === 'true') {
-    throw new Error(`${name}: needs ${absent.join(' and ')}, which CI must provide`);
+  if (absent.length === 0) return undefined;
+  const needs = absent.map((a) => a.what).join(' and ');
+  if (process.env.CI === 'true' && absent.some((a) => a.ciProvides)) {
+    throw new Error(`${name}: needs ${needs}, which CI must provide`);
   }
-  describe.skip(`${name} [skipped: needs ${absent.join(' and ')}]`, fn);
+  // The title alone shows only with --verbose; the console line shows in every local run.
+  console.warn(`SKIPPED "${name}": needs ${needs}`);
+  return `${name} [skipped: needs ${needs}]`;
+}
+
+export function describeWith(req: Requirements, name: string, fn: () => void): void {
+  const skipped = skipReason(req, name);
+  if (skipped === undefined) describe(name, fn);
+  else describe.skip(skipped, fn);
+}
+
+export function itWith(
+  req: Requirements,
+  name: string,
+  fn: jest.ProvidesCallback,
+  timeout?: number,
+): void {
+  const skipped = skipReason(req, name);
+  if (skipped === undefined) it(name, fn, timeout);
+  else it.skip(skipped, fn, timeout);
 }

@@ -1,5 +1,6 @@
 import { MetricsService } from '../../../src/common/metrics/metrics.service';
 import { registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth/login brute-force limiter over real TCP', () => {
@@ -72,7 +73,7 @@ describe('auth failure metrics', () => {
 });
 
 const redisUrl = process.env.TEST_REDIS_URL;
-(redisUrl ? describe : describe.skip)(`login limiter shared by two nodes through Redis${redisUrl ? '' : ' (set TEST_REDIS_URL to run)'}`, () => {
+describeWith({ redis: true }, 'login limiter shared by two nodes through Redis', () => {
   it('failures seen by one node lock the account on the other; the neighbour still logs in on both', async () => {
     const env = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `sbtest-${process.pid}-${Date.now()}:`, AUTH_LOGIN_MAX_FAILURES: '3', AUTH_JWT_SECRET: 'shared-secret-shared-secret-shared-secret' };
     const nodeA = await startTestApp(env);

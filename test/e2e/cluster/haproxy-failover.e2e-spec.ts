@@ -12,23 +12,19 @@
 import { randomBytes } from 'node:crypto';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login, uniqueUsername } from '../../support/auth-helpers';
-import { haproxyBinary, RunningHaproxy, startHaproxy } from '../../support/haproxy';
+import { RunningHaproxy, startHaproxy } from '../../support/haproxy';
 import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { describeWith } from '../../support/requires';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 
-const HAPROXY = haproxyBinary();
-const IN_CI = process.env.CI === 'true';
-if (!HAPROXY && !IN_CI) console.warn('haproxy-failover: SKIPPED - haproxy is not installed (apt-get install haproxy); CI installs it and never skips');
-
-(HAPROXY || IN_CI ? describe : describe.skip)('HAProxy in front of two nodes: failover and drain', () => {
+describeWith({ haproxy: true, redisServer: true }, 'HAProxy in front of two nodes: failover and drain', () => {
   let redis: PrivateRedis;
   let db: TestDatabase;
   let nodes: SpawnedServer[] = [];
   let lb: RunningHaproxy | undefined;
 
   beforeAll(async () => {
-    if (!HAPROXY) throw new Error('haproxy is required in CI (.ci/run installs it with apt-get)');
     redis = await startPrivateRedis();
     db = await createTestDatabase();
   }, 60_000);

@@ -7,18 +7,15 @@
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { registerAndLogin } from '../../support/auth-helpers';
+import { describeWith } from '../../support/requires';
 import { startTcpProxy, TcpProxy } from '../../support/tcp-proxy';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { testEngine } from '../../support/test-db';
-
-const run = testEngine() === 'postgres' ? describe : describe.skip;
-if (testEngine() !== 'postgres') console.info('outage-postgres: skipped on SQLite (set TEST_DATABASE_URL to run it)');
 
 async function ready(app: TestApp): Promise<number> {
   return (await fetch(`http://127.0.0.1:${app.httpPort}/health/ready`)).status;
 }
 
-run('PostgreSQL outage: 503 UNAVAILABLE, then recovery without restart', () => {
+describeWith({ postgres: true }, 'PostgreSQL outage: 503 UNAVAILABLE, then recovery without restart', () => {
   let proxy: TcpProxy;
   let app: TestApp;
 

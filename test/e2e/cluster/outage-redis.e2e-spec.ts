@@ -11,11 +11,9 @@
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login } from '../../support/auth-helpers';
 import { registerUser, shareGroup } from '../../support/presence-helpers';
-import { hasRedisServer, PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
-
-const run = hasRedisServer() ? describe : describe.skip;
-if (!hasRedisServer()) console.info('outage-redis: skipped, redis-server is not installed');
 
 type Sent = { message_id: string; status: number; retry_after_ms?: number };
 
@@ -43,7 +41,7 @@ async function syncIds(client: SwitchboardClient, conversationId: string): Promi
   }
 }
 
-run('Redis outage: cross-node pushes delayed, never silently lost', () => {
+describeWith({ redisServer: true }, 'Redis outage: cross-node pushes delayed, never silently lost', () => {
   let redis: PrivateRedis;
   let nodeA: TestApp;
   let nodeB: TestApp;

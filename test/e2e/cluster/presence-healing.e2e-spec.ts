@@ -9,12 +9,10 @@
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login } from '../../support/auth-helpers';
 import { keepAlive, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
-import { hasRedisServer, PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { describeWith } from '../../support/requires';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { startTestApp } from '../../support/test-app';
-
-const run = hasRedisServer() ? describe : describe.skip;
-if (!hasRedisServer()) console.info('presence-healing: skipped, redis-server is not installed');
 
 const INTERVAL_S = 0.4;
 
@@ -23,7 +21,7 @@ async function statusOf(client: SwitchboardClient, userId: string): Promise<stri
   return (listed.users as { user_id: string; status: string }[])[0].status;
 }
 
-run('presence heals after Redis loses its data, and a dead node is announced offline', () => {
+describeWith({ redisServer: true }, 'presence heals after Redis loses its data, and a dead node is announced offline', () => {
   let redis: PrivateRedis;
   const stops: (() => void)[] = [];
 

@@ -7,17 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../../../src/shared/protocol';
 import { login, LoggedInUser } from '../../support/auth-helpers';
+import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, createGroup, directId, isMessageEvent, newUser, range, text } from './message-helpers';
 
-const pg = process.env.TEST_DATABASE_URL;
 const redis = process.env.TEST_REDIS_URL;
-const run = pg && redis ? describe : describe.skip;
 
 // Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
 jest.setTimeout(120_000);
 
-run('messages across two nodes (PostgreSQL + Redis bus)', () => {
+describeWith({ postgres: true, redis: true }, 'messages across two nodes (PostgreSQL + Redis bus)', () => {
   let node1: TestApp;
   let node2: TestApp;
 

@@ -16,7 +16,8 @@ import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../../src/shared/protocol';
 import { checkSignature, signPayload, withSignatureVersion } from '../../../src/shared/protocol/crypto';
 import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
-import { hasRedisServer, PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
+import { describeWith } from '../../support/requires';
 import { ClientPool, recordRawFrames } from '../../support/security-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -208,7 +209,7 @@ describe('replay cache at its bound under a flood', () => {
 });
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-(REDIS_URL ? describe : describe.skip)('replay cache shared through Redis (two nodes)', () => {
+describeWith({ redis: true }, 'replay cache shared through Redis (two nodes)', () => {
   let a: TestApp;
   let b: TestApp;
   const pool = new ClientPool();
@@ -241,7 +242,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL;
   });
 });
 
-(hasRedisServer() ? describe : describe.skip)('replay cache fails closed when its Redis is down (private redis-server)', () => {
+describeWith({ redisServer: true }, 'replay cache fails closed when its Redis is down (private redis-server)', () => {
   let redis: PrivateRedis;
   let app: TestApp;
   const pool = new ClientPool();

@@ -7,11 +7,11 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { authConfig } from '../../../src/modules/auth/auth.config';
 import { RedisLoginLimiter } from '../../../src/modules/auth/redis-login-limiter';
+import { describeWith } from '../../support/requires';
 
 const redisUrl = process.env.TEST_REDIS_URL;
-const run = redisUrl ? describe : describe.skip;
 
-run(`RedisLoginLimiter${redisUrl ? '' : ' (set TEST_REDIS_URL to run)'}`, () => {
+describeWith({ redis: true }, 'RedisLoginLimiter', () => {
   const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
   const config = authConfig.parse({
     AUTH_LOGIN_MAX_FAILURES: '3',

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { ConnectionPresence, PresenceStore } from '../../../src/modules/presence/presence-store';
 import { InMemoryPresenceStore } from '../../../src/modules/presence/stores/in-memory-presence.store';
 import { RedisPresenceStore } from '../../../src/modules/presence/stores/redis-presence.store';
+import { describeWith, Requirements } from '../../support/requires';
 
 const STALE_MS = 10_000;
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -19,9 +20,10 @@ interface Harness {
   close(): Promise<void>;
 }
 
-const factories: [string, (() => Promise<Harness>) | undefined][] = [
+const factories: [string, Requirements, () => Promise<Harness>][] = [
   [
     'in-memory',
+    {},
     async () => {
       const clock = { now: 1_000_000 };
       return { store: new InMemoryPresenceStore({ staleAfterMs: STALE_MS }, () => clock.now), clock, close: async () => undefined };
@@ -29,36 +31,34 @@ const factories: [string, (() => Promise<Harness>) | undefined][] = [
   ],
   [
     'redis',
-    redisUrl
-      ? async () => {
-          const clock = { now: Date.now() };
-          const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
-          const a = new Redis(redisUrl);
-          const b = new Redis(redisUrl);
-          const store = new RedisPresenceStore(a, prefix, { staleAfterMs: STALE_MS }, true, () => clock.now);
-          const peer = new RedisPresenceStore(b, prefix, { staleAfterMs: STALE_MS }, true, () => clock.now);
-          return {
-            store,
-            peer,
-            clock,
-            close: async () => {
-              const keys = await a.keys(`${prefix}*`);
-              if (keys.length > 0) await a.del(...keys);
-              await store.close();
-              await peer.close();
-            },
-          };
-        }
-      : undefined,
+    { redis: true },
+    async () => {
+      const clock = { now: Date.now() };
+      const prefix = `sbtest:${randomBytes(4).toString('hex')}:`;
+      const a = new Redis(redisUrl!);
+      const b = new Redis(redisUrl!);
+      const store = new RedisPresenceStore(a, prefix, { staleAfterMs: STALE_MS }, true, () => clock.now);
+      const peer = new RedisPresenceStore(b, prefix, { staleAfterMs: STALE_MS }, true, () => clock.now);
+      return {
+        store,
+        peer,
+        clock,
+        close: async () => {
+          const keys = await a.keys(`${prefix}*`);
+          if (keys.length > 0) await a.del(...keys);
+          await store.close();
+          await peer.close();
+        },
+      };
+    },
   ],
 ];
 
-for (const [name, factory] of factories) {
-  const run = factory ? describe : describe.skip;
-  run(`PresenceStore contract: ${name}${factory ? '' : ' (set TEST_REDIS_URL to run)'}`, () => {
+for (const [name, requirements, factory] of factories) {
+  describeWith(requirements, `PresenceStore contract: ${name}`, () => {
     let h: Harness;
     beforeEach(async () => {
-      h = await factory!();
+      h = await factory();
     });
     afterEach(async () => {
       await h.close();
