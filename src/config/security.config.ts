@@ -65,12 +65,27 @@ class SecurityEnv {
   @Type(() => Number) @IsInt({ message: RATE }) @Min(0, { message: RATE })
   RATE_LIMIT_CONN_BURST = 200;
 
-  /** Per-user token bucket shared by all of a user's connections on this process. */
+  /**
+   * Per-user token bucket shared by all of a user's connections: on this process, or across the
+   * cluster when REDIS_URL is set (see RATE_LIMIT_SYNC_MS).
+   */
   @Type(() => Number) @IsInt({ message: RATE }) @Min(0, { message: RATE })
   RATE_LIMIT_USER_RPS = 200;
 
   @Type(() => Number) @IsInt({ message: RATE }) @Min(0, { message: RATE })
   RATE_LIMIT_USER_BURST = 400;
+
+  /**
+   * With REDIS_URL: how often (ms) each node reports the per-user tokens it spent to Redis and
+   * takes back the cluster-wide level, so a user's budget holds across nodes (frames never wait
+   * for Redis; a user may overshoot by about one burst + one interval per extra node, then repays
+   * it). 0 = per-node user limits even with REDIS_URL. Ignored without REDIS_URL.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 0 and 10000 (0 = per node)' })
+  @Min(0, { message: 'must be an integer number of milliseconds between 0 and 10000 (0 = per node)' })
+  @Max(10_000, { message: 'must be an integer number of milliseconds between 0 and 10000 (0 = per node)' })
+  RATE_LIMIT_SYNC_MS = 100;
 
   /** Consecutive 429s after which the connection is told (control/error) and closed. 0 = never close. */
   @Type(() => Number) @IsInt({ message: RATE }) @Min(0, { message: RATE })
@@ -138,6 +153,7 @@ export const securityConfig = defineConfig('security', SecurityEnv, (env) => {
       user: bucket(env.RATE_LIMIT_USER_RPS, env.RATE_LIMIT_USER_BURST),
       heartbeat: bucket(env.RATE_LIMIT_HEARTBEAT_RPS, env.RATE_LIMIT_HEARTBEAT_BURST),
       floodStrikes: env.RATE_LIMIT_FLOOD_STRIKES,
+      syncMs: env.RATE_LIMIT_SYNC_MS,
     },
   };
 });

@@ -2,19 +2,21 @@
  * Request rate limits, checked in the transport before Nest's pipeline (a refused frame costs a
  * map lookup and no handler work):
  * - one token bucket per connection for requests and client events;
- * - one per user, shared by all of that user's connections on this process (a per-user limit
- *   across several nodes would need a shared store such as Redis; see docs/protocol.md);
+ * - one per user, shared by all of that user's connections on this process, and across nodes
+ *   through Redis when REDIS_URL is set (cluster-rate-limit.ts: reported in batches, never a
+ *   Redis round trip per frame);
  * - presence/heartbeat uses its own small per-connection bucket, so a client that is being
  *   throttled for requests still keeps its presence alive, and heartbeats cannot flood either.
  * A refused frame gets 429 RATE_LIMITED with `retry_after_ms`. A client that keeps sending after
  * `floodStrikes` consecutive 429s is told with control/error RATE_LIMITED and disconnected.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { PresenceCommands, ProtocolError } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import { PluginOrder, type TransportPlugin } from '../../transport/transport-plugin';
+import { ClusterRateLimit } from './cluster-rate-limit';
 import { TokenBucket } from './token-bucket';
 
 const STATE = 'security.rateLimit';
@@ -41,7 +43,10 @@ export class RateLimitPlugin implements TransportPlugin {
   limited = 0;
   floodCloses = 0;
 
-  constructor(@InjectConfig(securityConfig) private readonly config: SecurityConfig) {}
+  constructor(
+    @InjectConfig(securityConfig) private readonly config: SecurityConfig,
+    @Optional() private readonly cluster?: ClusterRateLimit,
+  ) {}
 
   get enabled(): boolean {
     const { connection, user, heartbeat } = this.config.rateLimit;
@@ -111,7 +116,7 @@ export class RateLimitPlugin implements TransportPlugin {
     let bucket = this.users.get(userId);
     if (!bucket) {
       if (this.users.size >= USER_SWEEP_THRESHOLD) this.sweepUsers(now);
-      bucket = new TokenBucket(spec, now);
+      bucket = this.cluster?.enabled ? this.cluster.userBucket(userId, spec, now) : new TokenBucket(spec, now);
       this.users.set(userId, bucket);
     }
     return bucket;

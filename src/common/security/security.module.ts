@@ -7,13 +7,14 @@ import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SwitchboardServer } from '../../transport/switchboard.server';
 import { SignatureGuard } from '../guards/signature.guard';
+import { ClusterRateLimit } from './cluster-rate-limit';
 import { PayloadCryptoPlugin } from './payload-crypto.plugin';
 import { RateLimitPlugin } from './rate-limit.plugin';
 import { ReplayStore } from './replay-store';
 
 @Module({
-  providers: [RateLimitPlugin, PayloadCryptoPlugin, ReplayStore, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
-  exports: [RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, ReplayStore],
+  providers: [ClusterRateLimit, RateLimitPlugin, PayloadCryptoPlugin, ReplayStore, SignatureGuard, { provide: APP_GUARD, useExisting: SignatureGuard }],
+  exports: [ClusterRateLimit, RateLimitPlugin, PayloadCryptoPlugin, SignatureGuard, ReplayStore],
 })
 export class SecurityModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

@@ -5,11 +5,11 @@
 import type { BucketSpec } from '../../config/security.config';
 
 export class TokenBucket {
-  private tokens: number;
-  private last: number;
+  protected tokens: number;
+  protected last: number;
 
   constructor(
-    private readonly spec: BucketSpec,
+    protected readonly spec: BucketSpec,
     now: number = Date.now(),
   ) {
     this.tokens = spec.burst;
@@ -34,7 +34,7 @@ export class TokenBucket {
     return this.tokens >= this.spec.burst;
   }
 
-  private refill(now: number): void {
+  protected refill(now: number): void {
     const elapsed = now - this.last;
     if (elapsed <= 0) return;
     this.tokens = Math.min(this.spec.burst, this.tokens + (elapsed * this.spec.ratePerSecond) / 1000);
