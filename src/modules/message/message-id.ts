@@ -4,7 +4,7 @@
  * Within one millisecond the random part is incremented, so ids made by one process are
  * strictly increasing (ULID "monotonic" mode); across processes they are unique by randomness.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
@@ -12,7 +12,15 @@ const RANDOM_CHARS = 16;
 export const MESSAGE_ID_PATTERN = /^m-[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
-let lastRandom: number[] = [];
+/** The random part of the last id, one base32 digit (0-31) per character. */
+const lastRandom = new Uint8Array(RANDOM_CHARS);
+
+/**
+ * Random bytes are drawn 4 KiB at a time (one randomFillSync per 256 fresh ids instead of one
+ * randomBytes call per id: ≈ 2 % of a send's server CPU in the relay profile).
+ */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
 
 function encodeTime(ms: number): string {
   let out = '';
@@ -23,33 +31,45 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function freshRandom(): number[] {
-  const bytes = randomBytes(RANDOM_CHARS);
-  return Array.from(bytes, (b) => b & 31);
+function freshRandom(): void {
+  if (poolOffset + RANDOM_CHARS > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  for (let i = 0; i < RANDOM_CHARS; i++) lastRandom[i] = pool[poolOffset + i] & 31;
+  poolOffset += RANDOM_CHARS;
 }
 
-/** Adds one to the base32 digit array; on (astronomically unlikely) overflow starts fresh. */
-function increment(digits: number[]): number[] {
-  const next = [...digits];
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i] < 31) {
-      next[i]++;
-      return next;
+/** Adds one to the base32 digits; on (astronomically unlikely) overflow starts fresh. */
+function increment(): void {
+  for (let i = RANDOM_CHARS - 1; i >= 0; i--) {
+    if (lastRandom[i] < 31) {
+      lastRandom[i]++;
+      return;
     }
-    next[i] = 0;
+    lastRandom[i] = 0;
   }
-  return freshRandom();
+  freshRandom();
 }
+
+function randomText(): string {
+  let out = '';
+  for (let i = 0; i < RANDOM_CHARS; i++) out += ALPHABET[lastRandom[i]];
+  return out;
+}
+
+let lastTimeText = '';
 
 export function newMessageId(now: number = Date.now()): string {
   if (now <= lastTime) {
-    lastRandom = increment(lastRandom);
+    increment();
     now = lastTime; // a clock step backwards must not break the ordering of our own ids
   } else {
     lastTime = now;
-    lastRandom = freshRandom();
+    lastTimeText = encodeTime(now);
+    freshRandom();
   }
-  return `m-${encodeTime(now)}${lastRandom.map((d) => ALPHABET[d]).join('')}`;
+  return `m-${lastTimeText}${randomText()}`;
 }
 
 /** The millisecond time encoded in a message id (for tooling and tests). */

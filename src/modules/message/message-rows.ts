@@ -63,3 +63,8 @@ export function quotedTable(dataSource: DataSource, entity: EntityTarget<unknown
 export function clientKey(m: NewMessage): string {
   return `${m.senderId}\u0000${m.clientMsgId}`;
 }
+
+/** The stored JSON columns of a new message (message/send passes them in, already serialized). */
+export function messageJson(m: NewMessage): { content: string; attachments: string; meta: string } {
+  return { content: JSON.stringify(m.content), attachments: JSON.stringify(m.attachments), meta: JSON.stringify(m.meta) };
+}

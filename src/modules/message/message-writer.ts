@@ -40,6 +40,8 @@ export interface NewMessage {
   content: Record<string, unknown>;
   attachments: Record<string, unknown>[];
   meta: Record<string, unknown>;
+  /** content, attachments and meta as JSON when the caller has them already (message/send does). */
+  json?: { content: string; attachments: string; meta: string };
 }
 
 export type WriteOutcome =

@@ -27,7 +27,7 @@ import { DirectMessageGate } from './direct-message-gate';
 import type { MessageEntity } from './entities/message.entity';
 import { MessageMetrics } from './message-metrics';
 import { newMessageId } from './message-id';
-import { jsonBytes, MESSAGE_MAX_BYTES } from './page-budget';
+import { MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';
 import { MessageRepository } from './message.repository';
 import { MessageSendChecks } from './message-send-checks';
@@ -87,9 +87,11 @@ export class MessageService {
   }
 
   private async store(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
-    this.checkLimits(dto);
     const attachments = dto.attachments ?? [];
     const meta = dto.meta ?? {};
+    // Serialized once: sized here, stored as is by the writer.
+    const json = { content: JSON.stringify(dto.content), attachments: JSON.stringify(attachments), meta: JSON.stringify(meta) };
+    this.checkLimits(dto, json);
     const hash = contentHash({ target: dto.target, content: dto.content, attachments, meta });
     let target: Resolved;
     try {
@@ -119,6 +121,7 @@ export class MessageService {
       content: dto.content,
       attachments,
       meta,
+      json,
     };
     // Pushed from the writer's commit callback: in commit (= seq) order per conversation.
     const onCommitted = (o: WriteOutcome) => {
@@ -138,7 +141,7 @@ export class MessageService {
     return this.response(outcome.stored);
   }
 
-  private checkLimits(dto: SendMessageRequest): void {
+  private checkLimits(dto: SendMessageRequest, json: { content: string; attachments: string; meta: string }): void {
     // @ValidateNested validates an array's elements, so `target: [{...}]` passed the DTO checks
     // and reached resolveTarget with no type (a 500).
     if (Array.isArray(dto.target)) throw validationFailed('target', 'must be an object {"type": "user" | "group" | "broadcast", "id": ...}, not an array');
@@ -150,7 +153,11 @@ export class MessageService {
       throw validationFailed('attachments', `at most ${this.config.maxAttachments} attachments per message (got ${dto.attachments.length})`);
     }
     // Every stored message must fit a history page / offline batch frame on its own (page-budget.ts).
-    const sizes = { content: jsonBytes(dto.content), attachments: jsonBytes(dto.attachments ?? []), meta: jsonBytes(dto.meta ?? {}) };
+    const sizes = {
+      content: Buffer.byteLength(json.content, 'utf8'),
+      attachments: Buffer.byteLength(json.attachments, 'utf8'),
+      meta: Buffer.byteLength(json.meta, 'utf8'),
+    };
     const total = sizes.content + sizes.attachments + sizes.meta;
     if (total > MESSAGE_MAX_BYTES) {
       const largest = (Object.keys(sizes) as (keyof typeof sizes)[]).reduce((a, b) => (sizes[b] > sizes[a] ? b : a));

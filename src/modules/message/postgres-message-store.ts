@@ -18,7 +18,7 @@
 import type { DataSource } from 'typeorm';
 import { ConversationEntity, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 import { repeatOf } from './sqlite-message-store';
 
@@ -97,9 +97,9 @@ export class PostgresMessageStore implements MessageStore {
           rows.map((r) => r.m.senderId),
           rows.map((r) => r.m.clientMsgId),
           rows.map((r) => r.m.contentHash),
-          rows.map((r) => JSON.stringify(r.m.content)),
-          rows.map((r) => JSON.stringify(r.m.attachments)),
-          rows.map((r) => JSON.stringify(r.m.meta)),
+          rows.map((r) => (r.m.json ?? messageJson(r.m)).content),
+          rows.map((r) => (r.m.json ?? messageJson(r.m)).attachments),
+          rows.map((r) => (r.m.json ?? messageJson(r.m)).meta),
           rows.map(() => now),
         ],
       );

@@ -11,7 +11,7 @@
 import type { DataSource } from 'typeorm';
 import { ConversationEntity, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 
 /** The part of better-sqlite3's API used here (the package ships no typings). */
@@ -81,7 +81,8 @@ export class SqliteMessageStore implements MessageStore {
         continue;
       }
       const seq = c.lastSeq + 1;
-      const info = s.insert.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, JSON.stringify(m.content), JSON.stringify(m.attachments), JSON.stringify(m.meta), now);
+      const json = m.json ?? messageJson(m);
+      const info = s.insert.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, json.content, json.attachments, json.meta, now);
       if (info.changes === 0) {
         out[i] = { status: 'duplicate', stored: fromRow(s.byClientId.get(m.senderId, m.clientMsgId) as MessageRow) };
         continue;
