@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { connectAs, registerUser } from '../../support/presence-helpers';
-import { hasRedisServer, startPrivateRedis } from '../../support/redis-server';
+import { startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -103,7 +103,7 @@ describeWith({ redis: true }, 'per-user rate limit across two nodes (Redis)', ()
   });
 });
 
-(hasRedisServer() ? describe : describe.skip)('per-user rate limit during a Redis outage', () => {
+describeWith({ redisServer: true }, 'per-user rate limit during a Redis outage', () => {
   jest.setTimeout(60_000);
 
   it('falls back to the per-node budget: only 200 and 429, never a 5xx, and shares again after', async () => {

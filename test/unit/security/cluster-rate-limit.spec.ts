@@ -129,7 +129,7 @@ describeWith({ redis: true }, 'ClusterRateLimit on Redis', () => {
   });
 });
 
-describeWith({ redis: true }, 'ClusterRateLimit during a Redis outage', () => {
+describeWith({ redisServer: true }, 'ClusterRateLimit during a Redis outage', () => {
   let redis: PrivateRedis;
   let limiter: ClusterRateLimit | undefined;
   beforeAll(async () => {
