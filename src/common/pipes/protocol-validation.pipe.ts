@@ -13,6 +13,7 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
 import { flattenValidationErrors, nullFieldProblems, ProtocolError, validationError } from '../../shared/protocol';
+import { compiledPayloadCheck } from './compiled-payload-check';
 import { fastPayloadCheck } from './fast-payload-validators';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
@@ -52,8 +53,9 @@ class ProtocolValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === PAYLOAD_PARAM_TYPE) {
       assertStorablePayload(value);
-      // A registered hot DTO (fast-payload-validators.ts); undefined = not sure, full path below.
-      const fast = fastPayloadCheck(metadata.metatype);
+      // A registered hot DTO (fast-payload-validators.ts), else the check compiled from a flat
+      // DTO's own rules (compiled-payload-check.ts); undefined = not sure, full path below.
+      const fast = fastPayloadCheck(metadata.metatype) ?? compiledPayloadCheck(metadata.metatype);
       if (fast) {
         this.stripProtoKeys(value);
         const dto = fast(value);
