@@ -2,10 +2,9 @@
  * Helpers for the chat CLI tests: a line log that tests wait on (never sleep), and ChatSessions
  * connected to a test app.
  */
-import { randomBytes } from 'node:crypto';
 import { ChatSession } from '../../src/client/cli/chat-session';
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { uniqueUsername } from './auth-helpers';
+import { newCredentials } from './users';
 import type { TestApp } from './test-app';
 
 interface LineWaiter {
@@ -74,8 +73,9 @@ export interface ChatUser {
 
 /** A ChatSession on a fresh connection that registers (unless told not to) and logs in. */
 export async function chatUser(app: TestApp, opts: { username?: string; password?: string; register?: boolean; device?: string } = {}): Promise<ChatUser> {
-  const username = opts.username ?? uniqueUsername('chat');
-  const password = opts.password ?? `pw-${randomBytes(8).toString('hex')}`;
+  const fresh = newCredentials('chat');
+  const username = opts.username ?? fresh.username;
+  const password = opts.password ?? fresh.password;
   const out = new LineLog();
   const session = new ChatSession({ port: app.tcpPort, print: out.push, device: opts.device, reconnect: { baseMs: 50, maxMs: 500 } });
   if (opts.register !== false && !(await session.register(username, password))) throw new Error(`register failed:\n${out.lines.join('\n')}`);

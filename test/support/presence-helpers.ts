@@ -1,37 +1,14 @@
 /**
- * Presence test helpers: users registered before they log in (so a shared conversation exists
- * before their first presence is announced), conversation rows inserted directly (the presence
- * audience only reads conversation_members), and waiting for a user's presence/event.
+ * Presence test helpers: conversation rows inserted directly (the presence audience only reads
+ * conversation_members), and waiting for a user's presence/event. Users come from users.ts
+ * (`registerUser` first, so a shared conversation exists before their first presence is announced).
  */
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
 import { ConversationEntity, ConversationMemberEntity } from '../../src/modules/conversation';
 import type { Envelope } from '../../src/shared/protocol';
-import { login, uniqueUsername } from './auth-helpers';
 import type { TestApp } from './test-app';
-
-export interface RegisteredUser {
-  userId: string;
-  username: string;
-  password: string;
-}
-
-export async function registerUser(app: TestApp, prefix = 'pres'): Promise<RegisteredUser> {
-  const client = await app.connect();
-  const username = uniqueUsername(prefix);
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const registered = await client.call('auth/register', { username, password });
-  await client.close();
-  return { userId: registered.user_id as string, username, password };
-}
-
-/** Connects a new client and logs `user` in from `device`. */
-export async function connectAs(app: TestApp, user: RegisteredUser, device = 'windows'): Promise<SwitchboardClient> {
-  const client = await app.connect();
-  await login(client, user.username, user.password, device);
-  return client;
-}
 
 async function insertConversation(app: TestApp, id: string, kind: 'direct' | 'group', members: string[]): Promise<void> {
   const ds = app.app.get(DataSource);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { runAdmin } from '../../../src/cli/admin';
-import { login, registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { login, registerAndLogin, uniqueUsername } from '../../support/users';
 import { ensureBuilt } from '../../support/spawn-server';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -1,5 +1,5 @@
 import { MetricsService } from '../../../src/common/metrics/metrics.service';
-import { registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { registerAndLogin, uniqueUsername } from '../../support/users';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -1,5 +1,5 @@
 import { UsersService } from '../../../src/modules/auth/users.service';
-import { login, registerAndLogin, uniqueUsername } from '../../support/auth-helpers';
+import { login, registerAndLogin, uniqueUsername } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth: register and login over real TCP', () => {

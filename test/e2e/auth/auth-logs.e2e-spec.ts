@@ -1,4 +1,4 @@
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { LogCapture } from '../../support/log-capture';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -1,6 +1,6 @@
 import { SessionsRepository } from '../../../src/modules/auth/sessions.repository';
 import { hashRefreshToken } from '../../../src/modules/auth/token.service';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth/refresh: rotation and reuse detection over real TCP', () => {

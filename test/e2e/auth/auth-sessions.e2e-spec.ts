@@ -1,4 +1,4 @@
-import { login, registerAndLogin } from '../../support/auth-helpers';
+import { login, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('auth: logout, kick, sessions and the session policy over real TCP', () => {

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { SessionsRepository } from '../../../src/modules/auth/sessions.repository';
 import { SessionsService } from '../../../src/modules/auth/sessions.service';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { itWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { MinVersion } from '../../../src/common/decorators/min-version.decorator';
 import { Public } from '../../../src/common/decorators/public.decorator';
 import type { SwitchboardContext } from '../../../src/transport/switchboard.context';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const SECRET = 'test-secret-test-secret-test-secret-0123456789';

@@ -4,7 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { uniqueUsername } from '../../support/auth-helpers';
+import { uniqueUsername } from '../../support/users';
 import { directId, LineLog } from '../../support/chat-helpers';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';

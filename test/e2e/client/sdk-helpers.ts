@@ -1,6 +1,4 @@
-/** Helpers of the SDK e2e specs: sessions against a test app, message collection, free ports. */
-import { randomBytes } from 'node:crypto';
-import * as net from 'node:net';
+/** Helpers of the SDK e2e specs: sessions against a test app, message collection. */
 import { SwitchboardSession, SessionEvents, SessionOptions } from '../../../src/client/session';
 import type { WireMessage } from '../../../src/shared/protocol/messages/message.messages';
 
@@ -34,18 +32,6 @@ export function next<K extends keyof SessionEvents>(session: SwitchboardSession,
       resolve(args);
     }) as never);
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export function credentials(prefix: string): { username: string; password: string } {
-  return { username: `${prefix}_${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(8).toString('hex')}` };
 }
 
 /** Fast reconnects for tests (the delays are still real exponential backoff with jitter). */

@@ -7,9 +7,9 @@ import { SwitchboardSession } from '../../../src/client/session';
 import { SwitchboardServer } from '../../../src/transport';
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
 import type { TransportPlugin } from '../../../src/transport/transport-plugin';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin, registerUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { credentials, FAST, Inbox, next } from './sdk-helpers';
+import { FAST, Inbox, next } from './sdk-helpers';
 
 describe('SDK session against the real server (real TCP)', () => {
   let app: TestApp;
@@ -37,11 +37,8 @@ describe('SDK session against the real server (real TCP)', () => {
   });
 
   async function session(extra: Record<string, unknown> = {}): Promise<{ s: SwitchboardSession; userId: string; inbox: Inbox }> {
-    const creds = credentials('sdk');
-    const admin = await app.connect();
-    await admin.call('auth/register', creds);
-    await admin.close();
-    const s = await SwitchboardSession.start({ port: app.tcpPort, ...creds, ...FAST, autoAck: 'delivered', ...extra });
+    const { username, password } = await registerUser(app, { prefix: 'sdk' });
+    const s = await SwitchboardSession.start({ port: app.tcpPort, username, password, ...FAST, autoAck: 'delivered', ...extra });
     return { s, userId: s.userId!, inbox: new Inbox(s) };
   }
 

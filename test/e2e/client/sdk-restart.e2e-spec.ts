@@ -5,10 +5,11 @@
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { SwitchboardSession } from '../../../src/client/session';
-import { login } from '../../support/auth-helpers';
+import { freePort } from '../../support/redis-server';
+import { login, registerUser } from '../../support/users';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
-import { credentials, FAST, freePort, Inbox, next } from './sdk-helpers';
+import { FAST, Inbox, next } from './sdk-helpers';
 
 describe('SDK across server restarts and drains (built server process)', () => {
   let db: TestDatabase;
@@ -26,13 +27,7 @@ describe('SDK across server restarts and drains (built server process)', () => {
 
   const boot = (extra: Record<string, string> = {}) => spawnServer({ ...db.env, TCP_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '3000', ...extra });
 
-  async function register(): Promise<{ username: string; password: string; userId: string }> {
-    const creds = credentials('rst');
-    const c = await SwitchboardClient.connect({ port });
-    const r = await c.call('auth/register', creds);
-    await c.close();
-    return { ...creds, userId: r.user_id as string };
-  }
+  const register = () => registerUser({ tcpPort: port }, { prefix: 'rst' });
 
   it('recovers from a server restart by itself and keeps receiving', async () => {
     server = await boot();

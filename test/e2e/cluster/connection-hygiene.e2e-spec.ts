@@ -5,7 +5,7 @@
  * load balancer routes new clients elsewhere.
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const isControlError = (code: string) => (f: { command: string; payload: Record<string, unknown> }) => f.command === 'control/error' && f.payload.error_code === code;

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, uniqueUsername } from '../../support/auth-helpers';
+import { login, registerOn } from '../../support/users';
 import { RunningHaproxy, startHaproxy } from '../../support/haproxy';
 import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
@@ -89,18 +89,11 @@ describeWith({ haproxy: true, redisServer: true }, 'HAProxy in front of two node
     return { client, node };
   }
 
-  async function register(client: SwitchboardClient): Promise<{ username: string; password: string; userId: string }> {
-    const username = uniqueUsername('lb');
-    const password = `pw-${randomBytes(8).toString('hex')}`;
-    const r = await client.call('auth/register', { username, password });
-    return { username, password, userId: r.user_id as string };
-  }
-
   it('kill -9: clients reconnect through the balancer, resume with their token and lose nothing', async () => {
     await cluster();
     const setup = await viaLb();
-    const alice = await register(setup);
-    const bob = await register(setup);
+    const alice = await registerOn(setup, { prefix: 'lb' });
+    const bob = await registerOn(setup, { prefix: 'lb' });
     setup.destroy();
 
     const a = await connectTracked();
@@ -157,7 +150,7 @@ describeWith({ haproxy: true, redisServer: true }, 'HAProxy in front of two node
   it('SIGTERM drain: not-ready first, the balancer routes new clients elsewhere, then clients move', async () => {
     await cluster({ DRAIN_LB_DELAY_MS: '1500', SHUTDOWN_TIMEOUT_MS: '8000' });
     const setup = await viaLb();
-    const carol = await register(setup);
+    const carol = await registerOn(setup, { prefix: 'lb' });
     setup.destroy();
     const c = await connectTracked();
     const token = (await login(c.client, carol.username, carol.password)).token;

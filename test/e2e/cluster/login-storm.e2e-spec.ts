@@ -5,7 +5,7 @@
  * access token are served throughout (no hash needed).
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('login storm', () => {

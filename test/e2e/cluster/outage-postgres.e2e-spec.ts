@@ -6,7 +6,7 @@
  * same process serves again without a restart. PostgreSQL only: SQLite is a local file.
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { describeWith } from '../../support/requires';
 import { startTcpProxy, TcpProxy } from '../../support/tcp-proxy';
 import { startTestApp, TestApp } from '../../support/test-app';

@@ -9,8 +9,8 @@
  *   every message it missed live.
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login } from '../../support/auth-helpers';
-import { registerUser, shareGroup } from '../../support/presence-helpers';
+import { login, registerUser } from '../../support/users';
+import { shareGroup } from '../../support/presence-helpers';
 import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';

@@ -7,8 +7,8 @@
  *   offline with presence/event within 10 s (NODE_LIVENESS_TTL_MS).
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login } from '../../support/auth-helpers';
-import { keepAlive, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
+import { login, registerUser } from '../../support/users';
+import { keepAlive, presenceEvent, shareDirect } from '../../support/presence-helpers';
 import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { connectAs, registerUser } from '../../support/presence-helpers';
+import { loginAs, registerUser } from '../../support/users';
 import { startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -58,8 +58,8 @@ async function twoNodes(redisUrl: string, syncMs: number): Promise<[TestApp, Tes
 
 /** One user logged in on both nodes, flooding from both for WINDOW_MS; seconds actually flooded. */
 async function combinedFlood(a: TestApp, b: TestApp): Promise<{ tallies: Tally[]; seconds: number }> {
-  const user = await registerUser(a, 'rlc');
-  const clients = [await connectAs(a, user, 'desktop'), await connectAs(b, user, 'phone')];
+  const user = await registerUser(a, { prefix: 'rlc' });
+  const clients = [await loginAs(a, user, 'desktop'), await loginAs(b, user, 'phone')];
   const started = Date.now();
   const tallies = await Promise.all(clients.map((c) => flood(c, started + WINDOW_MS)));
   return { tallies, seconds: (Date.now() - started) / 1000 };
@@ -110,8 +110,8 @@ describeWith({ redisServer: true }, 'per-user rate limit during a Redis outage',
     const redis = await startPrivateRedis();
     const app = await startTestApp({ ...limits(SYNC_MS), REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rlo:' });
     try {
-      const user = await registerUser(app, 'rlo');
-      const client = await connectAs(app, user);
+      const user = await registerUser(app, { prefix: 'rlo' });
+      const client = await loginAs(app, user, 'windows');
       await redis.stop();
       const started = Date.now();
       const tally = await flood(client, started + 1500);

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import type { Envelope } from '../../../src/shared/protocol';
-import { login, LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import type { TestApp } from '../../support/test-app';
 
 /** A username prefix unique to this run, so prefix searches only see this test's users. */
@@ -12,13 +12,6 @@ export function uniquePrefix(tag: string): string {
 
 export function user(app: TestApp, username: string): Promise<LoggedInUser> {
   return registerAndLogin(app, { username });
-}
-
-/** A new connection logged in as `u` (e.g. the user coming back after being offline). */
-export async function reconnect(app: TestApp, u: LoggedInUser, device = 'test-device'): Promise<SwitchboardClient> {
-  const client = await app.connect();
-  await login(client, u.username, u.password, device);
-  return client;
 }
 
 export const isNotification = (type: string, fromUserId?: string) => (f: Envelope) =>

@@ -4,7 +4,8 @@
  * online and replayed on the next login when offline, until acknowledged with notification/ack.
  */
 import { startTestApp, TestApp } from '../../support/test-app';
-import { befriend, isNotification, notification, reconnect, refusal, uniquePrefix, user } from './contact-helpers';
+import { loginAs } from '../../support/users';
+import { befriend, isNotification, notification, refusal, uniquePrefix, user } from './contact-helpers';
 
 describe('contact requests and notifications (real TCP)', () => {
   let app: TestApp;
@@ -68,13 +69,13 @@ describe('contact requests and notifications (real TCP)', () => {
 
     await alice.client.call('contact/request', { user_id: carol.userId, note: 'remember me?' });
 
-    const back = await reconnect(app, carol);
+    const back = await loginAs(app, carol);
     const replayed = await notification(back, 'contact.request', alice.userId);
     expect(replayed).toMatchObject({ durable: true, replayed: true, note: 'remember me?', user: { user_id: alice.userId } });
 
     // Not acked: offered again on the next login.
     await back.close();
-    const again = await reconnect(app, carol);
+    const again = await loginAs(app, carol);
     const second = await notification(again, 'contact.request', alice.userId);
     expect(second.notification_id).toBe(replayed.notification_id);
     await again.call('notification/ack', { notification_ids: [second.notification_id] });
@@ -83,7 +84,7 @@ describe('contact requests and notifications (real TCP)', () => {
     // The answer reaches alice while she is offline too.
     await alice.client.close();
     await again.call('contact/accept', { username: `${p}_alice` });
-    const aliceBack = await reconnect(app, alice);
+    const aliceBack = await loginAs(app, alice);
     expect(await notification(aliceBack, 'contact.accepted', carol.userId)).toMatchObject({ replayed: true, user: { contact: 'accepted' } });
   });
 

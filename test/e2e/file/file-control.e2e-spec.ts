@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TlvType } from '../../../src/shared/protocol';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { TlvPeer } from '../../support/tlv-helpers';
 import { openData, randomContent, sendData, sha256, uploadRequest } from './file-helpers';

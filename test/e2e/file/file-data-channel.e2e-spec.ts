@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveTransferKey, encodeTlv, sealChunk, TlvType } from '../../../src/shared/protocol';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { TlvPeer } from '../../support/tlv-helpers';
 import { dataChannel, openData, randomContent, sha256, tempDir, uploadRequest } from './file-helpers';

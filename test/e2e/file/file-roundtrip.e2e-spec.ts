@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { registerAndLogin, LoggedInUser } from '../../support/auth-helpers';
+import { registerAndLogin, LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { randomContent, sha256, tempDir, uploadRequest } from './file-helpers';
 

@@ -3,7 +3,7 @@
  * unread count, most recently active first, keyset-paginated; never another user's.
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 interface Summary {

@@ -4,7 +4,7 @@
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import type { Envelope } from '../../../src/shared/protocol';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 type Notification = Envelope<Record<string, any>>;

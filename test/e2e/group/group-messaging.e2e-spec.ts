@@ -4,7 +4,7 @@
  * after their join, and removed members lose sending, reading and live delivery.
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 async function send(user: LoggedInUser, groupId: string, text: string) {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MessageEntity } from '../../../src/modules/message/entities/message.entity';
-import { LoggedInUser } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { directId, isMessageEvent, liveMessages, newUser, range, secondDevice, sendText, seqs, text } from './message-helpers';
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login } from '../../support/auth-helpers';
+import { login, registerOn } from '../../support/users';
 import { ensureBuilt, spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 import { CLIENT_TIMEOUT_MS, directId, historyBackwards, range, text } from './message-helpers';
@@ -40,8 +40,8 @@ describe('durability across kill -9', () => {
     const bob = await connect(server);
     clients.push(alice, bob);
     const creds = { alice: { username: `alice_${randomUUID().slice(0, 8)}`, password: 'correct-horse-battery' }, bob: { username: `bob_${randomUUID().slice(0, 8)}`, password: 'correct-horse-battery' } };
-    const bobId = (await bob.call('auth/register', creds.bob)).user_id as string;
-    const aliceId = (await alice.call('auth/register', creds.alice)).user_id as string;
+    const bobId = (await registerOn(bob, creds.bob)).userId;
+    const aliceId = (await registerOn(alice, creds.alice)).userId;
     await login(alice, creds.alice.username, creds.alice.password);
 
     // Stream pipelined sends (64 in flight, as group commit stores them in batches) and SIGKILL

@@ -11,7 +11,7 @@ import { MessageEntity } from '../../../src/modules/message/entities/message.ent
 import { newMessageId } from '../../../src/modules/message/message-id';
 import { directConversationId } from '../../../src/modules/message/message.mapper';
 import { MessageWriter, NewMessage, WriteOutcome } from '../../../src/modules/message/message-writer';
-import { LoggedInUser } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { createGroup, newUser } from './message-helpers';
 

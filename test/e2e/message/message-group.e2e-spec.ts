@@ -2,7 +2,7 @@
  * Group messaging over real TCP: concurrent senders get a gap-free per-group sequence and every
  * member sees the same order; membership is enforced; receipts to the sender are coalesced.
  */
-import { LoggedInUser } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { createGroup, isMessageEvent, liveMessages, newUser, range, secondDevice, seqs, text } from './message-helpers';
 

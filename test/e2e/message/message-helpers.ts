@@ -1,7 +1,7 @@
 /** Shared steps of the message e2e specs (real TCP, real database). */
 import type { Envelope } from '../../../src/shared/protocol';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, loginAs, registerAndLogin } from '../../support/users';
 import type { TestApp } from '../../support/test-app';
 
 /**
@@ -13,7 +13,7 @@ export const CLIENT_TIMEOUT_MS = 60_000;
 
 /** registerAndLogin with a client using CLIENT_TIMEOUT_MS. */
 export async function newUser(app: TestApp, opts: Parameters<typeof registerAndLogin>[1] = {}): Promise<LoggedInUser> {
-  return registerAndLogin(app, { ...opts, client: opts.client ?? (await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS })) });
+  return registerAndLogin(app, { timeoutMs: CLIENT_TIMEOUT_MS, ...opts });
 }
 
 export function directId(a: string, b: string): string {
@@ -22,9 +22,7 @@ export function directId(a: string, b: string): string {
 
 /** A second device (connection + login) of an existing user. */
 export async function secondDevice(app: TestApp, user: LoggedInUser, device = 'phone'): Promise<SwitchboardClient> {
-  const client = await app.connect({ timeoutMs: CLIENT_TIMEOUT_MS });
-  await login(client, user.username, user.password, device);
-  return client;
+  return loginAs(app, user, device, { timeoutMs: CLIENT_TIMEOUT_MS });
 }
 
 export function text(t: string) {

@@ -3,7 +3,7 @@
  * the sync cursor across conversations, cursor validation, and broadcast (stored in a system
  * conversation everyone can read).
  */
-import { LoggedInUser, login } from '../../support/auth-helpers';
+import { LoggedInUser, login } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, createGroup, directId, historyBackwards, isMessageEvent, newUser, range, seqs, text } from './message-helpers';
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../../../src/shared/protocol';
-import { login, LoggedInUser } from '../../support/auth-helpers';
+import { login, LoggedInUser } from '../../support/users';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, createGroup, directId, isMessageEvent, newUser, range, text } from './message-helpers';

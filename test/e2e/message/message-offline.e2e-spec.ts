@@ -5,7 +5,7 @@
  */
 import type { Envelope } from '../../../src/shared/protocol';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, LoggedInUser } from '../../support/auth-helpers';
+import { login, LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, createGroup, directId, newUser, range, seqs, text } from './message-helpers';
 

@@ -5,7 +5,7 @@
  */
 import type { Connection } from '../../../src/transport/connection';
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
-import { LoggedInUser } from '../../support/auth-helpers';
+import { LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { directId, isMessageEvent, liveMessages, newUser, range, seqs, text } from './message-helpers';
 

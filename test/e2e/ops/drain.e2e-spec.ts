@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, uniqueUsername } from '../../support/auth-helpers';
+import { login, registerOn, uniqueUsername } from '../../support/users';
 import { spawnServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 
@@ -102,14 +102,11 @@ describe('graceful drain on SIGTERM (built server)', () => {
     try {
       const alice = await SwitchboardClient.connect({ port: server.tcpPort });
       const bob = await SwitchboardClient.connect({ port: server.tcpPort });
-      const password = 'drain-password-123';
-      const aliceName = uniqueUsername('drain_a');
-      const bobName = uniqueUsername('drain_b');
-      await alice.call('auth/register', { username: aliceName, password });
-      const bobId = (await bob.call('auth/register', { username: bobName, password }))
-        .user_id as string;
-      await login(alice, aliceName, password);
-      await login(bob, bobName, password);
+      const aliceUser = await registerOn(alice, { prefix: 'drain_a' });
+      const bobUser = await registerOn(bob, { prefix: 'drain_b' });
+      const bobId = bobUser.userId;
+      await login(alice, aliceUser.username, aliceUser.password);
+      await login(bob, bobUser.username, bobUser.password);
 
       // message/send is an ordered handler: pipelined sends wait for each other on the connection.
       const sends = Array.from({ length: 300 }, (_, i) =>

@@ -3,7 +3,7 @@
  * connection id, command, frame id, status and duration; secrets never appear, even at debug
  * level where whole inbound frames are logged.
  */
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { LogCapture } from '../../support/log-capture';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -3,7 +3,7 @@
  * values, bytes and connections are sampled, process metrics (event-loop lag) are there, and the
  * business counters other modules increment are exposed.
  */
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { sendText } from '../message/message-helpers';
 

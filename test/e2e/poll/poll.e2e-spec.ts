@@ -7,7 +7,7 @@
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { CONFIG_NAMESPACES } from '../../../src/app.features';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 function notification(client: SwitchboardClient, type: string, pollId?: string) {

@@ -4,7 +4,8 @@
  * proven with a sentinel: a later change whose debounce window closes after the reconnect's.
  */
 import { PresenceMetrics } from '../../../src/modules/presence/presence.metrics';
-import { connectAs, presenceEvent, presenceEventsAbout, registerUser, shareDirect } from '../../support/presence-helpers';
+import { loginAs, registerUser } from '../../support/users';
+import { presenceEvent, presenceEventsAbout, shareDirect } from '../../support/presence-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('presence debounce (real TCP)', () => {
@@ -20,9 +21,9 @@ describe('presence debounce (real TCP)', () => {
     const [alice, bob, carol] = [await registerUser(app), await registerUser(app), await registerUser(app)];
     await shareDirect(app, alice.userId, bob.userId);
     await shareDirect(app, carol.userId, bob.userId);
-    const bobClient = await connectAs(app, bob);
-    const carolClient = await connectAs(app, carol);
-    let aliceClient = await connectAs(app, alice, 'ios');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const carolClient = await loginAs(app, carol, 'windows');
+    let aliceClient = await loginAs(app, alice, 'ios');
     await presenceEvent(bobClient, alice.userId, { status: 'online' });
     await presenceEvent(bobClient, carol.userId, { status: 'online' });
     const metrics = app.app.get(PresenceMetrics);
@@ -30,7 +31,7 @@ describe('presence debounce (real TCP)', () => {
 
     // Network blip: the phone drops and reconnects at once.
     await aliceClient.close();
-    aliceClient = await connectAs(app, alice, 'ios');
+    aliceClient = await loginAs(app, alice, 'ios');
     // Sentinel: carol's change opens a window that closes after alice's.
     await carolClient.call('presence/update', { status: 'away' });
     await presenceEvent(bobClient, carol.userId, { status: 'away' });
@@ -40,7 +41,7 @@ describe('presence debounce (real TCP)', () => {
 
     // Blip plus a real change inside one window: only the final state goes out.
     await aliceClient.close();
-    aliceClient = await connectAs(app, alice, 'ios');
+    aliceClient = await loginAs(app, alice, 'ios');
     await aliceClient.call('presence/update', { status: 'busy', text: 'back' });
     await presenceEvent(bobClient, alice.userId, { status: 'busy' });
     expect(presenceEventsAbout(bobClient, alice.userId).map((p) => `${p.status}:${p.text}`)).toEqual(['online:null', 'busy:back']);
@@ -56,8 +57,8 @@ describe('presence debounce (real TCP)', () => {
   it('announces the offline once the window passes without a reconnect', async () => {
     const [dave, bob] = [await registerUser(app), await registerUser(app)];
     await shareDirect(app, dave.userId, bob.userId);
-    const bobClient = await connectAs(app, bob);
-    const daveClient = await connectAs(app, dave, 'android');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const daveClient = await loginAs(app, dave, 'android');
     await presenceEvent(bobClient, dave.userId, { status: 'online' });
     const closedAt = Date.now();
     await daveClient.close();

@@ -4,7 +4,8 @@
  * change that the same client does receive, with nothing about the other user before it.
  */
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { connectAs, isPresenceOf, presenceEvent, presenceEventsAbout, RegisteredUser, registerUser, shareDirect, shareGroup } from '../../support/presence-helpers';
+import { loginAs, RegisteredUser, registerUser } from '../../support/users';
+import { isPresenceOf, presenceEvent, presenceEventsAbout, shareDirect, shareGroup } from '../../support/presence-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const FANOUT_MAX = 4;
@@ -28,8 +29,8 @@ describe('presence events and list (real TCP)', () => {
 
   it('pushes an update to a peer: status, text, devices, last_seen', async () => {
     const [alice, bob] = await users(2, [[0, 1]]);
-    const bobClient = await connectAs(app, bob, 'windows');
-    const aliceClient = await connectAs(app, alice, 'ios');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const aliceClient = await loginAs(app, alice, 'ios');
     await presenceEvent(bobClient, alice.userId, { status: 'online' });
 
     const before = Math.floor(Date.now() / 1000);
@@ -50,7 +51,7 @@ describe('presence events and list (real TCP)', () => {
 
   it('refuses invalid updates with 400 VALIDATION_FAILED naming the field', async () => {
     const [alice] = await users(1);
-    const client = await connectAs(app, alice);
+    const client = await loginAs(app, alice, 'windows');
     for (const [payload, field] of [
       [{ status: 'offline' }, 'status'],
       [{ status: 'sleeping' }, 'status'],
@@ -69,8 +70,8 @@ describe('presence events and list (real TCP)', () => {
 
   it('shows an invisible user as offline while they keep receiving everything', async () => {
     const [ghost, bob] = await users(2, [[0, 1]]);
-    const bobClient = await connectAs(app, bob, 'windows');
-    const ghostClient = await connectAs(app, ghost, 'ios');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const ghostClient = await loginAs(app, ghost, 'ios');
     await presenceEvent(bobClient, ghost.userId, { status: 'online' });
 
     const self = await ghostClient.call('presence/update', { status: 'invisible', text: 'hidden' });
@@ -92,13 +93,13 @@ describe('presence events and list (real TCP)', () => {
 
   it('aggregates devices: phone away + desktop online is online; desktop leaves, away remains', async () => {
     const [carol, bob] = await users(2, [[0, 1]]);
-    const bobClient = await connectAs(app, bob, 'windows');
-    const phone = await connectAs(app, carol, 'ios');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const phone = await loginAs(app, carol, 'ios');
     await presenceEvent(bobClient, carol.userId, { status: 'online', devices: ['ios'] });
     await phone.call('presence/update', { status: 'away', text: 'mobile' });
     await presenceEvent(bobClient, carol.userId, { status: 'away', devices: ['ios'] });
 
-    const desktop = await connectAs(app, carol, 'macos');
+    const desktop = await loginAs(app, carol, 'macos');
     await presenceEvent(bobClient, carol.userId, { status: 'online', devices: ['ios', 'macos'], text: null });
 
     await desktop.close();
@@ -110,10 +111,10 @@ describe('presence events and list (real TCP)', () => {
 
   it('never tells a stranger and never lists them', async () => {
     const [alice, bob, stranger, strangersFriend] = await users(4, [[0, 1], [2, 3]]);
-    const bobClient = await connectAs(app, bob);
-    const strangerClient = await connectAs(app, stranger);
-    const friendClient = await connectAs(app, strangersFriend);
-    const aliceClient = await connectAs(app, alice);
+    const bobClient = await loginAs(app, bob, 'windows');
+    const strangerClient = await loginAs(app, stranger, 'windows');
+    const friendClient = await loginAs(app, strangersFriend, 'windows');
+    const aliceClient = await loginAs(app, alice, 'windows');
     await presenceEvent(bobClient, alice.userId, { status: 'online' });
     await aliceClient.call('presence/update', { status: 'busy', text: 'secret meeting' });
     await presenceEvent(bobClient, alice.userId, { status: 'busy' });
@@ -142,10 +143,10 @@ describe('presence events and list (real TCP)', () => {
     const all = await users(7);
     const [me, ...contacts] = all;
     for (const c of contacts) await shareDirect(app, me.userId, c.userId);
-    const meClient = await connectAs(app, me);
+    const meClient = await loginAs(app, me, 'windows');
     const onlineContacts = contacts.slice(0, 5);
     const clients: SwitchboardClient[] = [];
-    for (const c of onlineContacts) clients.push(await connectAs(app, c));
+    for (const c of onlineContacts) clients.push(await loginAs(app, c, 'windows'));
     // contacts[5] stays offline; one contact is invisible (stored once the update is answered).
     await clients[4].call('presence/update', { status: 'invisible' });
     const expected = onlineContacts.slice(0, 4).map((c) => c.userId).sort();
@@ -181,14 +182,14 @@ describe('presence events and list (real TCP)', () => {
     const small = await users(1);
     await shareGroup(app, [speaker.userId, small[0].userId]);
 
-    const listenerClient = await connectAs(app, listener);
-    const followerClient = await connectAs(app, follower);
-    const smallClient = await connectAs(app, small[0]);
-    for (const r of rest) await connectAs(app, r);
+    const listenerClient = await loginAs(app, listener, 'windows');
+    const followerClient = await loginAs(app, follower, 'windows');
+    const smallClient = await loginAs(app, small[0], 'windows');
+    for (const r of rest) await loginAs(app, r, 'windows');
     const subscribed = await followerClient.call('presence/subscribe', { user_ids: [speaker.userId] });
     expect(subscribed.users).toEqual([expect.objectContaining({ user_id: speaker.userId, status: 'offline' })]);
 
-    const speakerClient = await connectAs(app, speaker);
+    const speakerClient = await loginAs(app, speaker, 'windows');
     await speakerClient.call('presence/update', { status: 'busy' });
     await presenceEvent(smallClient, speaker.userId, { status: 'busy' });
     await presenceEvent(followerClient, speaker.userId, { status: 'busy' });
@@ -196,7 +197,7 @@ describe('presence events and list (real TCP)', () => {
     // Sentinel for the large-group member: a direct contact's later change arrives first.
     const direct = await users(1);
     await shareDirect(app, listener.userId, direct[0].userId);
-    const directClient = await connectAs(app, direct[0]);
+    const directClient = await loginAs(app, direct[0], 'windows');
     await directClient.call('presence/update', { status: 'away' });
     await presenceEvent(listenerClient, direct[0].userId, { status: 'away' });
     expect(presenceEventsAbout(listenerClient, speaker.userId)).toEqual([]);
@@ -207,9 +208,9 @@ describe('presence events and list (real TCP)', () => {
 
   it('follows the real conversations: a direct message (message/send) and a group (group/create)', async () => {
     const [alice, bob, carol] = await users(3);
-    const aliceClient = await connectAs(app, alice);
-    const bobClient = await connectAs(app, bob);
-    const carolClient = await connectAs(app, carol);
+    const aliceClient = await loginAs(app, alice, 'windows');
+    const bobClient = await loginAs(app, bob, 'windows');
+    const carolClient = await loginAs(app, carol, 'windows');
     await aliceClient.call('message/send', { target: { type: 'user', id: bob.userId }, content: { type: 'text', text: 'hi' } });
     await bobClient.call('presence/update', { status: 'away' });
     await presenceEvent(aliceClient, bob.userId, { status: 'away' });

@@ -3,8 +3,8 @@
  * silent and half-open connections (short configured timeout; we wait for the close itself).
  */
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
-import { login } from '../../support/auth-helpers';
-import { connectAs, keepAlive, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
+import { login, loginAs, registerUser } from '../../support/users';
+import { keepAlive, presenceEvent, shareDirect } from '../../support/presence-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const INTERVAL_S = 0.2;
@@ -59,9 +59,9 @@ describe('presence heartbeats (real TCP)', () => {
   it('closes a silent connection with HEARTBEAT_TIMEOUT and tells a peer the user went offline', async () => {
     const [silent, peer] = [await registerUser(app), await registerUser(app)];
     await shareDirect(app, silent.userId, peer.userId);
-    const peerClient = await connectAs(app, peer, 'windows');
+    const peerClient = await loginAs(app, peer, 'windows');
     stops.push(keepAlive(peerClient, INTERVAL_S * 1000));
-    const silentClient = await connectAs(app, silent, 'ios');
+    const silentClient = await loginAs(app, silent, 'ios');
     await presenceEvent(peerClient, silent.userId, { status: 'online' });
 
     const startedAt = Date.now();
@@ -89,9 +89,9 @@ describe('presence heartbeats (real TCP)', () => {
   it('detects a half-open connection (client stops reading and sending) and frees it', async () => {
     const [ghost, peer] = [await registerUser(app), await registerUser(app)];
     await shareDirect(app, ghost.userId, peer.userId);
-    const peerClient = await connectAs(app, peer, 'windows');
+    const peerClient = await loginAs(app, peer, 'windows');
     stops.push(keepAlive(peerClient, INTERVAL_S * 1000));
-    const ghostClient = await connectAs(app, ghost, 'android');
+    const ghostClient = await loginAs(app, ghost, 'android');
     await presenceEvent(peerClient, ghost.userId, { status: 'online' });
 
     // The client process hangs: it neither reads (our FIN stays unread) nor writes.

@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { PresenceStore } from '../../../src/modules/presence/presence-store';
 import { RedisPresenceStore } from '../../../src/modules/presence/stores/redis-presence.store';
-import { login } from '../../support/auth-helpers';
-import { connectAs, presenceEvent, registerUser, shareDirect } from '../../support/presence-helpers';
+import { login, loginAs, registerUser } from '../../support/users';
+import { presenceEvent, shareDirect } from '../../support/presence-helpers';
 import { describeWith } from '../../support/requires';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -42,21 +42,21 @@ describeWith({ redis: true }, 'presence across two nodes (Redis store + Redis bu
   it('aggregates one user across nodes and pushes to a peer on the other node', async () => {
     const [alice, bob] = [await registerUser(node1), await registerUser(node1)];
     await shareDirect(node1, alice.userId, bob.userId);
-    const bobClient = await connectAs(node2, bob, 'windows');
-    const phone = await connectAs(node1, alice, 'ios');
+    const bobClient = await loginAs(node2, bob, 'windows');
+    const phone = await loginAs(node1, alice, 'ios');
     await presenceEvent(bobClient, alice.userId, { status: 'online', devices: ['ios'] });
     await phone.call('presence/update', { status: 'away' });
     await presenceEvent(bobClient, alice.userId, { status: 'away', devices: ['ios'] });
 
     // Alice's desktop lands on node 2: node 2 sees the phone's state in the shared store.
-    const desktop = await connectAs(node2, alice, 'macos');
+    const desktop = await loginAs(node2, alice, 'macos');
     await presenceEvent(bobClient, alice.userId, { status: 'online', devices: ['ios', 'macos'] });
     const listed = await bobClient.call('presence/list', { user_ids: [alice.userId] });
     expect(listed.users[0]).toMatchObject({ status: 'online', devices: ['ios', 'macos'] });
 
     await desktop.close();
     await bobClient.waitForCount((f) => f.command === 'presence/event' && f.payload.user_id === alice.userId && f.payload.status === 'away', 2);
-    const fromNode1 = await connectAs(node1, bob, 'android');
+    const fromNode1 = await loginAs(node1, bob, 'android');
     const seenOnNode1 = await fromNode1.call('presence/list', {});
     expect(seenOnNode1.users).toEqual([expect.objectContaining({ user_id: alice.userId, status: 'away', devices: ['ios'] })]);
   });
@@ -66,7 +66,7 @@ describeWith({ redis: true }, 'presence across two nodes (Redis store + Redis bu
     const node3 = await startTestApp(env);
     const [erin, bob] = [await registerUser(node1), await registerUser(node1)];
     await shareDirect(node1, erin.userId, bob.userId);
-    const bobClient = await connectAs(node1, bob, 'windows');
+    const bobClient = await loginAs(node1, bob, 'windows');
     // Not through node3.connect(): node3.close() would close that client before the app.
     const erinClient = await SwitchboardClient.connect({ port: node3.tcpPort });
     await login(erinClient, erin.username, erin.password, 'web');

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 function nested(depth: number): string {

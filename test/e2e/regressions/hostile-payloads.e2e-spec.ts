@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { LogCapture } from '../../support/log-capture';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -9,7 +9,7 @@
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, type Envelope } from '../../../src/shared/protocol';
 import { encodeConversationCursor } from '../../../src/modules/message/cursor';
-import { login } from '../../support/auth-helpers';
+import { login } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, directId, newUser, range, seqs } from '../message/message-helpers';
 

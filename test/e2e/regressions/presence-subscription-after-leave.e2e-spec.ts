@@ -5,7 +5,8 @@
  * share anything with. Explicit subscribers are now re-checked against the audience rule at
  * each announcement.
  */
-import { connectAs, presenceEvent, presenceEventsAbout, RegisteredUser, registerUser, shareDirect, shareGroup } from '../../support/presence-helpers';
+import { loginAs, RegisteredUser, registerUser } from '../../support/users';
+import { presenceEvent, presenceEventsAbout, shareDirect, shareGroup } from '../../support/presence-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const FANOUT_MAX = 2;
@@ -21,15 +22,15 @@ describe('regression: presence subscriptions end with the shared conversation', 
 
   it('should not push the presence of another user to a former group member who had subscribed', async () => {
     const users: RegisteredUser[] = [];
-    for (let i = 0; i < 5; i++) users.push(await registerUser(app, 'sub'));
+    for (let i = 0; i < 5; i++) users.push(await registerUser(app, { prefix: 'sub' }));
     const [speaker, leaver, stayer, sentinel, filler] = users;
     // Larger than the fan-out bound: members hear the speaker only through presence/subscribe.
     const groupId = await shareGroup(app, [speaker.userId, leaver.userId, stayer.userId, filler.userId]);
     await shareDirect(app, leaver.userId, sentinel.userId);
 
-    const speakerClient = await connectAs(app, speaker);
-    const leaverClient = await connectAs(app, leaver);
-    const stayerClient = await connectAs(app, stayer);
+    const speakerClient = await loginAs(app, speaker, 'windows');
+    const leaverClient = await loginAs(app, leaver, 'windows');
+    const stayerClient = await loginAs(app, stayer, 'windows');
     await leaverClient.call('presence/subscribe', { user_ids: [speaker.userId] });
     await stayerClient.call('presence/subscribe', { user_ids: [speaker.userId] });
 
@@ -45,7 +46,7 @@ describe('regression: presence subscriptions end with the shared conversation', 
     // The remaining subscriber hears it (same publish as the former member's would be)...
     await presenceEvent(stayerClient, speaker.userId, { status: 'away' });
     // ...and a later change of the leaver's direct contact reaches the leaver after it.
-    const sentinelClient = await connectAs(app, sentinel);
+    const sentinelClient = await loginAs(app, sentinel, 'windows');
     await presenceEvent(leaverClient, sentinel.userId, { status: 'online' });
     await sentinelClient.call('presence/update', { status: 'away' });
     await presenceEvent(leaverClient, sentinel.userId, { status: 'away' });

@@ -5,7 +5,7 @@
  * commands (presence/heartbeat) and message/ack (marked `acceptsEvents`) keep working as events.
  */
 import { encodeFrame } from '../../../src/shared/protocol';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('request commands sent as events', () => {

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Envelope } from '../../../src/shared/protocol';
 import { checkSignature, decryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../../src/shared/protocol/crypto';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const SIGNING_KEY = randomBytes(32).toString('hex');

@@ -15,7 +15,7 @@ import { ReplayStore } from '../../../src/common/security/replay-store';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../../src/shared/protocol';
 import { checkSignature, signPayload, withSignatureVersion } from '../../../src/shared/protocol/crypto';
-import { LoggedInUser, registerAndLogin } from '../../support/auth-helpers';
+import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { PrivateRedis, startPrivateRedis } from '../../support/redis-server';
 import { describeWith } from '../../support/requires';
 import { ClientPool, recordRawFrames } from '../../support/security-helpers';

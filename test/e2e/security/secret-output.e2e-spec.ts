@@ -6,7 +6,7 @@
  * about PAYLOAD_KEYS never prints a fragment of the key (built server, stderr grepped).
  */
 import { randomBytes } from 'node:crypto';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { LogCapture } from '../../support/log-capture';
 import { runServerToExit } from '../../support/spawn-server';
 import { startTestApp, TestApp } from '../../support/test-app';

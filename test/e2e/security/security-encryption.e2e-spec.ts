@@ -7,7 +7,7 @@ import { Envelope } from '../../../src/shared/protocol';
 import { checkSignature, decryptPayload, encryptPayload, isEncryptedPayload, parsePayloadKeys } from '../../../src/shared/protocol/crypto';
 import { MetricsService } from '../../../src/common/metrics/metrics.service';
 import { PluginOrder } from '../../../src/transport';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { ClientPool, recordRawFrames } from '../../support/security-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimitPlugin } from '../../../src/common/security/rate-limit.plugin';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { login, registerAndLogin } from '../../support/auth-helpers';
+import { login, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 const ping = (id: string) => `${JSON.stringify({ id, type: 'request', command: 'control/ping', payload: {} })}\n`;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Envelope, nowSeconds } from '../../../src/shared/protocol';
 import { checkSignature, signPayload, withSignatureVersion } from '../../../src/shared/protocol/crypto';
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { ClientPool, recordRawFrames } from '../../support/security-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 

@@ -3,7 +3,7 @@
  * interceptors (wrapping and short-circuiting) and the global exception filter, on test-only
  * handlers mounted with startTestApp's `imports` option.
  */
-import { registerAndLogin } from '../../support/auth-helpers';
+import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../../support/transport-helpers';
 import { TransportTestHandler, TransportTestModule } from '../../support/transport-test.module';
