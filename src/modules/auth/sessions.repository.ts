@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, LessThan, MoreThan, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { RetiredRefreshTokenEntity } from './entities/retired-refresh-token.entity';
 import { SessionEntity } from './entities/session.entity';
 
 @Injectable()
 export class SessionsRepository {
-  constructor(
-    @InjectRepository(SessionEntity) private readonly repo: Repository<SessionEntity>,
-    private readonly dataSource: DataSource,
-  ) {}
+  private readonly repo: Repository<SessionEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(SessionEntity);
+  }
 
   async insert(session: SessionEntity): Promise<void> {
     await this.repo.insert(session);

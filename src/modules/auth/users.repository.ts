@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import { isSqlite, runSerializedWrite } from '../../database/write-transaction';
 import { UserEntity, UserRole } from './entities/user.entity';
 
@@ -13,7 +13,11 @@ export function isUniqueViolation(err: unknown): boolean {
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>) {}
+  private readonly repo: Repository<UserEntity>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.repo = dataSource.getRepository(UserEntity);
+  }
 
   /** Inserts; returns false when the (normalized) username is already taken. */
   async insert(user: UserEntity): Promise<boolean> {

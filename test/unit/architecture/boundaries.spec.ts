@@ -3,7 +3,9 @@
  * and allowed imports"): a lower layer never imports a higher one, and a module uses another
  * module only through its public API (`src/modules/<name>/index.ts`). Runs in `npm test`.
  */
-import { ALLOWED, check, layerOf, specifiers, violations } from '../../support/import-graph';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ALLOWED, check, layerOf, specifiers, SRC, tsFiles, violations } from '../../support/import-graph';
 
 describe('architecture boundaries', () => {
   it('no import in src/ breaks a layer or module boundary', () => {
@@ -42,6 +44,12 @@ describe('architecture boundaries', () => {
     );
     expect(check('modules/group/group.service.ts', 'modules/auth/index.ts')).toEqual([]);
     expect(check('modules/group/group.service.ts', 'modules/group/group.repository.ts')).toEqual([]);
+  });
+
+  it('one persistence style: repositories take the DataSource (@InjectDataSource), never @InjectRepository', () => {
+    const sources = tsFiles(SRC).map((f) => [relative(SRC, f), readFileSync(f, 'utf8')] as const);
+    expect(sources.filter(([, s]) => /@Inject(?:Repository|EntityManager)\(/.test(s)).map(([f]) => f)).toEqual([]);
+    expect(sources.filter(([f, s]) => f.endsWith('.repository.ts') && s.includes('@InjectDataSource()')).length).toBeGreaterThanOrEqual(8);
   });
 
   it('assigns files to layers', () => {
