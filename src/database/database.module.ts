@@ -5,6 +5,7 @@ import type { RootLogger } from '../common/logging/pino-logger';
 import { PinoTypeOrmLogger, SLOW_QUERY_MS } from '../common/logging/typeorm-pino.logger';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { buildDataSourceOptions } from './data-source.options';
+import { SqliteCheckpointService } from './sqlite-checkpoint.service';
 
 export interface DatabaseModuleOptions {
   /** Every feature's migrations (collected by the composition root from the feature list). */
@@ -21,6 +22,8 @@ export class DatabaseModule {
   static forRoot(options: DatabaseModuleOptions): DynamicModule {
     return {
       module: DatabaseModule,
+      // SQLite: WAL checkpoints in a worker thread, not in a commit on the event loop.
+      providers: [SqliteCheckpointService],
       imports: [
         TypeOrmModule.forRootAsync({
           // The app's pino logger when createApp provides one (TypeORM's console logger otherwise).
