@@ -37,6 +37,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 export interface ClientOptions {
   host?: string;
   port: number;
+  /** Local address to connect from, plain TCP (multi-homed hosts; tests use 127.0.0.x as distinct clients). */
+  localAddress?: string;
   /** TLS options; when set the client connects with TLS and verifies the server. */
   tls?: tls.ConnectionOptions;
   /** Default timeout for request() and waitFor(), in ms. */
@@ -123,7 +125,7 @@ export class SwitchboardClient extends EventEmitter {
       const host = options.host ?? '127.0.0.1';
       const socket = options.tls
         ? tls.connect({ host, port: options.port, ...options.tls })
-        : net.connect({ host, port: options.port });
+        : net.connect({ host, port: options.port, localAddress: options.localAddress });
       const ready = options.tls ? 'secureConnect' : 'connect';
       socket.once('error', reject);
       socket.once(ready, () => {

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { defineConfig } from './config.util';
+import { isIP } from 'node:net';
+import { ConfigError, defineConfig } from './config.util';
 import { validateTlsSet } from './tls-validation';
 
 class TransportEnv {
@@ -57,8 +58,9 @@ class TransportEnv {
 
   /**
    * Connections one remote address may hold (0: no limit). Sized for an office behind one NAT
-   * address (hundreds of people, a few devices each). Behind a TCP load balancer every
-   * connection comes from the balancer's address: set 0 here and cap per client at the balancer.
+   * address (hundreds of people, a few devices each). Behind a TCP load balancer, turn on
+   * PROXY_PROTOCOL so it counts client addresses; without it every connection comes from the
+   * balancer's address: set 0 here and cap per client at the balancer.
    */
   @Type(() => Number)
   @IsInt({ message: 'must be an integer >= 0 (0: no per-address limit)' })
@@ -70,6 +72,30 @@ class TransportEnv {
   @IsInt({ message: 'must be an integer number of milliseconds >= 0 (0 disables)' })
   @Min(0, { message: 'must be an integer number of milliseconds >= 0 (0 disables)' })
   AUTH_TIMEOUT_MS = 30_000;
+
+  /**
+   * PROXY protocol header expected first on every connection of the client and file ports, from a
+   * TCP load balancer (HAProxy `send-proxy` = v1, `send-proxy-v2` = v2): off, v1, v2 or any.
+   * Connections then count, log and rate-limit under the client's address, not the balancer's.
+   * Only turn it on behind a balancer that sends it: a connection without a valid header is closed.
+   */
+  @IsIn(['off', 'v1', 'v2', 'any'], { message: 'must be one of off, v1, v2, any' })
+  PROXY_PROTOCOL: 'off' | 'v1' | 'v2' | 'any' = 'off';
+
+  /**
+   * With PROXY_PROTOCOL: comma-separated addresses or CIDRs of the balancers (e.g.
+   * `10.0.0.5,10.1.0.0/16`); connections from any other address are closed (a header from them
+   * could claim any client address). Empty: any source (firewall the ports instead).
+   */
+  @IsOptional() @IsString()
+  PROXY_PROTOCOL_TRUSTED?: string;
+
+  /** With PROXY_PROTOCOL: the header must arrive this long after connecting, otherwise the connection is closed. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 100 and 60000' })
+  @Min(100, { message: 'must be an integer number of milliseconds between 100 and 60000' })
+  @Max(60_000, { message: 'must be an integer number of milliseconds between 100 and 60000' })
+  PROXY_PROTOCOL_TIMEOUT_MS = 5000;
 
   /**
    * TLS: PEM certificate (chain) file. With TLS_KEY the listener on TCP_PORT speaks TLS only. Every
@@ -112,5 +138,20 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   maxConnections: env.MAX_CONNECTIONS,
   maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
   authTimeoutMs: env.AUTH_TIMEOUT_MS,
+  proxyProtocol: { mode: env.PROXY_PROTOCOL, trusted: trustedList(env.PROXY_PROTOCOL_TRUSTED), timeoutMs: env.PROXY_PROTOCOL_TIMEOUT_MS },
 }));
+
+/** PROXY_PROTOCOL_TRUSTED as a list, each entry an address or CIDR (checked here, so a typo stops the start). */
+function trustedList(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= max))) {
+      throw new ConfigError(`Invalid configuration: PROXY_PROTOCOL_TRUSTED=${value}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.5,10.1.0.0/16,fd00::/8)`);
+    }
+  }
+  return entries;
+}
 export type TransportConfig = ReturnType<typeof transportConfig.parse>;

@@ -5,6 +5,7 @@
 import type { Logger } from '@nestjs/common';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { inheritProxiedSource, proxyProtocolReader } from './proxy-protocol';
 import type { SwitchboardServerOptions } from './transport-options';
 import { buildTlsServerOptions, tlsEnabled, verifyClientCertificate } from './tls-options';
 
@@ -21,14 +22,35 @@ export function createListeners(config: SwitchboardServerOptions, onSocket: (soc
   const { tls: tlsConfig } = config;
   // MAX_CONNECTIONS is enforced in accept() (with a control/error telling the client why),
   // not with server.maxConnections, which drops the socket without a word.
-  if (!tlsEnabled(tlsConfig)) return [{ server: net.createServer(onSocket), port: config.port }];
-  const secure = createTlsServer(config, onSocket, logger);
+  if (!tlsEnabled(tlsConfig)) return [{ server: createPortServer(config, onSocket, logger), port: config.port }];
+  const secure = createPortServer(config, onSocket, logger);
   if (tlsConfig.port === undefined || !tlsConfig.allowPlaintext) return [{ server: secure, port: config.port }];
   logger.warn(`TLS_ALLOW_PLAINTEXT=true: a plaintext listener stays open on TCP_PORT next to TLS on TLS_PORT; close it once clients moved to TLS`);
   return [
-    { server: net.createServer(onSocket), port: config.port },
+    { server: createPortServer({ ...config, tls: { ...tlsConfig, cert: undefined, key: undefined } }, onSocket, logger), port: config.port },
     { server: secure, port: tlsConfig.port },
   ];
+}
+
+/**
+ * The server of one port (the control port, or a side channel's): TLS when configured, and, with
+ * PROXY_PROTOCOL on, a plain TCP server in front that strips the balancer's PROXY header from the
+ * raw stream first (proxy-protocol.ts) and only then hands the socket to TLS or to `onSocket`.
+ * Whatever listens on 'connection' of the returned server sees every raw TCP socket.
+ */
+export function createPortServer(config: SwitchboardServerOptions, onSocket: (socket: net.Socket) => void, logger: Logger): net.Server {
+  const secure = tlsEnabled(config.tls) ? createTlsServer(config, onSocket, logger) : undefined;
+  const proxy = config.proxyProtocol;
+  if (!proxy || proxy.mode === 'off') return secure ?? net.createServer(onSocket);
+  // TLS reads the bytes put back after the header itself; a plain socket is resumed for
+  // `onSocket`, which attaches its 'data' listener before the next tick delivers them.
+  const next = secure
+    ? (socket: net.Socket) => void secure.emit('connection', socket)
+    : (socket: net.Socket) => {
+        socket.resume();
+        onSocket(socket);
+      };
+  return net.createServer(proxyProtocolReader(proxy, logger, next));
 }
 
 /**
@@ -40,6 +62,7 @@ export function createListeners(config: SwitchboardServerOptions, onSocket: (soc
 export function createTlsServer(config: SwitchboardServerOptions, onSocket: (socket: net.Socket) => void, logger: Logger): tls.Server {
   const { clientAuth } = config.tls;
   const secure = tls.createServer(buildTlsServerOptions(config.tls, config.idleTimeoutMs), (socket) => {
+    inheritProxiedSource(socket);
     const check = verifyClientCertificate(socket, clientAuth);
     if (!check.ok) {
       logger.warn(`refused TLS client ${socket.remoteAddress}: ${check.reason}`);
@@ -51,6 +74,7 @@ export function createTlsServer(config: SwitchboardServerOptions, onSocket: (soc
   // Node only reports a handshake timeout here; without destroying the socket it stays open
   // (and holds server.close() open) forever.
   secure.on('tlsClientError', (err, socket) => {
+    inheritProxiedSource(socket);
     logger.debug?.(`TLS handshake failed from ${socket.remoteAddress}: ${err.message}`);
     socket.destroy();
   });

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import type { SwitchboardServerOptions } from './transport-options';
 import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
-import { createTlsServer } from './listeners';
+import { createPortServer } from './listeners';
 import { tlsEnabled } from './tls-options';
 import type { TransportPlugin } from './transport-plugin';
 
@@ -233,7 +233,7 @@ class Channel implements ServedChannel {
   ) {
     const onSocket = (socket: net.Socket) => this.accept(socket);
     const secure = tlsEnabled(config.tls);
-    this.server = secure ? createTlsServer(config, onSocket, logger) : net.createServer(onSocket);
+    this.server = createPortServer(config, onSocket, logger);
     this.protocol = secure ? 'tls' : 'tcp';
     this.server.on('connection', (raw: net.Socket) => {
       this.rawSockets.add(raw);

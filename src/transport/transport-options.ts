@@ -6,6 +6,7 @@
  * or tested, with options built any other way.
  */
 import type { ConnectionLimits } from './connection';
+import type { ProxyProtocolOptions } from './proxy-protocol';
 import type { RedisEventBusOptions } from './redis-event-bus';
 import type { TlsSettings } from './tls-options';
 
@@ -33,6 +34,8 @@ export interface SwitchboardServerOptions extends ConnectionLimits {
   maxConnectionsPerIp: number;
   /** A connection not logged in within this time is closed (0 = never). */
   authTimeoutMs: number;
+  /** PROXY protocol header expected first on every port (behind a load balancer); absent = off. */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 export interface TransportOptions {
