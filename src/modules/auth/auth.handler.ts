@@ -7,7 +7,7 @@ import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
-import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from './dto/auth.dto';
+import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from '../../shared/protocol/messages/auth.messages';
 import { SessionsService, RefreshReusedError } from './sessions.service';
 
 @Controller()

@@ -3,7 +3,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CurrentUser } from '../../common/decorators/connection.decorator';
 import { GroupCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
-import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './dto';
+import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from '../../shared/protocol/messages/group.messages';
 import { GroupService, Outcome } from './group.service';
 
 /**

@@ -31,7 +31,7 @@ import {
   GroupRefRequest,
   GroupRemoveRequest,
   GroupView,
-} from './dto';
+} from '../../shared/protocol/messages/group.messages';
 
 /** A response plus the notification to push once the actor has its response. */
 export interface Outcome<T> {

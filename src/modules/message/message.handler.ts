@@ -3,7 +3,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { MessageCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
-import { AckMessageRequest, MessageHistoryRequest, SendMessageRequest } from './dto';
+import { AckMessageRequest, MessageHistoryRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
 import { HistoryService } from './history.service';
 import { MessageService } from './message.service';
 import { ReceiptService } from './receipt.service';

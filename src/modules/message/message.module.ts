@@ -18,7 +18,7 @@ import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
 import { fastSendMessageRequest } from './send-request-fast-path';
 import { registerFastPayloadCheck } from '../../common/pipes/fast-payload-validators';
-import { SendMessageRequest } from './dto';
+import { SendMessageRequest } from '../../shared/protocol/messages/message.messages';
 import { UserDirectory } from './user-directory';
 
 /**

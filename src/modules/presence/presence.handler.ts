@@ -3,7 +3,7 @@ import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { ConnectionId, CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { PresenceCommands } from '../../shared/protocol';
-import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './dto';
+import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from '../../shared/protocol/messages/presence.messages';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
 import { PresenceService } from './presence.service';

@@ -4,6 +4,8 @@
  * position of their feature in the list.
  */
 import { Module } from '@nestjs/common';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { APP_FEATURES, CONFIG_NAMESPACES, FEATURES } from '../../../src/app.features';
 import { collectFeatures, defineFeature } from '../../../src/common/feature/feature';
 import { defineConfig } from '../../../src/config';
@@ -72,5 +74,23 @@ describe('migration order', () => {
     const names = orderMigrations(APP_FEATURES.migrations).map((m) => m.name);
     expect(names).toEqual([...names].sort((a, b) => Number(a.slice(-13)) - Number(b.slice(-13))));
     expect(names.length).toBeGreaterThan(1);
+  });
+});
+
+// README ("What is inside") and docs/architecture.md describe every module with this shape.
+describe('module folders', () => {
+  const root = join(__dirname, '../../../src/modules');
+  const modules = readdirSync(root).filter((name) => statSync(join(root, name)).isDirectory());
+
+  it('each has <name>.module.ts, a <name>.feature.ts manifest listed in app.features.ts, and an index.ts', () => {
+    const incomplete = modules.flatMap((name) =>
+      [`${name}.module.ts`, `${name}.feature.ts`, 'index.ts'].filter((file) => !existsSync(join(root, name, file))).map((file) => `${name}/${file}`),
+    );
+    expect(incomplete).toEqual([]);
+    expect([...FEATURES.map((f) => f.name)].sort()).toEqual([...modules].sort());
+  });
+
+  it('none keeps a dto/ folder: protocol payloads come from src/shared/protocol, module-only DTOs sit in <name>.dto.ts', () => {
+    expect(modules.filter((name) => existsSync(join(root, name, 'dto')))).toEqual([]);
   });
 });
