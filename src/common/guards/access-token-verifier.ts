@@ -17,8 +17,11 @@ export abstract class AccessTokenVerifier {
    */
   abstract verify(token: string): Promise<VerifiedAccess>;
 
-  /** For event frames on an already bound connection: is its session still active? */
-  abstract assertSessionActive(userId: string, sessionId: string): Promise<void>;
+  /**
+   * Is this session still active? Throws (or rejects with) SESSION_REVOKED. May answer
+   * synchronously (validity in memory): the token guard then costs no promise per frame.
+   */
+  abstract assertSessionActive(userId: string, sessionId: string): void | Promise<void>;
 
   /** The guard refused a frame with `error` (the auth module counts it in its metrics). */
   failed(error: unknown): void {

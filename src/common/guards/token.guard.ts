@@ -37,19 +37,28 @@ export class TokenGuard implements CanActivate {
     this.isPublic = new HandlerMetadata(reflector, IS_PUBLIC);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous for a connection's remembered token whose session validity is in memory (the
+   * per-frame case): Nest's guards consumer awaits only guards that return a promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // The HTTP ops endpoints (health, metrics) are not protocol handlers.
     if (context.getType() !== 'rpc') return true;
     if (this.isPublic.of(context)) return true;
     try {
-      return await this.authenticate(context);
+      const result = this.authenticate(context);
+      return result instanceof Promise ? result.catch((err: unknown) => this.refused(err)) : result;
     } catch (err) {
-      if (ProtocolError.is(err)) this.verifier.failed(err);
-      throw err;
+      return this.refused(err);
     }
   }
 
-  private async authenticate(context: ExecutionContext): Promise<boolean> {
+  private refused(err: unknown): never {
+    if (ProtocolError.is(err)) this.verifier.failed(err);
+    throw err;
+  }
+
+  private authenticate(context: ExecutionContext): boolean | Promise<boolean> {
     const ctx = context.switchToRpc().getContext<SwitchboardContext>();
     const conn = ctx.connection;
     const header = ctx.headers.Authorization ?? ctx.headers.authorization;
@@ -57,13 +66,14 @@ export class TokenGuard implements CanActivate {
       // Client events (heartbeats, typing) get no response to carry an error, so a bound
       // connection may send them without repeating the token; its session must still be live.
       if (ctx.envelope.type === 'event' && conn.userId !== undefined && conn.sessionId !== undefined) {
-        await this.verifier.assertSessionActive(conn.userId, conn.sessionId);
-        return true;
+        return then(this.verifier.assertSessionActive(conn.userId, conn.sessionId), () => true);
       }
       throw new ProtocolError('TOKEN_MISSING', `"${ctx.command}" needs headers.Authorization: "Bearer <token>"; get a token with auth/login`);
     }
-    const access = await this.access(conn, header);
+    return then(this.access(conn, header), (access) => this.admit(ctx, conn, access));
+  }
 
+  private admit(ctx: SwitchboardContext, conn: Connection, access: VerifiedAccess): boolean {
     if (conn.userId !== undefined) {
       if (conn.userId !== access.userId) {
         throw new ProtocolError('TOKEN_INVALID', 'token belongs to another user than the one logged in on this connection');
@@ -80,12 +90,15 @@ export class TokenGuard implements CanActivate {
     return true;
   }
 
-  private async access(conn: Connection, header: unknown): Promise<VerifiedAccess> {
+  private access(conn: Connection, header: unknown): VerifiedAccess | Promise<VerifiedAccess> {
     const memo = this.verified.get(conn);
     if (memo !== undefined && memo.header === header && Date.now() < memo.access.expiresAt) {
-      await this.verifier.assertSessionActive(memo.access.userId, memo.access.sessionId);
-      return memo.access;
+      return then(this.verifier.assertSessionActive(memo.access.userId, memo.access.sessionId), () => memo.access);
     }
+    return this.verify(conn, header);
+  }
+
+  private async verify(conn: Connection, header: unknown): Promise<VerifiedAccess> {
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) {
       throw new ProtocolError('TOKEN_INVALID', 'headers.Authorization must be "Bearer <token>"');
@@ -94,4 +107,9 @@ export class TokenGuard implements CanActivate {
     this.verified.set(conn, { header: header as string, access });
     return access;
   }
+}
+
+/** `next(value)` now if `value` is not a promise, else once it resolves (no promise when not needed). */
+function then<T, R>(value: T | Promise<T>, next: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }

@@ -30,34 +30,53 @@ function refuse(field: string, problem: string): ProtocolError {
   return validationError([{ field, problems: [problem] }]);
 }
 
-/** Throws 400 VALIDATION_FAILED naming the first field with a NUL character or too deep a nesting. */
-export function assertStorablePayload(payload: unknown): void {
-  const stack: [unknown, string, number][] = [[payload, '', 0]];
+/** Keys Nest's stripProtoKeys deletes (prototype pollution): `__proto__`, `prototype`, `constructor`. */
+const PROTO_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
+
+/**
+ * Throws 400 VALIDATION_FAILED naming the first field with a NUL character or too deep a nesting.
+ * Returns whether any object in the payload has a key stripProtoKeys would delete (the fast path
+ * then needs that walk; almost no payload does).
+ */
+export function assertStorablePayload(payload: unknown): boolean {
+  let protoKeys = false;
+  // Paths are built only for an error: [value, parent's path, own key, depth].
+  const stack: [unknown, string, string, number][] = [[payload, '', '', 0]];
   while (stack.length > 0) {
-    const [value, path, depth] = stack.pop()!;
+    const [value, parentPath, ownKey, depth] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw refuse(path || 'payload', 'must not contain the NUL character (U+0000)');
+      if (value.includes('\u0000')) throw refuse(pathOf(parentPath, ownKey) || 'payload', 'must not contain the NUL character (U+0000)');
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_PAYLOAD_DEPTH) throw refuse(path || 'payload', `is nested too deeply (at most ${MAX_PAYLOAD_DEPTH} levels)`);
-    for (const [key, child] of Object.entries(value)) {
-      const childPath = path ? `${path}.${key}` : key;
+    if (depth >= MAX_PAYLOAD_DEPTH) throw refuse(pathOf(parentPath, ownKey) || 'payload', `is nested too deeply (at most ${MAX_PAYLOAD_DEPTH} levels)`);
+    const path = depth === 0 ? '' : pathOf(parentPath, ownKey);
+    for (const key of Object.keys(value)) {
       if (key.includes('\u0000')) throw refuse(path || 'payload', 'keys must not contain the NUL character (U+0000)');
-      stack.push([child, childPath, depth + 1]);
+      if (PROTO_KEYS.has(key)) protoKeys = true;
+      stack.push([(value as Record<string, unknown>)[key], path, key, depth + 1]);
     }
   }
+  return protoKeys;
+}
+
+function pathOf(parentPath: string, key: string): string {
+  return parentPath ? `${parentPath}.${key}` : key;
 }
 
 class ProtocolValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // @Ctx()/@CurrentUser() values: Nest's ValidationPipe returns them as they are
+    // (validateCustomDecorators is off); answered here without its async detour.
+    if (metadata.type === 'custom') return value;
     if (metadata.type === PAYLOAD_PARAM_TYPE) {
-      assertStorablePayload(value);
+      const protoKeys = assertStorablePayload(value);
       // A registered hot DTO (fast-payload-validators.ts), else the check compiled from a flat
       // DTO's own rules (compiled-payload-check.ts); undefined = not sure, full path below.
       const fast = fastPayloadCheck(metadata.metatype) ?? compiledPayloadCheck(metadata.metatype);
       if (fast) {
-        this.stripProtoKeys(value);
+        // A no-op unless the walk above saw such a key.
+        if (protoKeys) this.stripProtoKeys(value);
         const dto = fast(value);
         if (dto) return dto;
       }

@@ -28,7 +28,9 @@ export class AuthTokenVerifier extends AccessTokenVerifier {
     return { userId: claims.sub, sessionId: claims.sid, device: session.device, expiresAt: claims.exp * 1000 };
   }
 
-  async assertSessionActive(userId: string, sessionId: string): Promise<void> {
-    await this.sessions.assertUsable(sessionId, userId);
+  /** Synchronous while the session's validity is in memory (the per-frame case). */
+  assertSessionActive(userId: string, sessionId: string): void | Promise<void> {
+    const usable = this.sessions.assertUsable(sessionId, userId);
+    return usable instanceof Promise ? usable.then(() => undefined) : undefined;
   }
 }

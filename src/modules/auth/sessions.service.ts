@@ -117,9 +117,10 @@ export class SessionsService implements OnModuleInit {
 
   /**
    * The session behind a verified access token, if still usable; throws SESSION_REVOKED. Served
-   * from memory when possible (see SessionValidityCache for the staleness bound).
+   * from memory when possible (see SessionValidityCache for the staleness bound), and then
+   * synchronously (no promise per frame); refusals from memory are thrown synchronously too.
    */
-  async assertUsable(sessionId: string, userId: string): Promise<UsableSession> {
+  assertUsable(sessionId: string, userId: string): UsableSession | Promise<UsableSession> {
     const now = Date.now();
     if (this.validity.isRevoked(sessionId)) throw revokedError();
     const cached = this.validity.lookup(sessionId, now);
@@ -129,10 +130,11 @@ export class SessionsService implements OnModuleInit {
       if (this.validity.wantsRefresh(cached, now)) this.refreshInBackground(sessionId, now);
       return cached;
     }
-    const session = await this.read(sessionId, now);
-    if (!session || session.userId !== userId) throw unknownSessionError();
-    assertActive(session, Date.now());
-    return session;
+    return this.read(sessionId, now).then((session) => {
+      if (!session || session.userId !== userId) throw unknownSessionError();
+      assertActive(session, Date.now());
+      return session;
+    });
   }
 
   /** Reads the row (joining a read of the same epoch in flight) and remembers what it found. */

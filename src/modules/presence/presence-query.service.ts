@@ -67,7 +67,8 @@ export class PresenceQueryService {
   private async explicit(requester: string, ids: string[]): Promise<PresenceView[]> {
     const visible = await this.repository.visibleAmong(requester, ids);
     const shown = ids.filter((id) => visible.has(id));
-    const views = new Map((await this.presence.views(shown, 'others')).map((v) => [v.user_id, v]));
+    // Asking for oneself only (a client showing its own status) reads the store once.
+    const views = new Map(shown.length === 0 ? [] : (await this.presence.views(shown, 'others')).map((v) => [v.user_id, v]));
     if (ids.includes(requester)) views.set(requester, (await this.presence.views([requester], 'self'))[0]);
     return ids.map((id) => views.get(id) ?? { user_id: id, status: 'offline', text: null, last_seen: null, devices: [] });
   }
