@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { Connection, ConnectionLimits } from '../../src/transport/connection';
-import type { Envelope } from '../../src/shared/protocol';
+import { Connection, ConnectionLimits } from '../../../src/transport/connection';
+import type { Envelope } from '../../../src/shared/protocol';
 
 /** The parts of net.Socket that Connection uses, with a scriptable write buffer. */
 class ScriptedSocket extends EventEmitter {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { TokenBucket } from '../../src/common/security/token-bucket';
-import { securityConfig } from '../../src/config/security.config';
+import { TokenBucket } from '../../../src/common/security/token-bucket';
+import { securityConfig } from '../../../src/config/security.config';
 import {
   canonicalJson,
   checkSignature,
@@ -12,7 +12,7 @@ import {
   parsePayloadKeys,
   signingInput,
   signPayload,
-} from '../../src/shared/protocol/crypto';
+} from '../../../src/shared/protocol/crypto';
 
 /** The worked example of docs/protocol.md (Security). The hex was cross-checked with `openssl dgst -sha256 -hmac`. */
 const EXAMPLE_KEY = 'example-signing-key-0123456789abcdef';

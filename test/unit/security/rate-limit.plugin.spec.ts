@@ -1,6 +1,6 @@
-import { RateLimitPlugin } from '../../src/common/security/rate-limit.plugin';
-import { securityConfig } from '../../src/config/security.config';
-import type { Connection } from '../../src/transport/connection';
+import { RateLimitPlugin } from '../../../src/common/security/rate-limit.plugin';
+import { securityConfig } from '../../../src/config/security.config';
+import type { Connection } from '../../../src/transport/connection';
 
 function fakeConnection(id: string, userId?: string): Connection {
   return { id, userId, remoteAddress: '127.0.0.1', attributes: new Map(), socket: { pause: () => undefined } } as unknown as Connection;

@@ -2,7 +2,7 @@
  * RedisEventBus start-up failure: an unreachable REDIS_URL fails start-up with a message naming
  * the variable (password redacted) instead of hanging, and leaves no open handles.
  */
-import { RedisEventBus } from '../../src/transport/redis-event-bus';
+import { RedisEventBus } from '../../../src/transport/redis-event-bus';
 
 describe('RedisEventBus start-up', () => {
   it('rejects with a clear message when Redis is unreachable, without leaking the password', async () => {

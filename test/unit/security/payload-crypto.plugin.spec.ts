@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { PayloadCryptoPlugin } from '../../src/common/security/payload-crypto.plugin';
-import { securityConfig } from '../../src/config/security.config';
-import { Envelope } from '../../src/shared/protocol';
-import { checkSignature, decryptPayload, isEncryptedPayload } from '../../src/shared/protocol/crypto';
-import type { Connection } from '../../src/transport/connection';
+import { PayloadCryptoPlugin } from '../../../src/common/security/payload-crypto.plugin';
+import { securityConfig } from '../../../src/config/security.config';
+import { Envelope } from '../../../src/shared/protocol';
+import { checkSignature, decryptPayload, isEncryptedPayload } from '../../../src/shared/protocol/crypto';
+import type { Connection } from '../../../src/transport/connection';
 
 const conn = { attributes: new Map() } as unknown as Connection;
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
