@@ -37,7 +37,16 @@ export interface RunningHaproxy {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(backends: Backend[], checkIntervalMs = 200): Promise<RunningHaproxy> {
+export interface HaproxyOptions {
+  /** Readiness check interval (default 200 ms). */
+  checkIntervalMs?: number;
+  /** PROXY protocol header to each node (`send-proxy` / `send-proxy-v2`, as docker/haproxy.cfg); default none. */
+  sendProxy?: 'v1' | 'v2';
+}
+
+export async function startHaproxy(backends: Backend[], options: HaproxyOptions = {}): Promise<RunningHaproxy> {
+  const checkIntervalMs = options.checkIntervalMs ?? 200;
+  const sendProxy = options.sendProxy === 'v1' ? ' send-proxy' : options.sendProxy === 'v2' ? ' send-proxy-v2' : '';
   const bin = haproxyBinary();
   if (!bin) throw new Error('haproxy is not installed (apt-get install haproxy)');
   const port = await freePort();
@@ -63,7 +72,8 @@ export async function startHaproxy(backends: Backend[], checkIntervalMs = 200): 
       '    balance leastconn',
       '    option httpchk GET /health/ready',
       '    http-check expect status 200',
-      `    default-server inter ${checkIntervalMs}ms fall 1 rise 1`,
+      // `check port`: checks go to the ops port without a PROXY header (as in docker/haproxy.cfg).
+      `    default-server inter ${checkIntervalMs}ms fall 1 rise 1${sendProxy}`,
       ...backends.map((b, i) => `    server node${i + 1} 127.0.0.1:${b.tcpPort} check port ${b.httpPort}`),
       '',
     ].join('\n'),

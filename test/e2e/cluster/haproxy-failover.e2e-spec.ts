@@ -49,12 +49,18 @@ describeWith({ haproxy: true, redisServer: true }, 'HAProxy in front of two node
       NODE_LIVENESS_TTL_MS: '2000',
       RATE_LIMIT_CONN_RPS: '0',
       RATE_LIMIT_USER_RPS: '0',
+      // As docker/: HAProxy sends PROXY v2 headers, the nodes expect them (only from it).
+      PROXY_PROTOCOL: 'v2',
+      PROXY_PROTOCOL_TRUSTED: '127.0.0.1',
       ...extra,
     };
     // One after the other: the first applies the migrations.
     nodes.push(await spawnServer(env));
     nodes.push(await spawnServer(env));
-    lb = await startHaproxy(nodes.map((n) => ({ tcpPort: n.tcpPort, httpPort: n.httpPort })));
+    lb = await startHaproxy(
+      nodes.map((n) => ({ tcpPort: n.tcpPort, httpPort: n.httpPort })),
+      { sendProxy: 'v2' },
+    );
   }
 
   /** Open connections per node, from its readiness details. */
