@@ -138,7 +138,14 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   maxConnections: env.MAX_CONNECTIONS,
   maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
   authTimeoutMs: env.AUTH_TIMEOUT_MS,
-  proxyProtocol: { mode: env.PROXY_PROTOCOL, trusted: trustedList(env.PROXY_PROTOCOL_TRUSTED), timeoutMs: env.PROXY_PROTOCOL_TIMEOUT_MS },
+  proxyProtocol: {
+    mode: env.PROXY_PROTOCOL,
+    trusted: trustedList(env.PROXY_PROTOCOL_TRUSTED),
+    timeoutMs: env.PROXY_PROTOCOL_TIMEOUT_MS,
+    // Per port, as many as may be connected: a reconnect storm through the balancer is never
+    // refused here, while sockets that never send a header stay bounded.
+    maxWaiting: env.MAX_CONNECTIONS,
+  },
 }));
 
 /** PROXY_PROTOCOL_TRUSTED as a list, each entry an address or CIDR (checked here, so a typo stops the start). */

@@ -26,6 +26,8 @@ export interface ProxyProtocolOptions {
   trusted: string[];
   /** The header must be complete this long after the connection is accepted. */
   timeoutMs: number;
+  /** Most connections waiting for their header at once (beyond: closed at once). */
+  maxWaiting: number;
 }
 
 export interface ProxiedSource {
@@ -189,9 +191,14 @@ export function proxyProtocolReader(options: ProxyProtocolOptions, logger: Logge
     } else unlogged++;
     raw.destroy();
   };
+  // Connections still waiting for their header are not Connections yet (MAX_CONNECTIONS does not
+  // see them): their own bound, so header-less sockets cannot pile up for the whole timeout.
+  let waiting = 0;
   return (raw) => {
     const peer = raw.remoteAddress ?? 'unknown';
     if (trusted && !trusted.check(...plainAddress(peer))) return refuse(raw, `refused a connection from ${peer}: not in PROXY_PROTOCOL_TRUSTED`);
+    if (waiting >= options.maxWaiting) return refuse(raw, `refused a connection from ${peer}: ${waiting} connections are already waiting for their PROXY protocol header`);
+    waiting++;
     let buffered: Buffer = Buffer.alloc(0);
     const fail = (reason: string) => {
       cleanup();
@@ -211,7 +218,11 @@ export function proxyProtocolReader(options: ProxyProtocolOptions, logger: Logge
       next(raw);
     };
     const onEnd = () => fail('connection ended before its PROXY protocol header');
+    let done = false;
     const cleanup = () => {
+      if (done) return;
+      done = true;
+      waiting--;
       clearTimeout(timer);
       raw.off('data', onData);
       raw.off('end', onEnd);

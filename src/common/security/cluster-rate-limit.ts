@@ -101,6 +101,9 @@ export class ClusterRateLimit implements OnModuleDestroy {
   private reporting?: Promise<void>;
   /** True after a failed report until one succeeds: limits are per node meanwhile. */
   degraded = false;
+  /** Set once connected: reports dropped while still connecting at start are not an outage worth a warning. */
+  private connectedOnce = false;
+  private warned = false;
   reports = 0;
   failedReports = 0;
 
@@ -116,6 +119,7 @@ export class ClusterRateLimit implements OnModuleDestroy {
       maxRetriesPerRequest: 0,
       commandTimeout: Math.max(500, syncMs * 5),
     });
+    this.redis.once('ready', () => (this.connectedOnce = true));
     this.timer = setInterval(() => void this.report(), syncMs);
     this.timer.unref();
   }
@@ -174,13 +178,17 @@ export class ClusterRateLimit implements OnModuleDestroy {
         keys.forEach((bucket, k) => bucket.adopt(Number(levels[k]), now));
       }
       this.reports++;
-      if (this.degraded) this.logger.log('Redis reachable again: per-user rate limits are cluster-wide again');
+      if (this.degraded && this.warned) this.logger.log('Redis reachable again: per-user rate limits are cluster-wide again');
       this.degraded = false;
+      this.warned = false;
     } catch (err) {
       // The tokens were already charged to the local views; dropping the report only means the
       // other nodes do not see them (per-node limits for the outage).
       this.failedReports++;
-      if (!this.degraded) this.logger.warn(`cannot report rate-limit usage to Redis (${(err as Error).message}): per-user limits are per node until it is reachable`);
+      if (!this.warned && this.connectedOnce) {
+        this.logger.warn(`cannot report rate-limit usage to Redis (${(err as Error).message}): per-user limits are per node until it is reachable`);
+        this.warned = true;
+      }
       this.degraded = true;
     }
   }

@@ -168,3 +168,22 @@ describe('PROXY protocol in front of TLS (TLS_CERT/TLS_KEY + PROXY_PROTOCOL=v2)'
     secure.destroy();
   });
 });
+
+describe('PROXY protocol: connections waiting for their header are bounded (by MAX_CONNECTIONS)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ PROXY_PROTOCOL: 'v1', MAX_CONNECTIONS: '3', PROXY_PROTOCOL_TIMEOUT_MS: '10000' });
+  });
+  afterAll(() => app.close());
+
+  it('closes a new connection at once while MAX_CONNECTIONS others have sent no header yet', async () => {
+    const silent = [await app.connect(), await app.connect(), await app.connect()];
+    const started = Date.now();
+    const extra = await app.connect();
+    await extra.closed;
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The waiting ones are served once their header arrives.
+    silent[0].writeRaw(v1('192.0.2.60'));
+    expect((await silent[0].request('control/ping')).payload.status).toBe(200);
+  });
+});
