@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { buildEnvelope, ControlCommands, encodeFrame, Envelope, LineFrameDecoder, PROTOCOL_VERSION } from '../shared/protocol';
+import { buildEnvelope, ControlCommands, encodeFrame, encodeFrameWithPayload, Envelope, LineFrameDecoder, PROTOCOL_VERSION } from '../shared/protocol';
 import type { ClientCertificateIdentity } from './tls-options';
 
 export interface ConnectionLimits {
@@ -22,6 +22,18 @@ export interface SendOptions {
   priority?: 'high' | 'normal';
   /** Live pushes the client can recover via sync: dropped when the client is a slow consumer. */
   droppable?: boolean;
+  /**
+   * The payload already serialized, for a payload sent to many connections (fan-out): used when
+   * the frame still carries exactly that payload object after the outbound transforms (a
+   * transform that seals the payload replaces the object, and then it is serialized as usual).
+   */
+  payloadJson?: SerializedPayload;
+}
+
+/** A payload object and its JSON, serialized once for every connection it goes to. */
+export interface SerializedPayload {
+  payload: object;
+  json: string;
 }
 
 export type OutboundTransform = (conn: Connection, frame: Envelope) => void;
@@ -125,7 +137,8 @@ export class Connection {
       return false;
     }
     for (const transform of this.outbound) transform(this, frame);
-    this.write(encodeFrame(frame), options.priority === 'high');
+    const shared = options.payloadJson;
+    this.write(shared && frame.payload === shared.payload ? encodeFrameWithPayload(frame, shared.json) : encodeFrame(frame), options.priority === 'high');
     return true;
   }
 

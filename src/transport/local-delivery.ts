@@ -1,6 +1,6 @@
 /** Delivers bus messages to the connections this process holds. */
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import type { Connection } from './connection';
+import type { Connection, SendOptions } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { BusMessage, BusTarget, EventBus } from './event-bus';
 
@@ -20,10 +20,17 @@ export class LocalDelivery implements OnModuleInit {
   }
 
   deliver(message: BusMessage): void {
-    for (const conn of this.resolve(message.target)) {
+    const connections = this.resolve(message.target);
+    let options: SendOptions | undefined;
+    for (const conn of connections) {
       if (message.kind === 'event') {
         if (conn.id === message.excludeConnection) continue;
-        if (conn.sendEvent(message.command, message.payload, message)) this.delivered++;
+        // Fan-out: the payload is serialized once for all of them (connection.ts SendOptions).
+        options ??=
+          connections.length > 2
+            ? { priority: message.priority, droppable: message.droppable, payloadJson: { payload: message.payload, json: JSON.stringify(message.payload) } }
+            : message;
+        if (conn.sendEvent(message.command, message.payload, options)) this.delivered++;
         else this.dropped++;
       } else if (message.unbindOnly) {
         this.registry.unbind(conn);

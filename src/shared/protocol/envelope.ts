@@ -27,9 +27,26 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** A fresh id for frames the sender originates without a caller-chosen one (server events). */
+let idMs = -1;
+let idMsText = '';
+let idNext = 0;
+
+/**
+ * A fresh id for frames the sender originates without a caller-chosen one (server events):
+ * `<prefix>-<ms, base 36>-<base 36 number>`, the number random at each new millisecond and counted
+ * up within it (unique in this process, random across processes). Was 8 characters of
+ * Math.random().toString(36), which converts a fraction digit by digit: ≈ 9 % of a group fan-out's
+ * server CPU (one id per delivered frame); a small integer converts in a fraction of that.
+ */
 export function newFrameId(prefix = 'evt'): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  const now = Date.now();
+  if (now !== idMs) {
+    idMs = now;
+    idMsText = now.toString(36);
+    // Below 2^30 (a small integer in V8) with room to count up within the millisecond.
+    idNext = Math.floor(Math.random() * 0x3f000000);
+  }
+  return `${prefix}-${idMsText}-${(idNext++).toString(36)}`;
 }
 
 export interface EnvelopeOptions {

@@ -133,6 +133,53 @@ export function encodeFrame(frame: unknown): string {
   return JSON.stringify(frame) + '\n';
 }
 
+/** Printable ASCII without `"` and `\\`: JSON.stringify would only add the quotes. */
+const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function quote(value: string): string {
+  return PLAIN_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/** The headers of almost every server frame, `{version}`, without a JSON.stringify call. */
+function headersJson(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const keys = Object.keys(headers);
+  const version = (headers as { version?: unknown }).version;
+  if (keys.length === 1 && keys[0] === 'version' && typeof version === 'string') return `{"version":${quote(version)}}`;
+  return JSON.stringify(headers);
+}
+
+const ENVELOPE_KEYS = ['id', 'type', 'timestamp', 'command', 'headers', 'payload'];
+
+/**
+ * encodeFrame(frame) with `frame.payload` already serialized as `payloadJson` (the same payload
+ * going to many connections: the payload is serialized once per message instead of once per
+ * recipient, and the envelope around it is assembled from its few fields — together the largest
+ * cost of a group fan-out). The same string, byte for byte: an envelope as buildEnvelope makes it
+ * is assembled field by field; any other shape with `payload` last is serialized without its
+ * payload and completed; anything else is serialized whole.
+ */
+export function encodeFrameWithPayload(frame: { payload: unknown }, payloadJson: string): string {
+  const keys = Object.keys(frame);
+  if (keys[keys.length - 1] !== 'payload') return encodeFrame(frame);
+  const f = frame as unknown as Record<string, unknown>;
+  if (
+    keys.length === ENVELOPE_KEYS.length &&
+    keys.every((key, i) => key === ENVELOPE_KEYS[i]) &&
+    typeof f.id === 'string' &&
+    typeof f.type === 'string' &&
+    typeof f.command === 'string' &&
+    Number.isSafeInteger(f.timestamp)
+  ) {
+    const headers = headersJson(f.headers);
+    if (headers !== undefined) {
+      return `{"id":${quote(f.id)},"type":${quote(f.type)},"timestamp":${f.timestamp as number},"command":${quote(f.command)},"headers":${headers},"payload":${payloadJson}}\n`;
+    }
+  }
+  const head = JSON.stringify({ ...frame, payload: undefined });
+  return (head.length > 2 ? head.slice(0, -1) + ',"payload":' : '{"payload":') + payloadJson + '}\n';
+}
+
 // ---------------------------------------------------------------------------------------------
 // TLV codec for the binary file channel (draft §2.4).
 

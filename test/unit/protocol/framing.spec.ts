@@ -3,8 +3,10 @@ import {
   DecodedFrame,
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
+  encodeFrameWithPayload,
   LineFrameDecoder,
 } from '../../../src/shared/protocol/framing';
+import { buildEnvelope, newFrameId } from '../../../src/shared/protocol/envelope';
 
 /** Feeds chunks and collects everything the decoder emits. */
 function decode(chunks: Buffer[], maxFrameBytes?: number): { out: DecodedFrame[]; decoder: LineFrameDecoder } {
@@ -242,5 +244,44 @@ describe('encodeFrame', () => {
     expect(text.endsWith('\n')).toBe(true);
     expect(text.indexOf('\n')).toBe(text.length - 1);
     expect(JSON.parse(text)).toEqual({ id: '1', payload: { text: 'a\nb' } });
+  });
+});
+
+describe('encodeFrameWithPayload (a fan-out payload serialized once)', () => {
+  it('is encodeFrame byte for byte for any payload and envelope', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('evt-1', 'a"b', 'a\\b', '\u2028', '\ud800'));
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        text,
+        text,
+        fc.oneof(fc.constant(undefined), fc.dictionary(fc.string(), fc.jsonValue()), text.map((version) => ({ version }))),
+        fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)),
+        (payload, command, id, headers, timestamp) => {
+          const frame = { ...buildEnvelope('event', command, payload, { id }), timestamp, headers } as Record<string, unknown>;
+          const { payload: p, ...rest } = frame;
+          const ordered = { ...rest, payload: p };
+          expect(encodeFrameWithPayload(ordered as { payload: unknown }, JSON.stringify(payload))).toBe(encodeFrame(ordered));
+          const built = buildEnvelope('event', command, payload, { id });
+          expect(encodeFrameWithPayload(built, JSON.stringify(payload))).toBe(encodeFrame(built));
+        },
+      ),
+    );
+  });
+
+  it('serializes the whole frame when payload is not its last key, or the frame is only a payload', () => {
+    const payload = { a: 1 };
+    const odd = { payload, id: 'x' };
+    expect(encodeFrameWithPayload(odd, '{"stale":true}')).toBe(encodeFrame(odd));
+    expect(encodeFrameWithPayload({ payload }, JSON.stringify(payload))).toBe(encodeFrame({ payload }));
+  });
+});
+
+describe('newFrameId', () => {
+  it('is unique within a burst and keeps the <prefix>-<time>-<part> shape', () => {
+    const ids = Array.from({ length: 10_000 }, () => newFrameId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) expect(id).toMatch(/^evt-[0-9a-z]+-[0-9a-z]+$/);
+    expect(newFrameId('srv')).toMatch(/^srv-/);
   });
 });
