@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import * as net from 'node:net';
+import { transportConfig } from '../../../src/config/transport.config';
 import { ipv6Text, parseProxyHeader, trustedSources, V1_MAX_BYTES, V2_MAX_BYTES } from '../../../src/transport/proxy-protocol';
 
 const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
@@ -191,5 +192,15 @@ describe('trustedSources', () => {
     expect(list.check('fd12::1', 'ipv6')).toBe(true);
     expect(() => trustedSources(['10.0.0.0/33'])).toThrow(/prefix/);
     expect(() => trustedSources(['haproxy'])).toThrow(/not an IP/);
+  });
+});
+
+describe('PROXY_PROTOCOL configuration', () => {
+  it('is off by default and refuses a trusted entry that is not an address or CIDR, naming the variable', () => {
+    expect(transportConfig.parse({}).proxyProtocol).toMatchObject({ mode: 'off', trusted: [], timeoutMs: 5000 });
+    expect(transportConfig.parse({ PROXY_PROTOCOL: 'v2', PROXY_PROTOCOL_TRUSTED: ' 10.0.0.5, fd00::/8 ' }).proxyProtocol).toMatchObject({ mode: 'v2', trusted: ['10.0.0.5', 'fd00::/8'] });
+    expect(() => transportConfig.parse({ PROXY_PROTOCOL_TRUSTED: 'haproxy' })).toThrow(/PROXY_PROTOCOL_TRUSTED=haproxy: "haproxy" is not an IP address or CIDR/);
+    expect(() => transportConfig.parse({ PROXY_PROTOCOL_TRUSTED: '10.0.0.0/40' })).toThrow(/PROXY_PROTOCOL_TRUSTED/);
+    expect(() => transportConfig.parse({ PROXY_PROTOCOL: 'v3' })).toThrow(/PROXY_PROTOCOL.*one of off, v1, v2, any/);
   });
 });
