@@ -30,6 +30,8 @@ export class RequestLogPlugin implements TransportPlugin, OnModuleInit {
   }
 
   onRequestDone(conn: Connection, outcome: RequestOutcome): void {
+    // At LOG_LEVEL=warn and above only failures are logged: no line object for the rest.
+    if (outcome.status < 500 && !this.log.isLevelEnabled('info')) return;
     const line = {
       conn_id: conn.id,
       user_id: conn.userId,

@@ -39,25 +39,30 @@ const PROTO_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'cons
  * then needs that walk; almost no payload does).
  */
 export function assertStorablePayload(payload: unknown): boolean {
-  let protoKeys = false;
-  // Paths are built only for an error: [value, parent's path, own key, depth].
-  const stack: [unknown, string, string, number][] = [[payload, '', '', 0]];
-  while (stack.length > 0) {
-    const [value, parentPath, ownKey, depth] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw refuse(pathOf(parentPath, ownKey) || 'payload', 'must not contain the NUL character (U+0000)');
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_PAYLOAD_DEPTH) throw refuse(pathOf(parentPath, ownKey) || 'payload', `is nested too deeply (at most ${MAX_PAYLOAD_DEPTH} levels)`);
-    const path = depth === 0 ? '' : pathOf(parentPath, ownKey);
-    for (const key of Object.keys(value)) {
-      if (key.includes('\u0000')) throw refuse(path || 'payload', 'keys must not contain the NUL character (U+0000)');
-      if (PROTO_KEYS.has(key)) protoKeys = true;
-      stack.push([(value as Record<string, unknown>)[key], path, key, depth + 1]);
-    }
+  const found = { protoKeys: false };
+  walkPayload(payload, '', '', 0, found);
+  return found.protoKeys;
+}
+
+/**
+ * Recursion is safe here: it stops at MAX_PAYLOAD_DEPTH levels. The order is the one the former
+ * explicit stack had (an object's keys checked first, then its children from the last key to the
+ * first), so the field a 400 names is unchanged. Paths are built only for an error.
+ */
+function walkPayload(value: unknown, parentPath: string, ownKey: string, depth: number, found: { protoKeys: boolean }): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw refuse(pathOf(parentPath, ownKey) || 'payload', 'must not contain the NUL character (U+0000)');
+    return;
   }
-  return protoKeys;
+  if (typeof value !== 'object' || value === null) return;
+  if (depth >= MAX_PAYLOAD_DEPTH) throw refuse(pathOf(parentPath, ownKey) || 'payload', `is nested too deeply (at most ${MAX_PAYLOAD_DEPTH} levels)`);
+  const path = depth === 0 ? '' : pathOf(parentPath, ownKey);
+  const keys = Object.keys(value);
+  for (const key of keys) {
+    if (key.includes('\u0000')) throw refuse(path || 'payload', 'keys must not contain the NUL character (U+0000)');
+    if (PROTO_KEYS.has(key)) found.protoKeys = true;
+  }
+  for (let i = keys.length - 1; i >= 0; i--) walkPayload((value as Record<string, unknown>)[keys[i]], path, keys[i], depth + 1, found);
 }
 
 function pathOf(parentPath: string, key: string): string {
