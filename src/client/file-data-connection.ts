@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { encodeTlv, TlvDecoder, TlvFrame, TlvType } from '../shared/protocol';
+import { encodeTlvHeader, TlvDecoder, TlvFrame, TlvType } from '../shared/protocol';
 import { FileTransferError } from './file-transfer';
 
 const SEND_BUFFER_BYTES = 1024 * 1024;
@@ -58,7 +58,13 @@ export class FileDataConnection {
    */
   async send(type: number, payload: Buffer | string): Promise<void> {
     this.throwIfFailed();
-    if (this.socket.write(encodeTlv(type, payload)) || this.socket.writableLength < SEND_BUFFER_BYTES) return;
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    // Header and payload as two writes in one cork (one writev): the chunk is not copied.
+    this.socket.cork();
+    this.socket.write(encodeTlvHeader(type, body.length));
+    const ok = this.socket.write(body);
+    this.socket.uncork();
+    if (ok || this.socket.writableLength < SEND_BUFFER_BYTES) return;
     while (this.socket.writableNeedDrain) {
       this.throwIfFailed();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -76,10 +82,11 @@ export class FileDataConnection {
     return JSON.parse(frame.payload.toString('utf8')) as AckBody;
   }
 
-  async nextData(): Promise<Buffer> {
+  /** The next DATA frame (its `parts` are the payload without a copy). */
+  async nextData(): Promise<TlvFrame> {
     const frame = await this.next();
     if (frame.type !== TlvType.DATA) throw new FileTransferError(400, 'INVALID_FRAME', `expected a DATA frame, got type ${frame.type}`);
-    return frame.payload;
+    return frame;
   }
 
   destroy(): void {

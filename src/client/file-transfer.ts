@@ -108,6 +108,16 @@ async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncItera
   if (held > 0) yield Buffer.concat(parts, held);
 }
 
+/** Writes all of `parts` at the file's current position (one writev; a short write is continued). */
+async function writeAll(file: fs.FileHandle, parts: readonly Buffer[]): Promise<void> {
+  const left = parts.filter((p) => p.length > 0);
+  while (left.length > 0) {
+    let { bytesWritten } = await file.writev(left);
+    while (left.length > 0 && bytesWritten >= left[0].length) bytesWritten -= left.shift()!.length;
+    if (bytesWritten > 0) left[0] = left[0].subarray(bytesWritten);
+  }
+}
+
 async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
@@ -242,11 +252,19 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
     let accept = await negotiate(client, request);
     const key = transferKey(client, options, accept);
     const attempts = options.maxAttempts ?? 5;
-    const write = async (chunk: Buffer) => {
-      if (sink) await sink.write(chunk);
-      else if (!(dest as Writable).write(chunk)) await new Promise((resolve) => (dest as Writable).once('drain', resolve));
-      hash.update(chunk);
-      held += chunk.length;
+    // A chunk comes as the pieces the socket read it in: written and hashed piece by piece
+    // rather than joined first (a copy of every downloaded byte).
+    const write = async (parts: readonly Buffer[]) => {
+      if (sink) await writeAll(sink, parts);
+      else {
+        let ok = true;
+        for (const part of parts) ok = (dest as Writable).write(part);
+        if (!ok) await new Promise((resolve) => (dest as Writable).once('drain', resolve));
+      }
+      for (const part of parts) {
+        hash.update(part);
+        held += part.length;
+      }
     };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -279,7 +297,7 @@ async function receiveOnce(
   accept: ResponsePayload,
   start: number,
   key: Buffer | undefined,
-  write: (chunk: Buffer) => Promise<void>,
+  write: (parts: readonly Buffer[]) => Promise<void>,
   options: FileTransferOptions,
 ): Promise<void> {
   const transferId = accept.transfer_id as string;
@@ -291,19 +309,24 @@ async function receiveOnce(
     let offset = (await data.nextAck()).offset;
     let index = Math.floor(offset / chunkSize);
     let lastAck = offset;
-    // Acknowledge often enough that the server's window (FILE_WINDOW_BYTES, ≥ 64 KiB) never stalls.
-    const ackEvery = Math.max(chunkSize, 32 * 1024);
+    // A quarter of the server's window (FILE_WINDOW_BYTES) keeps data flowing with a few ACKs per
+    // window instead of one per chunk (each costs both ends a write and a parse). A server that
+    // does not say its window gets one per chunk, which never stalls it.
+    const window = typeof accept.window_bytes === 'number' ? accept.window_bytes : 0;
+    const ackEvery = Math.max(chunkSize, Math.floor(window / 4));
     while (offset < total) {
       const frame = await data.nextData();
-      let chunk = frame;
+      let parts = frame.parts;
+      let length = frame.length;
       if (key) {
-        const opened = openChunk(key, transferId, index, frame);
+        const opened = openChunk(key, transferId, index, frame.payload);
         if (!opened) throw new FileTransferError(400, 'DECRYPTION_FAILED', `chunk ${index} failed authentication`);
-        chunk = opened;
+        parts = [opened];
+        length = opened.length;
       }
       index++;
-      await write(chunk);
-      offset += chunk.length;
+      await write(parts);
+      offset += length;
       options.onProgress?.({ transferId, bytes: offset, total });
       if (offset - lastAck >= ackEvery || offset === total) {
         await data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset, status: 200 }));

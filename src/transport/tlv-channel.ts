@@ -24,7 +24,7 @@ import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import type { SwitchboardServerOptions } from './transport-options';
-import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
+import { encodeTlvHeader, TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
 import { createPortServer } from './listeners';
 import { tlsEnabled } from './tls-options';
 import type { TransportPlugin } from './transport-plugin';
@@ -122,9 +122,7 @@ export class ChannelConnection {
   send(type: number, payload: Buffer | string): boolean {
     if (this.closed || this.ending) return false;
     const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-    const header = Buffer.allocUnsafe(TLV_HEADER_BYTES);
-    header.writeUInt8(type, 0);
-    header.writeUInt32LE(body.length, 1);
+    const header = encodeTlvHeader(type, body.length);
     // Header and payload as two writes in one cork: no copy of a large data payload.
     this.socket.cork();
     this.socket.write(header);
@@ -342,7 +340,7 @@ class Channel implements ServedChannel {
     const pump = () => {
       while (!busy && queue.length > 0 && !conn.ending && !conn.closed) {
         const frame = queue.shift()!;
-        queuedBytes -= frame.payload.length;
+        queuedBytes -= frame.length;
         let result: void | Promise<void>;
         try {
           result = this.options.onFrame(conn, frame);
@@ -394,7 +392,7 @@ class Channel implements ServedChannel {
         }
         conn.framesIn++;
         queue.push(decoded.frame);
-        queuedBytes += decoded.frame.payload.length;
+        queuedBytes += decoded.frame.length;
       });
       if (decoder.pendingBytes === 0) {
         if (stallTimer) clearTimeout(stallTimer);

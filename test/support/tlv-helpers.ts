@@ -17,7 +17,10 @@ export class TlvPeer {
     const decoder = new TlvDecoder({ maxPayloadBytes: 64 * 1024 * 1024 });
     socket.on('data', (chunk: Buffer) =>
       decoder.push(chunk, (d) => {
-        if (d.kind === 'frame') this.frames.push({ type: d.frame.type, payload: Buffer.from(d.frame.payload) });
+        if (d.kind === 'frame') {
+          const payload = Buffer.from(d.frame.payload);
+          this.frames.push(new TlvFrame(d.frame.type, [payload], payload.length));
+        }
         this.wake();
       }),
     );

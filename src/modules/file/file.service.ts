@@ -219,6 +219,8 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
     };
     if (transfer.keyId) payload.key_id = transfer.keyId;
     if (transfer.fileId) payload.file_id = transfer.fileId;
+    // The client paces its ACKs by it: a few per window, not one per chunk.
+    if (transfer.direction === 'download') payload.window_bytes = this.config.windowBytes;
     return payload;
   }
 

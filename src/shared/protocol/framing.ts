@@ -195,22 +195,46 @@ export type TlvTypeCode = (typeof TlvType)[keyof typeof TlvType];
 
 export const TLV_HEADER_BYTES = 5;
 
-export interface TlvFrame {
-  type: number;
-  payload: Buffer;
+/**
+ * One decoded TLV frame. Its payload stays as the views of the socket reads it arrived in
+ * (`parts`: no copy, e.g. to hash or write a 256 KiB data block read in 64 KiB pieces);
+ * `payload` joins them into one Buffer on first use.
+ */
+export class TlvFrame {
+  private joined?: Buffer;
+
+  constructor(
+    readonly type: number,
+    readonly parts: readonly Buffer[],
+    /** Payload length in bytes (without joining the parts). */
+    readonly length: number,
+  ) {}
+
+  get payload(): Buffer {
+    this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length);
+    return this.joined;
+  }
 }
 
-export function encodeTlv(type: number, payload: Buffer | string): Buffer {
+/** The 5-byte header of a frame: written before the payload, so a large payload is never copied. */
+export function encodeTlvHeader(type: number, length: number): Buffer {
   if (!Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new RangeError(`TLV type must be a byte, got ${type}`);
   }
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const frame = Buffer.allocUnsafe(TLV_HEADER_BYTES + body.length);
-  frame.writeUInt8(type, 0);
-  frame.writeUInt32LE(body.length, 1);
-  body.copy(frame, TLV_HEADER_BYTES);
-  return frame;
+  const header = Buffer.allocUnsafe(TLV_HEADER_BYTES);
+  header.writeUInt8(type, 0);
+  header.writeUInt32LE(length, 1);
+  return header;
 }
+
+export function encodeTlv(type: number, payload: Buffer | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const header = encodeTlvHeader(type, body.length);
+  return Buffer.concat([header, body], TLV_HEADER_BYTES + body.length);
+}
+
+/** A frame spanning more socket reads than this is joined into one Buffer by the decoder. */
+const MAX_PARTS = 16;
 
 export type DecodedTlv = { kind: 'frame'; frame: TlvFrame } | { kind: 'oversize'; length: number; limit: number };
 
@@ -245,11 +269,8 @@ export class TlvDecoder {
       }
       const total = TLV_HEADER_BYTES + length;
       if (this.partBytes < total) return;
-      const bytes = this.take(total);
-      onFrame({
-        kind: 'frame',
-        frame: { type: bytes[0], payload: bytes.subarray(TLV_HEADER_BYTES) },
-      });
+      this.take(TLV_HEADER_BYTES);
+      onFrame({ kind: 'frame', frame: new TlvFrame(header[0], this.take(length), length) });
     }
   }
 
@@ -261,16 +282,29 @@ export class TlvDecoder {
     return merged;
   }
 
-  private take(n: number): Buffer {
-    let first = this.parts[0];
-    if (first.length < n) {
-      first = Buffer.concat(this.parts, this.partBytes);
-      this.parts = [first];
+  /**
+   * The next n bytes as views of the buffered reads (no copy), or one joined Buffer when they
+   * span more than MAX_PARTS reads (a peer trickling tiny segments): consumers get few parts.
+   */
+  private take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = n;
+    let used = 0;
+    while (left > 0) {
+      const part = this.parts[used];
+      if (part.length <= left) {
+        out.push(part);
+        used++;
+        left -= part.length;
+      } else {
+        out.push(part.subarray(0, left));
+        this.parts[used] = part.subarray(left);
+        left = 0;
+      }
     }
-    const out = first.subarray(0, n);
-    if (first.length === n) this.parts.shift();
-    else this.parts[0] = first.subarray(n);
+    // One splice per frame, not one shift per part: linear however the bytes were split.
+    if (used > 0) this.parts.splice(0, used);
     this.partBytes -= n;
-    return out;
+    return out.length > MAX_PARTS ? [Buffer.concat(out, n)] : out;
   }
 }

@@ -13,6 +13,7 @@ import { TlvPeer } from '../../support/tlv-helpers';
 import { dataChannel, openData, randomContent, sha256, tempDir, uploadRequest } from './file-helpers';
 
 const CHUNK = 4096;
+const WINDOW = 64 * 1024;
 const PSK = Buffer.alloc(32, 7);
 const KEYS = `k1:${PSK.toString('base64')}`;
 
@@ -22,7 +23,7 @@ describe('file data channel: bad input', () => {
   let bob: LoggedInUser;
   let port: number;
   beforeAll(async () => {
-    app = await startTestApp({ FILE_CHUNK_SIZE: String(CHUNK), FILE_ACK_EVERY: '2', PAYLOAD_KEYS: KEYS, IDLE_TIMEOUT_MS: '300', FRAME_TIMEOUT_MS: '300' });
+    app = await startTestApp({ FILE_CHUNK_SIZE: String(CHUNK), FILE_WINDOW_BYTES: String(WINDOW), FILE_ACK_EVERY: '2', PAYLOAD_KEYS: KEYS, IDLE_TIMEOUT_MS: '300', FRAME_TIMEOUT_MS: '300' });
     [alice, bob] = await Promise.all([registerAndLogin(app), registerAndLogin(app)]);
     port = dataChannel(app).port;
   });
@@ -86,6 +87,36 @@ describe('file data channel: bad input', () => {
     const uploaded = await alice.client.upload(content, { type: 'user', id: bob.userId }, { fileName: 'after-fuzz.bin' });
     expect(uploaded.size).toBe(content.length);
   }, 60_000);
+
+  it('a download fills but never exceeds FILE_WINDOW_BYTES unacknowledged, and the answer says window_bytes', async () => {
+    const content = randomContent(3 * WINDOW + 5 * CHUNK + 100);
+    const uploaded = await alice.client.upload(content, { type: 'user', id: bob.userId }, { fileName: 'window.bin' });
+    const accept = await bob.client.call('file/request', { direction: 'download', file_id: uploaded.fileId });
+    // The SDK paces its ACKs by window_bytes (a few per window instead of one per chunk).
+    expect(accept).toMatchObject({ status: 200, chunk_size: CHUNK, window_bytes: WINDOW });
+    const { peer } = await openData(accept, bob.client);
+    const received: Buffer[] = [];
+    let held = 0;
+    let acked = 0;
+    let seen = peer.frames.length;
+    while (held < content.length) {
+      const frame = await peer.next((f) => f.type === TlvType.DATA, seen);
+      seen = peer.frames.indexOf(frame) + 1;
+      received.push(frame.payload);
+      held += frame.length;
+      expect(held - acked).toBeLessThanOrEqual(WINDOW);
+      // Acknowledge only once the server must stop: if it stopped short of the window, this
+      // loop would wait for a frame that never comes.
+      if (held - acked === WINDOW || held === content.length) {
+        peer.send(TlvType.ACK, { transfer_id: accept.transfer_id, offset: held, status: 200 });
+        acked = held;
+      }
+    }
+    const last = await peer.next((f) => f.type === TlvType.ACK && JSON.parse(f.payload.toString()).file_id !== undefined, seen);
+    expect(JSON.parse(last.payload.toString())).toMatchObject({ offset: content.length, status: 200, file_id: uploaded.fileId });
+    expect(Buffer.concat(received).equals(content)).toBe(true);
+    await peer.whenClosed();
+  });
 
   it('encrypted round trip: payloads are sealed on the wire, the file arrives intact', async () => {
     const tmp = tempDir();

@@ -63,6 +63,34 @@ describe('TLV codec (file channel)', () => {
     expect(frames(out).map((f) => f.type)).toEqual([1, 2, 1]);
   });
 
+  it('hands a payload split across reads over as views of those reads (no copy), joined on demand', () => {
+    const payload = Buffer.from('0123456789abcdef');
+    const stream = encodeTlv(TlvType.DATA, payload);
+    // Each read in its own memory (Buffer.alloc never uses the shared pool).
+    const own = (b: Buffer) => {
+      const copy = Buffer.alloc(b.length);
+      b.copy(copy);
+      return copy;
+    };
+    const reads = [own(stream.subarray(0, 9)), own(stream.subarray(9, 14)), own(stream.subarray(14))];
+    const { out } = decodeAll(reads);
+    const frame = (out[0] as Extract<DecodedTlv, { kind: 'frame' }>).frame;
+    expect(frame.length).toBe(16);
+    expect(frame.parts.map((p) => p.toString())).toEqual(['0123', '45678', '9abcdef']);
+    // Views: the same memory as the reads.
+    expect(frame.parts[1].buffer).toBe(reads[1].buffer);
+    expect(frame.parts[2]).toBe(reads[2]);
+    expect(frame.payload.equals(payload)).toBe(true);
+  });
+
+  it('joins a payload trickled in many tiny reads into one part', () => {
+    const payload = Buffer.alloc(100, 0x61);
+    const { out } = decodeAll([...encodeTlv(TlvType.DATA, payload)].map((b) => Buffer.from([b])));
+    const frame = (out[0] as Extract<DecodedTlv, { kind: 'frame' }>).frame;
+    expect(frame.parts).toHaveLength(1);
+    expect(frame.parts[0].equals(payload)).toBe(true);
+  });
+
   it('accepts a payload of exactly the limit', () => {
     const { out } = decodeAll([encodeTlv(1, Buffer.alloc(16, 7))], 16);
     expect(out[0].kind).toBe('frame');

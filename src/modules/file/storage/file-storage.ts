@@ -19,7 +19,10 @@ export abstract class FileStorage {
   /** Is content with this sha256 (hex) stored? Its size, or undefined. */
   abstract blobSize(sha256: string): Promise<number | undefined>;
 
-  /** Reads stored content from `start` to the end, in chunks of at most `chunkBytes`. */
+  /**
+   * Reads stored content from `start` to the end in chunks of exactly `chunkBytes`, the last one
+   * shorter (encrypted downloads seal one chunk per frame, indexed by offset / chunk size).
+   */
   abstract readBlob(sha256: string, start: number, chunkBytes: number): AsyncIterable<Buffer>;
 
   /**

@@ -196,6 +196,15 @@ export class FileAcceptDto extends ResponseStatusDto {
   @IsOptional()
   @IsInt()
   file_size?: number;
+
+  @JSONSchema({
+    description:
+      'Download: most bytes the server sends without an ACK (FILE_WINDOW_BYTES); ACK at least every quarter of it to keep data flowing.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  window_bytes?: number;
 }
 
 /** file/ack request (client → server): ask the durable offset of a transfer. */
