@@ -328,11 +328,15 @@ async function receiveOnce(
       await write(parts);
       offset += length;
       options.onProgress?.({ transferId, bytes: offset, total });
-      if (offset - lastAck >= ackEvery || offset === total) {
+      if (offset - lastAck >= ackEvery && offset < total) {
         await data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset, status: 200 }));
         lastAck = offset;
       }
     }
+    // The end is acknowledged on this connection whatever happened before, also when it opened at
+    // file_size (a resume after every byte arrived on a connection that then broke before its
+    // last ACK went out): the server finishes the download only on that ACK.
+    await data.send(TlvType.ACK, JSON.stringify({ transfer_id: transferId, offset: total, status: 200 }));
     // The server confirms the end (and frees the slot) with a last ACK.
     await data.nextAck();
   } finally {
