@@ -156,7 +156,7 @@ function trustedList(value: string | undefined): string[] {
     const family = isIP(address);
     const max = family === 4 ? 32 : 128;
     if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= max))) {
-      throw new ConfigError(`Invalid configuration: PROXY_PROTOCOL_TRUSTED=${value}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.5,10.1.0.0/16,fd00::/8)`);
+      throw new ConfigError(`Invalid configuration: PROXY_PROTOCOL_TRUSTED=${JSON.stringify(value)}: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.5,10.1.0.0/16,fd00::/8)`);
     }
   }
   return entries;

@@ -199,7 +199,7 @@ describe('PROXY_PROTOCOL configuration', () => {
   it('is off by default and refuses a trusted entry that is not an address or CIDR, naming the variable', () => {
     expect(transportConfig.parse({}).proxyProtocol).toMatchObject({ mode: 'off', trusted: [], timeoutMs: 5000 });
     expect(transportConfig.parse({ PROXY_PROTOCOL: 'v2', PROXY_PROTOCOL_TRUSTED: ' 10.0.0.5, fd00::/8 ' }).proxyProtocol).toMatchObject({ mode: 'v2', trusted: ['10.0.0.5', 'fd00::/8'] });
-    expect(() => transportConfig.parse({ PROXY_PROTOCOL_TRUSTED: 'haproxy' })).toThrow(/PROXY_PROTOCOL_TRUSTED=haproxy: "haproxy" is not an IP address or CIDR/);
+    expect(() => transportConfig.parse({ PROXY_PROTOCOL_TRUSTED: 'haproxy' })).toThrow(/PROXY_PROTOCOL_TRUSTED="haproxy": "haproxy" is not an IP address or CIDR/);
     expect(() => transportConfig.parse({ PROXY_PROTOCOL_TRUSTED: '10.0.0.0/40' })).toThrow(/PROXY_PROTOCOL_TRUSTED/);
     expect(() => transportConfig.parse({ PROXY_PROTOCOL: 'v3' })).toThrow(/PROXY_PROTOCOL.*one of off, v1, v2, any/);
   });
