@@ -106,7 +106,7 @@ export class FileDataChannel implements OnModuleInit {
       switch (frame.type) {
         case TlvType.DATA:
           if (session.kind !== 'upload') throw frameError('INVALID_FRAME', 'DATA frames are sent by the server on a download; send ACK frames');
-          return await this.links.run(id, () => this.onData(conn, session, frame.payload));
+          return await this.links.run(id, () => this.onData(conn, session, frame));
         case TlvType.ACK:
           return session.kind === 'download' ? await this.onDownloadAck(conn, session, frame.payload) : this.ackUpload(conn, session);
         case TlvType.CANCEL:
@@ -173,31 +173,38 @@ export class FileDataChannel implements OnModuleInit {
     });
   }
 
-  private async onData(conn: ChannelConnection, session: UploadSession, payload: Buffer): Promise<void> {
+  private async onData(conn: ChannelConnection, session: UploadSession, frame: TlvFrame): Promise<void> {
     if (conn.closed || conn.ending) return;
     const { transfer } = session;
-    let data = payload;
+    // Plain data stays in the pieces the socket read it in (written with one writev, hashed piece
+    // by piece): no copy of every uploaded byte. Sealed data is opened as one buffer.
+    let parts = frame.parts;
+    let length = frame.length;
     if (session.key) {
       const index = Math.floor(session.offset / transfer.chunkSize);
-      const opened = openChunk(session.key, transfer.id, index, payload);
+      const opened = openChunk(session.key, transfer.id, index, frame.payload);
       if (!opened) {
         // A forged or corrupted chunk: the transfer is aborted (no partial counts as anything).
         const error = frameError('DECRYPTION_FAILED', `chunk ${index} failed authentication (bad GCM tag); the transfer is aborted`);
         await this.files.failUpload(transfer, error);
         throw error;
       }
-      data = opened;
-      if (data.length !== transfer.chunkSize && session.offset + data.length !== transfer.fileSize) {
+      parts = [opened];
+      length = opened.length;
+      if (length !== transfer.chunkSize && session.offset + length !== transfer.fileSize) {
         throw frameError('INVALID_FRAME', `encrypted data frames carry exactly chunk_size (${transfer.chunkSize}) bytes, except the last`);
       }
     }
-    if (data.length === 0) throw frameError('INVALID_FRAME', 'empty DATA frame');
-    if (session.offset + data.length > transfer.fileSize) {
-      throw frameError('INVALID_FRAME', `DATA goes ${session.offset + data.length - transfer.fileSize} bytes beyond file_size ${transfer.fileSize}; resume from the last ACK offset`);
+    if (length === 0) throw frameError('INVALID_FRAME', 'empty DATA frame');
+    if (session.offset + length > transfer.fileSize) {
+      throw frameError('INVALID_FRAME', `DATA goes ${session.offset + length - transfer.fileSize} bytes beyond file_size ${transfer.fileSize}; resume from the last ACK offset`);
     }
-    await session.writer.append(data);
-    session.hash.update(data);
-    session.offset += data.length;
+    // The disk write (thread pool) runs while this thread hashes the same bytes. If the write
+    // fails the hash is void anyway: the connection fails and a resume rebuilds it from disk.
+    const written = session.writer.append(parts);
+    for (const part of parts) session.hash.update(part);
+    await written;
+    session.offset += length;
     session.sinceAck++;
     if (session.offset === transfer.fileSize) {
       await session.syncing;

@@ -8,8 +8,8 @@
  * once, whoever uploads it. Partial uploads live apart (by transfer id) until commit.
  */
 export interface PartialWriter {
-  /** Appends bytes at the current end. */
-  append(data: Buffer): Promise<void>;
+  /** Appends the bytes of `parts`, in order, at the current end (one write where the storage can). */
+  append(parts: readonly Buffer[]): Promise<void>;
   /** Makes everything appended so far durable (survives a crash of the process or host). */
   sync(): Promise<void>;
   close(): Promise<void>;

@@ -74,12 +74,15 @@ export class LocalFileStorage extends FileStorage {
     }
     let position = durableOffset;
     return {
-      append: async (data: Buffer) => {
-        let written = 0;
-        while (written < data.length) {
-          const { bytesWritten } = await handle.write(data, written, data.length - written, position);
-          written += bytesWritten;
+      append: async (parts: readonly Buffer[]) => {
+        // One writev per chunk; a short write (disk full is an error, not this) is continued.
+        const left = parts.filter((p) => p.length > 0);
+        while (left.length > 0) {
+          let { bytesWritten } = await handle.writev(left, position);
+          if (bytesWritten === 0) throw new Error('the disk accepted no bytes (writev returned 0)');
           position += bytesWritten;
+          while (left.length > 0 && bytesWritten >= left[0].length) bytesWritten -= left.shift()!.length;
+          if (bytesWritten > 0) left[0] = left[0].subarray(bytesWritten);
         }
       },
       sync: () => handle.datasync(),
