@@ -2,12 +2,12 @@
  * The PostgreSQL side of group commit: one transaction per batch on one pooled connection, a
  * fixed number of parameterised statements whatever the batch size (arrays through unnest):
  *
- *   BEGIN
- *   SELECT ... FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE   -- lock, in id order
+ *   BEGIN; SELECT ... FROM conversations WHERE id = ANY('{...}') ORDER BY id FOR UPDATE   -- lock, in id order
  *   [INSERT first direct/broadcast conversations + their members, lock those]
  *   [SELECT members of the batch's groups]                                      -- under the lock
- *   INSERT INTO messages ... SELECT FROM unnest(...) ON CONFLICT (sender_id, client_msg_id) DO NOTHING RETURNING id
- *   UPDATE conversations SET last_seq = v.seq ... FROM unnest(...)
+ *   WITH ins AS (INSERT INTO messages ... SELECT FROM unnest(...) ON CONFLICT (sender_id, client_msg_id) DO NOTHING RETURNING id),
+ *        bump AS (UPDATE conversations SET last_seq = v.seq ... WHERE (SELECT count(*) FROM ins) = <rows>)
+ *   SELECT id FROM ins                                                         -- one round trip
  *   COMMIT
  *
  * The row locks serialize a batch with membership changes (which lock the same row) and with
@@ -25,6 +25,7 @@ import { repeatOf } from './sqlite-message-store';
 /** The part of node-postgres used here. */
 interface PgClient {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  escapeLiteral(text: string): string;
   release(destroy?: boolean | Error): void;
 }
 interface PgPool {
@@ -48,7 +49,7 @@ export class PostgresMessageStore implements MessageStore {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      // BEGIN goes out with the batch's first statement (lockRows), in one round trip.
       const out = await this.store(client, messages, Date.now());
       await client.query('COMMIT');
       return out;
@@ -86,10 +87,18 @@ export class PostgresMessageStore implements MessageStore {
     for (let attempt = 0; candidates.length > 0; attempt++) {
       const seqs = this.number(candidates.map((i) => messages[i]), conversations);
       const rows = candidates.map((i, k) => ({ m: messages[i], seq: seqs[k] }));
+      const json = rows.map((r) => r.m.json ?? messageJson(r.m));
+      // Each conversation's new last_seq, written by the same statement, but only if every row
+      // went in (otherwise the rows are renumbered below and the next attempt writes it).
+      const lastSeq = new Map<string, number>();
+      for (const r of rows) lastSeq.set(r.m.conversationId, r.seq);
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${t.messages} (${MESSAGE_COLUMNS}) ` +
+        `WITH ins AS (INSERT INTO ${t.messages} (${MESSAGE_COLUMNS}) ` +
           `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]) ` +
-          `ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING RETURNING "id"`,
+          `ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING RETURNING "id"), ` +
+          `bump AS (UPDATE ${t.conversations} AS c SET "last_seq" = v.seq, "updated_at" = $13 FROM unnest($11::varchar[], $12::int[]) AS v(id, seq) ` +
+          `WHERE c."id" = v.id AND (SELECT count(*) FROM ins) = $14) ` +
+          `SELECT "id" FROM ins`,
         [
           rows.map((r) => r.m.id),
           rows.map((r) => r.m.conversationId),
@@ -97,10 +106,14 @@ export class PostgresMessageStore implements MessageStore {
           rows.map((r) => r.m.senderId),
           rows.map((r) => r.m.clientMsgId),
           rows.map((r) => r.m.contentHash),
-          rows.map((r) => (r.m.json ?? messageJson(r.m)).content),
-          rows.map((r) => (r.m.json ?? messageJson(r.m)).attachments),
-          rows.map((r) => (r.m.json ?? messageJson(r.m)).meta),
+          json.map((j) => j.content),
+          json.map((j) => j.attachments),
+          json.map((j) => j.meta),
           rows.map(() => now),
+          [...lastSeq.keys()],
+          [...lastSeq.values()],
+          now,
+          rows.length,
         ],
       );
       if (inserted.rows.length === rows.length) {
@@ -117,17 +130,6 @@ export class PostgresMessageStore implements MessageStore {
       candidates = candidates.filter((i) => !answered.has(i));
     }
 
-    const bumped = new Map<string, number>();
-    for (let i = 0; i < messages.length; i++) {
-      const o = out[i];
-      if (o?.status === 'stored') bumped.set(o.stored.conversationId, Math.max(bumped.get(o.stored.conversationId) ?? 0, o.stored.seq));
-    }
-    if (bumped.size > 0) {
-      await client.query(
-        `UPDATE ${t.conversations} AS c SET "last_seq" = v.seq, "updated_at" = $3 FROM unnest($1::varchar[], $2::int[]) AS v(id, seq) WHERE c."id" = v.id`,
-        [[...bumped.keys()], [...bumped.values()], now],
-      );
-    }
     for (const [i, first] of repeats) out[i] = repeatOf(out[first]);
     return out;
   }
@@ -146,7 +148,7 @@ export class PostgresMessageStore implements MessageStore {
   private async lock(client: PgClient, messages: NewMessage[], now: number): Promise<Map<string, Conversation>> {
     const t = this.tableNames();
     const ids = [...new Set(messages.map((m) => m.conversationId))].sort();
-    const found = await this.lockRows(client, ids);
+    const found = await this.lockRows(client, ids, true);
     const missing = new Map<string, NewMessage>();
     for (const m of messages) if (!found.has(m.conversationId) && m.kind !== 'group') missing.set(m.conversationId, m);
     if (missing.size > 0) {
@@ -183,12 +185,24 @@ export class PostgresMessageStore implements MessageStore {
     return found;
   }
 
-  private async lockRows(client: PgClient, ids: string[]): Promise<Map<string, Conversation>> {
-    const result = await client.query<{ id: string; kind: string; last_seq: number | string }>(
-      `SELECT "id", "kind", "last_seq" FROM ${this.tableNames().conversations} WHERE "id" = ANY($1::varchar[]) ORDER BY "id" FOR UPDATE`,
-      [ids],
-    );
-    return new Map(result.rows.map((r) => [r.id, { kind: r.kind, lastSeq: Number(r.last_seq) }]));
+  /**
+   * Locks conversation rows in id order. `begin`: the transaction's first statement, sent with
+   * BEGIN as one simple-protocol query (node-postgres does not pipeline, and a BEGIN of its own
+   * is a round trip of its own: one of five per batch); the ids then travel as an escaped array
+   * literal instead of a parameter.
+   */
+  private async lockRows(client: PgClient, ids: string[], begin = false): Promise<Map<string, Conversation>> {
+    const select = `SELECT "id", "kind", "last_seq" FROM ${this.tableNames().conversations} WHERE "id" = ANY(%s::varchar[]) ORDER BY "id" FOR UPDATE`;
+    type Row = { id: string; kind: string; last_seq: number | string };
+    let rows: Row[];
+    if (begin) {
+      const literal = client.escapeLiteral(`{${ids.map((id) => `"${id.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`);
+      const results = (await client.query(`BEGIN; ${select.replace('%s', literal)}`)) as unknown as { rows: Row[] }[];
+      rows = results[1].rows;
+    } else {
+      rows = (await client.query<Row>(select.replace('%s', '$1'), [ids])).rows;
+    }
+    return new Map(rows.map((r) => [r.id, { kind: r.kind, lastSeq: Number(r.last_seq) }]));
   }
 
   /** The stored message of each send's (sender, client id), by index into `sends`. */

@@ -101,6 +101,18 @@ describe('message write path: group commit', () => {
     expect(outcomes[1]).toMatchObject({ stored: { seq: seqOf(first) + 1 } });
     expect(outcomes[2]).toMatchObject({ stored: { id: fresh.id } });
     expect(await storedCount([retry.id, repeat.id])).toBe(0);
+    // The conversation's counter is the renumbered last seq (PostgreSQL bumps it in the insert
+    // statement only when every row went in), and the next message follows without a gap.
+    expect(await lastSeq(directConversationId(alice.userId, bob.userId))).toBe(seqOf(first) + 1);
+    expect(seqOf(await writer.write(message(alice, { user: bob })))).toBe(seqOf(first) + 2);
+  });
+
+  it('looks conversations up safely whatever their id holds (quotes, backslashes, commas, braces)', async () => {
+    // The batch's first statement carries the ids as an escaped array literal on PostgreSQL.
+    const odd = [`g-it's`, 'g-back\\slash', 'g-"quoted"', 'g-{a,b}', 'g-'];
+    const sends = [...odd.map((id) => ({ ...message(alice, { group: id }) })), message(alice, { group })];
+    const outcomes = await Promise.all(sends.map((m) => writer.write(m)));
+    expect(outcomes.map((o) => o.status)).toEqual([...odd.map(() => 'not-member'), 'stored']);
   });
 
   describe('a statement failing inside a batch', () => {
