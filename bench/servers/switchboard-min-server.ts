@@ -11,6 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { redisConfig } from '../../src/config/redis.config';
 import { transportConfig } from '../../src/config/transport.config';
+import type { TransportConfig } from '../../src/config/transport.config';
 import { TransportModule } from '../../src/transport/transport.module';
 import { SwitchboardServer } from '../../src/transport/switchboard.server';
 
@@ -28,7 +29,9 @@ const env = { TCP_HOST: '127.0.0.1', TCP_PORT: '0' };
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [transportConfig.load(env), redisConfig.load(env)] }),
-    TransportModule,
+    // Options as the app maps them, without a Redis bus (the module has no static form since its
+    // options became plain; importing AppModule's helper would load every feature module).
+    TransportModule.forRootAsync({ inject: [transportConfig.token], useFactory: (transport: TransportConfig) => ({ server: transport }) }),
   ],
   controllers: [PingHandler],
 })
