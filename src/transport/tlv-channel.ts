@@ -19,23 +19,23 @@
  * continues ahead while the handler works, up to READ_AHEAD_FRAMES frames' worth, then the
  * socket is paused: a slow disk slows the sender down instead of filling memory. Memory per
  * connection is bounded by (READ_AHEAD_FRAMES + 1) × maxPayloadBytes plus one socket read.
+ *
+ * Files: this one (listeners, limits, drain, close), tlv-channel-connection.ts (what a module
+ * sees of one connection), tlv-frame-reader.ts (decoding, read-ahead, idle and frame timeouts).
  */
 import type { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import type { SwitchboardServerOptions } from './transport-options';
-import { encodeTlvHeader, TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
+import type { TlvFrame } from '../shared/protocol';
 import { createPortServer } from './listeners';
+import { ChannelConnection, ChannelRefusal } from './tlv-channel-connection';
+import { readFrames } from './tlv-frame-reader';
 import { tlsEnabled } from './tls-options';
 import type { TransportPlugin } from './transport-plugin';
 
-/** Why the transport turns a channel connection away (the module tells the peer in its own framing). */
-export interface ChannelRefusal {
-  status: number;
-  error_code: 'FRAME_TOO_LARGE' | 'FRAME_TIMEOUT' | 'IDLE_TIMEOUT' | 'TOO_MANY_CONNECTIONS' | 'SERVER_DRAINING' | 'INTERNAL_ERROR';
-  error_message: string;
-  retry_after_ms?: number;
-}
+// The connection and refusal types are part of this module's API (modules import them from here).
+export { ChannelConnection };
+export type { ChannelRefusal };
 
 export interface ChannelOptions {
   /** Short name for logs and metrics labels ("file"). */
@@ -62,110 +62,6 @@ export interface ServedChannel {
   readonly protocol: 'tcp' | 'tls';
   /** Open connections of this channel. */
   readonly connections: ReadonlySet<ChannelConnection>;
-}
-
-const PROCESS_TAG = randomBytes(4).toString('hex');
-/** Frames (of the largest size) a connection may hold decoded while its handler is busy. */
-const READ_AHEAD_FRAMES = 4;
-let nextId = 0;
-
-/** One connection on a side channel. Only the transport touches its socket. */
-export class ChannelConnection {
-  readonly id = `d-${PROCESS_TAG}-${(++nextId).toString(36)}`;
-  readonly remoteAddress: string;
-  readonly connectedAt = Date.now();
-  /** Free-form state for the module serving the channel. */
-  readonly attributes = new Map<string, unknown>();
-  /** Frames accepted so far (0 → the idle timeout still applies). */
-  framesIn = 0;
-  closed = false;
-  ending = false;
-  private writeWaiters: (() => void)[] = [];
-  private drainTimer?: NodeJS.Timeout;
-
-  constructor(
-    readonly channel: string,
-    /** @internal the transport's socket; modules use send()/writable()/end(). */
-    readonly socket: net.Socket,
-    private readonly drainTimeoutMs: number,
-  ) {
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
-    socket.on('drain', () => {
-      if (this.drainTimer) clearTimeout(this.drainTimer);
-      this.drainTimer = undefined;
-      this.releaseWriters();
-    });
-  }
-
-  get bytesRead(): number {
-    return this.socket.bytesRead;
-  }
-
-  get bytesWritten(): number {
-    return this.socket.bytesWritten;
-  }
-
-  /** Bytes waiting in the socket's write buffer. */
-  get writableLength(): number {
-    return this.socket.writableLength;
-  }
-
-  /** True while the socket's write buffer is above its high-water mark: wait for writable(). */
-  get needsDrain(): boolean {
-    return this.socket.writableNeedDrain;
-  }
-
-  /**
-   * Writes one TLV frame. Returns false once the write buffer is full; the caller then awaits
-   * writable() before sending more (a peer that never reads is destroyed after DRAIN_TIMEOUT_MS).
-   */
-  send(type: number, payload: Buffer | string): boolean {
-    if (this.closed || this.ending) return false;
-    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-    const header = encodeTlvHeader(type, body.length);
-    // Header and payload as two writes in one cork: no copy of a large data payload.
-    this.socket.cork();
-    this.socket.write(header);
-    const ok = this.socket.write(body);
-    this.socket.uncork();
-    if (!ok && !this.drainTimer) {
-      this.drainTimer = setTimeout(() => this.socket.destroy(), this.drainTimeoutMs);
-      this.drainTimer.unref();
-    }
-    return ok;
-  }
-
-  /** Resolves once more can be sent (immediately when the buffer has room, or on close). */
-  writable(): Promise<void> {
-    if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => this.writeWaiters.push(resolve));
-  }
-
-  /** Flushes what was sent, then closes. No frame is delivered to onFrame after this. */
-  end(): void {
-    if (this.closed || this.ending) return;
-    this.ending = true;
-    this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), Math.min(this.drainTimeoutMs, 5000));
-    timer.unref();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  /** @internal */
-  markClosed(): void {
-    this.closed = true;
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    this.releaseWriters();
-  }
-
-  private releaseWriters(): void {
-    const waiters = this.writeWaiters;
-    this.writeWaiters = [];
-    for (const w of waiters) w();
-  }
 }
 
 /** Owns the side channels of one SwitchboardServer (listeners, sockets, per-connection reading). */
@@ -311,106 +207,15 @@ class Channel implements ServedChannel {
     for (const p of this.plugins) p.onChannelOpen?.(conn);
     this.options.onOpen?.(conn);
 
-    const decoder = new TlvDecoder({ maxPayloadBytes: this.options.maxPayloadBytes });
-    // Frames decoded ahead while the handler works on an earlier one: reading overlaps the
-    // handler's I/O (disk writes) but stops above READ_AHEAD_FRAMES frames' worth of bytes.
-    const queue: TlvFrame[] = [];
-    const readAheadBytes = READ_AHEAD_FRAMES * (this.options.maxPayloadBytes + TLV_HEADER_BYTES);
-    let queuedBytes = 0;
-    let busy = false;
-    let paused = false;
-    const resumeIfDrained = () => {
-      if (paused && queuedBytes <= readAheadBytes / 2 && !conn.closed && !conn.ending) {
-        paused = false;
-        socket.resume();
-      }
-    };
-    let stallTimer: NodeJS.Timeout | undefined;
-    const idleTimer = setTimeout(() => {
-      if (conn.framesIn === 0) {
-        this.refuse(conn, { status: 408, error_code: 'IDLE_TIMEOUT', error_message: `no frame within ${this.config.idleTimeoutMs} ms of connecting` });
-      }
-    }, this.config.idleTimeoutMs);
-    idleTimer.unref();
-
-    const fail = (err: unknown) => {
-      this.logger.error(`${this.name} channel handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      this.refuse(conn, { status: 500, error_code: 'INTERNAL_ERROR', error_message: 'internal error; retry the transfer' });
-    };
-    const pump = () => {
-      while (!busy && queue.length > 0 && !conn.ending && !conn.closed) {
-        const frame = queue.shift()!;
-        queuedBytes -= frame.length;
-        let result: void | Promise<void>;
-        try {
-          result = this.options.onFrame(conn, frame);
-        } catch (err) {
-          return fail(err);
-        }
-        if (result && typeof (result as Promise<void>).then === 'function') {
-          busy = true;
-          (result as Promise<void>).then(
-            () => {
-              busy = false;
-              pump();
-              resumeIfDrained();
-            },
-            (err: unknown) => {
-              busy = false;
-              fail(err);
-            },
-          );
-        }
-      }
-    };
-    const onStalled = () => {
-      stallTimer = undefined;
-      // While we hold reading paused the peer cannot finish its frame: not its fault.
-      if (paused) {
-        stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
-        return;
-      }
-      if (decoder.pendingBytes > 0) {
-        this.refuse(conn, {
-          status: 400,
-          error_code: 'FRAME_TIMEOUT',
-          error_message: `partial frame of ${decoder.pendingBytes} bytes not completed within ${this.config.frameTimeoutMs} ms`,
-        });
-      }
-    };
-    socket.on('data', (chunk: Buffer) => {
-      if (conn.ending || conn.closed) return;
-      const framesBefore = conn.framesIn;
-      decoder.push(chunk, (decoded) => {
-        if (decoded.kind === 'oversize') {
-          this.refuse(conn, {
-            status: 413,
-            error_code: 'FRAME_TOO_LARGE',
-            error_message: `frame length ${decoded.length} exceeds the limit of ${decoded.limit} bytes`,
-          });
-          return;
-        }
-        conn.framesIn++;
-        queue.push(decoded.frame);
-        queuedBytes += decoded.frame.length;
-      });
-      if (decoder.pendingBytes === 0) {
-        if (stallTimer) clearTimeout(stallTimer);
-        stallTimer = undefined;
-      } else if (!stallTimer || conn.framesIn !== framesBefore) {
-        if (stallTimer) clearTimeout(stallTimer);
-        stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
-      }
-      pump();
-      if (!paused && queuedBytes > readAheadBytes) {
-        paused = true;
-        socket.pause();
-      }
+    const reader = readFrames(conn, socket, {
+      name: this.name,
+      options: this.options,
+      config: this.config,
+      logger: this.logger,
+      refuse: (refusal) => this.refuse(conn, refusal),
     });
     socket.on('close', () => {
-      clearTimeout(idleTimer);
-      if (stallTimer) clearTimeout(stallTimer);
-      queue.length = 0;
+      reader.stop();
       conn.markClosed();
       this.connections.delete(conn);
       const left = (this.perAddress.get(conn.remoteAddress) ?? 1) - 1;
