@@ -25,6 +25,7 @@ import type { FileTransferEntity } from './entities/file-transfer.entity';
 import { FileRepository } from './file.repository';
 import { FileService } from './file.service';
 import { FileStorage, PartialWriter } from './storage/file-storage';
+import { HeldLease, TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
 
 interface UploadSession {
@@ -35,6 +36,8 @@ interface UploadSession {
   offset: number;
   sinceAck: number;
   key?: Buffer;
+  /** This connection's claim on the transfer across nodes (transfer-lease.ts). */
+  lease: HeldLease;
   /** The fsync + offset write + ACK running behind the data path, if any. */
   syncing?: Promise<void>;
 }
@@ -74,6 +77,7 @@ export class FileDataChannel implements OnModuleInit {
     private readonly storage: FileStorage,
     private readonly verifier: AccessTokenVerifier,
     private readonly links: TransferLinks,
+    private readonly lease: TransferLease,
   ) {}
 
   onModuleInit(): void {
@@ -150,15 +154,33 @@ export class FileDataChannel implements OnModuleInit {
         // The old connection's last fsync may still be storing an offset: let it finish, then
         // start from what is durable now.
         await previous?.settle();
-        transfer.offset = (await this.repository.findTransfer(transfer.id))?.offset ?? transfer.offset;
-        const writer = await this.storage.openPartial(transfer.id, transfer.offset);
-        const hash = createHash('sha256');
-        // The running hash is rebuilt from the durable bytes (resume, also after a restart).
-        for await (const chunk of this.storage.readPartial(transfer.id, transfer.offset, 1024 * 1024)) hash.update(chunk);
-        const session: UploadSession = (current = { kind: 'upload', transfer, writer, hash, offset: transfer.offset, sinceAck: 0, key });
-        conn.attributes.set(SESSION, session);
-        if (conn.closed) await writer.close();
-        this.sendAck(conn, transfer.id, session.offset);
+        // Any node may serve the upload, one connection at a time: a connection on another node
+        // that still holds the lease makes this one TRANSFER_BUSY.
+        const lease = await this.lease.claim(transfer.id, conn.id).catch((err: unknown) => {
+          this.links.detach(transfer.id, conn);
+          throw err;
+        });
+        try {
+          transfer.offset = (await this.repository.findTransfer(transfer.id))?.offset ?? transfer.offset;
+          const writer = await this.storage.openPartial(transfer.id, transfer.offset);
+          const hash = createHash('sha256');
+          // The running hash is rebuilt from the durable bytes (resume, also after a restart or on another node).
+          for await (const chunk of this.storage.readPartial(transfer.id, transfer.offset, 1024 * 1024)) hash.update(chunk);
+          const session: UploadSession = (current = { kind: 'upload', transfer, writer, hash, offset: transfer.offset, sinceAck: 0, key, lease });
+          conn.attributes.set(SESSION, session);
+          if (conn.closed) {
+            // onClose ran before the session existed: give everything back here.
+            conn.attributes.delete(SESSION);
+            this.links.detach(transfer.id, conn);
+            await writer.close();
+            await this.lease.release(lease);
+            return;
+          }
+        } catch (err) {
+          await this.lease.release(lease).catch(() => undefined);
+          throw err;
+        }
+        this.sendAck(conn, transfer.id, transfer.offset);
         return;
       }
       const start = dto.offset ?? transfer.offset;
@@ -199,11 +221,14 @@ export class FileDataChannel implements OnModuleInit {
     if (session.offset + length > transfer.fileSize) {
       throw frameError('INVALID_FRAME', `DATA goes ${session.offset + length - transfer.fileSize} bytes beyond file_size ${transfer.fileSize}; resume from the last ACK offset`);
     }
+    // The lease: cheap unless a third of it has passed, then one conditional UPDATE first.
     // The disk write (thread pool) runs while this thread hashes the same bytes. If the write
     // fails the hash is void anyway: the connection fails and a resume rebuilds it from disk.
-    const written = session.writer.append(parts);
-    for (const part of parts) session.hash.update(part);
-    await written;
+    await this.lease.write(session.lease, async () => {
+      const written = session.writer.append(parts);
+      for (const part of parts) session.hash.update(part);
+      await written;
+    });
     session.offset += length;
     session.sinceAck++;
     if (session.offset === transfer.fileSize) {
@@ -233,8 +258,8 @@ export class FileDataChannel implements OnModuleInit {
    */
   private async persist(conn: ChannelConnection, session: UploadSession, offset: number): Promise<void> {
     await session.writer.sync();
-    if (!(await this.repository.saveOffset(session.transfer.id, offset))) {
-      throw frameError('TRANSFER_CLOSED', `transfer ${session.transfer.id} was cancelled or expired`);
+    if (!(await this.lease.saveOffset(session.lease, offset))) {
+      throw frameError('TRANSFER_CLOSED', `transfer ${session.transfer.id} was cancelled or expired, or another data connection took it over`);
     }
     session.transfer.offset = offset;
     this.sendAck(conn, session.transfer.id, offset);
@@ -249,6 +274,8 @@ export class FileDataChannel implements OnModuleInit {
     await session.writer.sync();
     await session.writer.close();
     conn.attributes.delete(SESSION);
+    // Still the one writer of this transfer (checked in the database) before it is committed.
+    await this.lease.hold(session.lease, true);
     const digest = session.hash.digest('hex');
     if (digest !== transfer.sha256) {
       const error = frameError('HASH_MISMATCH', `the received bytes hash to sha256:${digest}, not the announced sha256:${transfer.sha256}; the upload was discarded`);
@@ -311,6 +338,7 @@ export class FileDataChannel implements OnModuleInit {
     if (session.kind === 'upload') {
       await session.syncing?.catch(() => undefined);
       await session.writer.close().catch(() => undefined);
+      await this.lease.release(session.lease).catch(() => undefined);
     }
     await this.files.end(session.transfer, 'cancelled', { by: 'client', reason, notify: true, skipLink: true });
     conn.end();
@@ -326,6 +354,8 @@ export class FileDataChannel implements OnModuleInit {
         .run(session.transfer.id, async () => {
           await session.syncing?.catch(() => undefined);
           await session.writer.close();
+          // Another node may continue this upload at once (no wait for the lease to run out).
+          await this.lease.release(session.lease);
         })
         .catch(() => undefined);
     } else {

@@ -58,6 +58,14 @@ class FileEnv {
   @Type(() => Number)
   @IsInt({ message: int(1, 31536000) }) @Min(1, { message: int(1, 31536000) }) @Max(31536000, { message: int(1, 31536000) })
   FILE_TRANSFER_TTL = 86_400;
+
+  /**
+   * Upload lease in ms: one data connection (on any node) may append to a transfer at a time; a resume on
+   * another node is answered TRANSFER_BUSY until the previous holder's lease ran out (a node that died mid-upload: at most this long).
+   */
+  @Type(() => Number)
+  @IsInt({ message: int(1000, 600000) }) @Min(1000, { message: int(1000, 600000) }) @Max(600000, { message: int(1000, 600000) })
+  FILE_LEASE_MS = 15_000;
 }
 
 export const fileConfig = defineConfig('file', FileEnv, (env) => ({
@@ -72,6 +80,7 @@ export const fileConfig = defineConfig('file', FileEnv, (env) => ({
   ackEvery: env.FILE_ACK_EVERY,
   windowBytes: env.FILE_WINDOW_BYTES,
   transferTtlMs: env.FILE_TRANSFER_TTL * 1000,
+  leaseMs: env.FILE_LEASE_MS,
   /** Expired transfers are looked for this often (a quarter of the TTL, between 100 ms and 60 s). */
   sweepIntervalMs: Math.min(60_000, Math.max(100, (env.FILE_TRANSFER_TTL * 1000) / 4)),
 }));

@@ -15,6 +15,7 @@ import { FileRepository } from './file.repository';
 import { FileService } from './file.service';
 import { FileStorage } from './storage/file-storage';
 import { LocalFileStorage } from './storage/local-file-storage';
+import { TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
 
 export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity];
@@ -33,6 +34,7 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
     FileSharingService,
     FileDataChannel,
     TransferLinks,
+    TransferLease,
     {
       provide: FileStorage,
       inject: [fileConfig.token],

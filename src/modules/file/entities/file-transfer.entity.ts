@@ -61,6 +61,17 @@ export class FileTransferEntity {
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode: string | null;
 
+  /**
+   * Upload only: the data connection allowed to append (`<node>/<connection>`) and until when
+   * (epoch ms, renewed while it writes). Several nodes share the partial file, so exactly one may
+   * write it at a time (transfer-lease.ts); null = nobody holds it.
+   */
+  @Column({ name: 'lease_owner', type: 'varchar', length: 96, nullable: true })
+  leaseOwner?: string | null;
+
+  @Column({ name: 'lease_until', type: 'bigint', nullable: true, transformer: bigintNumber })
+  leaseUntil?: number | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: bigintNumber })
   createdAt: number;
 
