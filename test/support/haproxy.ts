@@ -32,6 +32,8 @@ export interface Backend {
 
 export interface RunningHaproxy {
   port: number;
+  /** The file data channel's frontend (with `options.files`). */
+  filePort?: number;
   child: ChildProcess;
   output: string[];
   stop(): Promise<void>;
@@ -42,6 +44,12 @@ export interface HaproxyOptions {
   checkIntervalMs?: number;
   /** PROXY protocol header to each node (`send-proxy` / `send-proxy-v2`, as docker/haproxy.cfg); default none. */
   sendProxy?: 'v1' | 'v2';
+  /**
+   * A second frontend/backend for the file data channel, as docker/haproxy.cfg: `port` (pick it
+   * first when the nodes must advertise it as FILE_PUBLIC_PORT; default a free one) to each
+   * node's FILE_PORT (`tcpPort` here), same checks and PROXY header.
+   */
+  files?: { port?: number; backends: Backend[] };
 }
 
 export async function startHaproxy(backends: Backend[], options: HaproxyOptions = {}): Promise<RunningHaproxy> {
@@ -50,6 +58,16 @@ export async function startHaproxy(backends: Backend[], options: HaproxyOptions 
   const bin = haproxyBinary();
   if (!bin) throw new Error('haproxy is not installed (apt-get install haproxy)');
   const port = await freePort();
+  const filePort = options.files ? (options.files.port ?? (await freePort())) : undefined;
+  const backend = (name: string, nodes: Backend[], prefix: string) => [
+    `backend ${name}`,
+    '    balance leastconn',
+    '    option httpchk GET /health/ready',
+    '    http-check expect status 200',
+    // `check port`: checks go to the ops port without a PROXY header (as in docker/haproxy.cfg).
+    `    default-server inter ${checkIntervalMs}ms fall 1 rise 1${sendProxy}`,
+    ...nodes.map((b, i) => `    server ${prefix}${i + 1} 127.0.0.1:${b.tcpPort} check port ${b.httpPort}`),
+  ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-haproxy-'));
   const cfg = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(
@@ -68,13 +86,10 @@ export async function startHaproxy(backends: Backend[], options: HaproxyOptions 
       'frontend switchboard_tcp',
       `    bind 127.0.0.1:${port}`,
       '    default_backend switchboard_nodes',
-      'backend switchboard_nodes',
-      '    balance leastconn',
-      '    option httpchk GET /health/ready',
-      '    http-check expect status 200',
-      // `check port`: checks go to the ops port without a PROXY header (as in docker/haproxy.cfg).
-      `    default-server inter ${checkIntervalMs}ms fall 1 rise 1${sendProxy}`,
-      ...backends.map((b, i) => `    server node${i + 1} 127.0.0.1:${b.tcpPort} check port ${b.httpPort}`),
+      ...backend('switchboard_nodes', backends, 'node'),
+      ...(options.files
+        ? ['frontend switchboard_files', `    bind 127.0.0.1:${filePort}`, '    default_backend switchboard_file_nodes', ...backend('switchboard_file_nodes', options.files.backends, 'file')]
+        : []),
       '',
     ].join('\n'),
   );
@@ -99,6 +114,7 @@ export async function startHaproxy(backends: Backend[], options: HaproxyOptions 
   }
   return {
     port,
+    filePort,
     child,
     output,
     stop: async () => {

@@ -167,19 +167,22 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     sendData(first.peer, data, half.sent, CHUNK, half.sent + 2 * CHUNK);
     let bytesSent = half.sent + 2 * CHUNK;
     await a.server.stop('SIGKILL');
+    const killedAt = Date.now();
     await first.peer.whenClosed();
 
     const again = await alice.client.call('file/request', { ...uploadRequest(data, { type: 'user', id: bob.userId }), resume: { transfer_id: accept.transfer_id, offset: half.acked } });
     expect(again).toMatchObject({ status: 200, transfer_id: accept.transfer_id, resume_offset: half.acked });
     // The dead node's lease has to run out first: the server says how long.
     let second = await open(b.filePort, accept.transfer_id, alice.token);
-    for (let attempt = 0; second.type === TlvType.ERROR && attempt < 5; attempt++) {
+    let busy = 0;
+    for (let attempt = 0; second.type === TlvType.ERROR && attempt < 5; attempt++, busy++) {
       expect(second.body).toMatchObject({ status: 409, error_code: 'TRANSFER_BUSY' });
       expect(second.body.retry_after_ms).toBeLessThanOrEqual(LEASE_MS + 200);
       await new Promise((resolve) => setTimeout(resolve, second.body.retry_after_ms));
       second = await open(b.filePort, accept.transfer_id, alice.token);
     }
     expect(second).toMatchObject({ type: TlvType.ACK, body: { offset: half.acked } });
+    console.info(`file-cross-node: upload resumed on the other node ${Date.now() - killedAt} ms after kill -9 (FILE_LEASE_MS=${LEASE_MS}, ${busy} TRANSFER_BUSY answers)`);
     sendData(second.peer, data, half.acked, CHUNK);
     bytesSent += data.length - half.acked;
     const done = await finalAck(second.peer);
