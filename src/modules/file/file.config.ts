@@ -49,7 +49,7 @@ class FileEnv {
   @IsInt({ message: int(1, 1024) }) @Min(1, { message: int(1, 1024) }) @Max(1024, { message: int(1, 1024) })
   FILE_ACK_EVERY = 16;
 
-  /** Download: most bytes sent and not yet acknowledged by the client (TLV ACK). */
+  /** Download: most bytes sent and not yet acknowledged by the client (TLV ACK); told to clients as window_bytes, the SDK ACKs every quarter of it. */
   @Type(() => Number)
   @IsInt({ message: int(65536, 1073741824) }) @Min(65536, { message: int(65536, 1073741824) }) @Max(1073741824, { message: int(65536, 1073741824) })
   FILE_WINDOW_BYTES = 8 * 1024 * 1024;
