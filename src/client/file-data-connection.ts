@@ -118,12 +118,13 @@ export class FileDataConnection {
 }
 
 function toError(frame: TlvFrame): FileTransferError {
-  let body: { status?: number; error_code?: string; error_message?: string; reason?: string } = {};
+  let body: { status?: number; error_code?: string; error_message?: string; reason?: string; retry_after_ms?: number } = {};
   try {
     body = JSON.parse(frame.payload.toString('utf8'));
   } catch {
     // fall through with defaults
   }
   if (frame.type === TlvType.CANCEL) return new FileTransferError(body.status ?? 409, 'CANCELLED', body.reason ?? 'the transfer was cancelled');
-  return new FileTransferError(body.status ?? 500, body.error_code ?? 'ERROR', body.error_message ?? 'data channel error');
+  const retryAfter = typeof body.retry_after_ms === 'number' ? body.retry_after_ms : undefined;
+  return new FileTransferError(body.status ?? 500, body.error_code ?? 'ERROR', body.error_message ?? 'data channel error', retryAfter);
 }

@@ -67,6 +67,8 @@ export class FileTransferError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's `retry_after_ms` (TRANSFER_BUSY, SERVER_DRAINING): wait this long before resuming. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${status} ${code}: ${message}`);
     this.name = 'FileTransferError';
@@ -76,7 +78,14 @@ export class FileTransferError extends Error {
 /** Errors after which a new data connection (resume) may succeed. */
 function retryable(err: unknown): boolean {
   if (!(err instanceof FileTransferError)) return true; // socket closed, reset, timeout
-  return err.status >= 500 || err.code === 'TRANSFER_SUPERSEDED' || err.code === 'FRAME_TIMEOUT' || err.code === 'IDLE_TIMEOUT';
+  // TRANSFER_BUSY: another server node still holds the upload (its node may have died); retry_after_ms says when it is free.
+  return err.status >= 500 || err.code === 'TRANSFER_SUPERSEDED' || err.code === 'TRANSFER_BUSY' || err.code === 'FRAME_TIMEOUT' || err.code === 'IDLE_TIMEOUT';
+}
+
+/** Before a resume: the server's retry_after_ms, if it gave one (bounded, so a bad value cannot stall the client for long). */
+async function waitHint(err: unknown): Promise<void> {
+  const ms = err instanceof FileTransferError ? err.retryAfterMs : undefined;
+  if (ms !== undefined && ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 60_000)));
 }
 
 function check(payload: ResponsePayload): ResponsePayload {
@@ -209,6 +218,7 @@ export async function uploadFile(client: SwitchboardClient, source: UploadSource
         return result(await sendOnce(client, accept, content, key, options), false);
       } catch (err) {
         if (attempt >= attempts || !retryable(err)) throw err;
+        await waitHint(err);
         // Resume: the server answers what it holds durably.
         accept = await negotiate(client, { ...base, resume: { transfer_id: accept.transfer_id, offset: 0 } });
       }
@@ -280,6 +290,7 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
         break;
       } catch (err) {
         if (attempt >= attempts || !retryable(err)) throw err;
+        await waitHint(err);
         accept = await negotiate(client, { ...request, resume: { transfer_id: accept.transfer_id, offset: held } });
       }
     }

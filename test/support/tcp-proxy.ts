@@ -12,10 +12,13 @@ export interface TcpProxy {
   /** Cuts every connection and refuses new ones until up(). */
   down(): void;
   up(): void;
+  /** New connections go to this port from now on (open ones stay where they are): a balancer choosing another node. */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+export async function startTcpProxy(initialPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let targetPort = initialPort;
   const pairs = new Set<[net.Socket, net.Socket]>();
   let refusing = false;
   const server = net.createServer((client) => {
@@ -55,6 +58,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     up() {
       refusing = false;
+    },
+    retarget(port: number) {
+      targetPort = port;
     },
     close() {
       for (const [client, upstream] of pairs) {

@@ -9,7 +9,9 @@
  *   (the database lease), and the finished file is the right one;
  * - kill -9 of the node that carries an upload half-way: the client resumes on the other node from
  *   the last acknowledged offset (after the dead node's lease ran out), re-sending only the
- *   unacknowledged chunks; the file is complete and its sha256 verified.
+ *   unacknowledged chunks; the file is complete and its sha256 verified;
+ * - the same with the SDK behind a balancer (a TCP proxy the test points at one node, then the
+ *   other): it resumes by itself on the surviving node, waiting out TRANSFER_BUSY's retry_after_ms.
  * PostgreSQL only: two processes on one SQLite file is not a supported deployment.
  */
 import * as fs from 'node:fs';
@@ -19,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { TlvType } from '../../../src/shared/protocol';
 import { freePort } from '../../support/redis-server';
+import { startTcpProxy, TcpProxy } from '../../support/tcp-proxy';
 import { describeWith } from '../../support/requires';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
@@ -71,6 +74,9 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
   let downloads: string;
   let a: Node;
   let b: Node;
+  let envA: Record<string, string>;
+  /** B advertises this "balancer" for its data channel; the test decides which node it forwards to. */
+  let lb: TcpProxy;
   const clients: SwitchboardClient[] = [];
 
   beforeAll(async () => {
@@ -78,6 +84,7 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cluster-files-'));
     downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cluster-dl-'));
     const [portA, portB] = [await freePort(), await freePort()];
+    lb = await startTcpProxy(portB);
     const env = {
       ...db.env,
       REDIS_URL: process.env.TEST_REDIS_URL!,
@@ -92,13 +99,15 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     };
     // Node A tells clients to use B's data port (as a balancer may send them to any node).
     // One after the other: the first applies the migrations.
-    a = { server: await spawnServer({ ...env, FILE_PORT: String(portA), FILE_PUBLIC_PORT: String(portB) }), filePort: portA };
-    b = { server: await spawnServer({ ...env, FILE_PORT: String(portB) }), filePort: portB };
+    envA = { ...env, FILE_PORT: String(portA), FILE_PUBLIC_PORT: String(portB) };
+    a = { server: await spawnServer(envA), filePort: portA };
+    b = { server: await spawnServer({ ...env, FILE_PORT: String(portB), FILE_PUBLIC_PORT: String(lb.port) }), filePort: portB };
   }, 90_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     await Promise.all([a?.server.stop('SIGKILL'), b?.server.stop('SIGKILL')]);
+    await lb?.close();
     await db?.drop();
     fs.rmSync(storageDir, { recursive: true, force: true });
     fs.rmSync(downloads, { recursive: true, force: true });
@@ -155,7 +164,7 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     expect(fs.readFileSync(copy).equals(data)).toBe(true);
   }, 60_000);
 
-  // Last: it kills node A.
+  // It kills node A (the next test starts it again).
   it('kill -9 of the node carrying an upload: resumed on the other node from the last ACK, nothing acknowledged lost', async () => {
     const [alice, bob] = [await user(b), await user(b)];
     const data = randomContent(24 * CHUNK + 999);
@@ -195,6 +204,35 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     const copy = path.join(downloads, 'after-kill');
     const result = await bob.client.download(done.file_id, copy);
     expect(result.hash).toBe(sha256(data));
+    expect(fs.readFileSync(copy).equals(data)).toBe(true);
+  }, 90_000);
+
+  it('kill -9 under an SDK upload: the SDK resumes by itself on the other node, waiting out TRANSFER_BUSY', async () => {
+    if (a.server.child.exitCode !== null || a.server.child.signalCode !== null) a = { ...a, server: await spawnServer(envA) };
+    const [alice, bob] = [await user(b), await user(b)];
+    const data = randomContent(32 * 1024 * 1024);
+    lb.retarget(a.filePort);
+    let killedAt = 0;
+    const after: number[] = [];
+    const result = await alice.client.upload(data, { type: 'user', id: bob.userId }, {
+      fileName: 'sdk-kill.bin',
+      onProgress: ({ bytes }) => {
+        if (killedAt) return void after.push(bytes);
+        if (bytes < 1024 * 1024) return;
+        // Synchronously, between two ACKs: the node dies with most of the file still to come,
+        // and the "balancer" sends the SDK's next data connection to B.
+        killedAt = Date.now();
+        a.server.child.kill('SIGKILL');
+        lb.retarget(b.filePort);
+      },
+    });
+    expect(killedAt).toBeGreaterThan(0);
+    // The progress after the resume starts from what A had acknowledged, not from 0.
+    expect(Math.min(...after)).toBeGreaterThan(1024 * 1024);
+    console.info(`file-cross-node: SDK upload of 32 MiB finished on the other node ${Date.now() - killedAt} ms after kill -9 of its data node (FILE_LEASE_MS=${LEASE_MS})`);
+    const copy = path.join(downloads, 'sdk-after-kill');
+    const got = await bob.client.download(result.fileId, copy);
+    expect(got.hash).toBe(sha256(data));
     expect(fs.readFileSync(copy).equals(data)).toBe(true);
   }, 90_000);
 });
