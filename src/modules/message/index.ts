@@ -2,7 +2,7 @@
 export { MessageEntity } from './entities/message.entity';
 export { directConversationId, toWire } from './message.mapper';
 export type { StoredMessage } from './message.mapper';
-export { MessageMetrics } from './message-metrics';
+export { MessageMetrics } from './message.metrics';
 export { MessageModule } from './message.module';
 export { MessageService } from './message.service';
 export { MessageSendChecks } from './message-send-checks';

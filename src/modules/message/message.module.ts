@@ -8,7 +8,7 @@ import { ContactGate } from '../contact';
 import { ContactModule } from '../contact';
 import { DirectMessageGate } from './direct-message-gate';
 import { HistoryService } from './history.service';
-import { MessageMetrics } from './message-metrics';
+import { MessageMetrics } from './message.metrics';
 import { MessageHandler } from './message.handler';
 import { MessageRepository } from './message.repository';
 import { MessageSendChecks } from './message-send-checks';

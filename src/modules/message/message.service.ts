@@ -25,7 +25,7 @@ import { contentHash } from './content-hash';
 import type { ConversationKind } from '../conversation';
 import { DirectMessageGate } from './direct-message-gate';
 import type { MessageEntity } from './entities/message.entity';
-import { MessageMetrics } from './message-metrics';
+import { MessageMetrics } from './message.metrics';
 import { newMessageId } from './message-id';
 import { MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';

@@ -18,7 +18,7 @@ import { MessageCommands } from '../../shared/protocol';
 import type { Connection } from '../../transport/connection';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
-import { MessageMetrics } from './message-metrics';
+import { MessageMetrics } from './message.metrics';
 import { toWire } from './message.mapper';
 import { MessageRepository } from './message.repository';
 import { fittingCount } from './page-budget';

@@ -18,7 +18,7 @@ import { MessageConfig, messageConfig } from './message.config';
 import { MessageCommands } from '../../shared/protocol';
 import { AckMessageRequest, BROADCAST_CONVERSATION_ID, ReceiptEventPayload, ReceiptState } from '../../shared/protocol/messages/message.messages';
 import { EventPublisher } from '../../transport/event-publisher';
-import { MessageMetrics } from './message-metrics';
+import { MessageMetrics } from './message.metrics';
 import { MessageRepository } from './message.repository';
 import { notAMember, validationFailed } from './message.service';
 import { OfflineDeliveryService } from './offline-delivery.service';

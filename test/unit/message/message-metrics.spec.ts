@@ -1,6 +1,6 @@
 /** The message series are plain counts brought into prom-client when read: every scrape sees all of them, once. */
 import { MetricsService } from '../../../src/common/metrics';
-import { MessageMetrics } from '../../../src/modules/message/message-metrics';
+import { MessageMetrics } from '../../../src/modules/message/message.metrics';
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
 
 describe('MessageMetrics', () => {
