@@ -17,6 +17,7 @@ import { FileStorage } from './storage/file-storage';
 import { LocalFileStorage } from './storage/local-file-storage';
 import { TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
+import { TransferNotices } from './transfer-notices';
 
 export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity];
 
@@ -35,6 +36,7 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
     FileDataChannel,
     TransferLinks,
     TransferLease,
+    TransferNotices,
     {
       provide: FileStorage,
       inject: [fileConfig.token],

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
 import { FileConfig, fileConfig } from './file.config';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
-import { FileCommands, ProtocolError, TlvType, validationError } from '../../shared/protocol';
+import { FileCommands, ProtocolError, validationError } from '../../shared/protocol';
 import { FILE_HASH_PATTERN, FileAcceptDto, FileRequestDto } from '../../shared/protocol/messages/file.messages';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
@@ -18,6 +18,7 @@ import { FileRepository } from './file.repository';
 import { FileSharingService } from './file-sharing.service';
 import { FileStorage } from './storage/file-storage';
 import { TransferLinks } from './transfer-links';
+import { TransferNotices } from './transfer-notices';
 
 export const FINAL_STATES: TransferState[] = ['complete', 'failed', 'cancelled', 'expired'];
 
@@ -58,6 +59,7 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
     private readonly publisher: EventPublisher,
     private readonly registry: ConnectionRegistry,
     private readonly links: TransferLinks,
+    private readonly notices: TransferNotices,
   ) {}
 
   onModuleInit(): void {
@@ -281,7 +283,8 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
     const changed = options.inLane ? await work() : await this.links.run(transfer.id, work);
     if (!changed) return false;
     if (!options.skipLink) {
-      this.links.get(transfer.id)?.close(TlvType.CANCEL, { transfer_id: transfer.id, reason: options.reason, status: state === 'expired' ? 404 : 409 });
+      // Its data connection, on this node or (through the bus) on another one.
+      await this.notices.ended({ transfer_id: transfer.id, reason: options.reason, status: state === 'expired' ? 404 : 409 });
     }
     if (options.notify) {
       await this.publisher.toUsers([transfer.userId], FileCommands.CANCEL.name, { status: 200, transfer_id: transfer.id, reason: options.reason, state, by: options.by });

@@ -7,6 +7,8 @@
  *   gets the file-ref message and downloads through B, byte-identical;
  * - two data connections for one upload on the two nodes: one writes, the other is TRANSFER_BUSY
  *   (the database lease), and the finished file is the right one;
+ * - file/cancel on A closes the upload's and the download's data connections on B at once (the
+ *   notice travels on the event bus);
  * - kill -9 of the node that carries an upload half-way: the client resumes on the other node from
  *   the last acknowledged offset (after the dead node's lease ran out), re-sending only the
  *   unacknowledged chunks; the file is complete and its sha256 verified;
@@ -96,6 +98,8 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
       FILE_CHUNK_SIZE: String(CHUNK),
       FILE_ACK_EVERY: String(ACK_EVERY),
       FILE_LEASE_MS: String(LEASE_MS),
+      // A download stalls after 4 unacknowledged chunks (the cancel test holds one open).
+      FILE_WINDOW_BYTES: String(4 * CHUNK),
     };
     // Node A tells clients to use B's data port (as a balancer may send them to any node).
     // One after the other: the first applies the migrations.
@@ -162,6 +166,35 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     const copy = path.join(downloads, 'busy');
     await bob.client.download(done.file_id, copy);
     expect(fs.readFileSync(copy).equals(data)).toBe(true);
+  }, 60_000);
+
+  it('file/cancel on A closes the data connections on B: an upload and a download in progress', async () => {
+    const [alice, bob] = [await user(a), await user(a)];
+    const data = randomContent(8 * CHUNK);
+    const target = { type: 'user' as const, id: bob.userId };
+
+    const upload = await alice.client.call('file/request', uploadRequest(data, target));
+    const up = await open(b.filePort, upload.transfer_id, alice.token);
+    expect(up.type).toBe(TlvType.ACK);
+    sendData(up.peer, data, 0, CHUNK, 2 * CHUNK);
+    expect(await alice.client.call('file/cancel', { transfer_id: upload.transfer_id })).toMatchObject({ status: 200, state: 'cancelled' });
+    const upCancel = await up.peer.next((f) => f.type === TlvType.CANCEL);
+    expect(JSON.parse(upCancel.payload.toString('utf8'))).toMatchObject({ transfer_id: upload.transfer_id, status: 409 });
+    await up.peer.whenClosed();
+
+    // A finished file, then a download on B that stalls at its window (no ACKs sent).
+    const done = await alice.client.upload(data, target, { fileName: 'to-cancel.bin' });
+    const download = await bob.client.call('file/request', { direction: 'download', file_id: done.fileId });
+    const down = await open(b.filePort, download.transfer_id, bob.token);
+    expect(down).toMatchObject({ type: TlvType.ACK, body: { offset: 0 } });
+    await down.peer.next((f) => f.type === TlvType.DATA);
+    expect(await bob.client.call('file/cancel', { transfer_id: download.transfer_id })).toMatchObject({ status: 200, state: 'cancelled' });
+    const downCancel = await down.peer.next((f) => f.type === TlvType.CANCEL);
+    expect(JSON.parse(downCancel.payload.toString('utf8'))).toMatchObject({ transfer_id: download.transfer_id, status: 409 });
+    await down.peer.whenClosed();
+    // Never the whole file: the window held it back until the cancel.
+    const received = down.peer.frames.filter((f) => f.type === TlvType.DATA).reduce((n, f) => n + f.payload.length, 0);
+    expect(received).toBeLessThan(data.length);
   }, 60_000);
 
   // It kills node A (the next test starts it again).
