@@ -148,6 +148,10 @@ export class SqliteCheckpointer {
     if (!worker) return;
     this.stopping = true;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Unref'd, the worker would not keep the process alive while we wait for its exit: a process
+    // with nothing else left (the admin CLI) ended naturally, with code 0, before the caller's
+    // process.exit(code) ran (its usage error exited 0 instead of 2 about one run in three).
+    worker.ref();
     worker.postMessage('stop');
     await exited;
   }
