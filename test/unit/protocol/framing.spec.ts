@@ -215,6 +215,39 @@ describe('LineFrameDecoder', () => {
       );
     });
 
+    it('any bytes in any chunking decode like each line decoded alone (UTF-8 replacement, \\r, sizes)', () => {
+      // The reference: split the bytes at every LF and decode each line by itself. The decoder
+      // decodes a chunk's complete lines as one string; invalid and multi-byte UTF-8 next to a
+      // LF must come out the same, and every frame's byte size too.
+      const reference = (bytes: Buffer): DecodedFrame[] => {
+        const out: DecodedFrame[] = [];
+        let start = 0;
+        for (let nl = bytes.indexOf(0x0a); nl !== -1; start = nl + 1, nl = bytes.indexOf(0x0a, start)) {
+          const end = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+          if (end === start) continue;
+          const text = bytes.toString('utf8', start, end);
+          try {
+            out.push({ kind: 'frame', value: JSON.parse(text), bytes: nl - start + 1 });
+          } catch (err) {
+            if (text.trim() !== '') out.push({ kind: 'invalid', reason: (err as Error).message, text, bytes: nl - start + 1 });
+          }
+        }
+        return out;
+      };
+      const piece = fc.oneof(
+        fc.constantFrom('\n', '\r\n', '\r', ' ', '{}', '[1]', '"\u00e9"', '"\ud83d\ude00"', '"a\u20acb"', '\u00e9', '"\\u00e9"').map((t) => Buffer.from(t)),
+        fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b)),
+        fc.constantFrom(0x80, 0xc3, 0xe2, 0xf0, 0xff, 0x0a).map((b) => Buffer.from([b])),
+      );
+      fc.assert(
+        fc.property(fc.array(piece, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 20 }), (pieces, cuts) => {
+          const bytes = Buffer.concat(pieces);
+          expect(decode(splitAt(bytes, cuts)).out).toEqual(reference(bytes));
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
     it('random bytes never throw out of the decoder and never buffer beyond maxFrameBytes', () => {
       fc.assert(
         fc.property(
