@@ -29,7 +29,7 @@ import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 import { TlvPeer } from '../../support/tlv-helpers';
 import { LoggedInUser, registerAndLogin } from '../../support/users';
-import { randomContent, sendData, sha256, uploadRequest } from '../file/file-helpers';
+import { randomContent, sendData, sendUntilAcked, sha256, uploadRequest } from '../file/file-helpers';
 
 const CHUNK = 64 * 1024;
 const ACK_EVERY = 4;
@@ -48,21 +48,6 @@ async function open(port: number, transferId: string, token: string): Promise<{ 
   return { peer, type: frame.type, body: JSON.parse(frame.payload.toString('utf8')) };
 }
 
-/** Sends chunks until the server acknowledged at least `until`; returns the bytes sent and the last ACK. */
-async function sendUntilAcked(peer: TlvPeer, data: Buffer, from: number, until: number): Promise<{ sent: number; acked: number }> {
-  let at = from;
-  let acked = from;
-  let seen = peer.frames.length;
-  while (acked < until) {
-    sendData(peer, data, at, CHUNK, Math.min(data.length, at + CHUNK));
-    at += CHUNK;
-    if (((at - from) / CHUNK) % ACK_EVERY === 0) {
-      acked = (await peer.nextJson(TlvType.ACK, seen)).offset;
-      seen = peer.frames.length;
-    }
-  }
-  return { sent: at - from, acked };
-}
 
 /** The final ACK (with file_id) of an upload connection. */
 async function finalAck(peer: TlvPeer): Promise<{ file_id: string; offset: number }> {
@@ -204,7 +189,7 @@ describeWith({ postgres: true, redis: true }, 'file transfer across two nodes (s
     const accept = await alice.client.call('file/request', uploadRequest(data, { type: 'user', id: bob.userId }));
     const first = await open(a.filePort, accept.transfer_id, alice.token);
     expect(first.body.offset).toBe(0);
-    const half = await sendUntilAcked(first.peer, data, 0, 12 * CHUNK);
+    const half = await sendUntilAcked(first.peer, data, 0, 12 * CHUNK, CHUNK, ACK_EVERY);
     // Two more chunks that are never acknowledged, then the node carrying them dies.
     sendData(first.peer, data, half.sent, CHUNK, half.sent + 2 * CHUNK);
     let bytesSent = half.sent + 2 * CHUNK;

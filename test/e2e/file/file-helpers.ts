@@ -43,3 +43,23 @@ export async function openData(accept: Record<string, any>, client: SwitchboardC
 export function sendData(peer: TlvPeer, data: Buffer, from: number, chunk: number, to = data.length): void {
   for (let at = from; at < to; at += chunk) peer.send(TlvType.DATA, data.subarray(at, Math.min(to, at + chunk)));
 }
+
+/**
+ * Sends `chunk`-sized DATA frames from `from` until the server acknowledged at least `until`,
+ * reading one ACK after every `ackEvery` chunks (the server's FILE_ACK_EVERY); returns the bytes
+ * sent and the last acknowledged offset.
+ */
+export async function sendUntilAcked(peer: TlvPeer, data: Buffer, from: number, until: number, chunk: number, ackEvery: number): Promise<{ sent: number; acked: number }> {
+  let at = from;
+  let acked = from;
+  let seen = peer.frames.length;
+  while (acked < until) {
+    sendData(peer, data, at, chunk, Math.min(data.length, at + chunk));
+    at += chunk;
+    if (((at - from) / chunk) % ackEvery === 0) {
+      acked = (await peer.nextJson(TlvType.ACK, seen)).offset;
+      seen = peer.frames.length;
+    }
+  }
+  return { sent: at - from, acked };
+}

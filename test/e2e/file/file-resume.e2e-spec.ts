@@ -11,8 +11,7 @@ import { TlvType } from '../../../src/shared/protocol';
 import { login, registerAndLogin, registerOn } from '../../support/users';
 import { createTestDatabase } from '../../support/test-db';
 import { startTestApp } from '../../support/test-app';
-import { TlvPeer } from '../../support/tlv-helpers';
-import { dataChannel, openData, randomContent, sendData, sha256, tempDir, uploadRequest } from './file-helpers';
+import { dataChannel, openData, randomContent, sendData, sendUntilAcked, sha256, tempDir, uploadRequest } from './file-helpers';
 
 const CHUNK = 64 * 1024;
 const ACK_EVERY = 4;
@@ -20,21 +19,6 @@ const ACK_EVERY = 4;
 // (with the default 8 MiB the whole test file would already sit in the client's socket buffer).
 const SMALL_CHUNKS = { FILE_CHUNK_SIZE: String(CHUNK), FILE_ACK_EVERY: String(ACK_EVERY), FILE_WINDOW_BYTES: String(4 * CHUNK) };
 
-/** Sends chunk by chunk until the server acknowledged at least `until`; returns bytes sent and the last ack. */
-async function sendUntilAcked(peer: TlvPeer, data: Buffer, from: number, until: number): Promise<{ sent: number; acked: number }> {
-  let at = from;
-  let acked = from;
-  let seen = peer.frames.length;
-  while (acked < until) {
-    sendData(peer, data, at, CHUNK, Math.min(data.length, at + CHUNK));
-    at += CHUNK;
-    if (((at - from) / CHUNK) % ACK_EVERY === 0) {
-      acked = (await peer.nextJson(TlvType.ACK, seen)).offset;
-      seen = peer.frames.length;
-    }
-  }
-  return { sent: at - from, acked };
-}
 
 describe('file transfer: resume', () => {
   it('resumes after the data socket was destroyed half-way, re-sending only what was not acknowledged', async () => {
@@ -47,7 +31,7 @@ describe('file transfer: resume', () => {
       expect(accept).toMatchObject({ status: 200, chunk_size: CHUNK, resume_offset: 0, mode: 'passive', endpoint: { protocol: 'tcp' } });
       const first = await openData(accept, alice.client);
       expect(first.start).toBe(0);
-      const half = await sendUntilAcked(first.peer, data, 0, 16 * CHUNK);
+      const half = await sendUntilAcked(first.peer, data, 0, 16 * CHUNK, CHUNK, ACK_EVERY);
       expect(half.acked).toBe(16 * CHUNK);
       // Two more chunks the server never acknowledges, then the socket dies.
       sendData(first.peer, data, half.sent, CHUNK, half.sent + 2 * CHUNK);
@@ -98,7 +82,7 @@ describe('file transfer: resume', () => {
       const target = { type: 'user' as const, id: bobUser.userId };
       const accept = await alice.call('file/request', uploadRequest(data, target));
       const { peer } = await openData(accept, alice);
-      const { acked } = await sendUntilAcked(peer, data, 0, 8 * CHUNK);
+      const { acked } = await sendUntilAcked(peer, data, 0, 8 * CHUNK, CHUNK, ACK_EVERY);
       expect(acked).toBe(8 * CHUNK);
       await app.close();
       await peer.whenClosed();
