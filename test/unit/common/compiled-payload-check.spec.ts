@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { compiledPayloadCheck } from '../../../src/common/pipes/compiled-payload-check';
 import { createValidationPipe } from '../../../src/common/pipes/protocol-validation.pipe';
 import { PresenceListRequest, PresenceSubscribeRequest } from '../../../src/shared/protocol/messages/presence.messages';
+import { seededRandom } from '../../support/seeded-random';
 
 // The storage plainToInstance reads (as in the compiler itself and schemas/generate.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -50,15 +51,6 @@ function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_POOL: unknown[] = [
   'u-1', 'g-2', '', ' ', 'hello world', 'bad id!', 'x'.repeat(65), 'y'.repeat(600), 'online', 'invisible', 'dXNlcg', '1.1',
@@ -111,7 +103,7 @@ describe('compiled payload checks agree with the full validation pipe', () => {
     const check = compiledPayloadCheck(dto)!;
     const fields = [...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', false, false).map((m) => m.propertyName))];
     const pool = poolFor(dto);
-    const next = random(fields.length * 7919 + dto.name.length);
+    const next = seededRandom(fields.length * 7919 + dto.name.length);
     let accepted = 0;
     for (let i = 0; i < 400; i++) {
       const payload: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
  * former walk, kept here as the specification of the order.
  */
 import { assertStorablePayload, MAX_PAYLOAD_DEPTH } from '../../../src/common/pipes/protocol-validation.pipe';
+import { seededRandom } from '../../support/seeded-random';
 
 function reference(payload: unknown): { field: string; problem: string } | undefined {
   const stack: [unknown, string, number][] = [[payload, '', 0]];
@@ -35,14 +36,6 @@ function actual(payload: unknown): { field: string; problem: string } | undefine
   }
 }
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(next: () => number, depth: number): unknown {
   const r = next();
@@ -56,7 +49,7 @@ function generate(next: () => number, depth: number): unknown {
 
 describe('assertStorablePayload', () => {
   it('names the same field as the former explicit-stack walk', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     let refused = 0;
     for (let i = 0; i < 3000; i++) {
       const payload = { p: generate(next, 1) };
