@@ -27,6 +27,8 @@ interface PgClient {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
   escapeLiteral(text: string): string;
   release(destroy?: boolean | Error): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
 }
 interface PgPool {
   connect(): Promise<PgClient>;
@@ -47,7 +49,13 @@ export class PostgresMessageStore implements MessageStore {
   async writeBatch(messages: NewMessage[]): Promise<WriteOutcome[]> {
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
     const client = await pool.connect();
+    // pg-pool removes its idle 'error' listener while a client is checked out: a backend that
+    // dies meanwhile (pg_terminate_backend, a PostgreSQL restart) would emit an unhandled 'error'
+    // and kill the process. Listen for it, and hand the broken client back with the error so
+    // the pool destroys it; the batch's own query then fails and is answered 503 UNAVAILABLE.
     let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    client.on('error', onError);
     try {
       // BEGIN goes out with the batch's first statement (lockRows), in one round trip.
       const out = await this.store(client, messages, Date.now());
@@ -57,6 +65,7 @@ export class PostgresMessageStore implements MessageStore {
       await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
