@@ -76,6 +76,30 @@ export class FileRepository {
     return this.files.findOneBy({ id });
   }
 
+  /**
+   * Does the user already hold content with this sha256: a file of theirs, or one shared in a
+   * conversation they are in? Instant upload is offered only then (#18.2): whoever merely knows a
+   * hash learns nothing and gets nothing. One query whatever the answer, so the timing of a
+   * stranger's request does not depend on whether the content exists either.
+   */
+  async mayReadContent(sha256: string, userId: string): Promise<boolean> {
+    const qb = this.files.createQueryBuilder('f');
+    const shared = qb
+      .subQuery()
+      .select('1')
+      .from(FileShareEntity, 's')
+      .innerJoin(ConversationMemberEntity, 'm', 'm.conversation_id = s.conversation_id')
+      .where('s.file_id = f.id AND m.user_id = :userId')
+      .getQuery();
+    const row = await qb
+      .select('f.id', 'id')
+      .where('f.sha256 = :sha256', { sha256 })
+      .andWhere(`(f.uploader_id = :userId OR EXISTS ${shared})`, { userId })
+      .limit(1)
+      .getRawOne<{ id: string }>();
+    return row !== undefined;
+  }
+
   async addShare(fileId: string, conversationId: string): Promise<void> {
     await this.shares.createQueryBuilder().insert().values({ fileId, conversationId, sharedAt: Date.now() }).orIgnore().execute();
   }

@@ -145,8 +145,11 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
         createdAt: now,
         updatedAt: now,
       });
-      // Instant upload: the content is already stored (by anyone): no byte travels.
-      if ((await this.storage.blobSize(sha256)) === dto.file_size) {
+      // Instant upload only for content the caller can already read (#18.2): knowing a hash is
+      // no proof of holding the bytes. Anyone else uploads them like new content, answered exactly
+      // as for unknown content; the commit then stores them once (FileStorage.commit drops a
+      // partial whose blob exists), so nothing tells them the content was already there.
+      if ((await this.repository.mayReadContent(sha256, ctx.userId)) && (await this.storage.blobSize(sha256)) === dto.file_size) {
         const file = await this.finishUpload(Object.assign(transfer, { state: 'complete' as const, offset: dto.file_size }), true);
         return { ...this.acceptPayload(transfer, ctx.localAddress), file_id: file.id, instant: true };
       }

@@ -67,11 +67,12 @@ describe('file transfer: upload, share, download', () => {
     expect(again.hash).toBe(sha256(content));
   });
 
-  it('completes an upload of content the server already holds at once (instant upload), as a new file shared again', async () => {
+  it('completes an upload of content the caller can already read at once (instant upload), as a new file shared again', async () => {
     const content = randomContent(300 * 1024);
-    const first = await alice.client.upload(content, { type: 'user', id: bob.userId }, { fileName: 'a.bin' });
+    const first = await alice.client.upload(content, { type: 'user', id: carol.userId }, { fileName: 'a.bin' });
     const stored = () => blobFiles(path.join(app.env.FILE_STORAGE_DIR!, 'blobs'));
     const before = stored();
+    // Carol received the file-ref: she may read the content, so sending it on costs no bytes (#18.2).
     const response = await carol.client.call('file/request', uploadRequest(content, { type: 'user', id: bob.userId }, { file_name: 'same.bin' }));
     expect(response).toMatchObject({ status: 200, resume_offset: content.length, instant: true });
     expect(response.file_id).toMatch(/^f-/);
