@@ -9,7 +9,7 @@ import { InjectConfig } from '../../config/config.util';
 import { FileConfig, fileConfig } from './file.config';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
 import { FileCommands, ProtocolError, validationError } from '../../shared/protocol';
-import { FILE_HASH_PATTERN, FileAcceptDto, FileRequestDto } from '../../shared/protocol/messages/file.messages';
+import { FILE_HASH_PATTERN, FileAcceptDto, FileRequestDto, MAX_FILE_NAME_LENGTH } from '../../shared/protocol/messages/file.messages';
 import { ConnectionRegistry } from '../../transport/connection-registry';
 import { EventPublisher } from '../../transport/event-publisher';
 import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
@@ -100,6 +100,11 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       throw validationError([{ field: 'hash', problems: ['must be "sha256:" followed by the 64 lower-case hex digits of the whole file (sha256 is the only hash verified)'] }]);
     }
     const sha256 = dto.hash.slice('sha256:'.length);
+    // One spelling per name (#18.11): "é" precomposed or not is the same name for every reader.
+    const fileName = dto.file_name.normalize('NFC');
+    if (fileName.length > MAX_FILE_NAME_LENGTH) {
+      throw validationError([{ field: 'file_name', problems: [`must be at most ${MAX_FILE_NAME_LENGTH} characters once normalised to Unicode NFC (it has ${fileName.length})`] }]);
+    }
     if (dto.resume) {
       const transfer = await this.repository.findTransfer(dto.resume.transfer_id);
       if (!transfer || transfer.userId !== ctx.userId || transfer.direction !== 'upload' || !OPEN_STATES.includes(transfer.state)) {
@@ -132,7 +137,7 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
         direction: 'upload',
         state: 'active',
         fileId: null,
-        fileName: dto.file_name,
+        fileName,
         fileSize: dto.file_size,
         sha256,
         mime: dto.mime ?? null,

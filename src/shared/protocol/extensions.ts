@@ -12,6 +12,7 @@
  * type that already exists throws unless `{ replace: true }` is passed, so two teams cannot
  * silently overwrite each other's definition.
  */
+import { FILE_NAME_PATTERN, FILE_NAME_RULE } from './file-names';
 
 export type Content = { type: string } & Record<string, unknown>;
 
@@ -166,6 +167,7 @@ export const BUILTIN_CONTENT_TYPES: readonly ContentTypeDefinition[] = [
     validate: (c) =>
       requireString(c, 'file_id') ??
       optionalString(c, 'name') ??
+      (c.name === undefined || FILE_NAME_PATTERN.test(c.name as string) ? undefined : `content.name must be ${FILE_NAME_RULE}`) ??
       (c.size === undefined || nonNegativeInteger(c.size)
         ? undefined
         : 'content.size must be a non-negative integer (bytes) when present'),

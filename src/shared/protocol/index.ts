@@ -7,6 +7,7 @@ export * from './errors';
 export * from './extensions';
 export * from './envelope';
 export * from './file-crypto';
+export * from './file-names';
 export * from './framing';
 export * from './messages';
 export * from './validator';

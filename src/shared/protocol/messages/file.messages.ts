@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 import { ResponseStatusDto } from './envelope.messages';
 
 export const FILE_TARGET_TYPES = ['user', 'group'] as const;
@@ -83,12 +84,12 @@ export class FileRequestDto {
   @MaxLength(32)
   mode?: string;
 
-  @JSONSchema({ description: 'Upload: base name only, no directory part.' })
+  @JSONSchema({ description: 'Upload: base name only, no directory part, no control or bidirectional-control characters; stored in Unicode NFC.' })
   @ValidateIf(isUpload)
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_FILE_NAME_LENGTH)
-  @Matches(/^[^/\\\0]+$/, { message: 'file_name must be a base name without "/", "\\" or NUL' })
+  @Matches(FILE_NAME_PATTERN, { message: `file_name must be ${FILE_NAME_RULE}` })
   file_name: string;
 
   @JSONSchema({ description: 'Upload: size in bytes.' })

@@ -27,6 +27,7 @@ import {
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { contentTypes, type Content } from '../extensions';
+import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 
 export const TARGET_TYPES = ['user', 'group', 'broadcast'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
@@ -64,6 +65,7 @@ export function attachmentError(value: unknown, index: number): string | undefin
     return `${at}.file_id must be a non-empty string of at most 128 characters`;
   }
   if (value.name !== undefined && typeof value.name !== 'string') return `${at}.name must be a string when present`;
+  if (value.name !== undefined && !FILE_NAME_PATTERN.test(value.name)) return `${at}.name must be ${FILE_NAME_RULE}`;
   if (value.size !== undefined && !(Number.isSafeInteger(value.size) && (value.size as number) >= 0)) {
     return `${at}.size must be a non-negative integer (bytes) when present`;
   }
