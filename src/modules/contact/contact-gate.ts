@@ -2,9 +2,13 @@
  * The per-message checks of the contacts rules, kept off the hot path:
  * - DIRECT_MESSAGE_POLICY=anyone and no block anywhere on the server → `checkDirect` returns
  *   undefined at once: no I/O, no allocation per message.
- * - otherwise two caches, both per sender: users with a block between them and the sender
- *   (either way: the blocker cannot write to the user they blocked either), and (policy
+ * - otherwise two caches, both per sender: the blocks involving the sender (who blocked them,
+ *   whom they blocked: the blocker cannot write to the user they blocked either), and (policy
  *   `contacts`) their accepted contacts. A cached sender is decided synchronously; a miss loads once.
+ *
+ * What a refused sender is told (docs/protocol.md "Blocking"): to a blocked user the blocker is
+ * absent, answered exactly like a user id nobody has (404 USER_NOT_FOUND); a blocker writing to
+ * the user they blocked is told so (they know); the contacts-only policy is the generic 403 REFUSED.
  *
  * Invalidation: every contact or block change drops both users' entries here, synchronously,
  * before the change is answered, and is announced on the event bus (an event with an empty
@@ -22,9 +26,24 @@ import { ContactRepository } from './contact.repository';
 export const CONTACT_CACHE_SIGNAL = 'internal/contact-cache';
 const CACHE_MAX_USERS = 20_000;
 
-/** The one refusal for "the other user does not accept this from you": block and policy look alike. */
+/** The one refusal for "the other user does not accept this from you" (the contacts-only policy). */
 export function refused(what: string): ProtocolError {
   return new ProtocolError('REFUSED', `${what} is not possible: this user does not accept it from you`, 403);
+}
+
+/**
+ * A direct message to someone who blocked the sender: word for word what message/send answers
+ * for a user id nobody has (MessageService.assertUserExists), so the two cannot be told apart.
+ */
+export function absentRecipient(userId: string): ProtocolError {
+  return new ProtocolError('USER_NOT_FOUND', `user ${userId} does not exist`);
+}
+
+interface Blocks {
+  /** Users who blocked this user. */
+  blockers: Set<string>;
+  /** Users this user blocked. */
+  blocked: Set<string>;
 }
 
 @Injectable()
@@ -32,7 +51,7 @@ export class ContactGate implements OnModuleInit {
   private readonly logger = new Logger('ContactGate');
   /** undefined = not known yet (treated as "there may be blocks"). */
   private anyBlocks: boolean | undefined;
-  private readonly blockedWith = new Map<string, Set<string>>();
+  private readonly blocksOf = new Map<string, Blocks>();
   private readonly contactsOf = new Map<string, Set<string>>();
   /** Bumped by every invalidation; a load started under an older epoch is not cached. */
   private epoch = 0;
@@ -54,21 +73,47 @@ export class ContactGate implements OnModuleInit {
 
   /**
    * May `senderId` send a direct message to `recipientId`? undefined: yes (decided without I/O).
-   * Otherwise a promise that resolves (yes) or rejects with the generic REFUSED.
+   * Otherwise a promise that resolves (yes) or rejects with the refusal.
    */
   checkDirect(senderId: string, recipientId: string): Promise<void> | undefined {
     const needContacts = this.config.directMessagePolicy === 'contacts';
     if (!needContacts && this.anyBlocks === false) return undefined;
     // Learnt on first use rather than at start (the tables may not be migrated yet then).
     if (this.anyBlocks === undefined) this.learnAnyBlocks();
-    const blocked = this.blockedWith.get(senderId);
+    const blocks = this.blocksOf.get(senderId);
     const contacts = needContacts ? this.contactsOf.get(senderId) : undefined;
-    if (blocked && (!needContacts || contacts)) {
-      return this.decide(blocked, contacts, recipientId) ? undefined : Promise.reject(refused('a direct message'));
+    if (blocks && (!needContacts || contacts)) {
+      const refusal = this.decide(blocks, contacts, recipientId);
+      return refusal ? Promise.reject(refusal) : undefined;
     }
-    return this.load(senderId, needContacts).then(({ blockers: b, contacts: c }) => {
-      if (!this.decide(b, c, recipientId)) throw refused('a direct message');
+    return Promise.all([blocks ?? this.loadBlocks(senderId), needContacts ? (contacts ?? this.loadContacts(senderId)) : undefined]).then(([b, c]) => {
+      const refusal = this.decide(b, c, recipientId);
+      if (refusal) throw refusal;
     });
+  }
+
+  /**
+   * Is there a block between `a` and `b`, either way? false without I/O while no block exists on
+   * the server. For what flows between two users outside a message (receipts in their direct
+   * conversation): nothing crosses a block.
+   */
+  blockedBetween(a: string, b: string): boolean | Promise<boolean> {
+    if (this.anyBlocks === false) return false;
+    if (this.anyBlocks === undefined) this.learnAnyBlocks();
+    const cached = this.blocksOf.get(a);
+    const between = (blocks: Blocks) => blocks.blockers.has(b) || blocks.blocked.has(b);
+    return cached ? between(cached) : this.loadBlocks(a).then(between);
+  }
+
+  /**
+   * Which of `ids` blocked `userId`: to them those users are absent (group/create and group/add
+   * answer as for unknown ids). No I/O while no block exists on the server.
+   */
+  async blockersAmong(userId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0 || this.anyBlocks === false) return new Set();
+    if (this.anyBlocks === undefined) this.learnAnyBlocks();
+    const blocks = this.blocksOf.get(userId) ?? (await this.loadBlocks(userId));
+    return new Set(ids.filter((id) => blocks.blockers.has(id)));
   }
 
   /** Drops cached state of `users` here and on every other process. Call after the change committed. */
@@ -96,35 +141,40 @@ export class ContactGate implements OnModuleInit {
       .finally(() => (this.learning = false));
   }
 
-  private decide(blockers: Set<string>, contacts: Set<string> | undefined, recipientId: string): boolean {
-    if (blockers.has(recipientId)) return false;
-    return contacts === undefined || contacts.has(recipientId);
+  private decide(blocks: Blocks, contacts: Set<string> | undefined, recipientId: string): ProtocolError | undefined {
+    // Mine first: a blocker is told about their own block, whatever the other did.
+    if (blocks.blocked.has(recipientId)) return new ProtocolError('REFUSED', `you blocked user ${recipientId}; contact/unblock them first to write to them`, 403);
+    if (blocks.blockers.has(recipientId)) return absentRecipient(recipientId);
+    if (contacts !== undefined && !contacts.has(recipientId)) return refused('a direct message');
+    return undefined;
   }
 
   private forget(users: string[], blocked: boolean): void {
     this.epoch++;
     if (blocked) this.anyBlocks = true;
     for (const u of users) {
-      this.blockedWith.delete(u);
+      this.blocksOf.delete(u);
       this.contactsOf.delete(u);
     }
   }
 
-  private async load(userId: string, withContacts: boolean): Promise<{ blockers: Set<string>; contacts?: Set<string> }> {
+  private async loadBlocks(userId: string): Promise<Blocks> {
     const epoch = this.epoch;
-    const [blockers, contacts] = await Promise.all([
-      this.repository.blockPeersOf(userId).then((ids) => new Set(ids)),
-      withContacts ? this.repository.acceptedPeers(userId).then((ids) => new Set(ids)) : Promise.resolve(undefined),
-    ]);
-    if (this.epoch === epoch) {
-      remember(this.blockedWith, userId, blockers);
-      if (contacts) remember(this.contactsOf, userId, contacts);
-    }
-    return { blockers, contacts };
+    const rows = await this.repository.blocksOf(userId);
+    const blocks = { blockers: new Set(rows.blockers), blocked: new Set(rows.blocked) };
+    if (this.epoch === epoch) remember(this.blocksOf, userId, blocks);
+    return blocks;
+  }
+
+  private async loadContacts(userId: string): Promise<Set<string>> {
+    const epoch = this.epoch;
+    const contacts = new Set(await this.repository.acceptedPeers(userId));
+    if (this.epoch === epoch) remember(this.contactsOf, userId, contacts);
+    return contacts;
   }
 }
 
-function remember(cache: Map<string, Set<string>>, key: string, value: Set<string>): void {
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.delete(key);
   cache.set(key, value);
   // Oldest first (insertion order): drop a batch so this does not run on every insert.

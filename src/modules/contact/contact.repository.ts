@@ -127,10 +127,24 @@ export class ContactRepository {
     return new Set(rows.map((r) => (r.blockerId === userId ? r.blockedId : r.blockerId)));
   }
 
-  /** Every user with a block between them and `userId`, either way (the message gate caches this per sender). */
-  async blockPeersOf(userId: string): Promise<string[]> {
+  /** The blocks involving `userId` (the message gate caches this per sender): who blocked them, whom they blocked. */
+  async blocksOf(userId: string): Promise<{ blockers: string[]; blocked: string[] }> {
     const rows = await this.dataSource.getRepository(ContactBlockEntity).find({ where: [{ blockedId: userId }, { blockerId: userId }] });
-    return rows.map((r) => (r.blockerId === userId ? r.blockedId : r.blockerId));
+    return {
+      blockers: rows.filter((r) => r.blockedId === userId).map((r) => r.blockerId),
+      blocked: rows.filter((r) => r.blockerId === userId).map((r) => r.blockedId),
+    };
+  }
+
+  /**
+   * Is `peer` absent to `me` (they blocked me and I hold nothing of my own about them: no
+   * contact row of mine, no block of mine)? Then every contact command naming them answers as
+   * for a user that does not exist.
+   */
+  async absentTo(me: string, peer: string): Promise<boolean> {
+    const blocked = await this.dataSource.getRepository(ContactBlockEntity).exists({ where: { blockerId: peer, blockedId: me } });
+    if (!blocked) return false;
+    return (await this.relations(me, [peer])).size === 0;
   }
 
   /** Accepted contacts of `userId`, by id, after `afterPeerId`, at most `limit` (presence audience). */

@@ -5,8 +5,10 @@
  * - The other side learns every step through a durable notification (contact.request,
  *   contact.accepted, contact.declined, contact.removed, contact.request_cancelled).
  * - A block removes the relation as a plain remove/cancel would look to the blocked user, who is
- *   never told about the block: their own pending request simply stays unanswered, and whatever
- *   they try afterwards is answered with the same generic 403 REFUSED that privacy rules give.
+ *   never told about the block: their own pending request simply stays unanswered, and to them
+ *   the blocker is absent: every command naming the blocker answers exactly as for a user nobody
+ *   has (404 USER_NOT_FOUND), unless they hold something of their own about them (that pending
+ *   request, a block of their own), which they keep seeing in contact/list and may act on.
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor, isCursorId } from '../../common/cursor/opaque-cursor';
@@ -24,7 +26,7 @@ import {
 import type { ContactRelation } from '../../shared/protocol/messages/user.messages';
 import { UsersService, UserView } from '../auth';
 import { NotificationService } from '../notification';
-import { ContactGate, refused } from './contact-gate';
+import { ContactGate } from './contact-gate';
 import { ContactRepository, PairTx } from './contact.repository';
 import { userCard } from './user-card';
 
@@ -61,7 +63,8 @@ export class ContactService {
       if (s.iBlocked) throw new ProtocolError('CONFLICT', `you blocked ${peer.username}; contact/unblock first`, 409);
       if (s.mine?.state === 'accepted') return UNCHANGED('accepted');
       if (s.mine?.state === 'outgoing') return UNCHANGED('outgoing');
-      if (s.theyBlocked) throw refused('a contact request');
+      // Blocked between resolve() and this transaction: absent, as resolve() would have said.
+      if (s.theyBlocked) throw noSuchUser(ref);
       const now = Date.now();
       if (s.mine?.state === 'incoming') {
         await tx.put(me, peer.id, 'accepted', null, now);
@@ -173,10 +176,10 @@ export class ContactService {
       throw validationError([{ field: 'user_id', problems: ['give exactly one of user_id or username'] }]);
     }
     const user = ref.user_id !== undefined ? await this.users.findById(ref.user_id) : await this.users.findByUsername(ref.username!);
-    if (!user || user.disabledAt !== null) {
-      throw new ProtocolError('USER_NOT_FOUND', `no user ${ref.user_id ?? ref.username}`, 404);
-    }
+    if (!user || user.disabledAt !== null) throw noSuchUser(ref);
     if (user.id === me) throw validationError([{ field: ref.user_id !== undefined ? 'user_id' : 'username', problems: ['must be another user, not yourself'] }]);
+    // Someone who blocked me is, to me, a user nobody has (as in the directory).
+    if (await this.repository.absentTo(me, user.id)) throw noSuchUser(ref);
     return user;
   }
 
@@ -206,6 +209,11 @@ export class ContactService {
 function relationAfter(type: Notice): ContactRelation {
   if (type === ContactNotifications.REQUEST) return 'incoming';
   return type === ContactNotifications.ACCEPTED ? 'accepted' : 'none';
+}
+
+/** The answer for a user that does not exist, is disabled, or blocked the caller: one wording for all. */
+function noSuchUser(ref: ContactRefRequest): ProtocolError {
+  return new ProtocolError('USER_NOT_FOUND', `no user ${ref.user_id ?? ref.username}`, 404);
 }
 
 function noRequestFrom(peer: UserView): ProtocolError {

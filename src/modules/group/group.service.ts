@@ -15,6 +15,7 @@ import { groupConfig, GroupConfig } from './group.config';
 import { InjectConfig } from '../../config/config.util';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth';
+import { ContactGate } from '../contact';
 import { ConversationRepository, type ConversationEntity, type ConversationMemberEntity, type MembershipTx } from '../conversation';
 import { toWire } from '../message';
 import { NotificationService } from '../notification';
@@ -53,6 +54,7 @@ export class GroupService {
     private readonly conversations: ConversationRepository,
     private readonly users: UsersService,
     private readonly notifications: NotificationService,
+    private readonly contacts: ContactGate,
     @InjectConfig(groupConfig) private readonly config: GroupConfig,
   ) {}
 
@@ -62,7 +64,7 @@ export class GroupService {
       const problem = `a group holds at most ${this.config.maxMembers} members including the owner; members lists ${others.length} others`;
       throw new ProtocolError('VALIDATION_FAILED', problem, 400, { fields: [{ field: 'members', problems: [problem] }] });
     }
-    await this.requireUsers(others);
+    await this.requireUsers(by, others);
     const id = `g-${randomBytes(12).toString('hex')}`;
     const now = Date.now();
     const historyVisibility = dto.history_visibility ?? 'joined';
@@ -92,12 +94,14 @@ export class GroupService {
     const wanted = unique(dto.members);
     // Authorize before looking users up, so a non-member learns nothing about the group or users.
     this.assertCanAdd(id, await this.conversations.findMembership(id, by), role);
-    await this.requireUsers(wanted);
     const change = await this.conversations.inConversation(id, 'group', async (tx, group) => {
       const me = await requireMember(tx, group, id, by);
       this.assertCanAdd(id, me, role);
       const current = await tx.members(id);
       const present = new Set(current.map((m) => m.userId));
+      // Checked against the members: someone who blocked me but is already in the group is
+      // visible there anyway (groups are not affected by blocks), and answers "already".
+      await this.requireUsers(by, wanted, present);
       const added = wanted.filter((u) => !present.has(u));
       if (current.length + added.length > this.config.maxMembers) {
         throw new ProtocolError(
@@ -262,10 +266,11 @@ export class GroupService {
     if (role === 'admin' && me.role !== 'owner') throw forbidden(`only the owner of ${id} can add admins`);
   }
 
-  private async requireUsers(ids: string[]): Promise<void> {
+  /** Every id an existing user; a user who blocked `by` (and is not in `present`) counts as unknown. */
+  private async requireUsers(by: string, ids: string[], present: ReadonlySet<string> = new Set()): Promise<void> {
     if (ids.length === 0) return;
-    const known = new Set(await this.users.exists(ids));
-    const missing = ids.filter((id) => !known.has(id));
+    const [known, blockers] = await Promise.all([this.users.exists(ids).then((found) => new Set(found)), this.contacts.blockersAmong(by, ids)]);
+    const missing = ids.filter((id) => !known.has(id) || (blockers.has(id) && !present.has(id)));
     if (missing.length > 0) {
       throw new ProtocolError('USER_NOT_FOUND', `unknown user id(s) in members: ${missing.join(', ')}`, 404, { missing });
     }

@@ -6,4 +6,6 @@
 export abstract class DirectMessageGate {
   /** undefined: allowed. Otherwise a promise that rejects with the refusal (or resolves: allowed). */
   abstract checkDirect(senderId: string, recipientId: string): Promise<void> | undefined;
+  /** A block between the two users, either way (receipts in their direct conversation do not cross it). */
+  abstract blockedBetween(a: string, b: string): boolean | Promise<boolean>;
 }

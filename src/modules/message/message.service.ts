@@ -220,6 +220,7 @@ export class MessageService {
 
   private async assertUserExists(userId: string): Promise<void> {
     if (this.knownUsers.has(userId)) return;
+    // Word for word what the contacts gate answers for a recipient who blocked the sender (absentRecipient).
     if ((await this.users.exists([userId])).length === 0) throw new ProtocolError('USER_NOT_FOUND', `user ${userId} does not exist`);
     if (this.knownUsers.size >= KNOWN_USERS_MAX) this.knownUsers.delete(this.knownUsers.values().next().value!);
     this.knownUsers.add(userId);

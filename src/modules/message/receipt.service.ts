@@ -18,6 +18,7 @@ import { MessageConfig, messageConfig } from './message.config';
 import { MessageCommands } from '../../shared/protocol';
 import { AckMessageRequest, BROADCAST_CONVERSATION_ID, ReceiptEventPayload, ReceiptState } from '../../shared/protocol/messages/message.messages';
 import { EventPublisher } from '../../transport/event-publisher';
+import { DirectMessageGate } from './direct-message-gate';
 import { MessageMetrics } from './message.metrics';
 import { MessageRepository } from './message.repository';
 import { notAMember, validationFailed } from './message.service';
@@ -52,6 +53,7 @@ export class ReceiptService implements OnModuleDestroy {
     private readonly publisher: EventPublisher,
     private readonly offline: OfflineDeliveryService,
     private readonly metrics: MessageMetrics,
+    private readonly gate: DirectMessageGate,
   ) {}
 
   async ack(userId: string, dto: AckMessageRequest): Promise<AckResult> {
@@ -79,6 +81,12 @@ export class ReceiptService implements OnModuleDestroy {
       const [after, upTo, coveredState] = covered;
       const newest = await this.repository.newestPerSender(conversationId, after, upTo, userId);
       for (const { senderId, seq: s, messageId } of newest) {
+        // Nothing crosses a block: a receipt would tell the blocked user that the blocker is
+        // reading (or tell the blocker about the user they shut out). Groups are not affected.
+        if (conversation.kind === 'direct') {
+          const blocked = this.gate.blockedBetween(userId, senderId);
+          if (blocked === true || (blocked !== false && (await blocked))) continue;
+        }
         const receipt: Receipt = { by: userId, seq: s, message_id: messageId, state: coveredState };
         if (conversation.kind === 'group' && this.config.receiptWindowMs > 0) this.coalesce(conversationId, senderId, receipt);
         else this.emit(conversationId, senderId, receipt, undefined);

@@ -45,7 +45,8 @@ describe('chat CLI by username (in-process ChatSession)', () => {
     await bob.out.waitFor(new RegExp(`^block: ${alice.username} \\[${alice.userId}\\] blocked by you$`));
     await alice.out.waitFor(new RegExp(`^\\* ${bob.username} removed you from their contacts$`));
     await alice.session.execute(`/to ${bob.userId} still there?`);
-    await alice.out.waitFor(/^! message\/send failed: 403 REFUSED: /);
+    // To the blocked user the blocker is absent, as an id nobody has (#18.5).
+    await alice.out.waitFor(/^! message\/send failed: 404 USER_NOT_FOUND: /);
     await alice.session.execute('/whois nobody_here_at_all');
     await alice.out.waitFor(/^! user\/profile failed: 404 USER_NOT_FOUND: /);
   });

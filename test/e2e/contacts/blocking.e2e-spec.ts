@@ -1,7 +1,8 @@
 /**
  * Blocks and DIRECT_MESSAGE_POLICY over real TCP: a blocked user cannot message, request or see
- * the presence of the blocker, and every refusal is the same generic 403 REFUSED that the
- * contacts-only policy gives, so nothing tells a block apart.
+ * the presence of the blocker, to whom the blocker is absent (404 USER_NOT_FOUND, as for an id
+ * nobody has: block-absence.e2e-spec.ts compares the answers); the contacts-only policy refuses
+ * strangers with the generic 403 REFUSED.
  */
 import { isPresenceOf, presenceEvent } from '../../support/presence-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -31,10 +32,10 @@ describe('blocking (real TCP)', () => {
     expect((await notification(alice.client, 'contact.removed', bob.userId)).type).toBe('contact.removed');
 
     const msg = await refusal(alice.client, 'message/send', dm(bob.userId, 'after'));
-    expect(msg).toMatchObject({ status: 403, error_code: 'REFUSED' });
+    expect(msg).toMatchObject({ status: 404, error_code: 'USER_NOT_FOUND' });
     expect(msg.error_message).not.toMatch(/block/i);
     const req = await refusal(alice.client, 'contact/request', { user_id: bob.userId });
-    expect(req).toMatchObject({ status: 403, error_code: 'REFUSED' });
+    expect(req).toMatchObject({ status: 404, error_code: 'USER_NOT_FOUND' });
     expect(req.error_message).not.toMatch(/block/i);
     // The blocker cannot write to the blocked user either (no one-way conversation).
     expect(await refusal(bob.client, 'message/send', dm(alice.userId, 'hey'))).toMatchObject({ status: 403, error_code: 'REFUSED' });
@@ -124,7 +125,7 @@ describe('DIRECT_MESSAGE_POLICY=contacts (real TCP)', () => {
 
     await bob.client.call('contact/remove', { user_id: alice.userId });
     const removed = await refusal(alice.client, 'message/send', dm(bob.userId, 'still there?'));
-    // The same refusal as for a stranger: a removal or a block cannot be told apart from the policy.
+    // The same refusal as for a stranger: a removal cannot be told apart from the policy.
     expect(removed).toEqual(stranger);
   });
 });

@@ -9,15 +9,16 @@ import { InProcessEventBus } from '../../../src/transport/event-bus';
 
 class FakeRepository {
   calls = 0;
+  /** [blocker, blocked] */
   blocks: [string, string][] = [];
   contacts: [string, string][] = [];
   async anyBlocks() {
     this.calls++;
     return this.blocks.length > 0;
   }
-  async blockPeersOf(user: string) {
+  async blocksOf(user: string) {
     this.calls++;
-    return this.blocks.filter(([a, b]) => a === user || b === user).map(([a, b]) => (a === user ? b : a));
+    return { blockers: this.blocks.filter(([, b]) => b === user).map(([a]) => a), blocked: this.blocks.filter(([a]) => a === user).map(([, b]) => b) };
   }
   async acceptedPeers(user: string) {
     this.calls++;
@@ -42,20 +43,24 @@ describe('ContactGate', () => {
     expect(repo.calls).toBe(before);
   });
 
-  it('a block (announced on the bus by another process) refuses both ways with REFUSED', async () => {
+  it('a block (announced on the bus by another process): the blocker is absent to the blocked user (404 as for an unknown id), the blocker is told it is their block (#18.5)', async () => {
     const repo = new FakeRepository();
     const bus = new InProcessEventBus();
     const g = gate('anyone', repo, bus);
     await g.checkDirect('u-a', 'u-b');
     await new Promise((r) => setImmediate(r));
+    expect(g.blockedBetween('u-a', 'u-b')).toBe(false);
     repo.blocks.push(['u-b', 'u-a']);
     await bus.publish({ kind: 'event', target: { connections: [] }, command: CONTACT_CACHE_SIGNAL, payload: { users: ['u-a', 'u-b'], blocked: true } });
-    await expect(g.checkDirect('u-a', 'u-b')).rejects.toMatchObject({ code: 'REFUSED', status: 403 });
-    await expect(g.checkDirect('u-b', 'u-a')).rejects.toMatchObject({ code: 'REFUSED' });
+    await expect(g.checkDirect('u-a', 'u-b')).rejects.toMatchObject({ code: 'USER_NOT_FOUND', message: 'user u-b does not exist' });
+    await expect(g.checkDirect('u-b', 'u-a')).rejects.toMatchObject({ code: 'REFUSED', status: 403, message: expect.stringContaining('you blocked') });
     // Cached now: decided without I/O, others unaffected.
     const before = repo.calls;
-    await expect(g.checkDirect('u-a', 'u-b')).rejects.toMatchObject({ code: 'REFUSED' });
+    await expect(g.checkDirect('u-a', 'u-b')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
     expect(g.checkDirect('u-a', 'u-c')).toBeUndefined();
+    expect(g.blockedBetween('u-a', 'u-b')).toBe(true);
+    expect(g.blockedBetween('u-b', 'u-a')).toBe(true);
+    expect(g.blockedBetween('u-a', 'u-c')).toBe(false);
     expect(repo.calls).toBe(before);
   });
 
