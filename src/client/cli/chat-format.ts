@@ -4,6 +4,38 @@
  * piped.
  */
 
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and
+ * title sequences; CR returns to the line start so later text overwrites it; BEL), DEL, C1
+ * controls (0x9b is a one-byte CSI), the bidi embeddings/overrides/isolates (U+202A-U+202E,
+ * U+2066-U+2069) and marks (U+200E, U+200F, U+061C) that reorder what follows, and the Unicode
+ * line/paragraph separators. Peer text must never reach the terminal with them in it: a sender
+ * could retitle the reader's terminal, erase lines or make text read backwards.
+ */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function visible(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Peer text for one line of output: newlines become ` ⏎ ` (one message, one line), every other
+ * control or bidi character is shown escaped (`\x1b`, `\u202e`) instead of acting.
+ */
+export function inline(text: string): string {
+  return text.replace(/\r?\n/g, ' ⏎ ').replace(CONTROLS, visible);
+}
+
+/**
+ * The last line of defence, applied to everything the CLI prints: escapes what `inline` escapes
+ * but keeps newlines (the CLI's own multi-line output, e.g. /help).
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROLS_BUT_NEWLINE, visible);
+}
+
 export interface WireMessage {
   message_id: string;
   conversation_id: string;
@@ -23,7 +55,12 @@ export function clock(ms: number | undefined): string {
 
 function who(userId: string | undefined, me: string | undefined): string {
   if (!userId) return '?';
-  return userId === me ? 'me' : userId;
+  return userId === me ? 'me' : inline(String(userId));
+}
+
+/** Any payload value shown as peer text. */
+function str(value: unknown): string {
+  return inline(String(value));
 }
 
 /** Text of a message: the text content, or a short description of other content types. */
@@ -35,42 +72,43 @@ export function contentText(message: Pick<WireMessage, 'content' | 'attachments'
     text = `[${c.type === 'voice' ? 'voice' : 'file'}] ${typeof c.name === 'string' ? `${c.name} ` : ''}${typeof c.size === 'number' ? `(${c.size} bytes) ` : ''}${c.file_id} — /get ${c.file_id}`;
   }
   for (const a of message.attachments ?? []) text += ` [file ${a.name ?? a.file_id}${a.size !== undefined ? `, ${a.size} B` : ''}]`;
-  // One message, one line: embedded newlines would break the line-oriented output.
-  return text.replace(/\r?\n/g, ' ⏎ ');
+  // One message, one line: embedded newlines would break the line-oriented output; and no
+  // control or bidi character of the sender's reaches the terminal.
+  return inline(text);
 }
 
 export function formatMessage(m: WireMessage, me: string | undefined, tag = ''): string {
   const ms = m.sent_at_ms ?? (m.sent_at !== undefined ? m.sent_at * 1000 : undefined);
-  return `[${clock(ms)}] ${m.conversation_id} #${m.seq} <${who(m.sender_id, me)}>${tag} ${contentText(m)}`;
+  return `[${clock(ms)}] ${str(m.conversation_id)} #${m.seq} <${who(m.sender_id, me)}>${tag} ${contentText(m)}`;
 }
 
 /** `message/ack` event: the peer's newest covered message (or each member's, for a group window). */
 export function formatReceipt(p: Record<string, any>, me: string | undefined): string[] {
   const list: { by: string; seq: number; state: string }[] = Array.isArray(p.receipts) ? p.receipts : [{ by: p.by, seq: p.seq, state: p.state }];
-  return list.map((r) => `✓ ${p.conversation_id} #${r.seq} ${r.state} by ${who(r.by, me)}`);
+  return list.map((r) => `✓ ${str(p.conversation_id)} #${r.seq} ${str(r.state)} by ${who(r.by, me)}`);
 }
 
 export function formatPresence(p: Record<string, any>): string {
-  const text = p.text ? ` "${p.text}"` : '';
-  const devices = Array.isArray(p.devices) && p.devices.length > 0 ? ` on ${p.devices.join(', ')}` : '';
+  const text = p.text ? ` "${str(p.text)}"` : '';
+  const devices = Array.isArray(p.devices) && p.devices.length > 0 ? ` on ${str(p.devices.join(', '))}` : '';
   const seen = p.status === 'offline' && p.last_seen ? ` (last seen ${clock(p.last_seen * 1000)})` : '';
-  return `${p.user_id} is ${p.status}${text}${devices}${seen}`;
+  return `${str(p.user_id)} is ${str(p.status)}${text}${devices}${seen}`;
 }
 
 export function formatNotification(p: Record<string, any>, me: string | undefined): string {
   const members = Array.isArray(p.members) ? p.members.map((m: string) => who(m, me)).join(', ') : '';
-  const group = p.name ? `"${p.name}" (${p.conversation_id})` : (p.conversation_id ?? '');
+  const group = p.name ? `"${str(p.name)}" (${str(p.conversation_id)})` : str(p.conversation_id ?? '');
   switch (p.type) {
     case 'group.created':
       return `* ${who(p.by, me)} created group ${group} with ${members}`;
     case 'group.member_added':
-      return `* ${who(p.by, me)} added ${members} to ${group}${p.role && p.role !== 'member' ? ` as ${p.role}` : ''}`;
+      return `* ${who(p.by, me)} added ${members} to ${group}${p.role && p.role !== 'member' ? ` as ${str(p.role)}` : ''}`;
     case 'group.member_removed':
       return `* ${who(p.by, me)} removed ${members} from ${group}`;
     case 'group.member_left':
       return `* ${members} left ${group}${p.new_owner_id ? `; new owner ${who(p.new_owner_id, me)}` : ''}`;
     case 'contact.request':
-      return `* friend request from ${person(p.user)}${p.note ? `: "${p.note}"` : ''} — /accept ${p.user?.username} or /decline ${p.user?.username}`;
+      return `* friend request from ${person(p.user)}${p.note ? `: "${str(p.note)}"` : ''} — /accept ${str(p.user?.username)} or /decline ${str(p.user?.username)}`;
     case 'contact.accepted':
       return `* ${person(p.user)} accepted your friend request`;
     case 'contact.declined':
@@ -82,31 +120,32 @@ export function formatNotification(p: Record<string, any>, me: string | undefine
     default: {
       // Unknown notification types are shown raw (forward compatible), minus the envelope noise.
       const { status: _s, notification_id: _n, sent_at: _a, sent_at_ms: _b, type, ...rest } = p;
-      return `* ${type ?? 'notification'} ${JSON.stringify(rest)}`;
+      return `* ${str(type ?? 'notification')} ${str(JSON.stringify(rest))}`;
     }
   }
 }
 
 /** One `group/list` entry. */
 export function formatConversation(c: Record<string, any>, me: string | undefined): string {
-  const title = c.kind === 'group' ? `group "${c.name}"` : `direct with ${who(c.peer_id, me)}`;
+  const title = c.kind === 'group' ? `group "${str(c.name)}"` : `direct with ${who(c.peer_id, me)}`;
   const unread = c.unread_count ? `, ${c.unread_count} unread` : '';
   const last = c.last_message ? ` — last: <${who(c.last_message.sender_id, me)}> ${contentText(c.last_message)}` : '';
-  return `  ${c.conversation_id}  ${title}, ${c.member_count} members${unread}${last}`;
+  return `  ${str(c.conversation_id)}  ${title}, ${c.member_count} members${unread}${last}`;
 }
 
 /** `error_code: error_message` plus the extra fields that tell the user what to do. */
 export function formatError(command: string, p: Record<string, any>): string {
-  let line = `! ${command} failed: ${p.status ?? '?'} ${p.error_code ?? 'ERROR'}: ${p.error_message ?? '(no message)'}`;
+  // Server messages quote what they refuse (names, ids): escaped like any peer text.
+  let line = `! ${command} failed: ${p.status ?? '?'} ${str(p.error_code ?? 'ERROR')}: ${str(p.error_message ?? '(no message)')}`;
   if (typeof p.retry_after_ms === 'number') line += ` (retry after ${Math.ceil(p.retry_after_ms / 1000)} s)`;
-  if (Array.isArray(p.missing)) line += ` (missing: ${p.missing.join(', ')})`;
+  if (Array.isArray(p.missing)) line += ` (missing: ${str(p.missing.join(', '))})`;
   return line;
 }
 
 /** `alice (Alice A.)` from a user card. */
 export function person(card: Record<string, any> | undefined): string {
   if (!card) return '?';
-  return card.display_name && card.display_name !== card.username ? `${card.username} (${card.display_name})` : String(card.username);
+  return card.display_name && card.display_name !== card.username ? `${str(card.username)} (${str(card.display_name)})` : str(card.username);
 }
 
 const RELATION: Record<string, string> = {
@@ -120,7 +159,7 @@ const RELATION: Record<string, string> = {
 
 /** A user card (user/profile, user/lookup, contact/list entries). */
 export function formatCard(card: Record<string, any>): string {
-  const status = card.status_text ? ` — "${card.status_text}"` : '';
-  const note = card.note ? ` (note: "${card.note}")` : '';
-  return `${person(card)} [${card.user_id}] ${RELATION[card.contact] ?? card.contact}${status}${note}`;
+  const status = card.status_text ? ` — "${str(card.status_text)}"` : '';
+  const note = card.note ? ` (note: "${str(card.note)}")` : '';
+  return `${person(card)} [${str(card.user_id)}] ${RELATION[card.contact] ?? str(card.contact)}${status}${note}`;
 }

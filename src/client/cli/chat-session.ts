@@ -13,7 +13,7 @@ import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
 import { FileTransport, getFile, sendFile } from './chat-files';
-import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, WireMessage } from './chat-format';
+import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, WireMessage } from './chat-format';
 
 export const CLI_VERSION = 'cli-0.2.0';
 
@@ -60,8 +60,9 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     this.ended = new Promise((resolve) => (this.endWith = resolve));
   }
 
+  /** Every line goes out escaped (chat-format `printable`): no control or bidi character of a peer's reaches the terminal. */
   private print(line: string): void {
-    this.options.print(line);
+    this.options.print(printable(line));
   }
 
   /** auth/register on a short-lived connection; true when the account exists afterwards (created now, or the name was taken). */
@@ -256,7 +257,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const conn = this.session!.connection;
         if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
         const files: FileTransport = { upload: conn.upload.bind(conn), download: conn.download.bind(conn) };
-        const out = { print: (l: string) => this.print(l), progress: this.options.progress };
+        const progress = this.options.progress;
+        const out = { print: (l: string) => this.print(l), progress: progress && ((l: string) => progress(printable(l))) };
         try {
           if (cmd.kind === 'send-file') {
             // A group id as typed; anyone else by username (or user id).

@@ -70,3 +70,29 @@ describe('chat CLI by username (in-process ChatSession)', () => {
     expect(alice.out.lines.filter((l) => l.includes(conv))).toHaveLength(3);
   });
 });
+
+describe('#18.11 the chat CLI never prints a peer’s control or bidi characters raw', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('a message, a display name and a friend-request note with ESC/CR/BEL/bidi reach the reader escaped', async () => {
+    const alice = await chatUser(app);
+    const bob = await chatUser(app);
+    const evil = '\u001b]0;pwned\u0007\u001b[2K\rfake \u202eoverride';
+    await bob.client.call('user/profile', { display_name: `bob${evil}` });
+    await bob.client.call('contact/request', { user_id: alice.userId, note: evil });
+    await alice.out.waitFor(/^\* friend request from /);
+    await bob.client.call('message/send', { target: { type: 'user', id: alice.userId }, content: { type: 'text', text: evil } });
+    await alice.out.waitFor(/fake \\u202eoverride$/);
+    await alice.session.execute(`/whois ${bob.username}`);
+    await alice.out.waitFor(new RegExp(`^${bob.username} \\(bob`));
+    const printed = alice.out.lines.join('\n');
+    expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(printed).toContain('\\x1b]0;pwned\\x07\\x1b[2K\\x0dfake \\u202eoverride');
+  });
+});

@@ -1,4 +1,4 @@
-import { clock, contentText, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt } from '../../../src/client/cli/chat-format';
+import { clock, contentText, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, inline, printable } from '../../../src/client/cli/chat-format';
 
 const ME = 'u-aaaa';
 const at = new Date(2026, 0, 2, 9, 5, 7).getTime();
@@ -46,5 +46,41 @@ describe('chat CLI formatting', () => {
     expect(formatError('auth/login', { status: 429, error_code: 'RATE_LIMITED', error_message: 'slow down', retry_after_ms: 1500 })).toBe(
       '! auth/login failed: 429 RATE_LIMITED: slow down (retry after 2 s)',
     );
+  });
+});
+
+describe('#18.11 the chat CLI escapes control and bidi characters in peer text', () => {
+  // Every character a terminal acts on: C0 (ESC, CR, BEL, ...), DEL, C1, bidi controls, separators.
+  const ACTIVE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const hostile = '\u001b]0;pwned\u0007\u001b[2K\r\u009b31m\u202egnp.exe\u2066x\u2069\u0000\u007f\t\n<fake line>';
+
+  it('shows the probe\'s title/erase sequence escaped, on one line', () => {
+    const line = formatMessage({ message_id: 'm-1', conversation_id: 'd-x', seq: 1, sender_id: 'u-b', sent_at_ms: 0, content: { type: 'text', text: hostile } }, 'u-a');
+    expect(line).not.toMatch(ACTIVE);
+    expect(line).toContain('\\x1b]0;pwned\\x07\\x1b[2K\\x0d\\x9b31m\\u202egnp.exe\\u2066x\\u2069\\x00\\x7f\\x09 ⏎ <fake line>');
+    expect(inline('plain text, ünïcode ✓')).toBe('plain text, ünïcode ✓');
+  });
+
+  it('escapes every peer field of every line the CLI formats', () => {
+    const card = { user_id: hostile, username: hostile, display_name: hostile, status_text: hostile, note: hostile, contact: hostile };
+    const lines = [
+      contentText({ content: { type: 'file-ref', file_id: hostile, name: hostile, size: 1 }, attachments: [{ file_id: hostile, name: hostile, size: 2 }] }),
+      contentText({ content: { type: hostile } }),
+      ...formatReceipt({ conversation_id: hostile, seq: 1, state: hostile, by: hostile }, 'u-a'),
+      formatPresence({ user_id: hostile, status: hostile, text: hostile, devices: [hostile] }),
+      ...['group.created', 'group.member_added', 'group.member_removed', 'group.member_left', 'contact.request', 'contact.accepted', 'contact.declined', 'contact.removed', 'contact.request_cancelled', hostile].map((type) =>
+        formatNotification({ type, conversation_id: hostile, name: hostile, by: hostile, members: [hostile], role: hostile, new_owner_id: hostile, user: card, note: hostile, extra: hostile }, 'u-a'),
+      ),
+      formatConversation({ conversation_id: hostile, kind: 'group', name: hostile, member_count: 2, last_message: { sender_id: hostile, content: { text: hostile } } }, 'u-a'),
+      formatConversation({ conversation_id: hostile, kind: 'direct', peer_id: hostile, member_count: 2 }, 'u-a'),
+      formatError('x/y', { status: 400, error_code: hostile, error_message: hostile, missing: [hostile] }),
+      formatCard(card),
+    ];
+    for (const line of lines) expect(line).not.toMatch(ACTIVE);
+  });
+
+  it('printable (applied to every printed line) keeps only the newline', () => {
+    expect(printable('a\nb')).toBe('a\nb');
+    expect(printable(hostile)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   });
 });
