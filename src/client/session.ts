@@ -77,6 +77,11 @@ export type SessionEnd = { kind: 'closed' } | { kind: 'kicked'; reason: string }
 
 export interface SessionEvents {
   message: [message: WireMessage, source: MessageSource];
+  /**
+   * A module-defined entry of a conversation's stream (`kind` set, e.g. `poll.voted`; its data in
+   * `content`). Never emitted as `message`: an application that does not know the kind ignores it.
+   */
+  entry: [entry: WireMessage, source: MessageSource];
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
@@ -380,7 +385,9 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   }
 
   private delivered(m: WireMessage, source: MessageSource): void {
-    this.emit('message', m, source);
+    // Entries still count for the stream's seqs and acks: only who hears about them differs.
+    if (m.kind === undefined) this.emit('message', m, source);
+    else this.emit('entry', m, source);
     if (!this.options.autoAck) return;
     this.pendingAcks.set(m.conversation_id, Math.max(this.pendingAcks.get(m.conversation_id) ?? 0, m.seq));
     if (this.ackScheduled) return;

@@ -7,3 +7,7 @@ export { MessageModule } from './message.module';
 export { MessageService } from './message.service';
 export { MessageSendChecks } from './message-send-checks';
 export type { SendCheck, SendCheckContext } from './message-send-checks';
+export { ConversationStream, STREAM_KIND_PATTERN } from './conversation-stream.service';
+export type { AppendedEntry, StreamEntry } from './conversation-stream.service';
+export { MessageLookup } from './message-lookup.service';
+export type { MessageRef } from './message-lookup.service';

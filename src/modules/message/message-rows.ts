@@ -18,9 +18,13 @@ export interface MessageRow {
   attachments: string;
   meta: string;
   sent_at: number | string;
+  kind: string;
 }
 
+/** The columns message/send inserts (`kind` takes its default, `message`). */
 export const MESSAGE_COLUMNS = '"id", "conversation_id", "seq", "sender_id", "client_msg_id", "content_hash", "content", "attachments", "meta", "sent_at"';
+/** Every column of a stored row: what is read back (a retry's answer). */
+export const MESSAGE_SELECT_COLUMNS = `${MESSAGE_COLUMNS}, "kind"`;
 
 export function fromRow(r: MessageRow): MessageEntity {
   const m = new MessageEntity();
@@ -34,6 +38,7 @@ export function fromRow(r: MessageRow): MessageEntity {
   m.attachments = JSON.parse(r.attachments) as Record<string, unknown>[];
   m.meta = JSON.parse(r.meta) as Record<string, unknown>;
   m.sentAt = Number(r.sent_at);
+  m.kind = r.kind;
   return m;
 }
 
@@ -50,6 +55,7 @@ export function storedEntity(n: NewMessage, seq: number, sentAt: number): Messag
   m.attachments = n.attachments;
   m.meta = n.meta;
   m.sentAt = sentAt;
+  m.kind = n.entryKind ?? 'message';
   return m;
 }
 

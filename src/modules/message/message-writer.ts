@@ -40,6 +40,11 @@ export interface NewMessage {
   content: Record<string, unknown>;
   attachments: Record<string, unknown>[];
   meta: Record<string, unknown>;
+  /**
+   * A module-defined stream entry (ConversationStream.append), e.g. `poll.voted`; undefined for a
+   * message. Stored in `messages.kind`; takes a seq like any message.
+   */
+  entryKind?: string;
   /** content, attachments and meta as JSON when the caller has them already (message/send does). */
   json?: { content: string; attachments: string; meta: string };
 }

@@ -4,10 +4,10 @@ import type { MessageMeta, WireMessage } from '../../shared/protocol/messages/me
 import type { MessageEntity } from './entities/message.entity';
 
 /** The stored fields the wire shape needs (a full entity, or a row joined by another query). */
-export type StoredMessage = Pick<MessageEntity, 'id' | 'conversationId' | 'seq' | 'senderId' | 'sentAt' | 'content' | 'attachments' | 'meta'>;
+export type StoredMessage = Pick<MessageEntity, 'id' | 'conversationId' | 'seq' | 'senderId' | 'sentAt' | 'content' | 'attachments' | 'meta'> & { kind?: string };
 
 export function toWire(m: StoredMessage): WireMessage {
-  return {
+  const wire: WireMessage = {
     message_id: m.id,
     conversation_id: m.conversationId,
     seq: m.seq,
@@ -18,6 +18,9 @@ export function toWire(m: StoredMessage): WireMessage {
     attachments: m.attachments ?? [],
     meta: (m.meta ?? {}) as MessageMeta,
   };
+  // Messages carry no `kind` (the frames stay as they were); other stream entries name theirs.
+  if (m.kind !== undefined && m.kind !== 'message') wire.kind = m.kind;
+  return wire;
 }
 
 /** Direct conversation id: both user ids sorted, so both sides derive the same one. */

@@ -14,6 +14,8 @@ import { MessageRepository } from './message.repository';
 import { MessageSendChecks } from './message-send-checks';
 import { MessageService } from './message.service';
 import { MessageWriter } from './message-writer';
+import { ConversationStream } from './conversation-stream.service';
+import { MessageLookup } from './message-lookup.service';
 import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
 import { fastSendMessageRequest } from './send-request-fast-path';
@@ -41,10 +43,12 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageWriter,
     MessageMetrics,
     MessageSendChecks,
+    ConversationStream,
+    MessageLookup,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
-  exports: [MessageService, MessageMetrics, MessageSendChecks],
+  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup],
 })
 export class MessageModule {
   constructor() {

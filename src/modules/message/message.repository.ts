@@ -47,6 +47,14 @@ export class MessageRepository {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ senderId, clientMsgId });
   }
 
+  findById(id: string): Promise<MessageEntity | null> {
+    return this.dataSource.getRepository(MessageEntity).findOneBy({ id });
+  }
+
+  findBySeq(conversationId: string, seq: number): Promise<MessageEntity | null> {
+    return this.dataSource.getRepository(MessageEntity).findOneBy({ conversationId, seq });
+  }
+
   findInConversation(conversationId: string, messageId: string): Promise<MessageEntity | null> {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ conversationId, id: messageId });
   }

@@ -18,7 +18,7 @@
 import type { DataSource } from 'typeorm';
 import { ConversationEntity, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, MESSAGE_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, MESSAGE_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 import { repeatOf } from './sqlite-message-store';
 
@@ -101,9 +101,12 @@ export class PostgresMessageStore implements MessageStore {
       // went in (otherwise the rows are renumbered below and the next attempt writes it).
       const lastSeq = new Map<string, number>();
       for (const r of rows) lastSeq.set(r.m.conversationId, r.seq);
+      // A batch of messages only (the usual case) leaves `kind` to its default; module-defined
+      // stream entries (ConversationStream) add the kind column and its array.
+      const entries = rows.some((r) => r.m.entryKind !== undefined);
       const inserted = await client.query<{ id: string }>(
-        `WITH ins AS (INSERT INTO ${t.messages} (${MESSAGE_COLUMNS}) ` +
-          `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]) ` +
+        `WITH ins AS (INSERT INTO ${t.messages} (${entries ? MESSAGE_SELECT_COLUMNS : MESSAGE_COLUMNS}) ` +
+          `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]${entries ? ', $15::varchar[]' : ''}) ` +
           `ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING RETURNING "id"), ` +
           `bump AS (UPDATE ${t.conversations} AS c SET "last_seq" = v.seq, "updated_at" = $13 FROM unnest($11::varchar[], $12::int[]) AS v(id, seq) ` +
           `WHERE c."id" = v.id AND (SELECT count(*) FROM ins) = $14) ` +
@@ -123,6 +126,7 @@ export class PostgresMessageStore implements MessageStore {
           [...lastSeq.values()],
           now,
           rows.length,
+          ...(entries ? [rows.map((r) => r.m.entryKind ?? 'message')] : []),
         ],
       );
       if (inserted.rows.length === rows.length) {
@@ -219,7 +223,7 @@ export class PostgresMessageStore implements MessageStore {
     const result = new Map<number, MessageEntity | undefined>();
     if (sends.length === 0) return result;
     const rows = await client.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')} FROM ${this.tableNames().messages} m ` +
+      `SELECT ${MESSAGE_SELECT_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')} FROM ${this.tableNames().messages} m ` +
         `JOIN unnest($1::varchar[], $2::varchar[]) AS k(s, c) ON m."sender_id" = k.s AND m."client_msg_id" = k.c`,
       [sends.map((m) => m.senderId), sends.map((m) => m.clientMsgId)],
     );

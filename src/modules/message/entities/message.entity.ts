@@ -38,6 +38,14 @@ export class MessageEntity {
   @Column({ type: 'text', transformer: jsonText })
   meta: Record<string, unknown>;
 
+  /**
+   * What this entry of the conversation's ordered stream is: `message` (message/send), or a kind
+   * another module appended through ConversationStream (e.g. `poll.voted`). Clients skip kinds
+   * they do not know; the seq is taken either way.
+   */
+  @Column({ type: 'varchar', length: 64, default: 'message' })
+  kind: string;
+
   /** Epoch milliseconds. */
   @Column({ name: 'sent_at', type: 'bigint', transformer: bigintNumber })
   sentAt: number;

@@ -215,6 +215,12 @@ export interface WireMessage {
   content: Content;
   attachments: Record<string, unknown>[];
   meta: MessageMeta;
+  /**
+   * Absent for a message. Otherwise a module-defined entry of the conversation's ordered stream
+   * (e.g. `poll.voted`, its data in `content`): it takes a seq like a message, and a client that
+   * does not know the kind skips it (but counts the seq as seen).
+   */
+  kind?: string;
 }
 
 export interface SendMessageResponse {
