@@ -5,7 +5,9 @@
 import 'reflect-metadata';
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CONFIG_NAMESPACES } from './app.features';
+import { APP_FEATURES, CONFIG_NAMESPACES } from './app.features';
+import { checkCommandHandlers } from './common/feature/command-handler-check';
+import { CommandDeclaration, CommandRegistry } from './shared/protocol/command-declaration';
 import { AppImport, AppModule } from './app.module';
 import { createRootLogger, LoggingModule, PinoLoggerService } from './common/logging';
 import type { Env } from './config';
@@ -26,6 +28,8 @@ export interface CreateAppOptions {
   logger?: LoggerService | LogLevel[] | false;
   /** Extra modules mounted next to the feature modules (tests: test-only handlers). */
   imports?: AppImport[];
+  /** Declarations of the commands those extra modules handle (every handler must be declared). */
+  commands?: readonly CommandDeclaration[];
   /** Receives the JSON log lines instead of stdout (tests assert on them). */
   logStream?: NodeJS.WritableStream;
 }
@@ -34,6 +38,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Switchb
   const env = options.env ?? process.env;
   // Validate every namespace up front so a bad value fails before anything starts.
   for (const ns of CONFIG_NAMESPACES) ns.parse(env);
+  // Every command declared once (the test-only extras included), before anything starts.
+  const registry = options.commands?.length
+    ? new CommandRegistry([
+        { owner: 'the app features', commands: APP_FEATURES.commands.all() },
+        { owner: 'createApp({ commands })', commands: options.commands },
+      ])
+    : APP_FEATURES.commands;
   // One pino root logger per app: Nest's own logger and the request-log plugin share it.
   const root = createRootLogger(loggingConfig.parse(env), { stream: options.logStream });
   const imports = [LoggingModule.forRoot(root), ...(options.imports ?? [])];
@@ -41,6 +52,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Switchb
     logger: options.logger ?? new PinoLoggerService(root),
     abortOnError: false,
   });
+  // Dispatch and the declarations agree (generated docs/schemas/SDK types describe this server).
+  try {
+    checkCommandHandlers(app, registry);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   // No enableShutdownHooks(): main.ts installs the graceful drain on SIGTERM/SIGINT instead
   // (modules/lifecycle), and test processes hosting several apps must not react to signals.
   const transport = app.get(SwitchboardServer);

@@ -18,7 +18,7 @@ export interface TestApp extends SwitchboardApp {
 }
 
 /** Options passed through to createApp (besides env). */
-export type TestAppOptions = Pick<CreateAppOptions, 'imports' | 'logStream'>;
+export type TestAppOptions = Pick<CreateAppOptions, 'imports' | 'commands' | 'logStream'>;
 
 export async function startTestApp(overrides: Env = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -38,7 +38,7 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
   };
   let started: SwitchboardApp;
   try {
-    started = await createApp({ env, imports: options.imports, logStream: options.logStream });
+    started = await createApp({ env, imports: options.imports, commands: options.commands, logStream: options.logStream });
   } catch (err) {
     await db.drop();
     if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { CurrentSession, CurrentUser } from '../../src/common/decorators/connect
 import { Public } from '../../src/common/decorators/public.decorator';
 import { ProtocolError } from '../../src/shared/protocol';
 import type { SwitchboardContext } from '../../src/transport';
+import { declareCommand } from '../../src/shared/protocol/command-declaration';
 
 /** Lets a frame through only with `headers["x-test-pass"] === "yes"`. */
 @Injectable()
@@ -81,6 +82,11 @@ export class TransportTestHandler {
     throw new Error('secret internal detail');
   }
 }
+
+/** Pass with the module: `startTestApp(env, { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS })`. */
+export const TRANSPORT_TEST_COMMANDS = ['test/echo', 'test/guarded', 'test/intercepted', 'test/whoami', 'test/fail'].map((name) =>
+  declareCommand({ name, direction: 'c2s', kind: 'request', auth: 'public', description: `Test-only handler ${name}.` }),
+);
 
 @Module({ controllers: [TransportTestHandler], providers: [HeaderPassGuard, StampInterceptor, ShortCircuitInterceptor] })
 export class TransportTestModule {}

@@ -15,6 +15,7 @@
  */
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { ConfigNamespace } from '../../config/config.util';
+import { CommandRegistry, type CommandDeclaration } from '../../shared/protocol/command-declaration';
 
 export interface FeatureManifest {
   /** Short unique name (also used in error messages about the manifest list). */
@@ -30,6 +31,13 @@ export interface FeatureManifest {
   readonly migrations?: readonly Function[];
   /** Configuration namespaces the module reads: validated at start, listed in `.env.example`. */
   readonly config?: readonly ConfigNamespace<unknown>[];
+  /**
+   * The commands the module serves or sends, one declaration each (`<name>.commands.ts`, or the
+   * protocol package's group for a core module). Assembled into the app's CommandRegistry:
+   * every handler must be declared here, and the generated schemas, docs/asyncapi.yaml, the
+   * command table of docs/protocol.md and the SDK's types list them.
+   */
+  readonly commands?: readonly CommandDeclaration[] | Readonly<Record<string, CommandDeclaration>>;
 }
 
 /** Identity with a type check, so a manifest reads as a declaration. */
@@ -43,6 +51,14 @@ export interface FeatureContributions {
   entities: Function[];
   migrations: Function[];
   config: ConfigNamespace<unknown>[];
+  /** Every feature's command declarations (a name declared twice fails here). */
+  commands: CommandRegistry;
+}
+
+/** A manifest's declarations as a list (a group object such as `PollCommands` is accepted too). */
+export function featureCommands(feature: FeatureManifest): CommandDeclaration[] {
+  const commands = feature.commands ?? [];
+  return Array.isArray(commands) ? [...(commands as readonly CommandDeclaration[])] : Object.values(commands);
 }
 
 export function collectFeatures(features: readonly FeatureManifest[]): FeatureContributions {
@@ -63,5 +79,6 @@ export function collectFeatures(features: readonly FeatureManifest[]): FeatureCo
     entities: [...new Set(features.flatMap((f) => f.entities ?? []))],
     migrations: features.flatMap((f) => f.migrations ?? []),
     config,
+    commands: new CommandRegistry(features.map((f) => ({ owner: `feature ${f.name}`, commands: featureCommands(f) }))),
   };
 }

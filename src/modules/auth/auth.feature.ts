@@ -1,4 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
+import { AuthCommands } from '../../shared/protocol/commands';
 import { authConfig } from './auth.config';
 import { AUTH_ENTITIES, AuthModule } from './auth.module';
 import { AuthSchema1764151000000 } from './migrations/1764151000000-auth-schema';
@@ -10,4 +11,5 @@ export const authFeature = defineFeature({
   entities: AUTH_ENTITIES,
   migrations: [AuthSchema1764151000000, UserStatusText1764190002000],
   config: [authConfig],
+  commands: AuthCommands,
 });

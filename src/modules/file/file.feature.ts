@@ -1,4 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
+import { FileCommands } from '../../shared/protocol/commands';
 import { fileConfig } from './file.config';
 import { FILE_ENTITIES, FileModule } from './file.module';
 import { FileSchema1764180000000 } from './migrations/1764180000000-file-schema';
@@ -10,4 +11,5 @@ export const fileFeature = defineFeature({
   entities: FILE_ENTITIES,
   migrations: [FileSchema1764180000000, FileTransferLease1764400000000],
   config: [fileConfig],
+  commands: FileCommands,
 });

@@ -1,4 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
+import { MessageCommands } from '../../shared/protocol/commands';
 import { messageConfig } from './message.config';
 import { MESSAGE_ENTITIES, MessageModule } from './message.module';
 import { MessagingSchema1764150000000 } from './migrations/1764150000000-messaging-schema';
@@ -10,4 +11,5 @@ export const messageFeature = defineFeature({
   entities: MESSAGE_ENTITIES,
   migrations: [MessagingSchema1764150000000, MessageStreamKind1764500000000],
   config: [messageConfig],
+  commands: MessageCommands,
 });

@@ -1,4 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
+import { NotificationCommands } from '../../shared/protocol/commands';
 import { NotificationsSchema1764190001000 } from './migrations/1764190001000-notifications-schema';
 import { notificationConfig } from './notification.config';
 import { NOTIFICATION_ENTITIES, NotificationModule } from './notification.module';
@@ -9,4 +10,5 @@ export const notificationFeature = defineFeature({
   entities: NOTIFICATION_ENTITIES,
   migrations: [NotificationsSchema1764190001000],
   config: [notificationConfig],
+  commands: NotificationCommands,
 });

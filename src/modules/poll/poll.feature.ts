@@ -1,5 +1,6 @@
 import { defineFeature } from '../../common/feature/feature';
 import { PollSchema1764170000000 } from './migrations/1764170000000-poll-schema';
+import { PollCommands } from './poll.commands';
 import { pollConfig } from './poll.config';
 import { POLL_ENTITIES, PollModule } from './poll.module';
 
@@ -10,4 +11,5 @@ export const pollFeature = defineFeature({
   entities: POLL_ENTITIES,
   migrations: [PollSchema1764170000000],
   config: [pollConfig],
+  commands: PollCommands,
 });

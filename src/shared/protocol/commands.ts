@@ -1,93 +1,110 @@
 /**
- * Every command of the protocol, grouped by domain. Names follow the draft's `domain/action`
- * form; `domain.action` is accepted on the wire as an alias and normalized by `normalizeCommand`.
+ * The core protocol's command declarations, grouped by domain (see ./command-declaration.ts for
+ * what a declaration says). Names follow the draft's `domain/action` form; `domain.action` is
+ * accepted on the wire as an alias and normalized by `normalizeCommand`.
+ *
+ * Each group is listed by the feature module that serves it (its manifest's `commands`), so the
+ * app's registry is assembled from src/app.features.ts like a module's own commands.
  */
-export type Direction = 'c2s' | 's2c' | 'both';
+// The payload classes below carry decorator metadata: load the polyfill first (as messages.ts does).
+import 'reflect-metadata';
+import { CommandDeclaration, CommandSpec, declareCommand, Direction } from './command-declaration';
+import { KickEvent, KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from './messages/auth.messages';
+import { ContactListRequest, ContactRefRequest, ContactRequestRequest } from './messages/contact.messages';
+import { ControlErrorEventDto, PingResponseDto } from './messages/control.messages';
+import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileRequestDto } from './messages/file.messages';
+import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
+import { AckMessageRequest, MessageHistoryRequest, SendMessageRequest } from './messages/message.messages';
+import { NotificationAckRequest, NotificationEventDto, NotificationListRequest } from './messages/notification.messages';
+import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './messages/presence.messages';
+import { UserLookupRequest, UserProfileRequest } from './messages/user.messages';
 
-export interface CommandInfo {
-  readonly name: string;
-  readonly direction: Direction;
-  /** `request` expects a response; `event` is fire-and-forget. */
-  readonly kind: 'request' | 'event';
-  readonly description: string;
-}
+export type { Direction } from './command-declaration';
+
+/** A command's declaration (the name this package used before declarations carried payloads). */
+export type CommandInfo = CommandDeclaration;
+
+type Extra<N extends string> = Omit<CommandSpec<N>, 'name' | 'direction' | 'kind' | 'description'>;
 
 function cmd<N extends string>(
   name: N,
   direction: Direction,
   kind: 'request' | 'event',
   description: string,
-): CommandInfo & { name: N } {
-  return { name, direction, kind, description };
+  extra: Extra<N> = {},
+): CommandDeclaration<N> {
+  return declareCommand<N>({ name, direction, kind, description, ...extra });
 }
 
+const PUBLIC = { auth: 'public' } as const;
+
 export const AuthCommands = {
-  REGISTER: cmd('auth/register', 'c2s', 'request', 'Create an account (when registration is open).'),
-  LOGIN: cmd('auth/login', 'c2s', 'request', 'Log in and bind this connection to a session.'),
-  LOGOUT: cmd('auth/logout', 'c2s', 'request', 'Revoke the session (or all of them) and unbind.'),
-  REFRESH: cmd('auth/refresh', 'c2s', 'request', 'Rotate the refresh token and get a new access token.'),
-  KICK: cmd('auth/kick', 'both', 'request', 'Server: forced-logout event. Admin: revoke a user session.'),
-  SESSIONS: cmd('auth/sessions', 'c2s', 'request', 'List my active sessions (devices).'),
+  REGISTER: cmd('auth/register', 'c2s', 'request', 'Create an account (when registration is open).', { ...PUBLIC, request: RegisterRequest }),
+  LOGIN: cmd('auth/login', 'c2s', 'request', 'Log in and bind this connection to a session.', { ...PUBLIC, request: LoginRequest, causes: ['message/offline'] }),
+  LOGOUT: cmd('auth/logout', 'c2s', 'request', 'Revoke the session (or all of them) and unbind.', { request: LogoutRequest, causes: ['auth/kick'] }),
+  REFRESH: cmd('auth/refresh', 'c2s', 'request', 'Rotate the refresh token and get a new access token.', { ...PUBLIC, request: RefreshRequest }),
+  KICK: cmd('auth/kick', 'both', 'request', 'Server: forced-logout event. Admin: revoke a user session.', { request: KickRequest, event: KickEvent, causes: ['auth/kick'] }),
+  SESSIONS: cmd('auth/sessions', 'c2s', 'request', 'List my active sessions (devices).', { request: SessionsRequest }),
 } as const;
 
 export const PresenceCommands = {
-  HEARTBEAT: cmd('presence/heartbeat', 'both', 'event', 'Keep-alive; the server echoes the same seq.'),
-  UPDATE: cmd('presence/update', 'c2s', 'request', 'Change my status (online/away/busy/invisible).'),
-  LIST: cmd('presence/list', 'c2s', 'request', 'Presence of given users or of visible online users.'),
-  SUBSCRIBE: cmd('presence/subscribe', 'c2s', 'request', 'Follow the presence of explicit users.'),
+  HEARTBEAT: cmd('presence/heartbeat', 'both', 'event', 'Keep-alive; the server echoes the same seq.', { ...PUBLIC, request: HeartbeatMessage, event: HeartbeatMessage, causes: ['presence/heartbeat'] }),
+  UPDATE: cmd('presence/update', 'c2s', 'request', 'Change my status (online/away/busy/invisible).', { request: PresenceUpdateRequest, causes: ['presence/event'] }),
+  LIST: cmd('presence/list', 'c2s', 'request', 'Presence of given users or of visible online users.', { request: PresenceListRequest }),
+  SUBSCRIBE: cmd('presence/subscribe', 'c2s', 'request', 'Follow the presence of explicit users.', { request: PresenceSubscribeRequest }),
   EVENT: cmd('presence/event', 's2c', 'event', 'A user I can see changed presence.'),
 } as const;
 
 export const MessageCommands = {
-  SEND: cmd('message/send', 'c2s', 'request', 'Send a message to a user, a group or everyone.'),
-  ACK: cmd('message/ack', 'both', 'request', 'Client: delivered/read receipt. Server: receipt event.'),
-  HISTORY: cmd('message/history', 'c2s', 'request', 'Page through a conversation or sync all.'),
+  SEND: cmd('message/send', 'c2s', 'request', 'Send a message to a user, a group or everyone.', { request: SendMessageRequest, causes: ['message/event'] }),
+  ACK: cmd('message/ack', 'both', 'request', 'Client: delivered/read receipt. Server: receipt event.', { request: AckMessageRequest, causes: ['message/ack', 'message/offline'] }),
+  HISTORY: cmd('message/history', 'c2s', 'request', 'Page through a conversation or sync all.', { request: MessageHistoryRequest }),
   EVENT: cmd('message/event', 's2c', 'event', 'A new message, pushed live.'),
   OFFLINE: cmd('message/offline', 's2c', 'event', 'A batch of messages missed while offline.'),
 } as const;
 
 export const GroupCommands = {
-  CREATE: cmd('group/create', 'c2s', 'request', 'Create a group with initial members.'),
-  ADD: cmd('group/add', 'c2s', 'request', 'Add members (owner/admins).'),
-  REMOVE: cmd('group/remove', 'c2s', 'request', 'Remove members (owner/admins).'),
-  LEAVE: cmd('group/leave', 'c2s', 'request', 'Leave a group.'),
-  MEMBERS: cmd('group/members', 'c2s', 'request', 'List the members of a group.'),
-  LIST: cmd('group/list', 'c2s', 'request', 'My groups and direct conversations.'),
+  CREATE: cmd('group/create', 'c2s', 'request', 'Create a group with initial members.', { request: GroupCreateRequest, causes: ['notification/event'] }),
+  ADD: cmd('group/add', 'c2s', 'request', 'Add members (owner/admins).', { request: GroupAddRequest, causes: ['notification/event'] }),
+  REMOVE: cmd('group/remove', 'c2s', 'request', 'Remove members (owner/admins).', { request: GroupRemoveRequest, causes: ['notification/event'] }),
+  LEAVE: cmd('group/leave', 'c2s', 'request', 'Leave a group.', { request: GroupRefRequest, causes: ['notification/event'] }),
+  MEMBERS: cmd('group/members', 'c2s', 'request', 'List the members of a group.', { request: GroupRefRequest }),
+  LIST: cmd('group/list', 'c2s', 'request', 'My groups and direct conversations.', { request: GroupListRequest }),
 } as const;
 
 export const FileCommands = {
-  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.'),
-  ACCEPT: cmd('file/accept', 's2c', 'event', 'Transfer accepted: transfer_id and port.'),
+  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.', { request: FileRequestDto, response: FileAcceptDto, causes: ['file/accept', 'file/ack'] }),
+  ACCEPT: cmd('file/accept', 's2c', 'event', 'Transfer accepted: transfer_id and port.', { event: FileAcceptDto }),
   CHUNK: cmd('file/chunk', 'both', 'event', 'Binary data block (TLV on the data channel, not JSON).'),
-  ACK: cmd('file/ack', 'both', 'request', 'Client: ask the durable offset. Server: upload finished or failed (event).'),
-  CANCEL: cmd('file/cancel', 'both', 'request', 'Abort a transfer and free its resources (server: event).'),
+  ACK: cmd('file/ack', 'both', 'request', 'Client: ask the durable offset. Server: upload finished or failed (event).', { request: FileAckRequestDto, response: FileAckDto, event: FileAckDto }),
+  CANCEL: cmd('file/cancel', 'both', 'request', 'Abort a transfer and free its resources (server: event).', { request: FileCancelDto, event: FileCancelDto, causes: ['file/cancel'] }),
 } as const;
 
 export const ControlCommands = {
-  PING: cmd('control/ping', 'both', 'request', 'Link probe; answers with the server time.'),
-  ERROR: cmd('control/error', 's2c', 'event', 'Error notice, sent before the server closes a connection.'),
+  PING: cmd('control/ping', 'both', 'request', 'Link probe; answers with the server time.', { ...PUBLIC, response: PingResponseDto }),
+  ERROR: cmd('control/error', 's2c', 'event', 'Error notice, sent before the server closes a connection.', { event: ControlErrorEventDto }),
   RESYNC: cmd('control/resync', 's2c', 'event', 'Live pushes may have been lost (cluster bus outage beyond its bound): catch up with message/history sync and presence/list.'),
 } as const;
 
 export const NotificationCommands = {
-  EVENT: cmd('notification/event', 's2c', 'event', 'Business notification (friend requests, group membership, ...).'),
-  ACK: cmd('notification/ack', 'c2s', 'request', 'Acknowledge durable notifications so they are not offered again.'),
-  LIST: cmd('notification/list', 'c2s', 'request', 'My durable notifications not acknowledged yet, oldest first.'),
+  EVENT: cmd('notification/event', 's2c', 'event', 'Business notification (friend requests, group membership, ...).', { event: NotificationEventDto }),
+  ACK: cmd('notification/ack', 'c2s', 'request', 'Acknowledge durable notifications so they are not offered again.', { request: NotificationAckRequest }),
+  LIST: cmd('notification/list', 'c2s', 'request', 'My durable notifications not acknowledged yet, oldest first.', { request: NotificationListRequest }),
 } as const;
 
 export const UserCommands = {
-  LOOKUP: cmd('user/lookup', 'c2s', 'request', 'Find users by exact username or username prefix.'),
-  PROFILE: cmd('user/profile', 'c2s', 'request', "Get my or someone's profile; update my display name and status text."),
+  LOOKUP: cmd('user/lookup', 'c2s', 'request', 'Find users by exact username or username prefix.', { request: UserLookupRequest }),
+  PROFILE: cmd('user/profile', 'c2s', 'request', "Get my or someone's profile; update my display name and status text.", { request: UserProfileRequest }),
 } as const;
 
 export const ContactCommands = {
-  REQUEST: cmd('contact/request', 'c2s', 'request', 'Ask a user to become a contact (optional note).'),
-  ACCEPT: cmd('contact/accept', 'c2s', 'request', 'Accept a pending contact request.'),
-  DECLINE: cmd('contact/decline', 'c2s', 'request', 'Decline a pending contact request.'),
-  REMOVE: cmd('contact/remove', 'c2s', 'request', 'Remove a contact or cancel my pending request.'),
-  LIST: cmd('contact/list', 'c2s', 'request', 'My contacts, pending requests or blocked users (paged).'),
-  BLOCK: cmd('contact/block', 'c2s', 'request', 'Block a user: no direct messages, requests or presence.'),
-  UNBLOCK: cmd('contact/unblock', 'c2s', 'request', 'Lift a block.'),
+  REQUEST: cmd('contact/request', 'c2s', 'request', 'Ask a user to become a contact (optional note).', { request: ContactRequestRequest, causes: ['notification/event'] }),
+  ACCEPT: cmd('contact/accept', 'c2s', 'request', 'Accept a pending contact request.', { request: ContactRefRequest, causes: ['notification/event'] }),
+  DECLINE: cmd('contact/decline', 'c2s', 'request', 'Decline a pending contact request.', { request: ContactRefRequest, causes: ['notification/event'] }),
+  REMOVE: cmd('contact/remove', 'c2s', 'request', 'Remove a contact or cancel my pending request.', { request: ContactRefRequest }),
+  LIST: cmd('contact/list', 'c2s', 'request', 'My contacts, pending requests or blocked users (paged).', { request: ContactListRequest }),
+  BLOCK: cmd('contact/block', 'c2s', 'request', 'Block a user: no direct messages, requests or presence.', { request: ContactRefRequest }),
+  UNBLOCK: cmd('contact/unblock', 'c2s', 'request', 'Lift a block.', { request: ContactRefRequest }),
 } as const;
 
 export const CommandGroups = {

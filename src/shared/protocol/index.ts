@@ -2,6 +2,7 @@
  * Switchboard wire protocol: pure TypeScript, no Nest imports, shared by the server, the SDK and
  * the CLI. Import it as `switchboard/protocol`.
  */
+export * from './command-declaration';
 export * from './commands';
 export * from './errors';
 export * from './extensions';

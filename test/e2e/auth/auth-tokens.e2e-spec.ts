@@ -3,6 +3,7 @@ import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservice
 import { JwtService } from '@nestjs/jwt';
 import { MinVersion } from '../../../src/common/decorators/min-version.decorator';
 import { Public } from '../../../src/common/decorators/public.decorator';
+import { declareCommand } from '../../../src/shared/protocol/command-declaration';
 import type { SwitchboardContext } from '../../../src/transport/switchboard.context';
 import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
@@ -36,10 +37,16 @@ class VersionedHandler {
 @Module({ controllers: [VersionedHandler] })
 class VersionedModule {}
 
+const VERSIONED_COMMANDS = [
+  declareCommand({ name: 'test/future', direction: 'c2s', kind: 'request', auth: 'public', since: '9.0', description: 'Needs a future protocol version.' }),
+  declareCommand({ name: 'test/current', direction: 'c2s', kind: 'request', auth: 'public', description: 'Needs protocol version 1.0.' }),
+  declareCommand({ name: 'test/event', direction: 'c2s', kind: 'event', description: 'A client event that needs a token.' }),
+];
+
 describe('auth: token guard and version guard over real TCP', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_JWT_SECRET: SECRET }, { imports: [VersionedModule] });
+    app = await startTestApp({ AUTH_JWT_SECRET: SECRET }, { imports: [VersionedModule], commands: VERSIONED_COMMANDS });
   });
   afterAll(async () => {
     await app.close();

@@ -11,7 +11,7 @@ import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Connection, EventPublisher, LocalDelivery, PluginOrder } from '../../../src/transport';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { backpressure, expectAlive, frameText, lastConnection, NO_RATE_LIMIT, responseTo, serverClosed } from '../../support/transport-helpers';
-import { TransportTestModule } from '../../support/transport-test.module';
+import { TRANSPORT_TEST_COMMANDS, TransportTestModule } from '../../support/transport-test.module';
 
 const BLOB = 'x'.repeat(16 * 1024);
 const FLOOD = 2000; // 2000 × 16 KiB ≈ 32 MiB of responses
@@ -50,7 +50,7 @@ describe('backpressure: a client that does not read', () => {
   beforeAll(async () => {
     app = await startTestApp(
       { ...NO_RATE_LIMIT, WRITE_BUFFER_HIGH_BYTES: String(HIGH), DRAIN_TIMEOUT_MS: '20000' },
-      { imports: [TransportTestModule] },
+      { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS },
     );
   });
   afterAll(async () => {
@@ -92,7 +92,7 @@ describe('backpressure: a socket that never drains', () => {
   beforeAll(async () => {
     app = await startTestApp(
       { ...NO_RATE_LIMIT, WRITE_BUFFER_HIGH_BYTES: '65536', DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS) },
-      { imports: [TransportTestModule] },
+      { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS },
     );
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { EventPublisher } from '../../../src/transport';
 import { SwitchboardClientProxy } from '../../../src/transport/switchboard.client-proxy';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { NO_RATE_LIMIT, serverClosed } from '../../support/transport-helpers';
-import { TransportTestModule } from '../../support/transport-test.module';
+import { TRANSPORT_TEST_COMMANDS, TransportTestModule } from '../../support/transport-test.module';
 
 describe('SwitchboardClientProxy', () => {
   let app: TestApp;
@@ -22,7 +22,7 @@ describe('SwitchboardClientProxy', () => {
     return p;
   };
   beforeAll(async () => {
-    app = await startTestApp(NO_RATE_LIMIT, { imports: [TransportTestModule] });
+    app = await startTestApp(NO_RATE_LIMIT, { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS });
   });
   afterAll(async () => {
     await Promise.all(proxies.map((p) => p.close()));

@@ -6,13 +6,13 @@
 import { registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { expectAlive, lastConnection, NO_RATE_LIMIT } from '../../support/transport-helpers';
-import { TransportTestHandler, TransportTestModule } from '../../support/transport-test.module';
+import { TRANSPORT_TEST_COMMANDS, TransportTestHandler, TransportTestModule } from '../../support/transport-test.module';
 
 describe('guards, interceptors and filters through the transport', () => {
   let app: TestApp;
   let handler: TransportTestHandler;
   beforeAll(async () => {
-    app = await startTestApp(NO_RATE_LIMIT, { imports: [TransportTestModule] });
+    app = await startTestApp(NO_RATE_LIMIT, { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS });
     handler = app.app.get(TransportTestHandler);
   });
   afterAll(async () => {
