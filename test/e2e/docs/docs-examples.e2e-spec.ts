@@ -14,7 +14,13 @@ import * as path from 'node:path';
 import { directId } from '../../support/chat-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { NO_RATE_LIMIT } from '../../support/transport-helpers';
-import { LoggedInUser, login, registerAndLogin, registerUser, RegisteredUser } from '../../support/users';
+import {
+  LoggedInUser,
+  login,
+  registerAndLogin,
+  registerUser,
+  RegisteredUser,
+} from '../../support/users';
 
 const DOCS = ['docs/client.md', 'docs/protocol.md'];
 const SKIP_MARK = '<!-- docs-test: not-a-frame -->';
@@ -68,11 +74,15 @@ function clientFrames(file: string): { frames: DocFrame[]; broken: string[] } {
       try {
         parsed = JSON.parse(obj.text);
       } catch {
-        if (/"type"\s*:\s*"request"/.test(obj.text)) broken.push(`${where}: not valid JSON: ${obj.text.slice(0, 80)}…`);
+        if (/"type"\s*:\s*"request"/.test(obj.text))
+          broken.push(`${where}: not valid JSON: ${obj.text.slice(0, 80)}…`);
         continue;
       }
-      const clientEvent = parsed.type === 'event' && lines[first + body.slice(0, obj.offset).split('\n').length - 1]?.trim().startsWith('→');
-      if (typeof parsed.command === 'string' && (parsed.type === 'request' || clientEvent)) frames.push({ where, frame: parsed });
+      const clientEvent =
+        parsed.type === 'event' &&
+        lines[first + body.slice(0, obj.offset).split('\n').length - 1]?.trim().startsWith('→');
+      if (typeof parsed.command === 'string' && (parsed.type === 'request' || clientEvent))
+        frames.push({ where, frame: parsed });
     }
   }
   return { frames, broken };
@@ -91,9 +101,15 @@ describe('docs examples are accepted by a real server', () => {
     app = await startTestApp({ ...NO_RATE_LIMIT });
     alice = await registerAndLogin(app, { password: 'correct-horse-battery' });
     others = [await registerUser(app), await registerUser(app), await registerUser(app)];
-    const group = await alice.client.call('group/create', { name: 'docs', members: others.map((u) => u.userId) });
+    const group = await alice.client.call('group/create', {
+      name: 'docs',
+      members: others.map((u) => u.userId),
+    });
     groupId = group.conversation_id as string;
-    const sent = await alice.client.call('message/send', { target: { type: 'user', id: others[0].userId }, content: { type: 'text', text: 'hi' } });
+    const sent = await alice.client.call('message/send', {
+      target: { type: 'user', id: others[0].userId },
+      content: { type: 'text', text: 'hi' },
+    });
     messageId = sent.message_id as string;
     messageSeq = sent.seq as number;
   });
@@ -103,21 +119,36 @@ describe('docs examples are accepted by a real server', () => {
     expect(all.flatMap((r) => r.broken)).toEqual([]);
     // The docs show at least login, send, history, groups and the heartbeat: the extractor works.
     const commands = new Set(all.flatMap((r) => r.frames.map((f) => f.frame.command)));
-    for (const c of ['auth/login', 'auth/register', 'message/send', 'message/history', 'group/create', 'presence/heartbeat']) expect(commands).toContain(c);
+    for (const c of [
+      'auth/login',
+      'auth/register',
+      'message/send',
+      'message/history',
+      'group/create',
+      'presence/heartbeat',
+    ])
+      expect(commands).toContain(c);
   });
 
   /** The example with its illustrative ids replaced by real ones of the same kind. */
-  function realise(frame: Record<string, any>, n: number, session: { token: string; refresh_token: string; session_id: string }): Record<string, any> {
+  function realise(
+    frame: Record<string, any>,
+    n: number,
+    session: { token: string; refresh_token: string; session_id: string },
+  ): Record<string, any> {
     const users = new Map<string, string>();
     const userFor = (placeholder: string) => {
-      if (!users.has(placeholder)) users.set(placeholder, others[users.size % others.length].userId);
+      if (!users.has(placeholder))
+        users.set(placeholder, others[users.size % others.length].userId);
       return users.get(placeholder)!;
     };
     const swap = (value: unknown, key?: string): unknown => {
       if (Array.isArray(value)) return value.map((v) => swap(v));
-      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v, k)]));
+      if (value && typeof value === 'object')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v, k)]));
       // A message position in an example is illustrative: point it at the message that exists.
-      if (key === 'seq' && typeof value === 'number' && frame.command !== 'presence/heartbeat') return messageSeq;
+      if (key === 'seq' && typeof value === 'number' && frame.command !== 'presence/heartbeat')
+        return messageSeq;
       if (typeof value !== 'string') return value;
       if (key === 'Authorization' || key === 'authorization') return `Bearer ${session.token}`;
       if (key === 'password') return alice.password;
@@ -133,10 +164,13 @@ describe('docs examples are accepted by a real server', () => {
     // A missing id stays missing: that is a mistake the docs must not make.
     if (frame.id !== undefined) real.id = `doc-${n}-${String(frame.id)}`;
     if (typeof real.timestamp === 'number') real.timestamp = Math.floor(Date.now() / 1000);
-    if (frame.command === 'auth/register') real.payload = { ...real.payload, username: `docs_${n}_${Date.now() % 1e6}` };
-    if (frame.command === 'auth/login') real.payload = { ...real.payload, username: alice.username };
+    if (frame.command === 'auth/register')
+      real.payload = { ...real.payload, username: `docs_${n}_${Date.now() % 1e6}` };
+    if (frame.command === 'auth/login')
+      real.payload = { ...real.payload, username: alice.username };
     // A directory query for a name in the docs ("bob") looks up a user that exists here.
-    if (frame.command === 'user/lookup') real.payload = { ...real.payload, query: others[0].username };
+    if (frame.command === 'user/lookup')
+      real.payload = { ...real.payload, query: others[0].username };
     return real;
   }
 
@@ -155,20 +189,38 @@ describe('docs examples are accepted by a real server', () => {
       if (real.type === 'event') {
         // A client event is answered only by an echo or a refusal; a ping behind it bounds the wait.
         let seen: { payload?: Record<string, any>; command?: string } | undefined;
-        void client.waitFor((f) => f.id === real.id || f.command === 'control/error' || (f.type === 'response' && f.payload?.status >= 400), { includePast: false, timeoutMs: 10_000 }).then(
-          (f) => (seen = f),
-          () => undefined,
-        );
+        void client
+          .waitFor(
+            (f) =>
+              f.id === real.id ||
+              f.command === 'control/error' ||
+              (f.type === 'response' && f.payload?.status >= 400),
+            { includePast: false, timeoutMs: 10_000 },
+          )
+          .then(
+            (f) => (seen = f),
+            () => undefined,
+          );
         client.writeRaw(JSON.stringify(real) + '\n');
         await client.call('control/ping', {});
-        if (seen && (seen.command === 'control/error' || (seen.payload?.status ?? 200) >= 400)) refused.push(`${where} ${frame.command}: ${JSON.stringify(seen.payload)}`);
+        if (seen && (seen.command === 'control/error' || (seen.payload?.status ?? 200) >= 400))
+          refused.push(`${where} ${frame.command}: ${JSON.stringify(seen.payload)}`);
       } else {
         client.writeRaw(JSON.stringify(real) + '\n');
-        const answer = await client.waitFor((f) => f.type === 'response' && (f.id === real.id || real.id === undefined));
+        const answer = await client.waitFor(
+          (f) => f.type === 'response' && (f.id === real.id || real.id === undefined),
+        );
         const { status, error_code } = answer.payload;
         // Accepted = it reached the handler: no envelope/payload/command/auth refusal.
-        if (status === 400 || status === 401 || status === 404 && error_code === 'UNKNOWN_COMMAND' || status >= 500) {
-          refused.push(`${where} ${frame.command}: ${status} ${error_code} ${answer.payload.error_message ?? ''}`);
+        if (
+          status === 400 ||
+          status === 401 ||
+          (status === 404 && error_code === 'UNKNOWN_COMMAND') ||
+          status >= 500
+        ) {
+          refused.push(
+            `${where} ${frame.command}: ${status} ${error_code} ${answer.payload.error_message ?? ''}`,
+          );
         }
       }
       await client.close();
