@@ -11,6 +11,8 @@ import { CommandDeclaration, CommandRegistry } from './shared/protocol/command-d
 import { AppImport, AppModule } from './app.module';
 import { createRootLogger, LoggingModule, PinoLoggerService } from './common/logging';
 import type { Env } from './config';
+import { databaseConfig } from './config/database.config';
+import { preflightDatabase } from './database/database-preflight';
 import { httpConfig } from './config/http.config';
 import { loggingConfig } from './config/logging.config';
 import { SwitchboardServer } from './transport/switchboard.server';
@@ -47,6 +49,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Switchb
     : APP_FEATURES.commands;
   // One pino root logger per app: Nest's own logger and the request-log plugin share it.
   const root = createRootLogger(loggingConfig.parse(env), { stream: options.logStream });
+  // A database that cannot work (no such database, bad credentials) ends the start with one line;
+  // one that is not up yet is waited for with a logged backoff (database-preflight.ts).
+  const database = databaseConfig.parse(env);
+  const dbLog = root.child({ context: 'Database' });
+  await preflightDatabase(database, {
+    timeoutMs: database.connectTimeoutMs,
+    log: { warn: (m) => dbLog.warn(m) },
+  });
   const imports = [LoggingModule.forRoot(root), ...(options.imports ?? [])];
   const app = await NestFactory.create(AppModule.forRoot(env, imports), {
     logger: options.logger ?? new PinoLoggerService(root),

@@ -12,8 +12,12 @@ async function main(): Promise<void> {
     exit: (code) => process.exit(code),
   });
   const tls = transport.tlsPort !== undefined ? `, TLS on ${transport.tlsPort}` : '';
-  // A plain stdout line (also parsed by test/support/spawn-server.ts), whatever the log format.
-  console.log(`Switchboard listening: TCP ${tcpPort}${tls}, HTTP ops ${httpPort}`);
+  // Every listener in one line (the side channels too: the file data port is what clients and
+  // firewalls need next). A plain stdout line, also parsed by test/support/spawn-server.ts.
+  const channels = transport.sideChannels
+    .map((c) => `, ${c.name} ${c.port}${c.protocol === 'tls' ? ' (TLS)' : ''}`)
+    .join('');
+  console.log(`Switchboard listening: TCP ${tcpPort}${tls}, HTTP ops ${httpPort}${channels}`);
 }
 
 main().catch((err: unknown) => {

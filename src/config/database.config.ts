@@ -29,7 +29,20 @@ class DatabaseEnv {
   @Max(200, { message: 'must be an integer between 1 and 200' })
   DB_POOL_SIZE = 10;
 
-  /** auto: run pending migrations at start on SQLite only; on: always; off: never. */
+  /**
+   * How long the start waits for an unreachable database (connection refused, starting up),
+   * retrying with a logged backoff; a permanent error (no such database, bad credentials) ends the
+   * start at once.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds (0 = one try)' })
+  @Min(0, { message: 'must be an integer number of milliseconds (0 = one try)' })
+  DB_CONNECT_TIMEOUT_MS = 30000;
+
+  /**
+   * auto: run pending migrations at start on SQLite only; on: always; off: never (the server then
+   * warns at start and answers 503 NOT_READY to requests until `npm run migration:run` has run).
+   */
   @IsIn(['auto', 'on', 'off'], { message: 'must be one of auto, on, off' })
   MIGRATIONS_RUN: 'auto' | 'on' | 'off' = 'auto';
 }
@@ -43,6 +56,7 @@ export const databaseConfig = defineConfig('database', DatabaseEnv, (env) => {
     sqlitePath: env.SQLITE_PATH,
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
     poolSize: env.DB_POOL_SIZE,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
     migrationsRun: env.MIGRATIONS_RUN === 'on' || (env.MIGRATIONS_RUN === 'auto' && type === 'sqlite'),
   };
 });

@@ -147,6 +147,11 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   }
 
   /** Port of the TLS listener when TLS runs on its own port (or is the only listener). */
+  /** The side channels (e.g. the file data port) with their bound ports, for the ready line. */
+  get sideChannels(): readonly ServedChannel[] {
+    return this.channels.served;
+  }
+
   get tlsPort(): number | undefined {
     const tlsListener = this.listeners.find((l) => l instanceof tls.Server);
     return (tlsListener?.address() as net.AddressInfo | null)?.port;

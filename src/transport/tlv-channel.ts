@@ -83,6 +83,11 @@ export class ChannelHost {
     return channel;
   }
 
+  /** Every side channel served, in the order they were added. */
+  get served(): readonly ServedChannel[] {
+    return this.channels;
+  }
+
   /** Starts every channel not listening yet; calls done once all are. */
   listenAll(onError: (err: Error) => void, done: () => void): void {
     const pending = this.channels.filter((c) => !c.started);

@@ -8,11 +8,29 @@ import type { Logger } from 'pino';
 
 type PinoMethod = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
 
+/**
+ * Nest's own start-up chatter (one line per module, route and handler: ~50 lines) says nothing an
+ * operator acts on: it goes to debug, so a start at info shows warnings and the ready line.
+ */
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+  'NestMicroservice',
+]);
+
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params[params.length - 1];
+    this.write(
+      typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info',
+      message,
+      params,
+    );
   }
 
   error(message: unknown, ...params: unknown[]): void {

@@ -70,9 +70,14 @@ export class HealthController {
       connections: this.transport.registry.size,
       in_flight: this.transport.inFlight,
     };
-    if (!this.transport.isListening) return check.down({ ...details, message: 'TCP listener is not accepting connections' });
+    if (!this.transport.isListening)
+      return check.down({ ...details, message: 'TCP listener is not accepting connections' });
     // Full: every new connection would be refused, so a load balancer should route elsewhere.
-    if (this.transport.isFull) return check.down({ ...details, message: `at MAX_CONNECTIONS (${this.transport.maxConnections}); new connections are refused` });
+    if (this.transport.isFull)
+      return check.down({
+        ...details,
+        message: `at MAX_CONNECTIONS (${this.transport.maxConnections}); new connections are refused`,
+      });
     return check.up(details);
   }
 }

@@ -76,6 +76,8 @@ export const ErrorCodes = {
   // server
   INTERNAL_ERROR: Status.INTERNAL,
   UNAVAILABLE: Status.UNAVAILABLE,
+  /** The server runs but cannot serve yet (pending database migrations); retry after retry_after_ms. */
+  NOT_READY: Status.UNAVAILABLE,
 } as const;
 export type ErrorCode = keyof typeof ErrorCodes;
 

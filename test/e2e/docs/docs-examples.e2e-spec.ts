@@ -194,7 +194,7 @@ describe('docs examples are accepted by a real server', () => {
             (f) =>
               f.id === real.id ||
               f.command === 'control/error' ||
-              (f.type === 'response' && f.payload?.status >= 400),
+              (f.type === 'response' && Number(f.payload?.status) >= 400),
             { includePast: false, timeoutMs: 10_000 },
           )
           .then(

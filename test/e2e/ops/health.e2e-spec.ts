@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DrainService } from '../../../src/modules/lifecycle/drain.service';
+import { LogCapture } from '../../support/log-capture';
 import { testEngine } from '../../support/test-db';
 import { startTestApp, TestApp } from '../../support/test-app';
 
@@ -20,8 +21,9 @@ async function get(
 describe('health probes', () => {
   describe('normal operation and drain', () => {
     let app: TestApp;
+    const logs = new LogCapture();
     beforeAll(async () => {
-      app = await startTestApp();
+      app = await startTestApp({ LOG_LEVEL: 'info' }, { logStream: logs });
     });
     afterAll(async () => {
       await app.close();
@@ -63,6 +65,12 @@ describe('health probes', () => {
         tcp: { status: 'down' },
       });
       expect((await get(app, '/health/live')).status).toBe(200);
+      // Load balancers poll readiness during every drain: that is logged at info, not error.
+      const failed = logs.lines.filter(
+        (l) => l.context === 'Health' && String(l.msg).startsWith('Health Check has failed'),
+      );
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.map((l) => l.level)).toEqual(failed.map(() => 'info'));
       expect((await drained).idle).toBe(true);
       await client.closed;
     });

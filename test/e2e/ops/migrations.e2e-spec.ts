@@ -15,6 +15,7 @@ import { orderMigrations } from '../../../src/database/migration-order';
 import { ensureBuilt } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase, testEngine } from '../../support/test-db';
 import { startTestApp } from '../../support/test-app';
+import { MIGRATION_RECHECK_MS } from '../../../src/modules/health/migration-gate.plugin';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The one set every feature contributes, in the order both the app and the CLI run it. */
@@ -106,8 +107,36 @@ describe('MIGRATIONS_RUN', () => {
       expect(body.error.migrations.status).toBe('down');
       expect(body.error.migrations.message).toContain(MIGRATIONS[0].name);
 
+      // Requests that need the database answer 503 NOT_READY (not a 500 from a missing table);
+      // control/ping still answers.
+      const client = await app.connect();
+      const refused = await client.request('auth/register', {
+        username: 'early_bird',
+        password: 'correct-horse-1',
+      });
+      expect(refused.payload).toMatchObject({
+        status: 503,
+        error_code: 'NOT_READY',
+        retry_after_ms: MIGRATION_RECHECK_MS,
+      });
+      expect((await client.request('control/ping', {})).payload.status).toBe(200);
+
       await ds.runMigrations({ transaction: 'each' });
       expect(await ds.showMigrations()).toBe(false);
+      // The gate re-reads the migrations table every MIGRATION_RECHECK_MS, then opens for good.
+      const deadline = Date.now() + 4 * MIGRATION_RECHECK_MS;
+      let answer = refused;
+      while (answer.payload.status === 503 && Date.now() < deadline) {
+        // A client's retry loop: wait (a fraction of) the retry_after_ms the server asked for.
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(Number(answer.payload.retry_after_ms), 250)),
+        );
+        answer = await client.request('auth/register', {
+          username: 'early_bird',
+          password: 'correct-horse-1',
+        });
+      }
+      expect(answer.payload.status).toBe(200);
     } finally {
       await app.close();
     }
@@ -125,10 +154,11 @@ describe('npm run migration:* (TypeORM CLI on dist/ormconfig.js)', () => {
     await db.drop();
   });
 
+  /** `npm run migration:<command>` runs dist/src/cli/migrate.js (the app's own runner). */
   async function cli(command: string): Promise<string> {
     const { stdout } = await run(
       process.execPath,
-      [path.join(ROOT, 'node_modules/typeorm/cli.js'), command, '-d', 'dist/ormconfig.js'],
+      [path.join(ROOT, 'dist/src/cli/migrate.js'), command.replace('migration:', '')],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...db.env },
@@ -141,9 +171,13 @@ describe('npm run migration:* (TypeORM CLI on dist/ormconfig.js)', () => {
     const names = MIGRATIONS.map((m) => m.name);
     const before = await cli('migration:show');
     for (const name of names) expect(before).toContain(`[ ] ${name}`);
-    await cli('migration:run');
+    const ran = await cli('migration:run');
+    // One line per migration, and no SQL (the TypeORM CLI printed every statement).
+    for (const name of names) expect(ran).toMatch(new RegExp(`applied ${name} \\(\\d+ ms\\)`));
+    expect(ran).not.toMatch(/CREATE TABLE|INSERT INTO|query:/i);
+    expect(ran.trim().split('\n').length).toBe(names.length + 2);
     const after = await cli('migration:show');
-    names.forEach((name, i) => expect(after).toContain(`[X] ${i + 1} ${name}`));
+    for (const name of names) expect(after).toContain(`[X] ${name}`);
     await cli('migration:revert');
     const reverted = await cli('migration:show');
     expect(reverted).toContain(`[ ] ${names[names.length - 1]}`);
