@@ -162,6 +162,14 @@ export class FileDataChannel implements OnModuleInit {
         });
         try {
           transfer.offset = (await this.repository.findTransfer(transfer.id))?.offset ?? transfer.offset;
+          if ((await this.recover(transfer, lease)) === 'finished') {
+            // Committed before a crash: only the database step was missing, and is done now.
+            this.links.detach(transfer.id, conn);
+            await this.lease.release(lease);
+            this.sendAck(conn, transfer.id, transfer.fileSize);
+            this.closeWith(conn, TlvType.ACK, { transfer_id: transfer.id, offset: transfer.fileSize, status: 200, file_id: transfer.fileId });
+            return;
+          }
           const writer = await this.storage.openPartial(transfer.id, transfer.offset);
           const hash = createHash('sha256');
           // The running hash is rebuilt from the durable bytes (resume, also after a restart or on another node).
@@ -181,6 +189,9 @@ export class FileDataChannel implements OnModuleInit {
           throw err;
         }
         this.sendAck(conn, transfer.id, transfer.offset);
+        // Nothing left to send (a 0-byte file, or every byte verified before a crash): finish now,
+        // the client only waits for the last ACK (#18.4, #18.7).
+        if (current.offset === transfer.fileSize) await this.completeUpload(conn, current);
         return;
       }
       const start = dto.offset ?? transfer.offset;
@@ -282,10 +293,37 @@ export class FileDataChannel implements OnModuleInit {
       await this.files.failUpload(transfer, error);
       throw error;
     }
+    // Verified: recorded before the commit, so a crash between the rename and the database update
+    // is finished by the next OPEN (recover()) instead of leaving the transfer stuck (#18.7).
+    if (!(await this.lease.saveOffset(session.lease, transfer.fileSize))) {
+      throw frameError('TRANSFER_CLOSED', `transfer ${transfer.id} was cancelled or expired, or another data connection took it over`);
+    }
+    transfer.offset = transfer.fileSize;
     await this.storage.commit(transfer.id, transfer.sha256);
     // Ends the lane's work before the sharing (which may take a while) and answers at once.
     const file = await this.files.finishUpload(transfer);
     this.closeWith(conn, TlvType.ACK, { transfer_id: transfer.id, offset: transfer.fileSize, status: 200, file_id: file.id });
+  }
+
+  /**
+   * Before an upload is (re)opened: does its partial file hold the durable offset? When it does
+   * not, a crash interrupted the commit or data was lost (#18.7):
+   * - durable offset = file_size means every byte was verified; if the content is stored, the
+   *   rename happened and only the database step is missing: 'finished' (done here);
+   * - otherwise nothing proves the caller sent these bytes (the content may be someone else's),
+   *   so the transfer restarts from 0 under this connection's lease: 'resume'.
+   */
+  private async recover(transfer: FileTransferEntity, lease: HeldLease): Promise<'resume' | 'finished'> {
+    if ((await this.storage.partialSize(transfer.id)) >= transfer.offset) return 'resume';
+    if (transfer.offset === transfer.fileSize && (await this.storage.blobSize(transfer.sha256)) === transfer.fileSize) {
+      await this.files.finishUpload(transfer);
+      return 'finished';
+    }
+    this.logger.warn(`transfer ${transfer.id}: partial data is shorter than the durable offset ${transfer.offset}; restarting it from 0`);
+    if (!(await this.lease.saveOffset(lease, 0))) throw frameError('TRANSFER_CLOSED', `transfer ${transfer.id} has ended; request a new one`);
+    await this.storage.deletePartial(transfer.id);
+    transfer.offset = 0;
+    return 'resume';
   }
 
   private async stream(conn: ChannelConnection, session: DownloadSession): Promise<void> {

@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan, Repository } from 'typeorm';
+import { writeTransaction } from '../../database/write-transaction';
 import { ConversationMemberEntity } from '../conversation';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
@@ -13,7 +14,7 @@ export class FileRepository {
   private readonly transfers: Repository<FileTransferEntity>;
   private readonly shares: Repository<FileShareEntity>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.files = dataSource.getRepository(StoredFileEntity);
     this.transfers = dataSource.getRepository(FileTransferEntity);
     this.shares = dataSource.getRepository(FileShareEntity);
@@ -68,8 +69,24 @@ export class FileRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  insertFile(file: StoredFileEntity): Promise<unknown> {
-    return this.files.insert(file);
+  /**
+   * A verified upload becomes a file in one transaction: the file row and the transfer marked
+   * complete, or neither (the transfer was no longer in one of `from`: false). A retry after a
+   * crash (#18.7) can therefore never leave two files for one upload.
+   */
+  completeUpload(file: StoredFileEntity, transfer: FileTransferEntity, from: TransferState[] | 'new'): Promise<boolean> {
+    return writeTransaction(this.dataSource, async (em) => {
+      const now = Date.now();
+      const changes = { state: 'complete' as const, fileId: file.id, offset: transfer.fileSize, updatedAt: now };
+      if (from === 'new') {
+        await em.insert(FileTransferEntity, { ...transfer, ...changes });
+      } else {
+        const result = await em.update(FileTransferEntity, { id: transfer.id, state: In(from) }, changes);
+        if ((result.affected ?? 0) === 0) return false;
+      }
+      await em.insert(StoredFileEntity, file);
+      return true;
+    });
   }
 
   findFile(id: string): Promise<StoredFileEntity | null> {

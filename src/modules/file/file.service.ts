@@ -315,11 +315,8 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       uploaderId: transfer.userId,
       createdAt: Date.now(),
     });
-    await this.repository.insertFile(file);
-    if (instant) {
-      await this.repository.insertTransfer({ ...transfer, state: 'complete', fileId: file.id, offset: transfer.fileSize });
-    } else {
-      await this.repository.transition(transfer.id, ['active'], { state: 'complete', fileId: file.id, offset: transfer.fileSize });
+    if (!(await this.repository.completeUpload(file, transfer, instant ? 'new' : ['active']))) {
+      throw new ProtocolError('TRANSFER_CLOSED', `transfer ${transfer.id} was cancelled or expired before it completed; request a new one`);
     }
     transfer.fileId = file.id;
     await this.publisher.toUsers([transfer.userId], FileCommands.ACK.name, { status: 200, transfer_id: transfer.id, file_id: file.id, offset: transfer.fileSize });
