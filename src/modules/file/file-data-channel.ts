@@ -22,6 +22,7 @@ import { SwitchboardServer } from '../../transport/switchboard.server';
 import type { ChannelConnection, ChannelRefusal, ServedChannel } from '../../transport/tlv-channel';
 import { toProtocolError } from '../../transport/protocol-error.mapper';
 import type { FileTransferEntity } from './entities/file-transfer.entity';
+import { DataConnectionGuard } from './data-connection-guard';
 import { FileRepository } from './file.repository';
 import { FileService } from './file.service';
 import { FileStorage, PartialWriter } from './storage/file-storage';
@@ -78,6 +79,7 @@ export class FileDataChannel implements OnModuleInit {
     private readonly verifier: AccessTokenVerifier,
     private readonly links: TransferLinks,
     private readonly lease: TransferLease,
+    private readonly guard: DataConnectionGuard,
   ) {}
 
   onModuleInit(): void {
@@ -130,6 +132,8 @@ export class FileDataChannel implements OnModuleInit {
   private async open(conn: ChannelConnection, frame: TlvFrame): Promise<void> {
     const dto = validatePayload(FileOpenDto, parseJson(frame.payload, 'OPEN'));
     const access = await this.verifier.verify(dto.token);
+    // From here the connection lives only as long as the session and while something moves (#18.3).
+    this.guard.track(conn, access, (error) => this.fail(conn, error));
     const notFound = () => frameError('TRANSFER_NOT_FOUND', `transfer ${dto.transfer_id} does not exist or is not yours; request one with file/request`);
     await this.links.run(dto.transfer_id, async () => {
       const transfer = await this.repository.findTransfer(dto.transfer_id);
@@ -383,6 +387,7 @@ export class FileDataChannel implements OnModuleInit {
   }
 
   private onClose(conn: ChannelConnection): void {
+    this.guard.untrack(conn);
     const session = conn.attributes.get(SESSION) as Session | undefined;
     if (!session) return;
     conn.attributes.delete(SESSION);

@@ -66,6 +66,14 @@ class FileEnv {
   @Type(() => Number)
   @IsInt({ message: int(1000, 600000) }) @Min(1000, { message: int(1000, 600000) }) @Max(600000, { message: int(1000, 600000) })
   FILE_LEASE_MS = 15_000;
+
+  /**
+   * A data connection on which nothing moved (no byte in either direction) for this many seconds is closed
+   * (ERROR 408 IDLE_TIMEOUT; the transfer stays resumable), like a control connection after HEARTBEAT_TIMEOUT_S.
+   */
+  @Type(() => Number)
+  @IsInt({ message: int(1, 86400) }) @Min(1, { message: int(1, 86400) }) @Max(86400, { message: int(1, 86400) })
+  FILE_IDLE_TIMEOUT_S = 90;
 }
 
 export const fileConfig = defineConfig('file', FileEnv, (env) => ({
@@ -81,6 +89,9 @@ export const fileConfig = defineConfig('file', FileEnv, (env) => ({
   windowBytes: env.FILE_WINDOW_BYTES,
   transferTtlMs: env.FILE_TRANSFER_TTL * 1000,
   leaseMs: env.FILE_LEASE_MS,
+  idleTimeoutMs: env.FILE_IDLE_TIMEOUT_S * 1000,
+  /** Idle data connections and revoked sessions are looked for this often (a quarter of the idle timeout, at most 5 s). */
+  idleSweepMs: Math.min(5000, (env.FILE_IDLE_TIMEOUT_S * 1000) / 4),
   /** Expired transfers are looked for this often (a quarter of the TTL, between 100 ms and 60 s). */
   sweepIntervalMs: Math.min(60_000, Math.max(100, (env.FILE_TRANSFER_TTL * 1000) / 4)),
 }));

@@ -7,6 +7,7 @@ import { MessageModule } from '../message';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity } from './entities/file-transfer.entity';
 import { StoredFileEntity } from './entities/stored-file.entity';
+import { DataConnectionGuard } from './data-connection-guard';
 import { FileDataChannel } from './file-data-channel';
 import { FileShareCheck } from './file-share.check';
 import { FileSharingService } from './file-sharing.service';
@@ -34,6 +35,7 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
     FileService,
     FileSharingService,
     FileDataChannel,
+    DataConnectionGuard,
     TransferLinks,
     TransferLease,
     TransferNotices,
