@@ -67,6 +67,16 @@ class TransportEnv {
   @Min(0, { message: 'must be an integer >= 0 (0: no per-address limit)' })
   MAX_CONNECTIONS_PER_IP = 1000;
 
+  /**
+   * Bytes of unfinished frames that the connections of one address may hold before they log in
+   * (control port) or open a transfer (file port), all together; the connection that goes over
+   * gets 429 RATE_LIMITED and is closed. A login frame is a few hundred bytes. 0: no bound.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of bytes >= 0 (0: no bound)' })
+  @Min(0, { message: 'must be an integer number of bytes >= 0 (0: no bound)' })
+  MAX_UNAUTHENTICATED_BYTES_PER_IP = 4 * 1024 * 1024;
+
   /** A connection not logged in this long after connecting (or after a logout) is closed, whatever it sends. 0 disables. */
   @Type(() => Number)
   @IsInt({ message: 'must be an integer number of milliseconds >= 0 (0 disables)' })
@@ -138,6 +148,7 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   maxConnections: env.MAX_CONNECTIONS,
   maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
   authTimeoutMs: env.AUTH_TIMEOUT_MS,
+  maxUnauthenticatedBytesPerIp: env.MAX_UNAUTHENTICATED_BYTES_PER_IP,
   proxyProtocol: {
     mode: env.PROXY_PROTOCOL,
     trusted: trustedList(env.PROXY_PROTOCOL_TRUSTED),

@@ -34,6 +34,7 @@ import { verifyClientCertificate } from './tls-options';
 import { toProtocolError } from './protocol-error.mapper';
 import { SwitchboardContext } from './switchboard.context';
 import { SWITCHBOARD_SERVER_OPTIONS, type SwitchboardServerOptions } from './transport-options';
+import { DEFAULT_UNAUTHENTICATED_BYTES_PER_IP, UnauthenticatedBytes } from './unauthenticated-bytes';
 import type { TransportPlugin } from './transport-plugin';
 
 export const SWITCHBOARD_TRANSPORT = Symbol('switchboard');
@@ -77,13 +78,16 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   private readonly channels: ChannelHost;
   /** Open connections per remote address (MAX_CONNECTIONS_PER_IP). */
   private readonly perAddress = new Map<string, number>();
+  /** Partial-frame bytes of not yet authenticated connections per address, on every port. */
+  readonly unauthenticatedBytes: UnauthenticatedBytes;
 
   constructor(
     @Inject(SWITCHBOARD_SERVER_OPTIONS) private readonly config: SwitchboardServerOptions,
     readonly registry: ConnectionRegistry,
   ) {
     super();
-    this.channels = new ChannelHost(config, this.plugins, this.logger);
+    this.unauthenticatedBytes = new UnauthenticatedBytes(config.maxUnauthenticatedBytesPerIp ?? DEFAULT_UNAUTHENTICATED_BYTES_PER_IP);
+    this.channels = new ChannelHost(config, this.plugins, this.logger, this.unauthenticatedBytes);
     // A logout leaves the socket open and anonymous: the auth timeout starts again.
     registry.on('unbound', (conn) => this.armAuthTimeout(conn));
   }
@@ -273,6 +277,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
         return;
       }
       const dropped = conn.decoder.discardPartial();
+      this.unauthenticatedBytes.release(conn);
       if (dropped > 0) {
         this.reject(conn, 'FRAME_TIMEOUT');
         conn.sendEvent(ControlCommands.ERROR.name, {
@@ -288,6 +293,15 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       for (const p of this.plugins) p.onBytesIn?.(conn, chunk.length);
       const linesBefore = lines;
       conn.decoder.push(chunk, onFrame);
+      if (!this.unauthenticatedBytes.set(conn, address, conn.isAuthenticated ? 0 : conn.decoder.pendingBytes)) {
+        this.unauthenticatedBytes.release(conn);
+        conn.decoder.discardPartial();
+        const limit = this.unauthenticatedBytes.limit;
+        return conn.closeWithError('RATE_LIMITED', `your address holds more than ${limit} bytes of unfinished frames on connections not logged in (MAX_UNAUTHENTICATED_BYTES_PER_IP); log in first and send whole frames`, {
+          status: 429,
+          retry_after_ms: this.config.frameTimeoutMs,
+        });
+      }
       if (conn.decoder.pendingBytes === 0) {
         if (stallTimer) clearTimeout(stallTimer);
         stallTimer = undefined;
@@ -308,6 +322,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       if (left > 0) this.perAddress.set(address, left);
       else this.perAddress.delete(address);
       if (stallTimer) clearTimeout(stallTimer);
+      this.unauthenticatedBytes.release(conn);
       conn.markClosed();
       this.registry.remove(conn);
       for (const p of this.plugins) p.onClose?.(conn);

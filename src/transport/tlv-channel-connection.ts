@@ -10,7 +10,7 @@ import { encodeTlvHeader } from '../shared/protocol';
 /** Why the transport turns a channel connection away (the module tells the peer in its own framing). */
 export interface ChannelRefusal {
   status: number;
-  error_code: 'FRAME_TOO_LARGE' | 'FRAME_TIMEOUT' | 'IDLE_TIMEOUT' | 'TOO_MANY_CONNECTIONS' | 'SERVER_DRAINING' | 'INTERNAL_ERROR';
+  error_code: 'FRAME_TOO_LARGE' | 'FRAME_TIMEOUT' | 'IDLE_TIMEOUT' | 'TOO_MANY_CONNECTIONS' | 'SERVER_DRAINING' | 'INTERNAL_ERROR' | 'RATE_LIMITED';
   error_message: string;
   retry_after_ms?: number;
 }

@@ -32,6 +32,7 @@ import { ChannelConnection, ChannelRefusal } from './tlv-channel-connection';
 import { readFrames } from './tlv-frame-reader';
 import { tlsEnabled } from './tls-options';
 import type { TransportPlugin } from './transport-plugin';
+import type { UnauthenticatedBytes } from './unauthenticated-bytes';
 
 // The connection and refusal types are part of this module's API (modules import them from here).
 export { ChannelConnection };
@@ -74,10 +75,11 @@ export class ChannelHost {
     private readonly config: SwitchboardServerOptions,
     private readonly plugins: readonly TransportPlugin[],
     private readonly logger: Logger,
+    private readonly unauthenticated: UnauthenticatedBytes,
   ) {}
 
   add(options: ChannelOptions, listenNow: boolean, onError: (err: Error) => void): ServedChannel {
-    const channel = new Channel(options, this.config, this.plugins, this.logger, () => this.closing);
+    const channel = new Channel(options, this.config, this.plugins, this.logger, () => this.closing, this.unauthenticated);
     this.channels.push(channel);
     if (listenNow) channel.listen(this.config.host, onError, () => undefined);
     return channel;
@@ -129,6 +131,7 @@ class Channel implements ServedChannel {
     private readonly plugins: readonly TransportPlugin[],
     private readonly logger: Logger,
     private readonly isClosing: () => boolean,
+    private readonly unauthenticated: UnauthenticatedBytes,
   ) {
     const onSocket = (socket: net.Socket) => this.accept(socket);
     const secure = tlsEnabled(config.tls);
@@ -218,6 +221,7 @@ class Channel implements ServedChannel {
       config: this.config,
       logger: this.logger,
       refuse: (refusal) => this.refuse(conn, refusal),
+      unauthenticated: this.unauthenticated,
     });
     socket.on('close', () => {
       reader.stop();

@@ -10,6 +10,7 @@ import type * as net from 'node:net';
 import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
 import type { ChannelConnection, ChannelRefusal } from './tlv-channel-connection';
 import type { SwitchboardServerOptions } from './transport-options';
+import type { UnauthenticatedBytes } from './unauthenticated-bytes';
 
 /** Frames (of the largest size) a connection may hold decoded while its handler is busy. */
 const READ_AHEAD_FRAMES = 4;
@@ -25,11 +26,17 @@ export interface FrameReaderDeps {
   logger: Logger;
   /** Tell the peer why and end the connection (the channel's refuse). */
   refuse(refusal: ChannelRefusal): void;
+  /**
+   * The per-address bound on partial frames before authentication. A channel connection counts
+   * as not authenticated until its first frame (the module's handshake, e.g. the file channel's
+   * OPEN with its transfer token; a connection whose first frame is refused is closed).
+   */
+  unauthenticated: UnauthenticatedBytes;
 }
 
 /** Starts reading frames from `socket` for `conn`; stop() on close clears the timers and the queue. */
 export function readFrames(conn: ChannelConnection, socket: net.Socket, deps: FrameReaderDeps): { stop(): void } {
-  const { name, options, config, logger, refuse } = deps;
+  const { name, options, config, logger, refuse, unauthenticated } = deps;
   const decoder = new TlvDecoder({ maxPayloadBytes: options.maxPayloadBytes });
   // Frames decoded ahead while the handler works on an earlier one: reading overlaps the
   // handler's I/O (disk writes) but stops above READ_AHEAD_FRAMES frames' worth of bytes.
@@ -113,6 +120,16 @@ export function readFrames(conn: ChannelConnection, socket: net.Socket, deps: Fr
       queue.push(decoded.frame);
       queuedBytes += decoded.frame.length;
     });
+    if (!unauthenticated.set(conn, conn.remoteAddress, conn.framesIn === 0 ? decoder.pendingBytes : 0)) {
+      unauthenticated.release(conn);
+      refuse({
+        status: 429,
+        error_code: 'RATE_LIMITED',
+        error_message: `your address holds more than ${unauthenticated.limit} bytes of unfinished frames on connections that have not opened a transfer (MAX_UNAUTHENTICATED_BYTES_PER_IP); send whole frames`,
+        retry_after_ms: config.frameTimeoutMs,
+      });
+      return;
+    }
     if (decoder.pendingBytes === 0) {
       if (stallTimer) clearTimeout(stallTimer);
       stallTimer = undefined;
@@ -128,6 +145,7 @@ export function readFrames(conn: ChannelConnection, socket: net.Socket, deps: Fr
   });
   return {
     stop: () => {
+      unauthenticated.release(conn);
       clearTimeout(idleTimer);
       if (stallTimer) clearTimeout(stallTimer);
       queue.length = 0;

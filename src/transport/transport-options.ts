@@ -34,6 +34,11 @@ export interface SwitchboardServerOptions extends ConnectionLimits {
   maxConnectionsPerIp: number;
   /** A connection not logged in within this time is closed (0 = never). */
   authTimeoutMs: number;
+  /**
+   * Bytes of unfinished frames that the connections of one remote address may hold before they
+   * authenticate, on all ports together (0 = no bound; default 4 MiB; unauthenticated-bytes.ts).
+   */
+  maxUnauthenticatedBytesPerIp?: number;
   /** PROXY protocol header expected first on every port (behind a load balancer); absent = off. */
   proxyProtocol?: ProxyProtocolOptions;
 }

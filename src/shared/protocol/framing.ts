@@ -4,9 +4,11 @@
  * - the file channel: TLV frames (type: 1 byte, length: 4 bytes little-endian, payload).
  *
  * Both decoders are streaming, linear in their input and bounded in memory: bytes of an
- * unfinished frame are kept as a list of chunk slices (no quadratic concatenation) and a frame
- * larger than the limit is refused before it is buffered.
+ * unfinished frame are kept in a ChunkList (views of large reads, small ones copied into growing
+ * blocks: no quadratic concatenation, and memory proportional to the bytes however they were
+ * split) and a frame larger than the limit is refused before it is buffered.
  */
+import { ChunkList } from './chunk-list';
 
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 const LF = 0x0a;
@@ -28,8 +30,7 @@ export interface LineDecoderOptions {
  */
 export class LineFrameDecoder {
   readonly maxFrameBytes: number;
-  private parts: Buffer[] = [];
-  private partBytes = 0;
+  private readonly partial = new ChunkList();
   private failed = false;
   /** After a stalled frame was dropped: discard bytes up to the next newline to resynchronise. */
   private skipping = false;
@@ -40,7 +41,12 @@ export class LineFrameDecoder {
 
   /** Bytes of a frame started but not yet terminated (for stalled-frame timeouts). */
   get pendingBytes(): number {
-    return this.partBytes;
+    return this.partial.length;
+  }
+
+  /** Memory held for them (the #18.9 bound: proportional to pendingBytes). */
+  get retainedBytes(): number {
+    return this.partial.retainedBytes;
   }
 
   get isFailed(): boolean {
@@ -61,7 +67,7 @@ export class LineFrameDecoder {
     // per-line loop takes the rest without searching the chunk's last LF again for every line.
     let whole = true;
     while (start < length) {
-      if (whole && this.partBytes === 0) {
+      if (whole && this.partial.length === 0) {
         const next = this.pushCompleteLines(chunk, start, onFrame);
         if (this.failed || next === length) return;
         if (next === start) whole = false;
@@ -70,28 +76,23 @@ export class LineFrameDecoder {
       const nl = chunk.indexOf(LF, start);
       if (nl === -1) {
         const rest = length - start;
-        if (this.partBytes + rest > this.maxFrameBytes) {
-          this.fail(this.partBytes + rest, onFrame);
+        if (this.partial.length + rest > this.maxFrameBytes) {
+          this.fail(this.partial.length + rest, onFrame);
           return;
         }
-        // Keep a view, not a copy: the socket hands us a fresh Buffer for every chunk.
-        this.parts.push(start === 0 ? chunk : chunk.subarray(start));
-        this.partBytes += rest;
+        this.partial.push(start === 0 ? chunk : chunk.subarray(start));
         return;
       }
-      const size = this.partBytes + (nl - start);
+      const size = this.partial.length + (nl - start);
       if (size > this.maxFrameBytes) {
         this.fail(size, onFrame);
         return;
       }
       let line: Buffer;
-      if (this.partBytes === 0) {
+      if (this.partial.length === 0) {
         line = chunk.subarray(start, nl);
       } else {
-        this.parts.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.parts, size);
-        this.parts = [];
-        this.partBytes = 0;
+        line = this.partial.drain(chunk.subarray(start, nl));
       }
       start = nl + 1;
       this.emitLine(line, onFrame);
@@ -104,9 +105,8 @@ export class LineFrameDecoder {
    * when it arrives, so the stream resynchronises at the next newline. Returns the bytes dropped.
    */
   discardPartial(): number {
-    const dropped = this.partBytes;
-    this.parts = [];
-    this.partBytes = 0;
+    const dropped = this.partial.length;
+    this.partial.clear();
     if (dropped > 0) this.skipping = true;
     return dropped;
   }
@@ -167,8 +167,7 @@ export class LineFrameDecoder {
 
   private fail(bytes: number, onFrame: (frame: DecodedFrame) => void): void {
     this.failed = true;
-    this.parts = [];
-    this.partBytes = 0;
+    this.partial.clear();
     onFrame({ kind: 'oversize', bytes, limit: this.maxFrameBytes });
   }
 }
@@ -286,8 +285,7 @@ export type DecodedTlv = { kind: 'frame'; frame: TlvFrame } | { kind: 'oversize'
 /** Streaming TLV decoder with a payload-size bound checked from the header, before buffering. */
 export class TlvDecoder {
   readonly maxPayloadBytes: number;
-  private parts: Buffer[] = [];
-  private partBytes = 0;
+  private readonly buffered = new ChunkList();
   private failed = false;
 
   constructor(options: { maxPayloadBytes?: number } = {}) {
@@ -295,61 +293,33 @@ export class TlvDecoder {
   }
 
   get pendingBytes(): number {
-    return this.partBytes;
+    return this.buffered.length;
+  }
+
+  /** Memory held for them (the #18.9 bound: proportional to pendingBytes). */
+  get retainedBytes(): number {
+    return this.buffered.retainedBytes;
   }
 
   push(chunk: Buffer, onFrame: (decoded: DecodedTlv) => void): void {
     if (this.failed || chunk.length === 0) return;
-    this.parts.push(chunk);
-    this.partBytes += chunk.length;
-    while (!this.failed && this.partBytes >= TLV_HEADER_BYTES) {
-      const header = this.peek(TLV_HEADER_BYTES);
+    this.buffered.push(chunk);
+    while (!this.failed && this.buffered.length >= TLV_HEADER_BYTES) {
+      const header = this.buffered.first(TLV_HEADER_BYTES);
+      const type = header[0];
       const length = header.readUInt32LE(1);
       if (length > this.maxPayloadBytes) {
         this.failed = true;
-        this.parts = [];
-        this.partBytes = 0;
+        this.buffered.clear();
         onFrame({ kind: 'oversize', length, limit: this.maxPayloadBytes });
         return;
       }
       const total = TLV_HEADER_BYTES + length;
-      if (this.partBytes < total) return;
-      this.take(TLV_HEADER_BYTES);
-      onFrame({ kind: 'frame', frame: new TlvFrame(header[0], this.take(length), length) });
+      if (this.buffered.length < total) return;
+      this.buffered.take(TLV_HEADER_BYTES);
+      // A frame spread over many reads (a peer trickling tiny segments) is joined: consumers get few parts.
+      const parts = this.buffered.take(length);
+      onFrame({ kind: 'frame', frame: new TlvFrame(type, parts.length > MAX_PARTS ? [Buffer.concat(parts, length)] : parts, length) });
     }
-  }
-
-  private peek(n: number): Buffer {
-    const first = this.parts[0];
-    if (first.length >= n) return first;
-    const merged = Buffer.concat(this.parts, this.partBytes);
-    this.parts = [merged];
-    return merged;
-  }
-
-  /**
-   * The next n bytes as views of the buffered reads (no copy), or one joined Buffer when they
-   * span more than MAX_PARTS reads (a peer trickling tiny segments): consumers get few parts.
-   */
-  private take(n: number): Buffer[] {
-    const out: Buffer[] = [];
-    let left = n;
-    let used = 0;
-    while (left > 0) {
-      const part = this.parts[used];
-      if (part.length <= left) {
-        out.push(part);
-        used++;
-        left -= part.length;
-      } else {
-        out.push(part.subarray(0, left));
-        this.parts[used] = part.subarray(left);
-        left = 0;
-      }
-    }
-    // One splice per frame, not one shift per part: linear however the bytes were split.
-    if (used > 0) this.parts.splice(0, used);
-    this.partBytes -= n;
-    return out.length > MAX_PARTS ? [Buffer.concat(out, n)] : out;
   }
 }

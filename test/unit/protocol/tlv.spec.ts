@@ -63,23 +63,35 @@ describe('TLV codec (file channel)', () => {
     expect(frames(out).map((f) => f.type)).toEqual([1, 2, 1]);
   });
 
-  it('hands a payload split across reads over as views of those reads (no copy), joined on demand', () => {
-    const payload = Buffer.from('0123456789abcdef');
+  it('hands a payload split across large reads over as views of those reads (no copy), joined on demand', () => {
+    const payload = Buffer.alloc(4000);
+    for (let i = 0; i < payload.length; i++) payload[i] = i % 251;
     const stream = encodeTlv(TlvType.DATA, payload);
-    // Each read in its own memory (Buffer.alloc never uses the shared pool).
+    // Each read in its own memory (Buffer.alloc never uses the shared pool), as socket reads are.
     const own = (b: Buffer) => {
       const copy = Buffer.alloc(b.length);
       b.copy(copy);
       return copy;
     };
-    const reads = [own(stream.subarray(0, 9)), own(stream.subarray(9, 14)), own(stream.subarray(14))];
+    const reads = [own(stream.subarray(0, 1500)), own(stream.subarray(1500, 2800)), own(stream.subarray(2800))];
     const { out } = decodeAll(reads);
     const frame = (out[0] as Extract<DecodedTlv, { kind: 'frame' }>).frame;
-    expect(frame.length).toBe(16);
-    expect(frame.parts.map((p) => p.toString())).toEqual(['0123', '45678', '9abcdef']);
+    expect(frame.length).toBe(4000);
+    expect(frame.parts.map((p) => p.length)).toEqual([1495, 1300, 1205]);
     // Views: the same memory as the reads.
-    expect(frame.parts[1].buffer).toBe(reads[1].buffer);
+    expect(frame.parts[1]).toBe(reads[1]);
     expect(frame.parts[2]).toBe(reads[2]);
+    expect(frame.payload.equals(payload)).toBe(true);
+  });
+
+  it('copies small reads into one block instead of keeping a Buffer per read', () => {
+    const payload = Buffer.from('0123456789abcdef');
+    const stream = encodeTlv(TlvType.DATA, payload);
+    const reads = [stream.subarray(0, 9), stream.subarray(9, 14), stream.subarray(14)].map((b) => Buffer.from(b));
+    const { out } = decodeAll(reads);
+    const frame = (out[0] as Extract<DecodedTlv, { kind: 'frame' }>).frame;
+    expect(frame.parts).toHaveLength(1);
+    expect(frame.parts[0].buffer).not.toBe(reads[1].buffer);
     expect(frame.payload.equals(payload)).toBe(true);
   });
 
