@@ -32,8 +32,18 @@ for (const [name, schema] of Object.entries(files)) {
 }
 // A domain whose DTO file was removed must not leave a stale schema behind.
 for (const name of fs.readdirSync(outDir)) {
-  if (name.endsWith('.json') && !(name in files)) {
+  if (name.endsWith('.json') && !(name in files) && name !== 'commands.json') {
     fs.unlinkSync(path.join(outDir, name));
     console.log(`removed   src/shared/protocol/schemas/${name}`);
   }
+}
+
+// The contract files generated from the command declarations (core and module commands alike):
+// commands.json, docs/asyncapi.yaml, the command table of docs/protocol.md and the SDK's types.
+const { contractFiles } = require(path.join(root, 'src/cli/contract/contract-files.ts'));
+for (const [relative, text] of Object.entries(contractFiles(root))) {
+  const target = path.join(root, relative);
+  const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+  if (before !== text) fs.writeFileSync(target, text);
+  console.log(`${before === text ? 'unchanged' : 'wrote    '} ${relative}`);
 }

@@ -8,13 +8,12 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import {
+  buildEnvelope,
   DecodedFrame,
   encodeFrame,
   Envelope,
   Headers,
   LineFrameDecoder,
-  nowSeconds,
-  PROTOCOL_VERSION,
 } from '../shared/protocol';
 import {
   checkSignature,
@@ -141,10 +140,11 @@ export class SwitchboardClient extends EventEmitter {
   }
 
   /** Builds a request envelope; the bearer token is added when the client has one. */
-  envelope(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}, id: string = randomUUID()): Envelope {
-    const h: Headers = { version: PROTOCOL_VERSION, ...headers };
+  envelope(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}, id: string = randomUUID(), type: 'request' | 'event' = 'request'): Envelope {
+    const h: Headers = { ...headers };
     if (this.token && h.Authorization === undefined) h.Authorization = `Bearer ${this.token}`;
-    return { id, type: 'request', timestamp: nowSeconds(), command, headers: h, payload };
+    // The protocol package's one builder (shape, timestamp unit and version header as the server's).
+    return buildEnvelope(type, command, payload, { id, headers: h });
   }
 
   /** Sends a request and resolves with the response frame (whatever its status). */
@@ -177,8 +177,7 @@ export class SwitchboardClient extends EventEmitter {
 
   /** Sends a `type: "event"` frame (no response expected). */
   sendEvent(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}): void {
-    const frame = this.envelope(command, payload, headers, `ev-${randomUUID()}`);
-    frame.type = 'event';
+    const frame = this.envelope(command, payload, headers, `ev-${randomUUID()}`, 'event');
     this.socket.write(encodeFrame(this.seal(frame)));
   }
 

@@ -12,10 +12,10 @@ export const PollCommands = {
     name: 'poll/create',
     direction: 'c2s',
     kind: 'request',
-    description: 'Create a poll in a conversation I am a member of; members are notified.',
+    description: 'Create a poll in a conversation I am a member of; it enters the conversation stream.',
     request: PollCreateRequest,
     response: PollResponse,
-    causes: ['notification/event'],
+    causes: ['message/event'],
   }),
   VOTE: declareCommand({
     name: 'poll/vote',

@@ -1,9 +1,14 @@
 /**
  * Typed request/response and event maps for clients: `RequestOf<'message/send'>` is the payload
  * class of that command, `ResponseOf<'message/send'>` its success payload, `EventOf<'message/event'>`
- * the payload of that server event. The SDK's `request()` and `on()` are typed through these; a
- * command not listed here types as a plain record (it still works).
+ * the payload of that server event. The SDK's `request()` and `on()` are typed through these.
+ *
+ * Two sources: the hand-written maps below (core commands, with response shapes richer than their
+ * declarations say so far) and `CommandTypes`, generated from every command declaration — module
+ * commands included — by `npm run schemas` (command-types.generated.ts). A command in neither
+ * types as a plain record (it still works).
  */
+import type { CommandTypes } from './command-types.generated';
 import type { LoginRequest, RefreshRequest, RegisterRequest, LogoutRequest, SessionsRequest, KickRequest } from './messages/auth.messages';
 import type { ContactChangeResponse, ContactListRequest, ContactListResponse, ContactRefRequest, ContactRequestRequest } from './messages/contact.messages';
 import type { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupListResponse, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
@@ -89,6 +94,10 @@ export interface EventMap {
 }
 
 export type KnownRequest = keyof RequestMap;
-export type RequestOf<C extends string> = C extends KnownRequest ? RequestMap[C][0] : Record<string, unknown>;
-export type ResponseOf<C extends string> = C extends KnownRequest ? RequestMap[C][1] : { status: number } & Record<string, unknown>;
-export type EventOf<C extends string> = C extends keyof EventMap ? EventMap[C] : Record<string, unknown>;
+export type { CommandTypes };
+/** The generated payload type of a declared command; `never` when undeclared or absent. */
+type Generated<C extends string, K extends 'request' | 'response' | 'event'> = C extends keyof CommandTypes ? CommandTypes[C][K] : never;
+type Or<T, Fallback> = [T] extends [never] ? Fallback : T;
+export type RequestOf<C extends string> = C extends KnownRequest ? RequestMap[C][0] : Or<Generated<C, 'request'>, Record<string, unknown>>;
+export type ResponseOf<C extends string> = C extends KnownRequest ? RequestMap[C][1] : Or<Generated<C, 'response'>, { status: number } & Record<string, unknown>>;
+export type EventOf<C extends string> = C extends keyof EventMap ? EventMap[C] : Or<Generated<C, 'event'>, Record<string, unknown>>;

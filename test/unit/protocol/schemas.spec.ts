@@ -20,7 +20,8 @@ describe('committed JSON Schemas', () => {
   });
 
   it('match what the DTOs generate (run `npm run schemas` after changing a DTO)', () => {
-    const committed = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort();
+    // commands.json is generated from the command declarations (test/unit/protocol/contract.spec.ts).
+    const committed = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json') && f !== 'commands.json').sort();
     expect(committed).toEqual(Object.keys(generated).sort());
     for (const name of committed) {
       const onDisk = readFileSync(join(SCHEMA_DIR, name), 'utf8');

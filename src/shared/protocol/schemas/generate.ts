@@ -86,7 +86,7 @@ function isClass(value: unknown): value is Function & { prototype: object; name:
   return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
-function collectRefs(node: unknown, into: Set<string>): void {
+export function collectRefs(node: unknown, into: Set<string>): void {
   if (Array.isArray(node)) {
     for (const item of node) collectRefs(item, into);
   } else if (node && typeof node === 'object') {
@@ -100,8 +100,35 @@ function collectRefs(node: unknown, into: Set<string>): void {
   }
 }
 
+/**
+ * The schema of every class with validation metadata loaded so far, keyed by class name (`$ref`s
+ * point at `#/definitions/<name>`), and `schemaOf(cls)`, which also covers a subclass without
+ * decorators of its own (adding it to `all`; undefined when it has no properties at all).
+ */
+export function classSchemas(): { all: Record<string, JsonSchema>; schemaOf(cls: Function): JsonSchema | undefined } {
+  // Classes with validation metadata: the only legitimate $ref targets.
+  const withMetadata = new Set<string>();
+  for (const [target] of getMetadataStorage()['validationMetadatas'] as Map<Function, unknown>) {
+    withMetadata.add(target.name);
+  }
+  const options = {
+    classTransformerMetadataStorage: defaultMetadataStorage,
+    refPointerPrefix: REF_PREFIX,
+    additionalConverters: converters((name) => withMetadata.has(name)),
+  };
+  const all = validationMetadatasToSchemas(options) as Record<string, JsonSchema>;
+  const schemaOf = (cls: Function): JsonSchema | undefined => {
+    if (all[cls.name]) return all[cls.name];
+    const inherited = targetConstructorToSchema(cls, options) as JsonSchema;
+    if (!inherited || Object.keys(inherited).length === 0) return undefined;
+    all[cls.name] = inherited;
+    return inherited;
+  };
+  return { all, schemaOf };
+}
+
 /** Recursively sorts object keys so the output does not depend on decorator evaluation order. */
-function sortKeys(node: unknown): unknown {
+export function sortKeys(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(sortKeys);
   if (node && typeof node === 'object') {
     return Object.fromEntries(
@@ -121,17 +148,7 @@ function sortKeys(node: unknown): unknown {
  */
 export function generateSchemas(dir = MESSAGES_DIR): Record<string, JsonSchema> {
   const modules = loadMessageModules(dir);
-  // Classes with validation metadata: the only legitimate $ref targets.
-  const withMetadata = new Set<string>();
-  for (const [target] of getMetadataStorage()['validationMetadatas'] as Map<Function, unknown>) {
-    withMetadata.add(target.name);
-  }
-  const options = {
-    classTransformerMetadataStorage: defaultMetadataStorage,
-    refPointerPrefix: REF_PREFIX,
-    additionalConverters: converters((name) => withMetadata.has(name)),
-  };
-  const all = validationMetadatasToSchemas(options) as Record<string, JsonSchema>;
+  const { all, schemaOf } = classSchemas();
 
   const owner = new Map<string, { domain: string; cls: Function }>();
   const domainClasses = new Map<string, string[]>();
@@ -141,9 +158,8 @@ export function generateSchemas(dir = MESSAGES_DIR): Record<string, JsonSchema> 
       if (!isClass(value) || exportName !== value.name) continue;
       if (!all[value.name]) {
         // A subclass without decorators of its own (e.g. an alias of a shared shape).
-        const inherited = targetConstructorToSchema(value, options) as JsonSchema;
-        if (!inherited || Object.keys(inherited).length === 0) continue;
-        all[value.name] = inherited;
+        const inherited = schemaOf(value);
+        if (!inherited) continue;
       }
       const previous = owner.get(value.name);
       if (previous && previous.cls !== value) {
