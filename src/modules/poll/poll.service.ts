@@ -1,15 +1,20 @@
 /**
- * Polls in a conversation: members create them and vote (one vote each, changeable); every
- * member hears about both through notification/event (`poll.created`, `poll.voted` with the
- * tally). Membership comes from the conversation module's public API, pushes from the
- * notification module's: the poll module touches no other module's internals.
+ * Polls in a conversation: members create them and vote (one vote each, changeable). Both enter
+ * the conversation's ordered stream through the message module's ConversationStream port — a
+ * `poll.created` entry with the poll, a `poll.voted` entry with the new tally — so every member
+ * gets them live, in history and, after being offline, through offline batches and sync; clients
+ * that do not know the kinds skip them. Membership comes from the conversation module's public
+ * API: the poll module touches no other module's internals.
+ *
+ * Errors use the protocol package's shared helpers (fieldError, notFound, forbidden); nothing
+ * here catches a database error, so an outage surfaces as 503 with retry_after_ms.
  */
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
-import { ProtocolError } from '../../shared/protocol';
+import { fieldError, forbidden, notFound } from '../../shared/protocol';
 import { ConversationRepository } from '../conversation';
-import { NotificationService } from '../notification';
+import { ConversationStream } from '../message';
 import { PollCreateRequest, PollVoteRequest } from './poll.dto';
 import { PollConfig, pollConfig } from './poll.config';
 import { PollMetrics } from './poll.metrics';
@@ -25,22 +30,30 @@ export interface PollView {
   created_at: number;
 }
 
+/** Stream entry kinds (`<module>.<what>`). */
+export const POLL_CREATED = 'poll.created';
+export const POLL_VOTED = 'poll.voted';
+
 @Injectable()
 export class PollService {
+  /** Per poll, the vote being counted: tallies enter the stream in the order they were counted. */
+  private readonly counting = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly polls: PollRepository,
     private readonly conversations: ConversationRepository,
-    private readonly notifications: NotificationService,
+    private readonly stream: ConversationStream,
     private readonly metrics: PollMetrics,
     @InjectConfig(pollConfig) private readonly config: PollConfig,
   ) {}
 
   async create(userId: string, dto: PollCreateRequest): Promise<PollView> {
     if (dto.options.length > this.config.maxOptions) {
-      const problem = `a poll offers at most ${this.config.maxOptions} options; got ${dto.options.length}`;
-      throw new ProtocolError('VALIDATION_FAILED', problem, 400, { fields: [{ field: 'options', problems: [problem] }] });
+      throw fieldError('options', `a poll offers at most ${this.config.maxOptions} options; got ${dto.options.length}`);
     }
-    const memberIds = await this.requireMember(dto.conversation_id, userId);
+    if (!(await this.conversations.findMembership(dto.conversation_id, userId))) {
+      throw forbidden(`you are not a member of ${dto.conversation_id}`);
+    }
     const poll: Poll = {
       id: `p-${randomBytes(12).toString('hex')}`,
       conversationId: dto.conversation_id,
@@ -52,33 +65,38 @@ export class PollService {
     await this.polls.create(poll);
     this.metrics.created.inc();
     const view = toView(poll, new Array<number>(poll.options.length).fill(0));
-    await this.notifications.notify(memberIds, { type: 'poll.created', ...view });
+    await this.stream.append({ conversationId: poll.conversationId, actorId: userId, kind: POLL_CREATED, data: { ...view }, idempotencyKey: poll.id });
     return view;
   }
 
   async vote(userId: string, dto: PollVoteRequest): Promise<PollView> {
     const poll = await this.polls.find(dto.poll_id);
     // A poll in a conversation you are not in answers like an unknown one (no existence leak).
-    const memberIds = poll ? await this.requireMember(poll.conversationId, userId, dto.poll_id).catch(() => null) : null;
-    if (!poll || !memberIds) throw new ProtocolError('NOT_FOUND', `no poll ${dto.poll_id} in your conversations`, 404);
-    if (dto.option >= poll.options.length) {
-      const problem = `option must be between 0 and ${poll.options.length - 1} for this poll`;
-      throw new ProtocolError('VALIDATION_FAILED', problem, 400, { fields: [{ field: 'option', problems: [problem] }] });
-    }
-    await this.polls.vote(poll.id, userId, dto.option, Date.now());
-    this.metrics.votes.inc();
-    const view = toView(poll, await this.polls.tally(poll.id, poll.options.length));
-    await this.notifications.notify(memberIds, { type: 'poll.voted', voter_id: userId, ...view });
-    return view;
+    if (!poll || !(await this.conversations.findMembership(poll.conversationId, userId))) throw notFound(`poll ${dto.poll_id} in your conversations`);
+    if (dto.option >= poll.options.length) throw fieldError('option', `option must be between 0 and ${poll.options.length - 1} for this poll`);
+    return this.inTurn(poll.id, async () => {
+      await this.polls.vote(poll.id, userId, dto.option, Date.now());
+      this.metrics.votes.inc();
+      const view = toView(poll, await this.polls.tally(poll.id, poll.options.length));
+      await this.stream.append({ conversationId: poll.conversationId, actorId: userId, kind: POLL_VOTED, data: { ...view, voter_id: userId } });
+      return view;
+    });
   }
 
-  /** Returns the conversation's member ids; 403 when `userId` is not one of them. */
-  private async requireMember(conversationId: string, userId: string, what = conversationId): Promise<string[]> {
-    const members = await this.conversations.listMembers(conversationId);
-    if (!members.some((m) => m.userId === userId)) {
-      throw new ProtocolError('FORBIDDEN', `you are not a member of ${what}`, 403);
-    }
-    return members.map((m) => m.userId);
+  /**
+   * Runs `fn` after the poll's previous vote has been counted and appended, so a later entry never
+   * carries an older tally (within this process; across nodes the newest entry may trail by a
+   * vote until the next one, and poll/vote's answer is always current).
+   */
+  private inTurn<T>(pollId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.counting.get(pollId) ?? Promise.resolve();
+    const mine = previous.then(fn, fn);
+    const settled = mine.catch(() => undefined);
+    this.counting.set(pollId, settled);
+    void settled.then(() => {
+      if (this.counting.get(pollId) === settled) this.counting.delete(pollId);
+    });
+    return mine;
   }
 }
 

@@ -122,3 +122,20 @@ export class ProtocolError extends Error {
     return value instanceof ProtocolError;
   }
 }
+
+// Shared helpers for the answers every module gives the same way (400 errors: validator.ts's
+// validationError / fieldError). A database or Redis outage needs none: let it propagate, the
+// transport answers 503 with retry_after_ms (transport/protocol-error.mapper.ts).
+
+/**
+ * 404 NOT_FOUND. Also the answer for something that exists but the caller may not see: a stranger
+ * must get exactly what a wrong id gets (no existence leak).
+ */
+export function notFound(what: string): ProtocolError {
+  return new ProtocolError('NOT_FOUND', `no ${what}`, 404);
+}
+
+/** 403 FORBIDDEN: the caller may see the thing but not do this to it; the message says why. */
+export function forbidden(message: string): ProtocolError {
+  return new ProtocolError('FORBIDDEN', message, 403);
+}

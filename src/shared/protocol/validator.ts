@@ -117,6 +117,11 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   return out;
 }
 
+/** 400 VALIDATION_FAILED for one field the DTO could not check (e.g. a limit from configuration). */
+export function fieldError(field: string, problem: string): ProtocolError {
+  return validationError([{ field, problems: [problem] }]);
+}
+
 /** The VALIDATION_FAILED error for a list of field problems (same shape as the server's pipe). */
 export function validationError(fields: FieldProblem[]): ProtocolError {
   const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');

@@ -38,6 +38,9 @@ describeWith({ postgres: true }, 'PostgreSQL outage: 503 UNAVAILABLE, then recov
     const bob = await registerAndLogin(app);
     const group = await alice.client.call('group/create', { name: 'outage', members: [bob.userId] });
     const conversationId = group.conversation_id as string;
+    // A module's commands too (the sample poll module): no outage may turn into a 404 or a 500.
+    const pollGroup = (await alice.client.call('group/create', { name: 'polls', members: [bob.userId] })).conversation_id as string;
+    const { poll } = (await alice.client.call('poll/create', { conversation_id: pollGroup, question: 'Q?', options: ['a', 'b'] })) as unknown as { poll: { poll_id: string } };
     expect(await ready(app)).toBe(200);
 
     proxy.down();
@@ -51,6 +54,8 @@ describeWith({ postgres: true }, 'PostgreSQL outage: 503 UNAVAILABLE, then recov
       [alice.client, 'group/members', { conversation_id: conversationId }],
       [alice.client, 'auth/sessions', {}],
       [bob.client, 'message/ack', { conversation_id: conversationId, seq: 1, state: 'read' }],
+      [bob.client, 'poll/vote', { poll_id: poll.poll_id, option: 1 }],
+      [alice.client, 'poll/create', { conversation_id: pollGroup, question: 'During?', options: ['a', 'b'] }],
       // A new connection's first request: the token check itself needs the database.
       [fresh, 'group/list', {}],
       [await app.connect(), 'auth/login', { username: alice.username, password: alice.password, client_info: { device: 'd', version: '1' } }],

@@ -1,19 +1,24 @@
 /**
  * The sample poll module end to end, over real TCP on the real database and migrations: a member
- * creates a poll in a group, every member hears `poll.created`, votes are counted once per user
- * (a second vote changes it), the `poll` content type travels in message/send, and bad input or
- * strangers get clear protocol errors. Also: its config, metric and migration are registered
- * from its folder (the app's config list, /metrics and the migration set know them).
+ * creates a poll in a group, the poll and every vote's tally enter the conversation's ordered
+ * stream (`poll.created` / `poll.voted` entries: pushed live, in history, and in the offline batch
+ * of a member who was away), votes are counted once per user (a second vote changes it), the
+ * `poll` content type travels in message/send, and bad input or strangers get clear protocol
+ * errors. Also: its commands, config, metric and migration are registered from its folder.
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
-import { CONFIG_NAMESPACES } from '../../../src/app.features';
-import { LoggedInUser, registerAndLogin } from '../../support/users';
+import { APP_FEATURES, CONFIG_NAMESPACES } from '../../../src/app.features';
+import type { WireMessage } from '../../../src/shared/protocol';
+import { login, LoggedInUser, registerAndLogin } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
 
-function notification(client: SwitchboardClient, type: string, pollId?: string) {
-  return client.waitFor((f) => f.command === 'notification/event' && f.payload.type === type && (pollId === undefined || f.payload.poll_id === pollId), {
-    includePast: true,
-  });
+/** The stream entry of `kind` for the poll (live push, or already received). */
+async function entry(client: SwitchboardClient, kind: string, pollId: string, match: (m: WireMessage) => boolean = () => true): Promise<WireMessage> {
+  const frame = await client.waitFor(
+    (f) => f.command === 'message/event' && (f.payload as any).message.kind === kind && (f.payload as any).message.content.poll_id === pollId && match((f.payload as any).message),
+    { includePast: true },
+  );
+  return (frame.payload as any).message as WireMessage;
 }
 
 describe('poll module (sample)', () => {
@@ -31,24 +36,52 @@ describe('poll module (sample)', () => {
   });
   afterAll(() => app?.close());
 
-  it('creates a poll, tells every member, counts one vote per user and lets a vote change', async () => {
+  it('creates a poll and counts one vote per user; the poll and each tally enter the conversation stream', async () => {
     const created = await alice.client.call('poll/create', { conversation_id: groupId, question: 'Where?', options: ['pizza', 'sushi', 'salad'] });
     const poll = created.poll as { poll_id: string; votes: number[]; options: string[] };
     expect(poll).toMatchObject({ conversation_id: groupId, creator_id: alice.userId, question: 'Where?', options: ['pizza', 'sushi', 'salad'], votes: [0, 0, 0] });
     expect(poll.poll_id).toMatch(/^p-[0-9a-f]{24}$/);
-    const told = await notification(bob.client, 'poll.created', poll.poll_id);
-    expect(told.payload).toMatchObject({ status: 200, question: 'Where?', creator_id: alice.userId });
+    const told = await entry(bob.client, 'poll.created', poll.poll_id);
+    expect(told).toMatchObject({ conversation_id: groupId, sender_id: alice.userId, content: { question: 'Where?', creator_id: alice.userId, votes: [0, 0, 0] } });
 
     expect((await bob.client.call('poll/vote', { poll_id: poll.poll_id, option: 1 })).poll).toMatchObject({ votes: [0, 1, 0] });
     expect((await alice.client.call('poll/vote', { poll_id: poll.poll_id, option: 1 })).poll).toMatchObject({ votes: [0, 2, 0] });
     // Bob changes his mind: still one vote from him.
     const changed = await bob.client.call('poll/vote', { poll_id: poll.poll_id, option: 2 });
     expect(changed.poll).toMatchObject({ votes: [0, 1, 1] });
-    const voted = await alice.client.waitFor(
-      (f) => f.command === 'notification/event' && f.payload.type === 'poll.voted' && f.payload.voter_id === bob.userId && (f.payload.votes as number[] | undefined)?.[2] === 1,
-      { includePast: true },
-    );
-    expect(voted.payload).toMatchObject({ poll_id: poll.poll_id, votes: [0, 1, 1] });
+    const voted = await entry(alice.client, 'poll.voted', poll.poll_id, (m) => (m.content as any).votes[2] === 1);
+    expect(voted).toMatchObject({ sender_id: bob.userId, content: { poll_id: poll.poll_id, voter_id: bob.userId, votes: [0, 1, 1] } });
+    // The entries follow each other in the conversation's seqs, as history shows them.
+    const history = await alice.client.call('message/history', { conversation_id: groupId });
+    const kinds = (history.messages as WireMessage[]).filter((m) => (m.content as any).poll_id === poll.poll_id).map((m) => [m.kind, (m.content as any).votes]);
+    expect(kinds).toEqual([
+      ['poll.created', [0, 0, 0]],
+      ['poll.voted', [0, 1, 0]],
+      ['poll.voted', [0, 2, 0]],
+      ['poll.voted', [0, 1, 1]],
+    ]);
+  });
+
+  it('a member who was offline sees the votes after reconnecting', async () => {
+    const { poll } = (await alice.client.call('poll/create', { conversation_id: groupId, question: 'Offline?', options: ['yes', 'no'] })) as unknown as { poll: { poll_id: string } };
+    const away = await registerAndLogin(app);
+    await alice.client.call('group/add', { conversation_id: groupId, members: [away.userId] });
+    // Caught up, then away: acknowledge everything so far, so the offline batch holds only what follows.
+    const page = await away.client.call('message/history', { conversation_id: groupId });
+    const last = (page.messages as WireMessage[]).at(-1);
+    if (last) await away.client.call('message/ack', { conversation_id: groupId, seq: last.seq, state: 'delivered' });
+    await away.client.close();
+    await alice.client.call('poll/vote', { poll_id: poll.poll_id, option: 0 });
+    await bob.client.call('poll/vote', { poll_id: poll.poll_id, option: 0 });
+
+    const back = await app.connect();
+    await login(back, away.username, away.password, 'phone');
+    const batch = await back.waitFor((f) => f.command === 'message/offline');
+    const tallies = ((batch.payload as any).messages as WireMessage[]).filter((m) => m.kind === 'poll.voted').map((m) => (m.content as any).votes);
+    expect(tallies).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
   });
 
   it('shares a poll as a message of the registered content type "poll"', async () => {
@@ -79,7 +112,9 @@ describe('poll module (sample)', () => {
     expect((await bob.client.call('control/ping', {})).status).toBe(200);
   });
 
-  it('registers its config, metric and migration from its own folder', async () => {
+  it('registers its commands, config, metric and migration from its own folder', async () => {
+    expect(APP_FEATURES.commands.ownerOf('poll/create')).toBe('feature poll');
+    expect(APP_FEATURES.commands.ownerOf('poll/vote')).toBe('feature poll');
     expect(CONFIG_NAMESPACES.map((ns) => ns.key)).toContain('poll');
     const metrics = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/^switchboard_poll_votes_total \d+$/m);
