@@ -4,12 +4,13 @@ import { fileConfig } from './file.config';
 import { FILE_ENTITIES, FileModule } from './file.module';
 import { FileSchema1764180000000 } from './migrations/1764180000000-file-schema';
 import { FileTransferLease1764400000000 } from './migrations/1764400000000-file-transfer-lease';
+import { FileUserLocks1764600000000 } from './migrations/1764600000000-file-user-locks';
 
 export const fileFeature = defineFeature({
   name: 'file',
   module: FileModule,
   entities: FILE_ENTITIES,
-  migrations: [FileSchema1764180000000, FileTransferLease1764400000000],
+  migrations: [FileSchema1764180000000, FileTransferLease1764400000000, FileUserLocks1764600000000],
   config: [fileConfig],
   commands: FileCommands,
 });

@@ -6,6 +6,7 @@ import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity } from './entities/file-transfer.entity';
+import { FileUserLockEntity } from './entities/file-user-lock.entity';
 import { StoredFileEntity } from './entities/stored-file.entity';
 import { DataConnectionGuard } from './data-connection-guard';
 import { FileDataChannel } from './file-data-channel';
@@ -20,7 +21,7 @@ import { TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
 import { TransferNotices } from './transfer-notices';
 
-export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity];
+export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity, FileUserLockEntity];
 
 /**
  * File transfers (draft §2.4): file/request, file/accept, file/ack, file/cancel on the control

@@ -1,11 +1,12 @@
 /** Every query of the file module. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, LessThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, LessThan, Repository } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
 import { ConversationMemberEntity } from '../conversation';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
+import { FileUserLockEntity } from './entities/file-user-lock.entity';
 import { StoredFileEntity } from './entities/stored-file.entity';
 
 @Injectable()
@@ -18,10 +19,6 @@ export class FileRepository {
     this.files = dataSource.getRepository(StoredFileEntity);
     this.transfers = dataSource.getRepository(FileTransferEntity);
     this.shares = dataSource.getRepository(FileShareEntity);
-  }
-
-  insertTransfer(transfer: FileTransferEntity): Promise<unknown> {
-    return this.transfers.insert(transfer);
   }
 
   findTransfer(id: string): Promise<FileTransferEntity | null> {
@@ -42,19 +39,20 @@ export class FileRepository {
     return this.transition(id, ['active'], { offset });
   }
 
-  countActive(userId: string): Promise<number> {
-    return this.transfers.countBy({ userId, state: 'active' });
-  }
-
-  oldestQueued(userId: string): Promise<FileTransferEntity | null> {
-    return this.transfers.findOne({ where: { userId, state: 'queued' }, order: { createdAt: 'ASC', id: 'ASC' } });
-  }
-
-  /** Bytes counted against the quota: finished uploads plus open uploads at their full size. */
-  async quotaUsed(userId: string): Promise<number> {
-    const stored = await this.files.sum('size', { uploaderId: userId });
-    const open = await this.transfers.sum('fileSize', { userId, direction: 'upload', state: In(OPEN_STATES) });
-    return Number(stored ?? 0) + Number(open ?? 0);
+  /**
+   * Runs `fn` in one transaction holding the user's lock row (#18.8): quota and slot decisions
+   * (count, then insert or promote) of one user are serialised across every node, so two
+   * simultaneous requests on two nodes cannot both take the same free bytes or the last slot.
+   * Taking the lock is a write: the row lock (PostgreSQL) or the write lock (SQLite) is held until
+   * the commit, and the reads after it see everything committed before.
+   */
+  underUserLock<T>(userId: string, fn: (tx: FileUserTx) => Promise<T>): Promise<T> {
+    return writeTransaction(this.dataSource, async (em) => {
+      const now = Date.now();
+      await em.createQueryBuilder().insert().into(FileUserLockEntity).values({ userId, lockedAt: now }).orIgnore().execute();
+      await em.update(FileUserLockEntity, { userId }, { lockedAt: now });
+      return fn(new FileUserTx(em, userId));
+    });
   }
 
   /** Open transfers with no progress since `before` (ms). */
@@ -74,19 +72,8 @@ export class FileRepository {
    * complete, or neither (the transfer was no longer in one of `from`: false). A retry after a
    * crash (#18.7) can therefore never leave two files for one upload.
    */
-  completeUpload(file: StoredFileEntity, transfer: FileTransferEntity, from: TransferState[] | 'new'): Promise<boolean> {
-    return writeTransaction(this.dataSource, async (em) => {
-      const now = Date.now();
-      const changes = { state: 'complete' as const, fileId: file.id, offset: transfer.fileSize, updatedAt: now };
-      if (from === 'new') {
-        await em.insert(FileTransferEntity, { ...transfer, ...changes });
-      } else {
-        const result = await em.update(FileTransferEntity, { id: transfer.id, state: In(from) }, changes);
-        if ((result.affected ?? 0) === 0) return false;
-      }
-      await em.insert(StoredFileEntity, file);
-      return true;
-    });
+  completeUpload(file: StoredFileEntity, transfer: FileTransferEntity, from: TransferState[]): Promise<boolean> {
+    return writeTransaction(this.dataSource, (em) => completeIn(em, file, transfer, from));
   }
 
   findFile(id: string): Promise<StoredFileEntity | null> {
@@ -136,4 +123,53 @@ export class FileRepository {
       .getCount();
     return count > 0;
   }
+}
+
+/** What a request may read and write while it holds its user's lock (FileRepository.underUserLock). */
+export class FileUserTx {
+  constructor(
+    private readonly em: EntityManager,
+    readonly userId: string,
+  ) {}
+
+  countActive(): Promise<number> {
+    return this.em.countBy(FileTransferEntity, { userId: this.userId, state: 'active' });
+  }
+
+  oldestQueued(): Promise<FileTransferEntity | null> {
+    return this.em.findOne(FileTransferEntity, { where: { userId: this.userId, state: 'queued' }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Bytes counted against the quota: finished uploads plus open uploads at their full size. */
+  async quotaUsed(): Promise<number> {
+    const stored = await this.em.sum(StoredFileEntity, 'size', { uploaderId: this.userId });
+    const open = await this.em.sum(FileTransferEntity, 'fileSize', { userId: this.userId, direction: 'upload', state: In(OPEN_STATES) });
+    return Number(stored ?? 0) + Number(open ?? 0);
+  }
+
+  async insertTransfer(transfer: FileTransferEntity): Promise<void> {
+    await this.em.insert(FileTransferEntity, transfer);
+  }
+
+  async promote(id: string): Promise<boolean> {
+    const result = await this.em.update(FileTransferEntity, { id, state: 'queued' }, { state: 'active', updatedAt: Date.now() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** An instant upload: the finished transfer and its file, in this transaction. */
+  async completeNew(file: StoredFileEntity, transfer: FileTransferEntity): Promise<void> {
+    await completeIn(this.em, file, transfer, 'new');
+  }
+}
+
+async function completeIn(em: EntityManager, file: StoredFileEntity, transfer: FileTransferEntity, from: TransferState[] | 'new'): Promise<boolean> {
+  const changes = { state: 'complete' as const, fileId: file.id, offset: transfer.fileSize, updatedAt: Date.now() };
+  if (from === 'new') {
+    await em.insert(FileTransferEntity, { ...transfer, ...changes });
+  } else {
+    const result = await em.update(FileTransferEntity, { id: transfer.id, state: In(from) }, changes);
+    if ((result.affected ?? 0) === 0) return false;
+  }
+  await em.insert(StoredFileEntity, file);
+  return true;
 }

@@ -38,6 +38,19 @@ export function newFileId(): string {
   return `f-${randomBytes(12).toString('hex')}`;
 }
 
+/** The file a verified (or instant) upload becomes. */
+function newFile(transfer: FileTransferEntity): StoredFileEntity {
+  return Object.assign(new StoredFileEntity(), {
+    id: newFileId(),
+    sha256: transfer.sha256,
+    size: transfer.fileSize,
+    name: transfer.fileName,
+    mime: transfer.mime,
+    uploaderId: transfer.userId,
+    createdAt: Date.now(),
+  });
+}
+
 function transferNotFound(id: string): ProtocolError {
   return new ProtocolError('TRANSFER_NOT_FOUND', `transfer ${id} does not exist, is not yours, or has ended; start a new transfer with file/request (without resume)`);
 }
@@ -120,8 +133,9 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       throw new ProtocolError('FILE_TOO_LARGE', `file_size ${dto.file_size} exceeds the limit of ${this.config.maxBytes} bytes (FILE_MAX_BYTES)`);
     }
     await this.sharing.assertTarget(ctx.userId, dto.target);
-    return this.userLanes.run(ctx.userId, async () => {
-      const used = await this.repository.quotaUsed(ctx.userId);
+    // The lane orders this process's requests; the lock row orders them across nodes (#18.8).
+    const outcome = await this.userLanes.run(ctx.userId, () => this.repository.underUserLock(ctx.userId, async (tx) => {
+      const used = await tx.quotaUsed();
       if (used + dto.file_size > this.config.quotaBytes) {
         throw new ProtocolError(
           'QUOTA_EXCEEDED',
@@ -155,13 +169,19 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       // as for unknown content; the commit then stores them once (FileStorage.commit drops a
       // partial whose blob exists), so nothing tells them the content was already there.
       if ((await this.repository.mayReadContent(sha256, ctx.userId)) && (await this.storage.blobSize(sha256)) === dto.file_size) {
-        const file = await this.finishUpload(Object.assign(transfer, { state: 'complete' as const, offset: dto.file_size }), true);
-        return { ...this.acceptPayload(transfer, ctx.localAddress), file_id: file.id, instant: true };
+        const file = newFile(transfer);
+        await tx.completeNew(file, Object.assign(transfer, { offset: dto.file_size }));
+        return { transfer, file };
       }
-      if ((await this.repository.countActive(ctx.userId)) >= this.config.maxConcurrent) transfer.state = 'queued';
-      await this.repository.insertTransfer(transfer);
-      return this.answer(transfer, ctx.localAddress);
-    });
+      if ((await tx.countActive()) >= this.config.maxConcurrent) transfer.state = 'queued';
+      await tx.insertTransfer(transfer);
+      return { transfer };
+    }));
+    if (outcome.file) {
+      await this.announceUpload(Object.assign(outcome.transfer, { state: 'complete' as const }), outcome.file, true);
+      return { ...this.acceptPayload(outcome.transfer, ctx.localAddress), file_id: outcome.file.id, instant: true };
+    }
+    return this.answer(outcome.transfer, ctx.localAddress);
   }
 
   private async requestDownload(ctx: RequestContext, dto: FileRequestDto, keyId: string | null): Promise<Record<string, unknown>> {
@@ -175,13 +195,13 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       await this.repository.transition(transfer.id, OPEN_STATES, { offset });
       return this.answer({ ...transfer, offset } as FileTransferEntity, ctx.localAddress);
     }
-    return this.userLanes.run(ctx.userId, async () => {
+    return this.userLanes.run(ctx.userId, () => this.repository.underUserLock(ctx.userId, async (tx) => {
       const now = Date.now();
       const transfer: FileTransferEntity = Object.assign(new FileTransferEntity(), {
         id: `tr-${randomBytes(12).toString('hex')}`,
         userId: ctx.userId,
         direction: 'download',
-        state: (await this.repository.countActive(ctx.userId)) >= this.config.maxConcurrent ? 'queued' : 'active',
+        state: (await tx.countActive()) >= this.config.maxConcurrent ? 'queued' : 'active',
         fileId: file.id,
         fileName: file.name,
         fileSize: file.size,
@@ -196,9 +216,9 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
         createdAt: now,
         updatedAt: now,
       });
-      await this.repository.insertTransfer(transfer);
+      await tx.insertTransfer(transfer);
       return this.answer(transfer, ctx.localAddress);
-    });
+    }));
   }
 
   /** 200 with the data channel, or 202 (queued) with only the transfer id: file/accept follows. */
@@ -302,27 +322,24 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A verified upload: the file row, the transfer marked complete, the file/ack event, the share
-   * (file-ref message) and the freed slot. `instant`: the transfer row is new (no bytes moved).
+   * A verified upload: the file row and the transfer marked complete (one transaction), then the
+   * file/ack event, the share (file-ref message) and the freed slot.
    */
-  async finishUpload(transfer: FileTransferEntity, instant = false): Promise<StoredFileEntity> {
-    const file = Object.assign(new StoredFileEntity(), {
-      id: newFileId(),
-      sha256: transfer.sha256,
-      size: transfer.fileSize,
-      name: transfer.fileName,
-      mime: transfer.mime,
-      uploaderId: transfer.userId,
-      createdAt: Date.now(),
-    });
-    if (!(await this.repository.completeUpload(file, transfer, instant ? 'new' : ['active']))) {
+  async finishUpload(transfer: FileTransferEntity): Promise<StoredFileEntity> {
+    const file = newFile(transfer);
+    if (!(await this.repository.completeUpload(file, transfer, ['active']))) {
       throw new ProtocolError('TRANSFER_CLOSED', `transfer ${transfer.id} was cancelled or expired before it completed; request a new one`);
     }
+    await this.announceUpload(transfer, file, false);
+    return file;
+  }
+
+  /** After a finished upload is recorded. `instant`: no transfer held a slot. */
+  private async announceUpload(transfer: FileTransferEntity, file: StoredFileEntity, instant: boolean): Promise<void> {
     transfer.fileId = file.id;
     await this.publisher.toUsers([transfer.userId], FileCommands.ACK.name, { status: 200, transfer_id: transfer.id, file_id: file.id, offset: transfer.fileSize });
     await this.sharing.shareUpload(transfer, file);
     if (!instant) await this.releaseSlot(transfer.userId);
-    return file;
   }
 
   /** A finished download (the client acknowledged the last byte). */
@@ -348,15 +365,15 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
 
   /** Accepts queued transfers of this user while slots are free: file/accept for each. */
   private async releaseSlot(userId: string): Promise<void> {
-    const accepted = await this.userLanes.run(userId, async () => {
+    const accepted = await this.userLanes.run(userId, () => this.repository.underUserLock(userId, async (tx) => {
       const promoted: FileTransferEntity[] = [];
-      while ((await this.repository.countActive(userId)) < this.config.maxConcurrent) {
-        const next = await this.repository.oldestQueued(userId);
+      while ((await tx.countActive()) < this.config.maxConcurrent) {
+        const next = await tx.oldestQueued();
         if (!next) break;
-        if (await this.repository.transition(next.id, ['queued'], { state: 'active' })) promoted.push({ ...next, state: 'active' } as FileTransferEntity);
+        if (await tx.promote(next.id)) promoted.push({ ...next, state: 'active' } as FileTransferEntity);
       }
       return promoted;
-    });
+    }));
     for (const transfer of accepted) {
       await this.publisher.toUsers([userId], FileCommands.ACCEPT.name, this.acceptPayload(transfer));
     }
