@@ -10,7 +10,7 @@
  *   has (404 USER_NOT_FOUND), unless they hold something of their own about them (that pending
  *   request, a block of their own), which they keep seeing in contact/list and may act on.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor, isCursorId } from '../../common/cursor/opaque-cursor';
 import { InjectConfig } from '../../config/config.util';
 import { ContactConfig, contactConfig } from './contact.config';
@@ -42,9 +42,10 @@ interface Decision {
 }
 
 const UNCHANGED = (relation: ContactRelation): Decision => ({ relation, changed: false });
+const CONTACT_NOTICES: string[] = Object.values(ContactNotifications);
 
 @Injectable()
-export class ContactService {
+export class ContactService implements OnModuleInit {
   private readonly logger = new Logger('Contacts');
 
   constructor(
@@ -54,6 +55,11 @@ export class ContactService {
     private readonly gate: ContactGate,
     @InjectConfig(contactConfig) private readonly config: ContactConfig,
   ) {}
+
+  onModuleInit(): void {
+    // A pending request waits for an answer: other notices are dropped before it.
+    this.notifications.evictLast(ContactNotifications.REQUEST);
+  }
 
   async request(me: string, ref: ContactRefRequest, note: string | undefined): Promise<ContactChangeResponse> {
     const peer = await this.resolve(me, ref);
@@ -133,7 +139,7 @@ export class ContactService {
       const notice = s.mine?.state === 'accepted' ? ContactNotifications.REMOVED : s.mine?.state === 'outgoing' ? ContactNotifications.REQUEST_CANCELLED : undefined;
       return { relation: 'blocked', notice, changed: true };
     }, true);
-    await this.notifications.purgeAbout(me, peer.id, Object.values(ContactNotifications)).catch((err: Error) => this.logger.warn(`purge after block failed: ${err.message}`));
+    await this.notifications.purgeAbout(me, peer.id, CONTACT_NOTICES).catch((err: Error) => this.logger.warn(`purge after block failed: ${err.message}`));
     return result;
   }
 
@@ -201,7 +207,11 @@ export class ContactService {
     if (!self) return;
     const event = { type, user: userCard(self, relationAfter(type)), ...(type === ContactNotifications.REQUEST ? { note: note ?? null } : {}) };
     // The change is committed: a failed notification is logged, the peer still sees it in contact/list.
-    await this.notifications.notifyDurable(peerId, event, me).catch((err: Error) => this.logger.warn(`${type} for ${peerId} not stored: ${err.message}`));
+    // The newest contact notice from me replaces my earlier pending ones to them: cycling
+    // request/remove leaves them one notice, not hundreds pushing their real requests out.
+    await this.notifications
+      .notifyDurable(peerId, event, me, { supersedes: CONTACT_NOTICES })
+      .catch((err: Error) => this.logger.warn(`${type} for ${peerId} not stored: ${err.message}`));
   }
 }
 

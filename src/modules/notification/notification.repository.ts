@@ -1,8 +1,8 @@
 /** Storage of durable notifications (rows live until their user acks them). */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { runSerializedWrite, isSqlite } from '../../database/write-transaction';
+import { DataSource, In, Not } from 'typeorm';
+import { isSqlite, runSerializedWrite, writeTransaction } from '../../database/write-transaction';
 import { NotificationEntity } from './entities/notification.entity';
 
 /** Keyset position in a user's list ordered by (created_at, id). */
@@ -19,17 +19,35 @@ export class NotificationRepository {
     return this.dataSource.getRepository(NotificationEntity);
   }
 
-  /** Inserts, then trims the user's oldest rows beyond `keep` (bounded storage per user). */
-  async insert(rows: NotificationEntity[], keep: number): Promise<void> {
-    if (rows.length === 0) return;
-    // The JSON payload goes through the column transformer; the typings only know plain columns.
-    await this.write(() => this.repo.insert(rows as never));
-    for (const userId of new Set(rows.map((r) => r.userId))) {
-      const count = await this.repo.countBy({ userId });
-      if (count <= keep) continue;
-      const oldest = await this.repo.find({ select: { id: true }, where: { userId }, order: { createdAt: 'ASC', id: 'ASC' }, take: count - keep });
-      await this.write(() => this.repo.delete({ id: In(oldest.map((r) => r.id)) }));
-    }
+  /**
+   * Stores `row`, first deleting what it supersedes (the same user's pending rows about the same
+   * other user, of the `supersedes` types: one pending notice per sender and thread), then trims
+   * the user's rows beyond `keep` (bounded storage per user): oldest first, but rows of the
+   * `evictLast` types (requests still waiting for an answer) only once no other row is left.
+   */
+  async insert(row: NotificationEntity, keep: number, options: { supersedes?: string[]; evictLast?: string[] } = {}): Promise<void> {
+    const supersedes = options.supersedes ?? [];
+    await writeTransaction(this.dataSource, async (em) => {
+      if (row.aboutUserId && supersedes.length > 0) {
+        await em.getRepository(NotificationEntity).delete({ userId: row.userId, aboutUserId: row.aboutUserId, type: In(supersedes) });
+      }
+      // The JSON payload goes through the column transformer; the typings only know plain columns.
+      await em.getRepository(NotificationEntity).insert(row as never);
+    });
+    const count = await this.repo.countBy({ userId: row.userId });
+    if (count <= keep) return;
+    const evictLast = options.evictLast ?? [];
+    const excess = count - keep;
+    const oldest = (types: 'others' | 'last', take: number) =>
+      this.repo.find({
+        select: { id: true },
+        where: evictLast.length === 0 ? { userId: row.userId } : { userId: row.userId, type: types === 'others' ? Not(In(evictLast)) : In(evictLast) },
+        order: { createdAt: 'ASC', id: 'ASC' },
+        take,
+      });
+    const victims = await oldest('others', excess);
+    if (victims.length < excess && evictLast.length > 0) victims.push(...(await oldest('last', excess - victims.length)));
+    await this.write(() => this.repo.delete({ id: In(victims.map((r) => r.id)) }));
   }
 
   /** Pending notifications of `userId` after `after`, oldest first. */

@@ -33,6 +33,7 @@ export const NOTIFICATION_REPLAY_MAX = 100;
 @Injectable()
 export class NotificationService implements OnModuleInit {
   private readonly logger = new Logger(NotificationService.name);
+  private readonly evictLastTypes = new Set<string>();
 
   constructor(
     private readonly publisher: EventPublisher,
@@ -58,10 +59,23 @@ export class NotificationService implements OnModuleInit {
   }
 
   /**
-   * Stores one notification for `userId` (about `aboutUserId`, so a block can purge it) and pushes
-   * it live. Resolves once stored; rejects if it could not be stored.
+   * Types whose pending notifications stand for something their user still has to answer (a
+   * contact request): when a user's pending notifications are over NOTIFICATION_PENDING_MAX these
+   * are dropped only once nothing else is left, so a flood of other notices cannot push them out.
+   * Called by the owning module at init.
    */
-  async notifyDurable(userId: string, event: NotificationEvent, aboutUserId?: string): Promise<void> {
+  evictLast(...types: string[]): void {
+    for (const type of types) this.evictLastTypes.add(type);
+  }
+
+  /**
+   * Stores one notification for `userId` (about `aboutUserId`, so a block can purge it) and pushes
+   * it live. Resolves once stored; rejects if it could not be stored. `supersedes`: the types of
+   * `userId`'s pending notifications about `aboutUserId` that this one replaces (deleted in the
+   * same transaction), so one sender holds at most one pending notice of a thread per recipient
+   * whatever it repeats.
+   */
+  async notifyDurable(userId: string, event: NotificationEvent, aboutUserId?: string, options: { supersedes?: string[] } = {}): Promise<void> {
     const payload = { ...this.payload(event), durable: true };
     const row = Object.assign(new NotificationEntity(), {
       id: payload.notification_id,
@@ -71,7 +85,7 @@ export class NotificationService implements OnModuleInit {
       payload,
       createdAt: payload.sent_at_ms,
     });
-    await this.repository.insert([row], this.config.pendingMax);
+    await this.repository.insert(row, this.config.pendingMax, { supersedes: options.supersedes, evictLast: [...this.evictLastTypes] });
     await this.publish([userId], payload);
   }
 
