@@ -82,6 +82,14 @@ export interface SessionEvents {
    * `content`). Never emitted as `message`: an application that does not know the kind ignores it.
    */
   entry: [entry: WireMessage, source: MessageSource];
+  /**
+   * Changes to earlier messages, each also emitted as `entry` (in stream order, once): `content`
+   * holds `{message_id, seq, ...}` of the message changed (`ref_seq` is its seq too).
+   * - `edited`: `content.content` is the new content (history returns it from now on);
+   * - `recalled`: the message is a tombstone now (`recalled_by`, `recalled_at`), drop its content.
+   */
+  edited: [entry: WireMessage, source: MessageSource];
+  recalled: [entry: WireMessage, source: MessageSource];
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
@@ -109,6 +117,12 @@ export function isRetryable(payload: { status: number }): boolean {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+/** Stream entry kinds the session also emits under a name of their own (besides `entry`). */
+const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | undefined> = {
+  'message.edited': 'edited',
+  'message.recalled': 'recalled',
+};
 
 export class SwitchboardSession extends EventEmitter<SessionEvents> {
   userId?: string;
@@ -217,6 +231,17 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   /** Sends a text (or any content) to a user or group; retried safely (same id). */
   send(target: { type: 'user' | 'group'; id: string }, text: string, options: { id?: string } = {}): Promise<ResponseOf<'message/send'>> {
     return this.call('message/send', { target, content: { type: 'text', text } }, options);
+  }
+
+  /** Replaces the content of my message at `seq` (within the server's MESSAGE_EDIT_WINDOW_S). */
+  editMessage(conversationId: string, seq: number, content: string | { type: string; [field: string]: unknown }, options: { id?: string } = {}): Promise<ResponseOf<'message/edit'>> {
+    const body = typeof content === 'string' ? { type: 'text', text: content } : content;
+    return this.call('message/edit', { conversation_id: conversationId, seq, content: body }, options);
+  }
+
+  /** Recalls (erases) a message: mine within MESSAGE_RECALL_WINDOW_S, anyone's as a group owner/admin. */
+  recallMessage(conversationId: string, seq: number, options: { id?: string } = {}): Promise<ResponseOf<'message/recall'>> {
+    return this.call('message/recall', { conversation_id: conversationId, seq }, options);
   }
 
   /** Marks a conversation read up to `seq` (a `read` receipt). */
@@ -387,7 +412,11 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   private delivered(m: WireMessage, source: MessageSource): void {
     // Entries still count for the stream's seqs and acks: only who hears about them differs.
     if (m.kind === undefined) this.emit('message', m, source);
-    else this.emit('entry', m, source);
+    else {
+      this.emit('entry', m, source);
+      const specific = ENTRY_EVENTS[m.kind];
+      if (specific) this.emit(specific, m, source);
+    }
     if (!this.options.autoAck) return;
     this.pendingAcks.set(m.conversation_id, Math.max(this.pendingAcks.get(m.conversation_id) ?? 0, m.seq));
     if (this.ackScheduled) return;

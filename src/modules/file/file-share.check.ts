@@ -8,9 +8,15 @@
  * payload passed validation and the target was resolved, so a malformed send is answered 400
  * first, the share goes to the conversation the message really goes to, and the message module
  * never imports this one.
+ *
+ * Recall (MessageRecallHooks): the files a recalled message named are no longer shared in its
+ * conversation — its members cannot download them any more (a leaked document is gone with the
+ * message). The file itself stays its uploader's (their quota, their other shares). Another
+ * message of the same conversation naming the same file loses it too: send it again.
  */
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { MessageSendChecks, SendCheckContext } from '../message';
+import { MessageRecallHooks, MessageSendChecks, SendCheckContext } from '../message';
+import { FileRepository } from './file.repository';
 import { FileSharingService } from './file-sharing.service';
 
 const FILE_CONTENT_TYPES = new Set(['voice', 'file-ref']);
@@ -20,10 +26,13 @@ export class FileShareCheck implements OnModuleInit {
   constructor(
     private readonly checks: MessageSendChecks,
     private readonly sharing: FileSharingService,
+    private readonly recallHooks: MessageRecallHooks,
+    private readonly files: FileRepository,
   ) {}
 
   onModuleInit(): void {
     this.checks.register((ctx) => this.check(ctx));
+    this.recallHooks.register((m) => this.files.removeShares(referencedFiles({ content: m.content, attachments: m.attachments } as never), m.conversationId));
   }
 
   /** Synchronous undefined for a message that names no file (most sends). */

@@ -108,6 +108,12 @@ export class FileRepository {
     await this.shares.createQueryBuilder().insert().values({ fileId, conversationId, sharedAt: Date.now() }).orIgnore().execute();
   }
 
+  /** A recalled message named these files: the conversation's members lose access (the uploader keeps it). */
+  async removeShares(fileIds: string[], conversationId: string): Promise<void> {
+    if (fileIds.length === 0) return;
+    await this.shares.createQueryBuilder().delete().where('file_id IN (:...fileIds) AND conversation_id = :conversationId', { fileIds, conversationId }).execute();
+  }
+
   async isMember(conversationId: string, userId: string): Promise<boolean> {
     const count = await this.shares.manager.getRepository(ConversationMemberEntity).countBy({ conversationId, userId });
     return count > 0;

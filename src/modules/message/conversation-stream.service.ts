@@ -42,6 +42,11 @@ export interface StreamEntry {
   idempotencyKey?: string;
   /** A connection that should not get the push (e.g. the one whose request caused it). */
   excludeConnection?: string;
+  /**
+   * The seq of the entry of this conversation the new one is about (the message a reaction or a
+   * pin refers to): stored indexed, returned as `ref_seq`. Look it up with MessageLookup first.
+   */
+  refSeq?: number;
 }
 
 export interface AppendedEntry {
@@ -93,6 +98,7 @@ export class ConversationStream {
       attachments: [],
       meta: {},
       entryKind: input.kind,
+      refSeq: input.refSeq,
       json: { content, attachments: '[]', meta: '{}' },
     };
     const outcome = await this.writer.write(message, (o) => {

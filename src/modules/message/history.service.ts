@@ -11,6 +11,7 @@ import { directConversationId, toWire } from './message.mapper';
 import { fittingCount, jsonBytes, PAGE_BYTES_BUDGET } from './page-budget';
 import { Membership, MessageRepository } from './message.repository';
 import { notAMember, validationFailed } from './message.service';
+import { MessageViewDecorators } from './message-view-decorators';
 
 /** Larger than any seq: the open upper bound of a range. */
 const NO_UPPER_BOUND = 2 ** 31 - 1;
@@ -41,6 +42,7 @@ export class HistoryService {
   constructor(
     @InjectConfig(messageConfig) private readonly config: MessageConfig,
     private readonly repository: MessageRepository,
+    private readonly decorators: MessageViewDecorators,
   ) {}
 
   async history(userId: string, dto: MessageHistoryRequest): Promise<ConversationPage | SyncPage> {
@@ -49,9 +51,13 @@ export class HistoryService {
     if (dto.before !== undefined && dto.since !== undefined) throw validationFailed('before', 'pass either before or since, not both');
     if (dto.conversation_id === undefined) {
       if (dto.before !== undefined) throw validationFailed('before', 'needs conversation_id (without it, history is a sync: use since)');
-      return this.sync(userId, dto.since, limit);
+      const synced = await this.sync(userId, dto.since, limit);
+      await this.decorators.apply(userId, synced.messages);
+      return synced;
     }
-    return this.conversationPage(userId, dto.conversation_id, dto, limit);
+    const page = await this.conversationPage(userId, dto.conversation_id, dto, limit);
+    await this.decorators.apply(userId, page.messages);
+    return page;
   }
 
   /** Throws 403/404 unless the user may read the conversation; returns the first visible seq. */

@@ -11,3 +11,8 @@ export { ConversationStream, STREAM_KIND_PATTERN } from './conversation-stream.s
 export type { AppendedEntry, StreamEntry } from './conversation-stream.service';
 export { MessageLookup } from './message-lookup.service';
 export type { MessageRef } from './message-lookup.service';
+export { MessageRecallHooks } from './message-recall-hooks';
+export type { RecalledMessage, RecallHook } from './message-recall-hooks';
+export { EDITED_KIND, RECALLED_KIND } from './message-change.service';
+export { MessageViewDecorators } from './message-view-decorators';
+export type { MessageViewDecorator } from './message-view-decorators';

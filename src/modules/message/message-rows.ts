@@ -19,12 +19,21 @@ export interface MessageRow {
   meta: string;
   sent_at: number | string;
   kind: string;
+  recalled_at?: number | string | null;
+  ref_seq?: number | string | null;
 }
 
 /** The columns message/send inserts (`kind` takes its default, `message`). */
 export const MESSAGE_COLUMNS = '"id", "conversation_id", "seq", "sender_id", "client_msg_id", "content_hash", "content", "attachments", "meta", "sent_at"';
-/** Every column of a stored row: what is read back (a retry's answer). */
-export const MESSAGE_SELECT_COLUMNS = `${MESSAGE_COLUMNS}, "kind"`;
+/** What a stream entry (or a thread reply) inserts: the message columns plus its kind and ref_seq. */
+export const MESSAGE_ENTRY_COLUMNS = `${MESSAGE_COLUMNS}, "kind", "ref_seq"`;
+/** The columns read back for a retry's answer (a recalled message is answered without its hash). */
+export const MESSAGE_SELECT_COLUMNS = `${MESSAGE_COLUMNS}, "kind", "recalled_at", "ref_seq"`;
+
+/** A send that cannot use message/send's plain insert: a module entry, or a message about another entry. */
+export function isEntryInsert(m: NewMessage): boolean {
+  return m.entryKind !== undefined || m.refSeq !== undefined;
+}
 
 export function fromRow(r: MessageRow): MessageEntity {
   const m = new MessageEntity();
@@ -39,6 +48,8 @@ export function fromRow(r: MessageRow): MessageEntity {
   m.meta = JSON.parse(r.meta) as Record<string, unknown>;
   m.sentAt = Number(r.sent_at);
   m.kind = r.kind;
+  m.recalledAt = r.recalled_at === null || r.recalled_at === undefined ? null : Number(r.recalled_at);
+  m.refSeq = r.ref_seq === null || r.ref_seq === undefined ? null : Number(r.ref_seq);
   return m;
 }
 
@@ -56,6 +67,7 @@ export function storedEntity(n: NewMessage, seq: number, sentAt: number): Messag
   m.meta = n.meta;
   m.sentAt = sentAt;
   m.kind = n.entryKind ?? 'message';
+  if (n.refSeq !== undefined) m.refSeq = n.refSeq;
   return m;
 }
 

@@ -45,6 +45,8 @@ export interface NewMessage {
    * message. Stored in `messages.kind`; takes a seq like any message.
    */
   entryKind?: string;
+  /** The seq of the entry of the same conversation this one is about (an edit's message, a thread's root). */
+  refSeq?: number;
   /** content, attachments and meta as JSON when the caller has them already (message/send does). */
   json?: { content: string; attachments: string; meta: string };
 }

@@ -48,6 +48,27 @@ class MessageEnv {
   @Min(0, { message: 'must be an integer between 0 and 60000 (milliseconds)' })
   @Max(60_000, { message: 'must be an integer between 0 and 60000 (milliseconds)' })
   MESSAGE_RECEIPT_WINDOW_MS = 250;
+
+  /**
+   * How long after sending its author may edit a message (message/edit), in seconds; 0 = no
+   * limit. Past it: 403 EDIT_WINDOW_EXPIRED.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  @Min(0, { message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  @Max(31_536_000, { message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  MESSAGE_EDIT_WINDOW_S = 86_400;
+
+  /**
+   * How long after sending its author may recall a message (message/recall), in seconds; 0 = no
+   * limit. Group owners and admins may recall any message at any time. Past it: 403
+   * RECALL_WINDOW_EXPIRED.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  @Min(0, { message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  @Max(31_536_000, { message: 'must be an integer between 0 and 31536000 (seconds; 0 = no limit)' })
+  MESSAGE_RECALL_WINDOW_S = 86_400;
 }
 
 export const messageConfig = defineConfig('message', MessageEnv, (env) => ({
@@ -57,5 +78,7 @@ export const messageConfig = defineConfig('message', MessageEnv, (env) => ({
   offlineBatch: env.MESSAGE_OFFLINE_BATCH,
   historyMax: env.MESSAGE_HISTORY_MAX,
   receiptWindowMs: env.MESSAGE_RECEIPT_WINDOW_MS,
+  editWindowMs: env.MESSAGE_EDIT_WINDOW_S * 1000,
+  recallWindowMs: env.MESSAGE_RECALL_WINDOW_S * 1000,
 }));
 export type MessageConfig = ReturnType<typeof messageConfig.parse>;

@@ -3,7 +3,8 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { MessageCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
-import { AckMessageRequest, MessageHistoryRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
+import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, RecallMessageRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
+import { MessageChangeService } from './message-change.service';
 import { HistoryService } from './history.service';
 import { MessageService } from './message.service';
 import { ReceiptService } from './receipt.service';
@@ -14,6 +15,7 @@ export class MessageHandler {
     private readonly messages: MessageService,
     private readonly receipts: ReceiptService,
     private readonly historyService: HistoryService,
+    private readonly changes: MessageChangeService,
   ) {}
 
   /**
@@ -35,5 +37,16 @@ export class MessageHandler {
   @MessagePattern(MessageCommands.HISTORY.name)
   history(@Payload() dto: MessageHistoryRequest, @CurrentUser() userId: string) {
     return this.historyService.history(userId, dto);
+  }
+
+  /** Ordered: two quick edits from one connection take their seqs (and the last word) in the order sent. */
+  @MessagePattern(MessageCommands.EDIT.name, { ordered: true })
+  edit(@Payload() dto: EditMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
+    return this.changes.edit({ userId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
+  }
+
+  @MessagePattern(MessageCommands.RECALL.name, { ordered: true })
+  recall(@Payload() dto: RecallMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
+    return this.changes.recall({ userId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
   }
 }

@@ -4,7 +4,11 @@ import type { MessageMeta, WireMessage } from '../../shared/protocol/messages/me
 import type { MessageEntity } from './entities/message.entity';
 
 /** The stored fields the wire shape needs (a full entity, or a row joined by another query). */
-export type StoredMessage = Pick<MessageEntity, 'id' | 'conversationId' | 'seq' | 'senderId' | 'sentAt' | 'content' | 'attachments' | 'meta'> & { kind?: string };
+export type StoredMessage = Pick<MessageEntity, 'id' | 'conversationId' | 'seq' | 'senderId' | 'sentAt' | 'content' | 'attachments' | 'meta'> &
+  Partial<Pick<MessageEntity, 'editedAt' | 'editCount' | 'recalledBy' | 'recalledAt' | 'refSeq'>> & { kind?: string };
+
+/** The content of a recalled message: what is left in the database and on the wire. */
+export const RECALLED_CONTENT = Object.freeze({ type: 'recalled' });
 
 export function toWire(m: StoredMessage): WireMessage {
   const wire: WireMessage = {
@@ -19,7 +23,21 @@ export function toWire(m: StoredMessage): WireMessage {
     meta: (m.meta ?? {}) as MessageMeta,
   };
   // Messages carry no `kind` (the frames stay as they were); other stream entries name theirs.
-  if (m.kind !== undefined && m.kind !== 'message') wire.kind = m.kind;
+  const entry = m.kind !== undefined && m.kind !== 'message';
+  if (entry) wire.kind = m.kind;
+  // Optional fields only when set: an unchanged message is the frame it always was.
+  if (m.editCount) {
+    wire.edit_count = m.editCount;
+    if (m.editedAt) wire.edited_at = Math.floor(m.editedAt / 1000);
+  }
+  if (m.recalledAt) {
+    wire.recalled_by = m.recalledBy ?? undefined;
+    wire.recalled_at = Math.floor(m.recalledAt / 1000);
+  }
+  if (m.refSeq !== null && m.refSeq !== undefined) {
+    if (entry) wire.ref_seq = m.refSeq;
+    else wire.thread_root_seq = m.refSeq;
+  }
   return wire;
 }
 

@@ -16,6 +16,9 @@ import { MessageService } from './message.service';
 import { MessageWriter } from './message-writer';
 import { ConversationStream } from './conversation-stream.service';
 import { MessageLookup } from './message-lookup.service';
+import { MessageChangeService } from './message-change.service';
+import { MessageRecallHooks } from './message-recall-hooks';
+import { MessageViewDecorators } from './message-view-decorators';
 import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
 import { fastSendMessageRequest } from './send-request-fast-path';
@@ -45,10 +48,13 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageSendChecks,
     ConversationStream,
     MessageLookup,
+    MessageChangeService,
+    MessageRecallHooks,
+    MessageViewDecorators,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
-  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup],
+  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup, MessageRecallHooks, MessageViewDecorators],
 })
 export class MessageModule {
   constructor() {

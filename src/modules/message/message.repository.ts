@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { isSqlite, writeTransaction } from '../../database/write-transaction';
 import { ConversationEntity, type ConversationKind, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
+import { quotedTable } from './message-rows';
 
 /** The user's view of one conversation: membership plus the conversation's counters. */
 export interface Membership {
@@ -65,6 +66,62 @@ export class MessageRepository {
    */
   async releaseClientId(messageId: string): Promise<void> {
     await writeTransaction(this.dataSource, (manager) => manager.update(MessageEntity, { id: messageId }, { clientMsgId: `~${messageId}` }));
+  }
+
+  // -- changes (message/edit, message/recall) -------------------------------------------------
+
+  /**
+   * Applies the edit announced by the stream entry at `entrySeq`: the content changes only if no
+   * later edit was applied already (concurrent edits converge on the stream's order), and the
+   * count is the number of edit entries about the message, so applying one twice (a retry)
+   * changes nothing. A recalled message stays erased.
+   */
+  async applyEdit(messageId: string, conversationId: string, seq: number, entrySeq: number, contentJson: string, editedAt: number): Promise<void> {
+    const messages = quotedTable(this.dataSource, MessageEntity);
+    const newer = `("edit_seq" IS NULL OR "edit_seq" < :entrySeq)`;
+    await writeTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(MessageEntity)
+        .set({
+          content: () => `CASE WHEN ${newer} THEN :content ELSE "content" END`,
+          editedAt: () => `CASE WHEN ${newer} THEN :editedAt ELSE "edited_at" END`,
+          editSeq: () => `CASE WHEN ${newer} THEN :entrySeq ELSE "edit_seq" END`,
+          editCount: () => `(SELECT COUNT(*) FROM ${messages} e WHERE e."conversation_id" = :conversationId AND e."ref_seq" = :seq AND e."kind" = 'message.edited')`,
+        })
+        .where('"id" = :messageId AND "recalled_at" IS NULL', { messageId })
+        .setParameters({ entrySeq, content: contentJson, editedAt, conversationId, seq })
+        .execute(),
+    );
+  }
+
+  /**
+   * Erases a message: content, attachments, meta and content hash (a hash would let anyone
+   * confirm a guess of a short secret), and the content its `message.edited` entries carried.
+   * Returns false when it was recalled already (by anyone).
+   */
+  async erase(message: MessageEntity, recalledBy: string, recalledAt: number, recalledContent: Record<string, unknown>, editTombstone: (data: Record<string, unknown>) => Record<string, unknown>): Promise<boolean> {
+    return writeTransaction(this.dataSource, async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(MessageEntity)
+        .set({ content: recalledContent as never, attachments: [], meta: {}, contentHash: '', recalledBy, recalledAt })
+        .where('"id" = :id AND "recalled_at" IS NULL', { id: message.id })
+        .execute();
+      if (!result.affected) return false;
+      const edits = await manager
+        .getRepository(MessageEntity)
+        .createQueryBuilder('m')
+        .where('m.conversationId = :conversationId AND m.refSeq = :seq AND m.kind = :kind', { conversationId: message.conversationId, seq: message.seq, kind: 'message.edited' })
+        .getMany();
+      for (const edit of edits) await manager.update(MessageEntity, { id: edit.id }, { content: editTombstone(edit.content) as never, contentHash: '' });
+      return true;
+    });
+  }
+
+  /** The entries of a conversation about the entry at `refSeq` (tests, hooks), oldest first. */
+  entriesAbout(conversationId: string, refSeq: number, kind: string): Promise<MessageEntity[]> {
+    return this.dataSource.getRepository(MessageEntity).find({ where: { conversationId, refSeq, kind }, order: { seq: 'ASC' } });
   }
 
   // -- reading ---------------------------------------------------------------------------------

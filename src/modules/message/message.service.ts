@@ -166,7 +166,8 @@ export class MessageService {
   }
 
   private answerRetry(stored: MessageEntity, hash: string): SendMessageResponse {
-    if (stored.contentHash !== hash) {
+    // Recalled since: its hash is erased, but the send it answers was accepted all the same.
+    if (stored.contentHash !== hash && !stored.recalledAt) {
       throw new ProtocolError(
         'IDEMPOTENCY_CONFLICT',
         `request id was already used for a different message (${stored.id}); use a new id for a new message and the same id only to retry the same one`,

@@ -18,7 +18,7 @@
 import type { DataSource } from 'typeorm';
 import { ConversationEntity, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, MESSAGE_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 import { repeatOf } from './sqlite-message-store';
 
@@ -102,11 +102,11 @@ export class PostgresMessageStore implements MessageStore {
       const lastSeq = new Map<string, number>();
       for (const r of rows) lastSeq.set(r.m.conversationId, r.seq);
       // A batch of messages only (the usual case) leaves `kind` to its default; module-defined
-      // stream entries (ConversationStream) add the kind column and its array.
-      const entries = rows.some((r) => r.m.entryKind !== undefined);
+      // stream entries (ConversationStream) and thread replies add the kind and ref_seq columns.
+      const entries = rows.some((r) => isEntryInsert(r.m));
       const inserted = await client.query<{ id: string }>(
-        `WITH ins AS (INSERT INTO ${t.messages} (${entries ? MESSAGE_SELECT_COLUMNS : MESSAGE_COLUMNS}) ` +
-          `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]${entries ? ', $15::varchar[]' : ''}) ` +
+        `WITH ins AS (INSERT INTO ${t.messages} (${entries ? MESSAGE_ENTRY_COLUMNS : MESSAGE_COLUMNS}) ` +
+          `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]${entries ? ', $15::varchar[], $16::int[]' : ''}) ` +
           `ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING RETURNING "id"), ` +
           `bump AS (UPDATE ${t.conversations} AS c SET "last_seq" = v.seq, "updated_at" = $13 FROM unnest($11::varchar[], $12::int[]) AS v(id, seq) ` +
           `WHERE c."id" = v.id AND (SELECT count(*) FROM ins) = $14) ` +
@@ -126,7 +126,7 @@ export class PostgresMessageStore implements MessageStore {
           [...lastSeq.values()],
           now,
           rows.length,
-          ...(entries ? [rows.map((r) => r.m.entryKind ?? 'message')] : []),
+          ...(entries ? [rows.map((r) => r.m.entryKind ?? 'message'), rows.map((r) => r.m.refSeq ?? null)] : []),
         ],
       );
       if (inserted.rows.length === rows.length) {

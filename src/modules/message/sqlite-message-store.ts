@@ -11,7 +11,7 @@
 import type { DataSource } from 'typeorm';
 import { ConversationEntity, ConversationMemberEntity } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, MESSAGE_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 
 /** The part of better-sqlite3's API used here (the package ships no typings). */
@@ -84,9 +84,9 @@ export class SqliteMessageStore implements MessageStore {
       const seq = c.lastSeq + 1;
       const json = m.json ?? messageJson(m);
       const info =
-        m.entryKind === undefined
+        !isEntryInsert(m)
           ? s.insert.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, json.content, json.attachments, json.meta, now)
-          : s.insertEntry.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, json.content, json.attachments, json.meta, now, m.entryKind);
+          : s.insertEntry.run(m.id, m.conversationId, seq, m.senderId, m.clientMsgId, m.contentHash, json.content, json.attachments, json.meta, now, m.entryKind ?? 'message', m.refSeq ?? null);
       if (info.changes === 0) {
         out[i] = { status: 'duplicate', stored: fromRow(s.byClientId.get(m.senderId, m.clientMsgId) as MessageRow) };
         continue;
@@ -135,7 +135,7 @@ export class SqliteMessageStore implements MessageStore {
         `INSERT INTO ${messages} (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
       ),
       insertEntry: db.prepare(
-        `INSERT INTO ${messages} (${MESSAGE_SELECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
+        `INSERT INTO ${messages} (${MESSAGE_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
       ),
       byClientId: db.prepare(`SELECT ${MESSAGE_SELECT_COLUMNS} FROM ${messages} WHERE "sender_id" = ? AND "client_msg_id" = ?`),
       bumpSeq: db.prepare(`UPDATE ${conversations} SET "last_seq" = ?, "updated_at" = ? WHERE "id" = ?`),

@@ -16,6 +16,9 @@ import type {
   AckMessageRequest,
   MessageEventPayload,
   MessageHistoryRequest,
+  EditMessageRequest,
+  RecallMessageRequest,
+  MessageChangeResponse,
   OfflineBatchPayload,
   ReceiptEventPayload,
   SendMessageRequest,
@@ -59,6 +62,8 @@ export interface RequestMap {
   'message/send': [Plain<SendMessageRequest>, SendMessageResponse];
   'message/ack': [Plain<AckMessageRequest>, { status: number } & Record<string, unknown>];
   'message/history': [Plain<MessageHistoryRequest>, HistoryResponse];
+  'message/edit': [Plain<EditMessageRequest>, MessageChangeResponse];
+  'message/recall': [Plain<RecallMessageRequest>, MessageChangeResponse];
   'group/create': [Plain<GroupCreateRequest>, { status: number; conversation_id: string } & Record<string, unknown>];
   'group/add': [Plain<GroupAddRequest>, { status: number } & Record<string, unknown>];
   'group/remove': [Plain<GroupRemoveRequest>, { status: number } & Record<string, unknown>];

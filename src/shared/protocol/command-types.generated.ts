@@ -47,6 +47,14 @@ interface ControlErrorEventDto {
   status: number;
 }
 
+interface EditMessageRequest {
+  /** The new content, of the same type as the original, e.g. {"type": "text", "text": "Hello!"}. */
+  content: unknown;
+  conversation_id: string;
+  /** The seq of the message in the conversation. */
+  seq: number;
+}
+
 interface ErrorPayloadDto {
   /** Stable machine-readable code, e.g. VALIDATION_FAILED (see errors.ts). */
   error_code: string;
@@ -293,6 +301,12 @@ interface PresenceUpdateRequest {
   text?: string;
 }
 
+interface RecallMessageRequest {
+  conversation_id: string;
+  /** The seq of the message in the conversation. */
+  seq: number;
+}
+
 interface RefreshRequest {
   refresh_token: string;
 }
@@ -396,12 +410,16 @@ export interface CommandTypes {
   "group/remove": { request: GroupRemoveRequest; response: ResponseStatusDto; event: never };
   /** Client: delivered/read receipt. Server: receipt event. */
   "message/ack": { request: AckMessageRequest; response: ResponseStatusDto; event: never };
+  /** Replace the content of my message (a message.edited entry in the stream). */
+  "message/edit": { request: EditMessageRequest; response: ResponseStatusDto; event: never };
   /** A new message, pushed live. */
   "message/event": { request: never; response: never; event: never };
   /** Page through a conversation or sync all. */
   "message/history": { request: MessageHistoryRequest; response: ResponseStatusDto; event: never };
   /** A batch of messages missed while offline. */
   "message/offline": { request: never; response: never; event: never };
+  /** Erase a message, leaving a tombstone (author, or group owner/admin). */
+  "message/recall": { request: RecallMessageRequest; response: ResponseStatusDto; event: never };
   /** Send a message to a user, a group or everyone. */
   "message/send": { request: SendMessageRequest; response: ResponseStatusDto; event: never };
   /** Acknowledge durable notifications so they are not offered again. */

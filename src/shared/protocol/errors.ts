@@ -62,6 +62,12 @@ export const ErrorCodes = {
   CONFLICT: Status.CONFLICT,
   IDEMPOTENCY_CONFLICT: Status.CONFLICT,
   INVALID_CURSOR: Status.BAD_REQUEST,
+  /** message/edit or message/recall of a message someone else sent (and you may not moderate). */
+  NOT_AUTHOR: Status.FORBIDDEN,
+  EDIT_WINDOW_EXPIRED: Status.FORBIDDEN,
+  RECALL_WINDOW_EXPIRED: Status.FORBIDDEN,
+  /** The message was recalled: it can no longer be edited, reacted to or pinned. */
+  MESSAGE_RECALLED: Status.CONFLICT,
   // files (docs/protocol.md "File transfer")
   FILE_TOO_LARGE: Status.PAYLOAD_TOO_LARGE,
   QUOTA_EXCEEDED: Status.PAYLOAD_TOO_LARGE,

@@ -9,6 +9,7 @@ import { bigintNumber, jsonText } from '../../../database/column-types';
 @Entity('messages')
 @Index('IDX_messages_conversation_seq', ['conversationId', 'seq'], { unique: true })
 @Index('IDX_messages_sender_client_id', ['senderId', 'clientMsgId'], { unique: true })
+@Index('IDX_messages_conversation_ref', ['conversationId', 'refSeq', 'seq'])
 export class MessageEntity {
   /** Server-assigned, globally unique and time-sortable (`m-<time><random>`). */
   @PrimaryColumn({ type: 'varchar', length: 40 })
@@ -49,4 +50,29 @@ export class MessageEntity {
   /** Epoch milliseconds. */
   @Column({ name: 'sent_at', type: 'bigint', transformer: bigintNumber })
   sentAt: number;
+
+  /** message/edit: when the content was last replaced (epoch ms), and how often. */
+  @Column({ name: 'edited_at', type: 'bigint', nullable: true, transformer: bigintNumber })
+  editedAt?: number | null;
+
+  @Column({ name: 'edit_count', type: 'integer', default: 0 })
+  editCount?: number;
+
+  /** The seq of the newest `message.edited` entry applied: an older one never overwrites it. */
+  @Column({ name: 'edit_seq', type: 'integer', nullable: true })
+  editSeq?: number | null;
+
+  /** message/recall: who and when (epoch ms). The content, attachments and meta are erased. */
+  @Column({ name: 'recalled_by', type: 'varchar', length: 64, nullable: true })
+  recalledBy?: string | null;
+
+  @Column({ name: 'recalled_at', type: 'bigint', nullable: true, transformer: bigintNumber })
+  recalledAt?: number | null;
+
+  /**
+   * The seq of the entry of this conversation this one is about: the message an edit, a
+   * reaction or a pin refers to, or the root of a thread reply. Null for everything else.
+   */
+  @Column({ name: 'ref_seq', type: 'integer', nullable: true })
+  refSeq?: number | null;
 }

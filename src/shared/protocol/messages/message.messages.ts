@@ -201,6 +201,29 @@ export class MessageHistoryRequest {
   limit?: number;
 }
 
+/** One message of a conversation, by its seq (message/edit, message/recall). */
+export class MessageRefRequest {
+  @IsString({ message: 'conversation_id must be a string' })
+  @Matches(ID, { message: 'conversation_id must be a conversation id' })
+  conversation_id: string;
+
+  @JSONSchema({ description: 'The seq of the message in the conversation.' })
+  @IsInt({ message: 'seq must be a positive integer (the seq of the message)' })
+  @Min(1, { message: 'seq must be a positive integer (the seq of the message)' })
+  seq: number;
+}
+
+/** message/edit: the author replaces the content (same content type; attachments and meta stay). */
+export class EditMessageRequest extends MessageRefRequest {
+  @JSONSchema({ description: 'The new content, of the same type as the original, e.g. {"type": "text", "text": "Hello!"}.' })
+  @IsDefined({ message: 'content is required, e.g. {"type": "text", "text": "Hello"}' })
+  @Validate(MessageContentConstraint)
+  content: Content;
+}
+
+/** message/recall: the author (within MESSAGE_RECALL_WINDOW_S) or a group owner/admin erases a message. */
+export class RecallMessageRequest extends MessageRefRequest {}
+
 // ---------------------------------------------------------------------------------------------
 // Server → client shapes (documentation and SDK typing; not validated on the server).
 
@@ -221,6 +244,19 @@ export interface WireMessage {
    * does not know the kind skips it (but counts the seq as seen).
    */
   kind?: string;
+  /** message/edit: when the content was last replaced (unix seconds) and how often; absent if never. */
+  edited_at?: number;
+  edit_count?: number;
+  /**
+   * message/recall: the message is a tombstone — `content` is `{"type": "recalled"}`, attachments
+   * and meta are empty; who recalled it (the author or a moderator) and when (unix seconds).
+   */
+  recalled_by?: string;
+  recalled_at?: number;
+  /** An entry about another entry of the conversation (an edit, a reaction, a pin): that entry's seq. */
+  ref_seq?: number;
+  /** A thread reply (a message): the seq of its thread's root. */
+  thread_root_seq?: number;
 }
 
 export interface SendMessageResponse {
@@ -231,6 +267,16 @@ export interface SendMessageResponse {
   sent_at: number;
   sent_at_ms: number;
   /** true when this answered a retry of an already stored message. */
+  duplicate?: boolean;
+}
+
+/** message/edit and message/recall: the message as history now returns it, and the stream entry that announced it. */
+export interface MessageChangeResponse {
+  status: 200;
+  message: WireMessage;
+  /** The `message.edited` / `message.recalled` entry appended to the conversation's stream. */
+  entry: WireMessage;
+  /** true when this answered a retry (or the message was already recalled). */
   duplicate?: boolean;
 }
 
