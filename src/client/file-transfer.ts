@@ -78,6 +78,8 @@ export class FileTransferError extends Error {
 /** Errors after which a new data connection (resume) may succeed. */
 function retryable(err: unknown): boolean {
   if (!(err instanceof FileTransferError)) return true; // socket closed, reset, timeout
+  // The server ended the upload for lack of space: a new upload later (retryAfterMs) is the retry.
+  if (err.code === 'STORAGE_FULL') return false;
   // TRANSFER_BUSY: another server node still holds the upload (its node may have died); retry_after_ms says when it is free.
   return err.status >= 500 || err.code === 'TRANSFER_SUPERSEDED' || err.code === 'TRANSFER_BUSY' || err.code === 'FRAME_TIMEOUT' || err.code === 'IDLE_TIMEOUT';
 }
@@ -89,7 +91,10 @@ async function waitHint(err: unknown): Promise<void> {
 }
 
 function check(payload: ResponsePayload): ResponsePayload {
-  if (payload.status >= 300) throw new FileTransferError(payload.status, payload.error_code ?? 'ERROR', payload.error_message ?? 'request failed');
+  if (payload.status >= 300) {
+    const retryAfter = (payload as { retry_after_ms?: unknown }).retry_after_ms;
+    throw new FileTransferError(payload.status, payload.error_code ?? 'ERROR', payload.error_message ?? 'request failed', typeof retryAfter === 'number' ? retryAfter : undefined);
+  }
   return payload;
 }
 

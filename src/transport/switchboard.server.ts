@@ -456,7 +456,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
           const error = toProtocolError(err);
           // An outage is logged once per request as a warning: the stack says nothing new.
           if (error.code === 'UNAVAILABLE') this.logger.warn(`${ctx.command}: ${err instanceof Error ? err.message : String(err)} (answered 503)`);
-          else if (error.status >= 500) this.logger.error(err instanceof Error ? err.stack ?? err.message : String(err));
+          else if (error.status >= 500 && error.code !== 'STORAGE_FULL') this.logger.error(err instanceof Error ? err.stack ?? err.message : String(err));
           answered = true;
           if (isRequest) this.respond(ctx, error.toPayload());
         }

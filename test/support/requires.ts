@@ -13,6 +13,7 @@
  */
 import { haproxyBinary } from './haproxy';
 import { hasRedisServer } from './redis-server';
+import { canMountTmpfs } from './tmpfs';
 
 export interface Requirements {
   /** TEST_DATABASE_URL: the spec is about PostgreSQL itself (skipped on the SQLite engine, also in CI). */
@@ -23,6 +24,8 @@ export interface Requirements {
   redisServer?: boolean;
   /** The haproxy binary (haproxy.ts). */
   haproxy?: boolean;
+  /** Mounting a small tmpfs (root with CAP_SYS_ADMIN, as CI runs): a real full file system (tmpfs.ts). */
+  tmpfs?: boolean;
 }
 
 export interface Absent {
@@ -36,11 +39,13 @@ export interface Absent {
 export interface Probes {
   redisServer(): boolean;
   haproxy(): boolean;
+  tmpfs(): boolean;
 }
 
 const binaries: Probes = {
   redisServer: hasRedisServer,
   haproxy: () => haproxyBinary() !== undefined,
+  tmpfs: canMountTmpfs,
 };
 
 export function missing(
@@ -57,6 +62,8 @@ export function missing(
     out.push({ what: 'the redis-server binary (apt-get install redis-server)', ciProvides: true });
   if (req.haproxy && !probes.haproxy())
     out.push({ what: 'the haproxy binary (apt-get install haproxy)', ciProvides: true });
+  if (req.tmpfs && !probes.tmpfs())
+    out.push({ what: 'permission to mount a tmpfs (run as root with CAP_SYS_ADMIN)', ciProvides: true });
   return out;
 }
 

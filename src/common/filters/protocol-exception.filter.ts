@@ -15,8 +15,9 @@ export class ProtocolExceptionFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
     const error = toProtocolError(exception);
     // On the HTTP ops routes Nest answers what this RPC filter leaves unanswered; a failing
-    // readiness probe (503) is reported by terminus, not logged here as a server error.
-    if (error.status >= 500 && error.code !== 'UNAVAILABLE' && host.getType() === 'rpc') {
+    // readiness probe (503) is reported by terminus, not logged here as a server error. A full
+    // file storage (507) is an expected answer: its owner logs the condition once.
+    if (error.status >= 500 && error.code !== 'UNAVAILABLE' && error.code !== 'STORAGE_FULL' && host.getType() === 'rpc') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     return throwError(() => error);

@@ -26,8 +26,10 @@ import { DataConnectionGuard } from './data-connection-guard';
 import { FileRepository } from './file.repository';
 import { FileService } from './file.service';
 import { FileStorage, PartialWriter } from './storage/file-storage';
+import { isNoSpace, StorageSpace, storageFullError } from './storage-space';
 import { HeldLease, TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
+import { UploadRecovery } from './upload-recovery';
 
 interface UploadSession {
   kind: 'upload';
@@ -80,6 +82,8 @@ export class FileDataChannel implements OnModuleInit {
     private readonly links: TransferLinks,
     private readonly lease: TransferLease,
     private readonly guard: DataConnectionGuard,
+    private readonly space: StorageSpace,
+    private readonly recovery: UploadRecovery,
   ) {}
 
   onModuleInit(): void {
@@ -123,6 +127,7 @@ export class FileDataChannel implements OnModuleInit {
           throw frameError('INVALID_FRAME', `unknown frame type 0x${hex(frame.type)}; the data channel knows 0x01 DATA, 0x02 ACK, 0x03 OPEN, 0x04 CANCEL`);
       }
     } catch (err) {
+      if (isNoSpace(err)) return await this.storageFull(conn);
       const error = toProtocolError(err);
       if (error.status >= 500) this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
       this.fail(conn, error);
@@ -166,7 +171,7 @@ export class FileDataChannel implements OnModuleInit {
         });
         try {
           transfer.offset = (await this.repository.findTransfer(transfer.id))?.offset ?? transfer.offset;
-          if ((await this.recover(transfer, lease)) === 'finished') {
+          if ((await this.recovery.recover(transfer, lease)) === 'finished') {
             // Committed before a crash: only the database step was missing, and is done now.
             this.links.detach(transfer.id, conn);
             await this.lease.release(lease);
@@ -262,7 +267,7 @@ export class FileDataChannel implements OnModuleInit {
         () => {
           if (session.syncing === syncing) session.syncing = undefined;
         },
-        (err: unknown) => this.fail(conn, toProtocolError(err)),
+        (err: unknown) => (isNoSpace(err) ? void this.storageFull(conn) : this.fail(conn, toProtocolError(err))),
       );
     }
   }
@@ -307,27 +312,6 @@ export class FileDataChannel implements OnModuleInit {
     // Ends the lane's work before the sharing (which may take a while) and answers at once.
     const file = await this.files.finishUpload(transfer);
     this.closeWith(conn, TlvType.ACK, { transfer_id: transfer.id, offset: transfer.fileSize, status: 200, file_id: file.id });
-  }
-
-  /**
-   * Before an upload is (re)opened: does its partial file hold the durable offset? When it does
-   * not, a crash interrupted the commit or data was lost (#18.7):
-   * - durable offset = file_size means every byte was verified; if the content is stored, the
-   *   rename happened and only the database step is missing: 'finished' (done here);
-   * - otherwise nothing proves the caller sent these bytes (the content may be someone else's),
-   *   so the transfer restarts from 0 under this connection's lease: 'resume'.
-   */
-  private async recover(transfer: FileTransferEntity, lease: HeldLease): Promise<'resume' | 'finished'> {
-    if ((await this.storage.partialSize(transfer.id)) >= transfer.offset) return 'resume';
-    if (transfer.offset === transfer.fileSize && (await this.storage.blobSize(transfer.sha256)) === transfer.fileSize) {
-      await this.files.finishUpload(transfer);
-      return 'finished';
-    }
-    this.logger.warn(`transfer ${transfer.id}: partial data is shorter than the durable offset ${transfer.offset}; restarting it from 0`);
-    if (!(await this.lease.saveOffset(lease, 0))) throw frameError('TRANSFER_CLOSED', `transfer ${transfer.id} has ended; request a new one`);
-    await this.storage.deletePartial(transfer.id);
-    transfer.offset = 0;
-    return 'resume';
   }
 
   private async stream(conn: ChannelConnection, session: DownloadSession): Promise<void> {
@@ -404,6 +388,28 @@ export class FileDataChannel implements OnModuleInit {
     } else {
       session.wake?.();
     }
+  }
+
+  /**
+   * A write found no space (#18.6): the upload ends with STORAGE_FULL (file/ack says so) and its
+   * partial data is deleted, so the space is free again at once; the client uploads again later.
+   */
+  private async storageFull(conn: ChannelConnection): Promise<void> {
+    this.space.wroteFull();
+    const error = storageFullError("the server's file storage is full: this upload was ended and its partial data deleted; upload again after retry_after_ms");
+    const session = conn.attributes.get(SESSION) as Session | undefined;
+    this.fail(conn, error);
+    if (session?.kind !== 'upload') return;
+    conn.attributes.delete(SESSION);
+    this.links.detach(session.transfer.id, conn);
+    await this.links
+      .run(session.transfer.id, async () => {
+        await session.syncing?.catch(() => undefined);
+        await session.writer.close().catch(() => undefined);
+        await this.lease.release(session.lease).catch(() => undefined);
+        await this.files.failUpload(session.transfer, error);
+      })
+      .catch((err: unknown) => this.logger.error(`transfer ${session.transfer.id}: ending it after a full disk failed: ${(err as Error).message}`));
   }
 
   private fail(conn: ChannelConnection, error: ProtocolError): void {

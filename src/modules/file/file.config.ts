@@ -74,6 +74,14 @@ class FileEnv {
   @Type(() => Number)
   @IsInt({ message: int(1, 86400) }) @Min(1, { message: int(1, 86400) }) @Max(86400, { message: int(1, 86400) })
   FILE_IDLE_TIMEOUT_S = 90;
+
+  /**
+   * Low-disk threshold in bytes: an upload is refused (507 STORAGE_FULL) when it and the rest of the uploads in progress would
+   * leave less free space than this in FILE_STORAGE_DIR (0: refuse only when the disk is full).
+   */
+  @Type(() => Number)
+  @IsInt({ message: int(0, Number.MAX_SAFE_INTEGER) }) @Min(0, { message: int(0, Number.MAX_SAFE_INTEGER) })
+  FILE_MIN_FREE_BYTES = 512 * 1024 * 1024;
 }
 
 export const fileConfig = defineConfig('file', FileEnv, (env) => ({
@@ -90,6 +98,7 @@ export const fileConfig = defineConfig('file', FileEnv, (env) => ({
   transferTtlMs: env.FILE_TRANSFER_TTL * 1000,
   leaseMs: env.FILE_LEASE_MS,
   idleTimeoutMs: env.FILE_IDLE_TIMEOUT_S * 1000,
+  minFreeBytes: env.FILE_MIN_FREE_BYTES,
   /** Idle data connections and revoked sessions are looked for this often (a quarter of the idle timeout, at most 5 s). */
   idleSweepMs: Math.min(5000, (env.FILE_IDLE_TIMEOUT_S * 1000) / 4),
   /** Expired transfers are looked for this often (a quarter of the TTL, between 100 ms and 60 s). */

@@ -17,9 +17,11 @@ import { FileRepository } from './file.repository';
 import { FileService } from './file.service';
 import { FileStorage } from './storage/file-storage';
 import { LocalFileStorage } from './storage/local-file-storage';
+import { StorageSpace } from './storage-space';
 import { TransferLease } from './transfer-lease';
 import { TransferLinks } from './transfer-links';
 import { TransferNotices } from './transfer-notices';
+import { UploadRecovery } from './upload-recovery';
 
 export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity, FileUserLockEntity];
 
@@ -37,6 +39,8 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
     FileSharingService,
     FileDataChannel,
     DataConnectionGuard,
+    StorageSpace,
+    UploadRecovery,
     TransferLinks,
     TransferLease,
     TransferNotices,

@@ -55,6 +55,16 @@ export class FileRepository {
     });
   }
 
+  /** Bytes the open uploads of everyone still have to write (their space is as good as taken). */
+  async pendingUploadBytes(): Promise<number> {
+    const row = await this.transfers
+      .createQueryBuilder('t')
+      .select('COALESCE(SUM(t.file_size - t.durable_offset), 0)', 'pending')
+      .where('t.direction = :direction AND t.state IN (:...states)', { direction: 'upload', states: OPEN_STATES })
+      .getRawOne<{ pending: string | number }>();
+    return Number(row?.pending ?? 0);
+  }
+
   /** Open transfers with no progress since `before` (ms). */
   staleTransfers(before: number, limit = 100): Promise<FileTransferEntity[]> {
     return this.transfers.find({ where: { state: In(OPEN_STATES), updatedAt: LessThan(before) }, take: limit });

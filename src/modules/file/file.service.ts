@@ -17,6 +17,7 @@ import { StoredFileEntity } from './entities/stored-file.entity';
 import { FileRepository } from './file.repository';
 import { FileSharingService } from './file-sharing.service';
 import { FileStorage } from './storage/file-storage';
+import { StorageSpace } from './storage-space';
 import { TransferLinks } from './transfer-links';
 import { TransferNotices } from './transfer-notices';
 
@@ -73,6 +74,7 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: ConnectionRegistry,
     private readonly links: TransferLinks,
     private readonly notices: TransferNotices,
+    private readonly space: StorageSpace,
   ) {}
 
   onModuleInit(): void {
@@ -173,6 +175,8 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
         await tx.completeNew(file, Object.assign(transfer, { offset: dto.file_size }));
         return { transfer, file };
       }
+      // Refused before the disk is full, counting what the uploads in progress still write (#18.6).
+      await this.space.assertRoomFor(dto.file_size, await this.repository.pendingUploadBytes());
       if ((await tx.countActive()) >= this.config.maxConcurrent) transfer.state = 'queued';
       await tx.insertTransfer(transfer);
       return { transfer };

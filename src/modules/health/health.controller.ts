@@ -3,7 +3,8 @@
  *   GET /health/live  — the process is up and its event loop turns (restart me if not);
  *   GET /health/ready — the database answers and has every migration applied, Redis answers
  *                       when configured, the TCP listener accepts and is below
- *                       MAX_CONNECTIONS, and the server is not draining (send me traffic).
+ *                       MAX_CONNECTIONS, the server is not draining, and every check a
+ *                       feature module registered (ReadinessChecks) passes (send me traffic).
  * A failing check answers 503 with the failing indicator under `error`.
  */
 import { Controller, Get } from '@nestjs/common';
@@ -14,7 +15,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SwitchboardServer } from '../../transport/switchboard.server';
-import { DrainService } from '../lifecycle';
+import { DrainService, ReadinessChecks } from '../lifecycle';
 import { MigrationsHealthIndicator } from './migrations.health';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -30,6 +31,7 @@ export class HealthController {
     private readonly migrations: MigrationsHealthIndicator,
     private readonly transport: SwitchboardServer,
     private readonly lifecycle: DrainService,
+    private readonly contributed: ReadinessChecks,
   ) {}
 
   @Get('live')
@@ -52,6 +54,12 @@ export class HealthController {
       () => this.db.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),
       () => this.migrations.check('migrations', CHECK_TIMEOUT_MS),
       ...(this.redis.configured ? [() => this.redis.pingCheck('redis', CHECK_TIMEOUT_MS)] : []),
+      // Feature modules' own (e.g. file_storage), registered through the lifecycle module.
+      ...this.contributed.list().map((c) => async () => {
+        const report = await c.check();
+        const check = this.indicators.check(c.name);
+        return report.up ? check.up(report.details) : check.down(report.details);
+      }),
     ]);
   }
 

@@ -1,4 +1,4 @@
-/** Status codes carried in `payload.status` (draft §1.2, plus 413/426/503). */
+/** Status codes carried in `payload.status` (draft §1.2, plus 413/426/503/507). */
 export const Status = {
   OK: 200,
   ACCEPTED: 202,
@@ -12,6 +12,7 @@ export const Status = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
 } as const;
 export type StatusCode = (typeof Status)[keyof typeof Status];
 
@@ -79,6 +80,8 @@ export const ErrorCodes = {
   TRANSFER_SUPERSEDED: Status.CONFLICT,
   TRANSFER_BUSY: Status.CONFLICT,
   INVALID_FRAME: Status.BAD_REQUEST,
+  /** File storage is full or below FILE_MIN_FREE_BYTES: upload again after retry_after_ms. */
+  STORAGE_FULL: Status.INSUFFICIENT_STORAGE,
   // server
   INTERNAL_ERROR: Status.INTERNAL,
   UNAVAILABLE: Status.UNAVAILABLE,

@@ -48,4 +48,7 @@ export abstract class FileStorage {
 
   /** Transfer ids with partial data (the sweeper removes those no transfer row owns). */
   abstract listPartials(): Promise<string[]>;
+
+  /** Bytes still free for new content (an object store without a limit: undefined). */
+  abstract freeBytes(): Promise<number | undefined>;
 }

@@ -120,6 +120,12 @@ export class LocalFileStorage extends FileStorage {
     await syncDirectory(dir);
   }
 
+  async freeBytes(): Promise<number> {
+    // What an unprivileged writer may still use (bavail, not bfree: root's reserve is not ours).
+    const stats = await fs.statfs(this.partials);
+    return stats.bavail * stats.bsize;
+  }
+
   async listPartials(): Promise<string[]> {
     return (await fs.readdir(this.partials)).filter((name) => TRANSFER_ID.test(name));
   }
