@@ -26,6 +26,7 @@ import { messageFeature } from './modules/message/message.feature';
 import { notificationFeature } from './modules/notification/notification.feature';
 import { pollFeature } from './modules/poll/poll.feature';
 import { presenceFeature } from './modules/presence/presence.feature';
+import { reactionFeature } from './modules/reaction/reaction.feature';
 
 export const FEATURES: readonly FeatureManifest[] = [
   lifecycleFeature,
@@ -41,6 +42,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   presenceFeature,
   fileFeature,
   pollFeature,
+  reactionFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

@@ -90,6 +90,8 @@ export interface SessionEvents {
    */
   edited: [entry: WireMessage, source: MessageSource];
   recalled: [entry: WireMessage, source: MessageSource];
+  /** `reaction.added` / `reaction.removed` (`entry.kind`): `content` is `{message_id, seq, emoji, user_id}`. */
+  reaction: [entry: WireMessage, source: MessageSource];
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
@@ -119,9 +121,11 @@ export function isRetryable(payload: { status: number }): boolean {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /** Stream entry kinds the session also emits under a name of their own (besides `entry`). */
-const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | undefined> = {
+const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | 'reaction' | undefined> = {
   'message.edited': 'edited',
   'message.recalled': 'recalled',
+  'reaction.added': 'reaction',
+  'reaction.removed': 'reaction',
 };
 
 export class SwitchboardSession extends EventEmitter<SessionEvents> {
@@ -242,6 +246,16 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   /** Recalls (erases) a message: mine within MESSAGE_RECALL_WINDOW_S, anyone's as a group owner/admin. */
   recallMessage(conversationId: string, seq: number, options: { id?: string } = {}): Promise<ResponseOf<'message/recall'>> {
     return this.call('message/recall', { conversation_id: conversationId, seq }, options);
+  }
+
+  /** Adds my reaction (one emoji, or a :shortcode:) to the message at `seq`; answers the message's reactions now. */
+  react(conversationId: string, seq: number, emoji: string): Promise<ResponseOf<'reaction/add'>> {
+    return this.call('reaction/add', { conversation_id: conversationId, seq, emoji });
+  }
+
+  /** Takes my reaction back (nothing happens if I had none). */
+  unreact(conversationId: string, seq: number, emoji: string): Promise<ResponseOf<'reaction/remove'>> {
+    return this.call('reaction/remove', { conversation_id: conversationId, seq, emoji });
   }
 
   /** Marks a conversation read up to `seq` (a `read` receipt). */

@@ -301,6 +301,31 @@ interface PresenceUpdateRequest {
   text?: string;
 }
 
+interface ReactionCountDto {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+interface ReactionRequest {
+  conversation_id: string;
+  /** The seq of the message in the conversation. */
+  seq: number;
+  /** One emoji grapheme ("👍", "👍🏽", "🇫🇷") or a :shortcode: (":party_parrot:"). */
+  emoji: string;
+}
+
+interface ReactionResponse {
+  conversation_id: string;
+  seq: number;
+  /** The reactions of the message now, most used first. */
+  reactions: ReactionCountDto[];
+  /** The `reaction.added` / `reaction.removed` entry appended to the stream; absent when nothing changed. */
+  entry?: unknown;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface RecallMessageRequest {
   conversation_id: string;
   /** The seq of the message in the conversation. */
@@ -442,6 +467,10 @@ export interface CommandTypes {
   "presence/subscribe": { request: PresenceSubscribeRequest; response: ResponseStatusDto; event: never };
   /** Change my status (online/away/busy/invisible). */
   "presence/update": { request: PresenceUpdateRequest; response: ResponseStatusDto; event: never };
+  /** React to a message with an emoji; a reaction.added entry enters the conversation stream. */
+  "reaction/add": { request: ReactionRequest; response: ReactionResponse; event: never };
+  /** Take back my reaction; a reaction.removed entry enters the conversation stream. */
+  "reaction/remove": { request: ReactionRequest; response: ReactionResponse; event: never };
   /** Find users by exact username or username prefix. */
   "user/lookup": { request: UserLookupRequest; response: ResponseStatusDto; event: never };
   /** Get my or someone's profile; update my display name and status text. */

@@ -69,6 +69,8 @@ export const ErrorCodes = {
   RECALL_WINDOW_EXPIRED: Status.FORBIDDEN,
   /** The message was recalled: it can no longer be edited, reacted to or pinned. */
   MESSAGE_RECALLED: Status.CONFLICT,
+  /** A per-message or per-conversation bound (distinct reactions, pins) is reached. */
+  LIMIT_REACHED: Status.CONFLICT,
   // files (docs/protocol.md "File transfer")
   FILE_TOO_LARGE: Status.PAYLOAD_TOO_LARGE,
   QUOTA_EXCEEDED: Status.PAYLOAD_TOO_LARGE,

@@ -257,6 +257,8 @@ export interface WireMessage {
   ref_seq?: number;
   /** A thread reply (a message): the seq of its thread's root. */
   thread_root_seq?: number;
+  /** message/history only (reaction module): the message's reactions, most used first; absent when none. */
+  reactions?: { emoji: string; count: number; me: boolean }[];
 }
 
 export interface SendMessageResponse {
