@@ -9,8 +9,8 @@ export const CONVERSATION_ENTITIES = [ConversationEntity, ConversationMemberEnti
 /**
  * Owns conversations (direct, group, broadcast) and their memberships with receipt positions.
  * It serves no command itself: group, message and presence import it and go through
- * ConversationRepository. Its tables were created by the messaging baseline migration
- * (message module, MessagingSchema1764150000000); later changes to them go in ./migrations.
+ * ConversationRepository. Its tables are its own migration's (./migrations; databases created
+ * before that got them from the message module's baseline and keep them).
  */
 @Module({
   imports: [TypeOrmModule.forFeature(CONVERSATION_ENTITIES)],
