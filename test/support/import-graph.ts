@@ -4,7 +4,7 @@
  * imports must follow (docs/architecture.md, "Layers and allowed imports").
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const SRC = resolve(__dirname, '../../src');
 
@@ -109,4 +109,65 @@ export function violations(root = SRC): Violation[] {
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One owner per table: entity classes stay inside their module.
+
+/** Entity class name → owning module, from every `@Entity(` class under src/modules/<name>/. */
+export function entityOwners(root = SRC): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const file of tsFiles(join(root, 'modules'))) {
+    const source = readFileSync(file, 'utf8');
+    if (!source.includes('@Entity(')) continue;
+    const owner = moduleOf(relative(root, file).split(sep).join('/'))!;
+    for (const m of source.matchAll(/@Entity\([^)]*\)[\s\S]*?export class (\w+)/g)) owners.set(m[1], owner);
+  }
+  return owners;
+}
+
+/** Names a module's `index.ts` exports as values (not `export type`). */
+export function valueExports(indexSource: string): string[] {
+  const names: string[] = [];
+  for (const m of indexSource.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+    if (m[1]) continue;
+    for (const part of m[2].split(',')) {
+      const name = part.trim();
+      if (name && !name.startsWith('type ')) names.push(name.split(/\s+as\s+/).pop()!.trim());
+    }
+  }
+  return names;
+}
+
+/** Names imported (values or types) from each specifier of a source file. */
+export function importedNames(source: string): { specifier: string; names: string[] }[] {
+  const out: { specifier: string; names: string[] }[] = [];
+  for (const m of source.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+['"]([^'"]+)['"]/g)) {
+    out.push({ specifier: m[2], names: m[1].split(',').map((p) => p.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0].trim()).filter(Boolean) });
+  }
+  return out;
+}
+
+/**
+ * `<module>/index.ts exports <Entity>` and `<file> imports <Entity> of module <owner>` findings:
+ * a module's entities are its own (no export from index.ts, no import by another module).
+ */
+export function entityViolations(root = SRC): string[] {
+  const owners = entityOwners(root);
+  const found: string[] = [];
+  for (const file of tsFiles(join(root, 'modules'))) {
+    const rel = relative(root, file).split(sep).join('/');
+    const mod = moduleOf(rel)!;
+    const source = readFileSync(file, 'utf8');
+    if (rel === `modules/${mod}/index.ts`) {
+      for (const name of valueExports(source)) if (owners.get(name) === mod) found.push(`modules/${mod}/index.ts exports entity ${name}`);
+    }
+    for (const { names } of importedNames(source)) {
+      for (const name of names) {
+        const owner = owners.get(name);
+        if (owner && owner !== mod) found.push(`${rel} imports entity ${name} of module ${owner}`);
+      }
+    }
+  }
+  return found.sort();
 }

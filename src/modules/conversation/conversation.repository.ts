@@ -3,9 +3,9 @@
  * presence read and change conversations and memberships through here (or, inside their own
  * transactions, through a MembershipTx), never with their own queries on these tables.
  *
- * The one exception is the message write path (message.repository): it bumps `last_seq` and
- * moves receipt positions in the same transaction as the message insert, for speed; it uses the
- * entity classes this module exports.
+ * The message write path allocates seqs and creates direct conversations inside its own
+ * group-commit transaction with the statements this module hands it (conversation-write-sql.ts);
+ * read/delivery positions move here (moveReceipt).
  *
  * Membership changes run in `inConversation(id, kind, fn)`: one transaction that first locks the
  * conversation row (SELECT ... FOR UPDATE on PostgreSQL). message/send increments `last_seq` on
@@ -26,6 +26,25 @@ export interface NewConversation {
   ownerId: string | null;
   historyVisibility: 'joined' | 'all';
   now: number;
+}
+
+/** A user's view of one conversation: membership plus the conversation's counters. */
+export interface Membership {
+  conversationId: string;
+  kind: ConversationKind;
+  lastSeq: number;
+  historyVisibility: 'joined' | 'all';
+  joinedSeq: number;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+/** A member's receipt positions before and after a move. */
+export interface ReceiptMove {
+  previousDelivered: number;
+  previousRead: number;
+  delivered: number;
+  read: number;
 }
 
 const ROLE_ORDER: Record<MemberRole, number> = { owner: 0, admin: 1, member: 2 };
@@ -134,6 +153,60 @@ export class ConversationRepository {
   /** Members by role (owner, admins, members), then join time. */
   listMembers(conversationId: string): Promise<ConversationMemberEntity[]> {
     return new MembershipTx(this.dataSource.manager).members(conversationId);
+  }
+
+  /** Every conversation the user is a member of, with the counters history and sync need, by id. */
+  async memberships(userId: string): Promise<Membership[]> {
+    const rows = await this.dataSource
+      .getRepository(ConversationMemberEntity)
+      .createQueryBuilder('cm')
+      .innerJoin(ConversationEntity, 'c', 'c.id = cm.conversationId')
+      .select('cm.conversationId', 'conversationId')
+      .addSelect('c.kind', 'kind')
+      .addSelect('c.lastSeq', 'lastSeq')
+      .addSelect('c.historyVisibility', 'historyVisibility')
+      .addSelect('cm.joinedSeq', 'joinedSeq')
+      .addSelect('cm.deliveredSeq', 'deliveredSeq')
+      .addSelect('cm.readSeq', 'readSeq')
+      .where('cm.userId = :userId', { userId })
+      .orderBy('cm.conversationId', 'ASC')
+      .getRawMany<Record<string, string | number>>();
+    return rows.map((r) => ({
+      conversationId: String(r.conversationId),
+      kind: r.kind as ConversationKind,
+      lastSeq: Number(r.lastSeq),
+      historyVisibility: r.historyVisibility as 'joined' | 'all',
+      joinedSeq: Number(r.joinedSeq),
+      deliveredSeq: Number(r.deliveredSeq),
+      readSeq: Number(r.readSeq),
+    }));
+  }
+
+  /**
+   * Moves a member's delivered (and, for `read`, read) position forward to `seq`; never
+   * backwards (conditional updates, so concurrent acks of two devices cannot lower it).
+   */
+  async moveReceipt(conversationId: string, userId: string, seq: number, state: 'delivered' | 'read', before: Pick<ConversationMemberEntity, 'deliveredSeq' | 'readSeq'>): Promise<ReceiptMove> {
+    const move: ReceiptMove = {
+      previousDelivered: before.deliveredSeq,
+      previousRead: before.readSeq,
+      delivered: Math.max(before.deliveredSeq, seq),
+      read: state === 'read' ? Math.max(before.readSeq, seq) : before.readSeq,
+    };
+    if (move.delivered === before.deliveredSeq && move.read === before.readSeq) return move;
+    const forward = (column: string) => `CASE WHEN ${column} < :seq THEN :seq ELSE ${column} END`;
+    // One statement, queued with the other writes on SQLite (so it never runs inside someone
+    // else's open transaction); the CASEs keep it monotonic under concurrent acks.
+    await writeTransaction(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(ConversationMemberEntity)
+        .set(state === 'read' ? { deliveredSeq: () => forward('delivered_seq'), readSeq: () => forward('read_seq') } : { deliveredSeq: () => forward('delivered_seq') })
+        .where('conversation_id = :conversationId AND user_id = :userId', { conversationId, userId })
+        .setParameter('seq', seq)
+        .execute(),
+    );
+    return move;
   }
 
   /** Member count per conversation. */

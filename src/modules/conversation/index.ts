@@ -1,8 +1,10 @@
 /** The conversation module's public API: what other modules may import from it. */
 export { ConversationModule } from './conversation.module';
 export { ConversationRepository, MembershipTx } from './conversation.repository';
-export type { NewConversation } from './conversation.repository';
+export type { Membership, NewConversation, ReceiptMove } from './conversation.repository';
 export { ConversationMemberEntity } from './entities/conversation-member.entity';
 export type { MemberRole } from './entities/conversation-member.entity';
 export { ConversationEntity } from './entities/conversation.entity';
 export type { ConversationKind } from './entities/conversation.entity';
+export { postgresConversationWriteSql, sqliteConversationWriteSql } from './conversation-write-sql';
+export type { PostgresConversationWriteSql, SqliteConversationWriteSql } from './conversation-write-sql';

@@ -1,9 +1,4 @@
-/**
- * Raw rows of the hot write path (prepared statements, not the ORM) to and from MessageEntity,
- * and the quoted table names of the engine (PostgreSQL: schema-qualified, as TypeORM does not set
- * search_path to the configured schema).
- */
-import type { DataSource, EntityTarget } from 'typeorm';
+/** Raw rows of the hot write path (prepared statements, not the ORM) to and from MessageEntity. */
 import { MessageEntity } from './entities/message.entity';
 import type { NewMessage } from './message-writer';
 
@@ -69,12 +64,6 @@ export function storedEntity(n: NewMessage, seq: number, sentAt: number): Messag
   m.kind = n.entryKind ?? 'message';
   if (n.refSeq !== undefined) m.refSeq = n.refSeq;
   return m;
-}
-
-export function quotedTable(dataSource: DataSource, entity: EntityTarget<unknown>): string {
-  const metadata = dataSource.getMetadata(entity);
-  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-  return metadata.schema ? `${quote(metadata.schema)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
 }
 
 /** In-batch identity of a send: a second send with the same key in one batch is its retry. */

@@ -1,47 +1,40 @@
 /**
  * The message module's queries off the send path (history, sync, receipts). Services never build
  * queries. Storing messages is the MessageWriter's (group commit, prepared statements).
+ *
+ * It reads and writes the `messages` table only: conversations, memberships and read/delivery
+ * positions come from the conversation module's ConversationRepository (their one owner).
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Brackets, DataSource } from 'typeorm';
 import { isSqlite, writeTransaction } from '../../database/write-transaction';
-import { ConversationEntity, type ConversationKind, ConversationMemberEntity } from '../conversation';
+import { ConversationRepository, type Membership, type ReceiptMove } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
-import { quotedTable } from './message-rows';
+import { quotedTable } from '../../database/quoted-table';
 
-/** The user's view of one conversation: membership plus the conversation's counters. */
-export interface Membership {
-  conversationId: string;
-  kind: ConversationKind;
-  lastSeq: number;
-  historyVisibility: 'joined' | 'all';
-  joinedSeq: number;
-  deliveredSeq: number;
-  readSeq: number;
-}
+export type { Membership, ReceiptMove } from '../conversation';
 
-export interface ReceiptMove {
-  previousDelivered: number;
-  previousRead: number;
-  delivered: number;
-  read: number;
-}
+/** Conversations per undelivered query (two parameters each). */
+const UNDELIVERED_CHUNK = 200;
 
 @Injectable()
 export class MessageRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly conversations: ConversationRepository,
+  ) {}
 
   get engine(): 'sqlite' | 'postgres' {
     return isSqlite(this.dataSource) ? 'sqlite' : 'postgres';
   }
 
-  findConversation(id: string): Promise<ConversationEntity | null> {
-    return this.dataSource.getRepository(ConversationEntity).findOneBy({ id });
+  findConversation(id: string) {
+    return this.conversations.find(id);
   }
 
-  findMember(conversationId: string, userId: string): Promise<ConversationMemberEntity | null> {
-    return this.dataSource.getRepository(ConversationMemberEntity).findOneBy({ conversationId, userId });
+  findMember(conversationId: string, userId: string) {
+    return this.conversations.findMembership(conversationId, userId);
   }
 
   findByClientId(senderId: string, clientMsgId: string): Promise<MessageEntity | null> {
@@ -140,76 +133,37 @@ export class MessageRepository {
   }
 
   /** Every conversation the user is a member of, with the counters history and sync need. */
-  async memberships(userId: string): Promise<Membership[]> {
-    const rows = await this.dataSource
-      .getRepository(ConversationMemberEntity)
-      .createQueryBuilder('cm')
-      .innerJoin(ConversationEntity, 'c', 'c.id = cm.conversationId')
-      .select('cm.conversationId', 'conversationId')
-      .addSelect('c.kind', 'kind')
-      .addSelect('c.lastSeq', 'lastSeq')
-      .addSelect('c.historyVisibility', 'historyVisibility')
-      .addSelect('cm.joinedSeq', 'joinedSeq')
-      .addSelect('cm.deliveredSeq', 'deliveredSeq')
-      .addSelect('cm.readSeq', 'readSeq')
-      .where('cm.userId = :userId', { userId })
-      .orderBy('cm.conversationId', 'ASC')
-      .getRawMany<Record<string, string | number>>();
-    return rows.map((r) => ({
-      conversationId: String(r.conversationId),
-      kind: r.kind as ConversationKind,
-      lastSeq: Number(r.lastSeq),
-      historyVisibility: r.historyVisibility as 'joined' | 'all',
-      joinedSeq: Number(r.joinedSeq),
-      deliveredSeq: Number(r.deliveredSeq),
-      readSeq: Number(r.readSeq),
-    }));
+  memberships(userId: string): Promise<Membership[]> {
+    return this.conversations.memberships(userId);
   }
 
   /**
    * The oldest messages the user has not acknowledged as delivered, from others, in the
    * conversations they are a member of (never before they joined), by conversation then seq.
    */
-  undelivered(userId: string, limit: number): Promise<MessageEntity[]> {
-    return this.dataSource
-      .getRepository(MessageEntity)
-      .createQueryBuilder('m')
-      .innerJoin(ConversationMemberEntity, 'cm', 'cm.conversationId = m.conversationId AND m.seq > cm.deliveredSeq AND m.seq > cm.joinedSeq')
-      .where('cm.userId = :userId', { userId })
-      .andWhere('m.senderId <> :userId', { userId })
-      .orderBy('m.conversationId', 'ASC')
-      .addOrderBy('m.seq', 'ASC')
-      .limit(limit)
-      .getMany();
+  async undelivered(userId: string, limit: number): Promise<MessageEntity[]> {
+    // Positions from the conversation module; only conversations with something after them.
+    const pending = (await this.conversations.memberships(userId))
+      .filter((m) => m.lastSeq > Math.max(m.deliveredSeq, m.joinedSeq))
+      .map((m) => ({ id: m.conversationId, after: Math.max(m.deliveredSeq, m.joinedSeq) }));
+    const found: MessageEntity[] = [];
+    // In id order, a bounded number of conversations per query, until the page is full.
+    for (let i = 0; i < pending.length && found.length < limit; i += UNDELIVERED_CHUNK) {
+      const chunk = pending.slice(i, i + UNDELIVERED_CHUNK);
+      const qb = this.dataSource.getRepository(MessageEntity).createQueryBuilder('m').where('m.senderId <> :userId', { userId });
+      qb.andWhere(
+        new Brackets((w) => chunk.forEach((c, k) => w.orWhere(`(m.conversationId = :c${k} AND m.seq > :s${k})`, { [`c${k}`]: c.id, [`s${k}`]: c.after }))),
+      );
+      found.push(...(await qb.orderBy('m.conversationId', 'ASC').addOrderBy('m.seq', 'ASC').limit(limit - found.length).getMany()));
+    }
+    return found;
   }
 
   // -- receipts --------------------------------------------------------------------------------
 
-  /**
-   * Moves a member's delivered (and, for `read`, read) position forward to `seq`; never
-   * backwards (conditional updates, so concurrent acks of two devices cannot lower it).
-   */
-  async moveReceipt(conversationId: string, userId: string, seq: number, state: 'delivered' | 'read', before: ConversationMemberEntity): Promise<ReceiptMove> {
-    const move: ReceiptMove = {
-      previousDelivered: before.deliveredSeq,
-      previousRead: before.readSeq,
-      delivered: Math.max(before.deliveredSeq, seq),
-      read: state === 'read' ? Math.max(before.readSeq, seq) : before.readSeq,
-    };
-    if (move.delivered === before.deliveredSeq && move.read === before.readSeq) return move;
-    const forward = (column: string) => `CASE WHEN ${column} < :seq THEN :seq ELSE ${column} END`;
-    // One statement, queued with the other writes on SQLite (so it never runs inside someone
-    // else's open transaction); the CASEs keep it monotonic under concurrent acks.
-    await writeTransaction(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .update(ConversationMemberEntity)
-        .set(state === 'read' ? { deliveredSeq: () => forward('delivered_seq'), readSeq: () => forward('read_seq') } : { deliveredSeq: () => forward('delivered_seq') })
-        .where('conversation_id = :conversationId AND user_id = :userId', { conversationId, userId })
-        .setParameter('seq', seq)
-        .execute(),
-    );
-    return move;
+  /** The conversation module moves read/delivery positions (monotonic). */
+  moveReceipt(conversationId: string, userId: string, seq: number, state: 'delivered' | 'read', before: { deliveredSeq: number; readSeq: number }): Promise<ReceiptMove> {
+    return this.conversations.moveReceipt(conversationId, userId, seq, state, before);
   }
 
   /** For each sender other than `exceptUser`, their newest message with `after < seq <= upTo`. */

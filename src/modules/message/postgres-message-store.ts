@@ -16,9 +16,10 @@
  * already stored), those rows are removed again and the rest renumbered, so seqs stay gap-free.
  */
 import type { DataSource } from 'typeorm';
-import { ConversationEntity, ConversationMemberEntity } from '../conversation';
+import { postgresConversationWriteSql, type PostgresConversationWriteSql } from '../conversation';
+import { quotedTable } from '../../database/quoted-table';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 import { repeatOf } from './sqlite-message-store';
 
@@ -42,7 +43,8 @@ interface Conversation {
 }
 
 export class PostgresMessageStore implements MessageStore {
-  private tables?: { conversations: string; members: string; messages: string };
+  private tables?: { messages: string; conversation: PostgresConversationWriteSql };
+  private bump?: string;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -108,8 +110,7 @@ export class PostgresMessageStore implements MessageStore {
         `WITH ins AS (INSERT INTO ${t.messages} (${entries ? MESSAGE_ENTRY_COLUMNS : MESSAGE_COLUMNS}) ` +
           `SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::text[], $9::text[], $10::bigint[]${entries ? ', $15::varchar[], $16::int[]' : ''}) ` +
           `ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING RETURNING "id"), ` +
-          `bump AS (UPDATE ${t.conversations} AS c SET "last_seq" = v.seq, "updated_at" = $13 FROM unnest($11::varchar[], $12::int[]) AS v(id, seq) ` +
-          `WHERE c."id" = v.id AND (SELECT count(*) FROM ins) = $14) ` +
+          `bump AS (${this.bumpSql}) ` +
           `SELECT "id" FROM ins`,
         [
           rows.map((r) => r.m.id),
@@ -167,15 +168,13 @@ export class PostgresMessageStore implements MessageStore {
     if (missing.size > 0) {
       const created = [...missing.values()];
       await client.query(
-        `INSERT INTO ${t.conversations} ("id", "kind", "name", "owner_id", "last_seq", "history_visibility", "created_at", "updated_at") ` +
-          `SELECT id, kind, NULL, NULL, 0, vis, $4, $4 FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS v(id, kind, vis) ON CONFLICT DO NOTHING`,
+        t.conversation.createConversations,
         [created.map((m) => m.conversationId), created.map((m) => m.kind), created.map((m) => (m.kind === 'broadcast' ? 'all' : 'joined')), now],
       );
       const pairs = created.flatMap((m) => (m.directMembers ?? []).map((u) => [m.conversationId, u]));
       if (pairs.length > 0) {
         await client.query(
-          `INSERT INTO ${t.members} ("conversation_id", "user_id", "role", "joined_seq", "delivered_seq", "read_seq", "joined_at") ` +
-            `SELECT c, u, 'member', 0, 0, 0, $3 FROM unnest($1::varchar[], $2::varchar[]) AS v(c, u) ON CONFLICT DO NOTHING`,
+          t.conversation.addMembers,
           [pairs.map((p) => p[0]), pairs.map((p) => p[1]), now],
         );
       }
@@ -183,10 +182,7 @@ export class PostgresMessageStore implements MessageStore {
     }
     const groups = [...found].filter(([, c]) => c.kind === 'group').map(([id]) => id);
     if (groups.length > 0) {
-      const rows = await client.query<{ conversation_id: string; user_id: string }>(
-        `SELECT "conversation_id", "user_id" FROM ${t.members} WHERE "conversation_id" = ANY($1::varchar[])`,
-        [groups],
-      );
+      const rows = await client.query<{ conversation_id: string; user_id: string }>(t.conversation.membersOf, [groups]);
       for (const id of groups) found.get(id)!.members = new Set();
       for (const r of rows.rows) found.get(r.conversation_id)!.members!.add(r.user_id);
       for (const id of groups) found.get(id)!.recipients = [...found.get(id)!.members!];
@@ -205,7 +201,7 @@ export class PostgresMessageStore implements MessageStore {
    * literal instead of a parameter.
    */
   private async lockRows(client: PgClient, ids: string[], begin = false): Promise<Map<string, Conversation>> {
-    const select = `SELECT "id", "kind", "last_seq" FROM ${this.tableNames().conversations} WHERE "id" = ANY(%s::varchar[]) ORDER BY "id" FOR UPDATE`;
+    const select = this.tableNames().conversation.lockRows;
     type Row = { id: string; kind: string; last_seq: number | string };
     let rows: Row[];
     if (begin) {
@@ -232,12 +228,14 @@ export class PostgresMessageStore implements MessageStore {
     return result;
   }
 
-  private tableNames(): { conversations: string; members: string; messages: string } {
-    this.tables ??= {
-      conversations: quotedTable(this.dataSource, ConversationEntity),
-      members: quotedTable(this.dataSource, ConversationMemberEntity),
-      messages: quotedTable(this.dataSource, MessageEntity),
-    };
+  /** The messages table, and the conversation module's statements on its tables (run in our transaction). */
+  private tableNames(): { messages: string; conversation: PostgresConversationWriteSql } {
+    this.tables ??= { messages: quotedTable(this.dataSource, MessageEntity), conversation: postgresConversationWriteSql(this.dataSource) };
     return this.tables;
+  }
+
+  /** The last_seq bump, only if every row of the insert went in ($14 = the row count). */
+  private get bumpSql(): string {
+    return (this.bump ??= this.tableNames().conversation.bumpSeq({ ids: 11, seqs: 12, now: 13 }, '(SELECT count(*) FROM ins) = $14'));
   }
 }

@@ -9,9 +9,10 @@
  * `last_seq` is written once at the end.
  */
 import type { DataSource } from 'typeorm';
-import { ConversationEntity, ConversationMemberEntity } from '../conversation';
+import { sqliteConversationWriteSql } from '../conversation';
+import { quotedTable } from '../../database/quoted-table';
 import { MessageEntity } from './entities/message.entity';
-import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, quotedTable, storedEntity } from './message-rows';
+import { clientKey, fromRow, isEntryInsert, MESSAGE_COLUMNS, MESSAGE_ENTRY_COLUMNS, MESSAGE_SELECT_COLUMNS, MessageRow, messageJson, storedEntity } from './message-rows';
 import type { MessageStore, NewMessage, WriteOutcome } from './message-writer';
 
 /** The part of better-sqlite3's API used here (the package ships no typings). */
@@ -119,18 +120,14 @@ export class SqliteMessageStore implements MessageStore {
 
   private statements(db: Database): Statements {
     if (this.prepared?.db === db) return this.prepared.statements;
-    const conversations = quotedTable(this.dataSource, ConversationEntity);
-    const members = quotedTable(this.dataSource, ConversationMemberEntity);
+    // The conversation module's statements (its tables), run in this transaction.
+    const c = sqliteConversationWriteSql(this.dataSource);
     const messages = quotedTable(this.dataSource, MessageEntity);
     const statements: Statements = {
-      conversation: db.prepare(`SELECT "kind", "last_seq" FROM ${conversations} WHERE "id" = ?`),
-      createConversation: db.prepare(
-        `INSERT INTO ${conversations} ("id", "kind", "name", "owner_id", "last_seq", "history_visibility", "created_at", "updated_at") VALUES (?, ?, NULL, NULL, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ),
-      addMember: db.prepare(
-        `INSERT INTO ${members} ("conversation_id", "user_id", "role", "joined_seq", "delivered_seq", "read_seq", "joined_at") VALUES (?, ?, 'member', 0, 0, 0, ?) ON CONFLICT DO NOTHING`,
-      ),
-      members: db.prepare(`SELECT "user_id" FROM ${members} WHERE "conversation_id" = ?`),
+      conversation: db.prepare(c.conversation),
+      createConversation: db.prepare(c.createConversation),
+      addMember: db.prepare(c.addMember),
+      members: db.prepare(c.members),
       insert: db.prepare(
         `INSERT INTO ${messages} (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
       ),
@@ -138,7 +135,7 @@ export class SqliteMessageStore implements MessageStore {
         `INSERT INTO ${messages} (${MESSAGE_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("sender_id", "client_msg_id") DO NOTHING`,
       ),
       byClientId: db.prepare(`SELECT ${MESSAGE_SELECT_COLUMNS} FROM ${messages} WHERE "sender_id" = ? AND "client_msg_id" = ?`),
-      bumpSeq: db.prepare(`UPDATE ${conversations} SET "last_seq" = ?, "updated_at" = ? WHERE "id" = ?`),
+      bumpSeq: db.prepare(c.bumpSeq),
     };
     this.prepared = { db, statements };
     return statements;
