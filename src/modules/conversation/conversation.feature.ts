@@ -1,5 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
 import { CONVERSATION_ENTITIES, ConversationModule } from './conversation.module';
-import { ConversationsSchema1764600000000 } from './migrations/1764600000000-conversations-schema';
+import { ConversationsSchema1764610000000 } from './migrations/1764610000000-conversations-schema';
 
-export const conversationFeature = defineFeature({ name: 'conversation', module: ConversationModule, entities: CONVERSATION_ENTITIES, migrations: [ConversationsSchema1764600000000] });
+export const conversationFeature = defineFeature({ name: 'conversation', module: ConversationModule, entities: CONVERSATION_ENTITIES, migrations: [ConversationsSchema1764610000000] });

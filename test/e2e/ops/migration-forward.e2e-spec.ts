@@ -14,9 +14,11 @@ import { MessageEntity } from '../../../src/modules/message/entities/message.ent
 import { MessagingSchema1764150000000 as PreviousMessagingSchema } from '../../support/previous-release/1764150000000-messaging-schema';
 import { createTestDatabase, TestDatabase, testEngine } from '../../support/test-db';
 
-/** Migrations this issue added: the previous release did not have them. */
-const ADDED = new Set(['MessageStreamKind1764500000000', 'ConversationsSchema1764600000000']);
-const PREVIOUS = orderMigrations(APP_FEATURES.migrations.filter((m) => !ADDED.has(m.name)).map((m) => (m.name === 'MessagingSchema1764150000000' ? PreviousMessagingSchema : m)));
+/** The previous release's last migration: everything after it is new since (issue #19 and later). */
+const PREVIOUS_RELEASE_LAST = 1764400000000;
+const stamp = (m: Function) => Number(/(\d{13})$/.exec(m.name)![1]);
+const CURRENT = orderMigrations(APP_FEATURES.migrations);
+const PREVIOUS = CURRENT.filter((m) => stamp(m) <= PREVIOUS_RELEASE_LAST).map((m) => (m.name === 'MessagingSchema1764150000000' ? PreviousMessagingSchema : m));
 
 const TABLES = {
   conversations: 'id',
@@ -81,14 +83,18 @@ describe(`forward migration from the previous release on ${testEngine()}`, () =>
     ds = new DataSource(options);
     await ds.initialize();
     const applied = (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
-    expect(applied).toEqual(orderMigrations(APP_FEATURES.migrations).map((m) => m.name).filter((name) => ADDED.has(name)));
+    expect(applied).toEqual(CURRENT.filter((m) => stamp(m) > PREVIOUS_RELEASE_LAST).map((m) => m.name));
+    expect(applied).toContain('ConversationsSchema1764610000000');
     expect(await ds.showMigrations()).toBe(false);
     expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((x) => x.query)).toEqual([]);
 
     const after = await rows(ds);
     expect(after.conversations).toEqual(before.conversations);
     expect(after.conversation_members).toEqual(before.conversation_members);
-    expect(after.messages).toEqual(before.messages.map((m) => ({ ...m, kind: 'message' })));
+    // Columns added since keep their defaults: every old row is a message.
+    const columns = Object.keys(before.messages[0]);
+    expect(after.messages.map((m) => Object.fromEntries(columns.map((c) => [c, m[c]])))).toEqual(before.messages);
+    expect(after.messages.map((m) => m.kind)).toEqual(before.messages.map(() => 'message'));
     // The app's entities read them back: messages, with their kind.
     const stored = await ds.getRepository(MessageEntity).find({ order: { id: 'ASC' } });
     expect(stored.map((m) => [m.id, m.seq, m.kind, (m.content as { text: string }).text])).toEqual([

@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 /**
  * Messages. Portable column types only. (Until the conversation module took ownership of its
  * tables, this baseline also created `conversations` and `conversation_members`; on a database
- * created then, those stay as they are and ConversationsSchema1764600000000 finds them. Its
+ * created then, those stay as they are and ConversationsSchema1764610000000 finds them. Its
  * earlier text is kept in test/support/previous-release/ to build such a database.)
  */
 export class MessagingSchema1764150000000 implements MigrationInterface {

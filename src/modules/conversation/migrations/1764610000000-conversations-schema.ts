@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
  * same shape, so nothing is created, copied or dropped — only the ownership moved (checked by
  * test/e2e/ops/migration-forward.e2e-spec.ts on both engines). A new database gets them here.
  */
-export class ConversationsSchema1764600000000 implements MigrationInterface {
-  name = 'ConversationsSchema1764600000000';
+export class ConversationsSchema1764610000000 implements MigrationInterface {
+  name = 'ConversationsSchema1764610000000';
 
   async up(q: QueryRunner): Promise<void> {
     if (!(await q.hasTable('conversations'))) {
