@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { SessionsService } from '../../../src/modules/auth/sessions.service';
 import { TlvType } from '../../../src/shared/protocol';
 import { describeWith } from '../../support/requires';
 import { LoggedInUser, loginAs, registerAndLogin } from '../../support/users';
@@ -82,6 +83,16 @@ describe('#18.3 idle data connections are closed like idle control connections',
     expect(Date.now() - openedAt).toBeGreaterThanOrEqual(900);
     await peer.whenClosed();
     expect(await alice.client.call('file/ack', { transfer_id: accept.transfer_id })).toMatchObject({ state: 'active' });
+  });
+
+  it('closes the data connection of a session revoked with no bus message (as the admin CLI does) at the next sweep', async () => {
+    const carol = await registerAndLogin(app);
+    const accept = await carol.client.call('file/request', uploadRequest(randomContent(2 * CHUNK), { type: 'user', id: bob.userId }));
+    const { peer } = await openData(accept, carol.client);
+    // Revoked in the database only: no kick, no unbind on the bus.
+    await app.app.get(SessionsService).revoke([carol.sessionId], 'admin');
+    expect(await peer.nextJson(TlvType.ERROR)).toMatchObject({ status: 401, error_code: 'SESSION_REVOKED' });
+    await peer.whenClosed();
   });
 
   it('keeps a slow but moving upload open past the idle timeout', async () => {
