@@ -7,6 +7,8 @@
  * Each concern lives in its own file so additions (file transfer, frame policies) stay small.
  */
 export * from './backoff';
+export * from './cursor-store';
+export * from './file-cursor-store';
 export * from './message-stream';
 export * from './session';
 export * from './switchboard-client';

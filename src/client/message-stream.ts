@@ -21,6 +21,8 @@ export interface MessageStreamHooks {
   deliver(message: WireMessage, source: MessageSource): void;
   /** A sync failed (it is retried on the next trigger, e.g. the next reconnect). */
   failed?(err: Error): void;
+  /** A sync ran to the end of what the server had (the application is caught up). */
+  synced?(): void;
 }
 
 /** Buffered out-of-order messages per conversation at most; beyond it the oldest wait for sync. */
@@ -44,8 +46,16 @@ export class MessageStream {
     /** Resume point persisted by the application, if any. */
     public cursor: string | undefined,
     startFrom: 'now' | 'beginning' = 'beginning',
+    /** Newest seq per conversation already handed to the application (a stored position). */
+    positions: Record<string, number> = {},
   ) {
     this.baseline = cursor === undefined && startFrom === 'now';
+    for (const [conversationId, seq] of Object.entries(positions)) this.last.set(conversationId, seq);
+  }
+
+  /** Newest seq delivered per conversation (persist it with the cursor to resume exactly). */
+  get positions(): Record<string, number> {
+    return Object.fromEntries(this.last);
   }
 
   /** A live or offline message. */
@@ -106,6 +116,7 @@ export class MessageStream {
       }
       // Still a gap: something committed after our read; its push or the next sync brings it.
       if (gaps) this.again = true;
+      this.hooks.synced?.();
     } catch (err) {
       this.hooks.failed?.(err as Error);
     }

@@ -20,6 +20,7 @@ import type { EventOf, LoginResponse, RequestOf, ResponseOf } from '../shared/pr
 import type { WireMessage } from '../shared/protocol/messages/message.messages';
 import { BackoffOptions, backoffDelay } from './backoff';
 import { Keepalive } from './keepalive';
+import type { CursorStore, SyncPosition } from './cursor-store';
 import { MessageSource, MessageStream } from './message-stream';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from './switchboard-client';
 
@@ -50,6 +51,12 @@ export interface SessionOptions extends Omit<ClientOptions, 'timeoutMs'> {
   ackNotifications?: boolean;
   /** Resume point of the message stream persisted from `syncCursor` of an earlier session. */
   syncCursor?: string;
+  /**
+   * Keeps the stream position (cursor and newest seq per conversation) across runs: loaded at
+   * start, saved (debounced) as messages are delivered and on close. `FileCursorStore` for Node.
+   * A restarted application then gets only what is new, once.
+   */
+  cursorStore?: CursorStore;
   /**
    * Without `syncCursor`: `beginning` (default) delivers everything the user may read, from the
    * start; `now` starts at the position of the first sync after login and skips what is older
@@ -110,6 +117,8 @@ export interface SessionEvents {
   notificationAcked: [notificationId: string];
   /** Something went wrong in the background (an ack, a sync); the session carries on. */
   warning: [err: Error];
+  /** A sync reached the end of what the server had: everything missed so far was delivered. */
+  synced: [];
   ended: [end: SessionEnd];
 }
 
@@ -117,6 +126,9 @@ export interface SessionEvents {
 export function isRetryable(payload: { status: number }): boolean {
   return payload.status >= 500 || payload.status === 429;
 }
+
+/** Events that can arrive before start() resolves (see `held`). */
+const HELD_EVENTS = new Set<keyof SessionEvents>(['message', 'entry', 'edited', 'recalled', 'synced', 'notification', 'receipt', 'presence', 'event']);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
@@ -152,7 +164,19 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   private readonly requestTimeoutMs: number;
   private readonly maxRetries: number;
 
-  private constructor(private readonly options: SessionOptions) {
+  private saveTimer?: NodeJS.Timeout;
+  /**
+   * What the server sends right behind the login answer (offline batches, the first sync's
+   * messages, durable notifications) can be read in the same socket chunk, before `start()`'s
+   * caller has attached a listener: those events wait here until the tick after `start()`
+   * resolved, so an application never misses the first messages.
+   */
+  private held?: (() => void)[] = [];
+
+  private constructor(
+    private readonly options: SessionOptions,
+    stored?: SyncPosition,
+  ) {
     super();
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maxRetries = options.maxRetries ?? 3;
@@ -171,9 +195,14 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
         fetchSync: (cursor) => this.call('message/history', { ...(cursor ? { since: cursor } : {}), limit: 100 }),
         deliver: (m, source) => this.delivered(m, source),
         failed: (err) => this.emit('warning', err),
+        synced: () => {
+          this.scheduleSave();
+          this.emit('synced');
+        },
       },
-      options.syncCursor,
+      options.syncCursor ?? stored?.cursor,
       options.startFrom ?? 'beginning',
+      stored?.positions,
     );
     this.resetReady();
   }
@@ -183,8 +212,11 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     if (!options.refreshToken && (!options.username || options.password === undefined)) {
       throw new Error('SwitchboardSession.start needs username + password, or refreshToken');
     }
-    const session = new SwitchboardSession(options);
+    const stored = options.cursorStore ? await options.cursorStore.load() : undefined;
+    const session = new SwitchboardSession(options, stored);
     await session.open(false);
+    // The caller's code after `await start()` runs in microtasks, before this: its listeners are on.
+    setImmediate(() => session.release());
     return session;
   }
 
@@ -267,6 +299,7 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   async close(): Promise<void> {
     this.closing = true;
     this.keepalive.stop();
+    await this.saveNow();
     const conn = this.connection;
     if (conn) await conn.close().catch(() => undefined);
     this.finish({ kind: 'closed' });
@@ -423,6 +456,38 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     }
   }
 
+  override emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): boolean {
+    if (this.held && HELD_EVENTS.has(event)) {
+      this.held.push(() => super.emit(event, ...(args as never)));
+      return true;
+    }
+    return super.emit(event, ...(args as never));
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const emit of held ?? []) emit();
+  }
+
+  /** Saves the stream position soon (one write per burst of deliveries). */
+  private scheduleSave(): void {
+    if (!this.options.cursorStore || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => void this.saveNow(), 250);
+    this.saveTimer.unref?.();
+  }
+
+  private async saveNow(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.options.cursorStore) return;
+    try {
+      await this.options.cursorStore.save({ cursor: this.stream.cursor, positions: this.stream.positions });
+    } catch (err) {
+      this.emit('warning', err as Error);
+    }
+  }
+
   private delivered(m: WireMessage, source: MessageSource): void {
     // Entries still count for the stream's seqs and acks: only who hears about them differs.
     if (m.kind === undefined) this.emit('message', m, source);
@@ -431,6 +496,7 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
       const specific = ENTRY_EVENTS[m.kind];
       if (specific) this.emit(specific, m, source);
     }
+    this.scheduleSave();
     if (!this.options.autoAck) return;
     this.pendingAcks.set(m.conversation_id, Math.max(this.pendingAcks.get(m.conversation_id) ?? 0, m.seq));
     if (this.ackScheduled) return;

@@ -11,6 +11,7 @@
  *   describeWith({ redis: true }, 'bus over Redis', () => { ... });
  *   itWith({ redisServer: true }, 'fails closed when its Redis stops', async () => { ... });
  */
+import { execFileSync } from 'node:child_process';
 import { haproxyBinary } from './haproxy';
 import { hasRedisServer } from './redis-server';
 import { canMountTmpfs } from './tmpfs';
@@ -26,6 +27,8 @@ export interface Requirements {
   haproxy?: boolean;
   /** Mounting a small tmpfs (root with CAP_SYS_ADMIN, as CI runs): a real full file system (tmpfs.ts). */
   tmpfs?: boolean;
+  /** The tmux binary: a spec drives a program in a real terminal (send-keys, capture-pane). */
+  tmux?: boolean;
 }
 
 export interface Absent {
@@ -40,12 +43,21 @@ export interface Probes {
   redisServer(): boolean;
   haproxy(): boolean;
   tmpfs(): boolean;
+  tmux(): boolean;
 }
 
 const binaries: Probes = {
   redisServer: hasRedisServer,
   haproxy: () => haproxyBinary() !== undefined,
   tmpfs: canMountTmpfs,
+  tmux: () => {
+    try {
+      execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };
 
 export function missing(
@@ -64,6 +76,7 @@ export function missing(
     out.push({ what: 'the haproxy binary (apt-get install haproxy)', ciProvides: true });
   if (req.tmpfs && !probes.tmpfs())
     out.push({ what: 'permission to mount a tmpfs (run as root with CAP_SYS_ADMIN)', ciProvides: true });
+  if (req.tmux && !probes.tmux()) out.push({ what: 'the tmux binary (apt-get install tmux)', ciProvides: true });
   return out;
 }
 

@@ -11,11 +11,17 @@
 import { createInterface, Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ChatSession, EndReason } from './chat-session';
+import { defaultStateDir } from './chat-state';
 
-export const CLI_USAGE = `usage: npm run chat -- --user <name> [--host 127.0.0.1] [--port 9400] [--register] [--device cli]
-  --user      account to log in as (required)
-  --register  create the account first (an existing name just logs in)
-  --device    client_info.device of the login (sessions are per device), default "cli"
+export const CLI_USAGE = `usage: npm run chat -- --user <name> [--host 127.0.0.1] [--port 9400] [--register] [--device cli] [--ids] [--state-dir <dir> | --no-state]
+  --user       account to log in as (required)
+  --register   create the account first (an existing name just logs in)
+  --device     client_info.device of the login (sessions are per device), default "cli"
+  --ids        show ids (users, conversations, seqs) next to names; /ids on|off toggles it
+  --state-dir  where this account's place in the conversations is kept between runs
+               (default ~/.switchboard/<host>_<port>/<user>, or $SWITCHBOARD_STATE_DIR/…)
+  --no-state   keep nothing: every run starts from the beginning of history
+  --help       this text
   The password comes from SWITCHBOARD_PASSWORD, or is asked for (not echoed).`;
 
 export interface CliArgs {
@@ -24,11 +30,15 @@ export interface CliArgs {
   user: string;
   register: boolean;
   device: string;
+  ids: boolean;
+  /** undefined: the default folder; false: none. */
+  stateDir?: string | false;
+  help?: boolean;
 }
 
 /** Parses argv (without node and the script); throws an Error whose message says what is wrong. */
 export function parseCliArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { host: '127.0.0.1', port: 9400, user: '', register: false, device: 'cli' };
+  const args: CliArgs = { host: '127.0.0.1', port: 9400, user: '', register: false, device: 'cli', ids: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -57,8 +67,21 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case '--register':
         args.register = true;
         break;
+      case '--ids':
+        args.ids = true;
+        break;
+      case '--state-dir':
+        args.stateDir = value();
+        break;
+      case '--no-state':
+        args.stateDir = false;
+        break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        return args;
       default:
-        throw new Error(`unknown argument "${arg}"`);
+        throw new Error(`unknown argument "${arg}" (--help lists the options)`);
     }
   }
   if (!args.user) throw new Error('--user is required');
@@ -117,6 +140,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${(err as Error).message}\n${CLI_USAGE}\n`);
     return 2;
   }
+  if (args.help) {
+    process.stdout.write(`${CLI_USAGE}\n`);
+    return 0;
+  }
   const password = process.env.SWITCHBOARD_PASSWORD ?? (process.stdin.isTTY ? await promptHidden(`password for ${args.user}: `) : undefined);
   if (!password) {
     process.stderr.write('error: no password: set SWITCHBOARD_PASSWORD or run in a terminal to be asked\n');
@@ -124,7 +151,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const term: { rl?: Interface } = {};
-  const session = new ChatSession({ host: args.host, port: args.port, print: printer(() => term.rl), progress: progressPrinter(), device: args.device });
+  const stateDir = args.stateDir === false ? undefined : (args.stateDir ?? defaultStateDir(args.host, args.port, args.user));
+  const session = new ChatSession({ host: args.host, port: args.port, print: printer(() => term.rl), progress: progressPrinter(), device: args.device, showIds: args.ids, stateDir });
   // Installed before the login so a signal at any point ends the session cleanly.
   process.once('SIGTERM', () => (term.rl ? term.rl.close() : void session.quit()));
   let ok = false;

@@ -19,8 +19,9 @@ export type ChatCommand =
   | { kind: 'whois'; user: string }
   | { kind: 'find'; query: string }
   | { kind: 'group-create'; name: string; members: string[] }
-  | { kind: 'group-send'; conversationId: string; text: string }
-  | { kind: 'history'; conversationId: string; limit?: number }
+  | { kind: 'group-send'; group: string; text: string }
+  | { kind: 'history'; conversation: string; limit?: number }
+  | { kind: 'ids'; on: boolean }
   | { kind: 'list' }
   | { kind: 'who' }
   | { kind: 'status'; status: PresenceStatus; text?: string }
@@ -43,15 +44,16 @@ export const USAGE_LINES: Record<string, string> = {
   unblock: '/unblock <username>                      lift a block',
   contacts: '/contacts [accepted|incoming|outgoing|blocked]  my contacts and requests',
   whois: '/whois <username>                        show someone\'s profile',
-  find: '/find <name prefix>                      search the directory (3+ characters)',
-  group: '/group create <name> <user_id...>        create a group with these members',
-  g: '/g <conversation_id> <text>              send to a group (g-...)',
-  history: '/history <conversation_id> [limit]       show the newest messages (limit 1-100)',
-  list: '/list                                    my groups and direct conversations',
-  who: '/who                                     who of my contacts is online',
+  find: '/find <name or prefix>                  search the directory (a prefix needs 3+ characters)',
+  group: '/group create <name> <username...>       create a group with these members ("quote" a name with spaces)',
+  g: '/g <group name|group_id> <text>          send to a group ("quote" a name with spaces)',
+  history: '/history <@user|group name|id> [limit]   show the newest messages of a conversation (limit 1-100)',
+  list: '/list                                    my groups and direct conversations, with unread counts',
+  who: '/who                                     who I share a conversation with is online',
+  ids: '/ids on|off                              show ids (users, conversations, seqs) next to names',
   status: '/status online|away|busy|invisible [text]  set my status (and status text)',
   'send-file': '/send-file <username|group_id> <path>   upload a file and send it (g-... is a group)',
-  get: '/get <file_id> [dest]                    download a file (default: ./<file_id>)',
+  get: '/get <file_id> [dest]                    download a file (default: its own name here, never overwriting)',
   ping: '/ping                                    round trip to the server',
   help: '/help                                    this list',
   quit: '/quit                                    leave',
@@ -62,6 +64,14 @@ export const HELP_TEXT = ['commands:', ...Object.values(USAGE_LINES).map((l) => 
 export function usageOf(name: string): string {
   const line = USAGE_LINES[name];
   return `usage: ${line ? line.replace(/\s{2,}.*$/, '') : '/help'}`;
+}
+
+/** A leading `"quoted name"` or one word, and the rest of the line. */
+function nameAndRest(input: string): { name?: string; rest: string } {
+  const quoted = /^"([^"]+)"\s*/.exec(input.trimStart());
+  if (quoted) return { name: quoted[1], rest: input.trimStart().slice(quoted[0].length).trimEnd() };
+  const { head, rest } = words(input, 1);
+  return { name: head[0], rest };
 }
 
 /** Splits off the first `n` whitespace-separated words; the rest of the line stays verbatim. */
@@ -85,7 +95,7 @@ export function parseCommand(line: string): ParseResult {
   const trimmed = line.trim();
   if (trimmed === '') return { ok: true, command: null };
   if (!trimmed.startsWith('/')) {
-    return { ok: false, error: 'not a command: messages are sent with /to <username> <text> or /g <conversation_id> <text> (/help lists all commands)' };
+    return { ok: false, error: 'not a command: messages are sent with /to <username> <text> or /g <group name> <text> (/help lists all commands)' };
   }
   const { head, rest } = words(trimmed.slice(1), 1);
   const name = (head[0] ?? '').toLowerCase();
@@ -119,8 +129,12 @@ export function parseCommand(line: string): ParseResult {
       return { ok: true, command: name === 'whois' ? { kind: 'whois', user: arg } : { kind: 'find', query: arg } };
     }
     case 'g': {
-      const { head: [conversationId], rest: text } = words(rest, 1);
-      return conversationId && text ? { ok: true, command: { kind: 'group-send', conversationId, text } } : fail();
+      const { name: group, rest: text } = nameAndRest(rest);
+      return group && text ? { ok: true, command: { kind: 'group-send', group, text } } : fail();
+    }
+    case 'ids': {
+      if (rest !== 'on' && rest !== 'off') return fail();
+      return { ok: true, command: { kind: 'ids', on: rest === 'on' } };
     }
     case 'group': {
       const { head: [sub], rest: afterSub } = words(rest, 1);
@@ -134,16 +148,17 @@ export function parseCommand(line: string): ParseResult {
       return { ok: true, command: { kind: 'group-create', name: groupName, members } };
     }
     case 'history': {
-      const { head: [conversationId, limitText], rest: extra } = words(rest, 2);
-      if (!conversationId || extra !== '') return fail();
-      if (limitText === undefined) return { ok: true, command: { kind: 'history', conversationId } };
+      const { name: conversation, rest: after } = nameAndRest(rest);
+      const { head: [limitText], rest: extra } = words(after, 1);
+      if (!conversation || extra !== '') return fail();
+      if (limitText === undefined) return { ok: true, command: { kind: 'history', conversation } };
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(`limit must be an integer from 1 to 100, got "${limitText}"`);
-      return { ok: true, command: { kind: 'history', conversationId, limit } };
+      return { ok: true, command: { kind: 'history', conversation, limit } };
     }
     case 'send-file': {
-      // The path is the rest of the line, so it may contain spaces.
-      const { head: [to], rest: path } = words(rest, 1);
+      // The path is the rest of the line, so it may contain spaces; a group name may be quoted.
+      const { name: to, rest: path } = nameAndRest(rest);
       return to && path ? { ok: true, command: { kind: 'send-file', to, path } } : fail();
     }
     case 'get': {

@@ -2,6 +2,8 @@
  * /send-file and /get for the chat CLI: SDK upload/download with a progress bar. The bar is
  * redrawn in place on a terminal (`progress`), or printed at 25 % steps otherwise (pipes, tests).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { DownloadResult, FileTarget, FileTransferOptions, TransferProgress, UploadOptions, UploadResult } from '../file-transfer';
 
 /** What the CLI needs of the SDK for files (SwitchboardClient has both). */
@@ -45,17 +47,37 @@ function reporter(out: ProgressOutput, label: string): (p: TransferProgress) => 
   };
 }
 
-/** `/send-file <user_id|g-group_id> <path>`: ids starting with "g-" are groups. */
-export async function sendFile(files: FileTransport, out: ProgressOutput, to: string, file: string): Promise<void> {
+/** `/send-file <user_id|g-group_id> <path>`: ids starting with "g-" are groups; `label` is how the recipient is shown. */
+export async function sendFile(files: FileTransport, out: ProgressOutput, to: string, file: string, label = to): Promise<void> {
   const target: FileTarget = to.startsWith('g-') ? { type: 'group', id: to } : { type: 'user', id: to };
   const name = file.split(/[\\/]/).pop() ?? file;
   const result = await files.upload(file, target, { onProgress: reporter(out, name) });
-  out.print(`${result.instant ? '✓ already on the server (instant upload)' : '✓ uploaded'} ${name} (${formatBytes(result.size)}) as ${result.fileId}; sent to ${to}`);
+  out.print(`${result.instant ? '✓ already on the server (instant upload)' : '✓ uploaded'} ${name} (${formatBytes(result.size)}) as ${result.fileId}; sent to ${label}`);
 }
 
-/** `/get <file_id> [dest]`: dest defaults to the file id in the current directory. */
-export async function getFile(files: FileTransport, out: ProgressOutput, fileId: string, dest?: string): Promise<void> {
-  const path = dest ?? fileId;
-  const result = await files.download(fileId, path, { onProgress: reporter(out, path) });
-  out.print(`✓ downloaded ${fileId} to ${path} (${formatBytes(result.size)}, sha256 ${result.hash.slice(0, 12)}…)`);
+/**
+ * A path for a download that overwrites nothing: `name`, else `name (1).ext`, `name (2).ext`, …
+ * The name is reduced to its base name (a peer chose it: no `../` or absolute path escapes the
+ * current directory).
+ */
+export function freePath(name: string, exists: (path: string) => boolean = fs.existsSync): string {
+  const base = path.basename(name.replace(/\\/g, '/')) || 'download';
+  if (!exists(base)) return base;
+  const ext = path.extname(base);
+  const stem = ext && ext !== base ? base.slice(0, -ext.length) : base;
+  for (let i = 1; ; i++) {
+    const candidate = `${stem} (${i})${ext && ext !== base ? ext : ''}`;
+    if (!exists(candidate)) return candidate;
+  }
+}
+
+/**
+ * `/get <file_id> [dest]`: without dest the file keeps the name it was sent under (known from its
+ * file-ref message), or its id, in the current directory — never replacing an existing file.
+ */
+export async function getFile(files: FileTransport, out: ProgressOutput, fileId: string, dest?: string, name?: string): Promise<void> {
+  const target = dest ?? freePath(name ?? fileId);
+  if (!dest && name && target !== path.basename(name)) out.print(`${path.basename(name)} exists here: saving as ${target}`);
+  const result = await files.download(fileId, target, { onProgress: reporter(out, target) });
+  out.print(`✓ downloaded ${fileId} to ${target} (${formatBytes(result.size)}, sha256 ${result.hash.slice(0, 12)}…)`);
 }

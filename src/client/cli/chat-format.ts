@@ -3,6 +3,7 @@
  * of who "me" is) so tests can assert the exact text; no colours, so output stays greppable when
  * piped.
  */
+import { Names, RAW_IDS } from './chat-names';
 
 /**
  * Characters a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and
@@ -53,9 +54,8 @@ export function clock(ms: number | undefined): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-function who(userId: string | undefined, me: string | undefined): string {
-  if (!userId) return '?';
-  return userId === me ? 'me' : inline(String(userId));
+function who(userId: string | undefined, names: Names): string {
+  return inline(names.user(userId));
 }
 
 /** Any payload value shown as peer text. */
@@ -77,27 +77,34 @@ export function contentText(message: Pick<WireMessage, 'content' | 'attachments'
   return inline(text);
 }
 
-export function formatMessage(m: WireMessage, me: string | undefined, tag = ''): string {
-  const ms = m.sent_at_ms ?? (m.sent_at !== undefined ? m.sent_at * 1000 : undefined);
-  return `[${clock(ms)}] ${str(m.conversation_id)} #${m.seq} <${who(m.sender_id, me)}>${tag} ${contentText(m)}`;
+/** When a message was sent, in ms (sent_at_ms, or sent_at in seconds). */
+export function sentAtMs(m: Pick<WireMessage, 'sent_at' | 'sent_at_ms'>): number | undefined {
+  return m.sent_at_ms ?? (m.sent_at !== undefined ? m.sent_at * 1000 : undefined);
+}
+
+/** `[12:00:01] #Project X <alice> hi` (`@bob` for a direct conversation; `--ids` adds the ids and seq). */
+export function formatMessage(m: WireMessage, names: Names, tag = ''): string {
+  const position = names === RAW_IDS || (names as { showIds?: boolean }).showIds ? ` #${m.seq}` : '';
+  return `[${clock(sentAtMs(m))}] ${str(names.conversation(m.conversation_id))}${position} <${who(m.sender_id, names)}>${tag} ${contentText(m)}`;
 }
 
 /** `message/ack` event: the peer's newest covered message (or each member's, for a group window). */
-export function formatReceipt(p: Record<string, any>, me: string | undefined): string[] {
+export function formatReceipt(p: Record<string, any>, names: Names): string[] {
   const list: { by: string; seq: number; state: string }[] = Array.isArray(p.receipts) ? p.receipts : [{ by: p.by, seq: p.seq, state: p.state }];
-  return list.map((r) => `✓ ${str(p.conversation_id)} #${r.seq} ${str(r.state)} by ${who(r.by, me)}`);
+  return list.map((r) => `✓ ${str(names.conversation(String(p.conversation_id)))} #${r.seq} ${str(r.state)} by ${who(r.by, names)}`);
 }
 
-export function formatPresence(p: Record<string, any>): string {
+export function formatPresence(p: Record<string, any>, names: Names): string {
   const text = p.text ? ` "${str(p.text)}"` : '';
   const devices = Array.isArray(p.devices) && p.devices.length > 0 ? ` on ${str(p.devices.join(', '))}` : '';
   const seen = p.status === 'offline' && p.last_seen ? ` (last seen ${clock(p.last_seen * 1000)})` : '';
-  return `${str(p.user_id)} is ${str(p.status)}${text}${devices}${seen}`;
+  return `${who(p.user_id, names)} is ${str(p.status)}${text}${devices}${seen}`;
 }
 
-export function formatNotification(p: Record<string, any>, me: string | undefined): string {
+export function formatNotification(p: Record<string, any>, names: Names): string {
+  const me = names;
   const members = Array.isArray(p.members) ? p.members.map((m: string) => who(m, me)).join(', ') : '';
-  const group = p.name ? `"${str(p.name)}" (${str(p.conversation_id)})` : str(p.conversation_id ?? '');
+  const group = p.name ? `"${str(p.name)}"` : str(names.conversation(String(p.conversation_id ?? '')));
   switch (p.type) {
     case 'group.created':
       return `* ${who(p.by, me)} created group ${group} with ${members}`;
@@ -126,11 +133,11 @@ export function formatNotification(p: Record<string, any>, me: string | undefine
 }
 
 /** One `group/list` entry. */
-export function formatConversation(c: Record<string, any>, me: string | undefined): string {
-  const title = c.kind === 'group' ? `group "${str(c.name)}"` : `direct with ${who(c.peer_id, me)}`;
+export function formatConversation(c: Record<string, any>, names: Names): string {
+  const title = c.kind === 'group' ? `group, ${c.member_count} members` : `direct with ${who(c.peer_id, names)}`;
   const unread = c.unread_count ? `, ${c.unread_count} unread` : '';
-  const last = c.last_message ? ` — last: <${who(c.last_message.sender_id, me)}> ${contentText(c.last_message)}` : '';
-  return `  ${str(c.conversation_id)}  ${title}, ${c.member_count} members${unread}${last}`;
+  const last = c.last_message ? ` — last: <${who(c.last_message.sender_id, names)}> ${contentText(c.last_message)}` : '';
+  return `  ${str(names.conversation(String(c.conversation_id)))}  ${title}${unread}${last}`;
 }
 
 /** `error_code: error_message` plus the extra fields that tell the user what to do. */

@@ -13,7 +13,9 @@ import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
 import { FileTransport, getFile, sendFile } from './chat-files';
-import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, WireMessage } from './chat-format';
+import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
+import { NameBook } from './chat-names';
+import { ChatState } from './chat-state';
 
 export const CLI_VERSION = 'cli-0.2.0';
 
@@ -27,6 +29,13 @@ export interface ChatSessionOptions extends Omit<ClientOptions, 'timeoutMs' | 'p
   /** Reconnect backoff (tests shorten it); false: a lost connection ends the chat. */
   reconnect?: false | BackoffOptions;
   requestTimeoutMs?: number;
+  /**
+   * Where this account's state lives between runs (chat-state.ts): the stream position, names,
+   * own message ids. Without it every run starts from the beginning of history.
+   */
+  stateDir?: string;
+  /** Show ids next to names from the start (`--ids`). */
+  showIds?: boolean;
 }
 
 /** Why the session ended: the CLI maps it to an exit code. */
@@ -52,17 +61,71 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private endWith!: (reason: EndReason) => void;
   private isEnded = false;
   private lastServerError?: string;
-  /** username (lower case) → user id, learnt from lookups, contacts and notifications. */
-  private readonly ids = new Map<string, string>();
+  /** Names instead of ids (learnt from what the server tells us, kept in the state file). */
+  readonly names: NameBook;
+  private readonly state?: ChatState;
+  /** Ids of messages this account sent from here: not printed back when the stream brings them. */
+  private readonly sent = new Set<string>();
+  /** file_id → the name it was sent under (for /get). */
+  private readonly fileNames = new Map<string, string>();
+  /** Messages held back until the first sync after login ends: printed together, in time order. */
+  private catchUp?: WireMessage[] = [];
+  /** Lines go out in order, also those that wait for a name lookup. */
+  private out: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ChatSessionOptions) {
     super();
     this.ended = new Promise((resolve) => (this.endWith = resolve));
+    this.state = options.stateDir ? new ChatState(options.stateDir) : undefined;
+    this.names = new NameBook(this.state?.memory.names);
+    this.names.showIds = options.showIds ?? false;
+    for (const id of this.state?.memory.sent ?? []) this.sent.add(id);
   }
 
   /** Every line goes out escaped (chat-format `printable`): no control or bidi character of a peer's reaches the terminal. */
   private print(line: string): void {
-    this.options.print(printable(line));
+    this.out = this.out.then(() => this.options.print(printable(line)));
+  }
+
+  /** Prints lines built once the names of these users are known (looked up if need be), in order. */
+  private printWith(userIds: (string | undefined)[], lines: () => string[]): void {
+    this.out = this.out.then(async () => {
+      await this.learnUsers(userIds);
+      for (const line of lines()) this.options.print(printable(line));
+    });
+  }
+
+  /** Resolves when everything queued so far is printed (tests, quit). */
+  flushed(): Promise<void> {
+    return this.out;
+  }
+
+  /** user/profile for ids with no known name; a failed lookup leaves the id shown. */
+  private async learnUsers(ids: (string | undefined)[]): Promise<void> {
+    const unknown = this.names.unknown(ids);
+    if (unknown.length === 0 || !this.session) return;
+    await Promise.all(
+      unknown.map(async (id) => {
+        const p = await this.session!.request('user/profile', { user_id: id }).catch(() => undefined);
+        if (p && p.status < 300) this.names.learn(p.user);
+      }),
+    );
+  }
+
+  /** Learns names from group/list and contact/list (first pages), so the catch-up prints names. */
+  private async learnDirectory(): Promise<void> {
+    const [groups, contacts] = await Promise.all([this.session!.request('group/list', { limit: 100 }).catch(() => undefined), this.session!.request('contact/list', { limit: 100 }).catch(() => undefined)]);
+    for (const c of (groups?.conversations as Record<string, unknown>[] | undefined) ?? []) this.names.learn(c);
+    for (const c of (contacts?.contacts as Record<string, unknown>[] | undefined) ?? []) this.names.learn(c);
+  }
+
+  private saveState(): void {
+    if (!this.state) return;
+    try {
+      this.state.save(this.names.toJSON());
+    } catch (err) {
+      this.options.print(`! cannot save the chat state in ${this.state.dir}: ${(err as Error).message}`);
+    }
   }
 
   /** auth/register on a short-lived connection; true when the account exists afterwards (created now, or the name was taken). */
@@ -71,12 +134,13 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     try {
       const res = await client.request('auth/register', { username, password });
       if (res.payload.status < 300) {
-        this.print(`registered ${res.payload.username} (${res.payload.user_id})`);
+        this.print(`registered ${res.payload.username}`);
         return true;
       }
-      this.print(formatError('auth/register', res.payload));
       // Re-running the same command line must not fail: a taken name may be ours, login will tell.
-      return res.payload.error_code === 'USERNAME_TAKEN';
+      if (res.payload.error_code === 'USERNAME_TAKEN') return true;
+      this.print(formatError('auth/register', res.payload));
+      return false;
     } finally {
       await client.close();
     }
@@ -96,9 +160,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         reconnect: this.options.reconnect,
         heartbeat: true,
         autoRefresh: true,
-        autoAck: 'delivered',
+        // What the CLI prints is what the user read: unread counts (/list) follow it.
+        autoAck: 'read',
         ackNotifications: true,
         eventHistory: 100,
+        cursorStore: this.state?.cursor,
       });
     } catch (err) {
       this.print(err instanceof SwitchboardError ? formatError('auth/login', err.payload) : `! cannot connect: ${(err as Error).message}`);
@@ -108,9 +174,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     this.userId = session.userId;
     this.username = username;
     this.sessionId = session.sessionId;
-    this.ids.set(username.toLowerCase(), session.userId!);
-    this.print(`logged in as ${username} (${session.userId}), session ${session.sessionId}; /help lists the commands`);
+    this.names.me = session.userId;
+    this.names.learnUser(session.userId, username);
+    this.print(`logged in as ${username}${this.names.showIds ? ` (${session.userId}, session ${session.sessionId})` : ''}; /help lists the commands`);
     this.wire(session);
+    await this.learnDirectory();
     return true;
   }
 
@@ -142,6 +210,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   async quit(): Promise<void> {
     this.finish({ kind: 'quit' });
     await this.session?.close();
+    await this.out;
+    this.saveState();
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -157,16 +227,48 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
 
   /** A username (looked up, then remembered) or a user id as typed. */
   private async resolve(user: string): Promise<string | undefined> {
-    const known = this.ids.get(user.toLowerCase());
+    if (USER_ID.test(user)) return user;
+    const known = this.names.userIdOf(user);
     if (known) return known;
-    const p = await this.session!.request('user/lookup', { query: user, limit: 1 });
+    const name = user.replace(/^@/, '');
+    const p = await this.session!.request('user/lookup', { query: name, limit: 1 });
     if (p.status < 300 && p.exact) {
-      this.ids.set(user.toLowerCase(), p.exact.user_id);
+      this.names.learn(p.exact);
       return p.exact.user_id as string;
     }
-    if (USER_ID.test(user)) return user;
-    this.print(`! no user "${user}" (/find ${user.slice(0, 3)} searches the directory)`);
+    this.print(`! no user "${name}" (/find ${name.slice(0, 3)} searches the directory)`);
     return undefined;
+  }
+
+  /** A group by id, or by name (my groups; asked again from group/list when not known yet). */
+  private async resolveGroup(group: string): Promise<string | undefined> {
+    if (group.startsWith('g-')) return group;
+    let ids = this.names.groupIdsOf(group);
+    if (ids.length === 0) {
+      await this.learnDirectory();
+      ids = this.names.groupIdsOf(group);
+    }
+    if (ids.length === 1) return ids[0];
+    this.print(ids.length === 0 ? `! you are in no group called "${group}" (/list shows your groups)` : `! ${ids.length} of your groups are called "${group}": use its id (${ids.join(', ')})`);
+    return undefined;
+  }
+
+  /** `@user`, a group name or any conversation id → a conversation id. */
+  private async resolveConversation(conversation: string): Promise<string | undefined> {
+    if (/^(d-|g-|broadcast$)/.test(conversation)) return conversation;
+    if (conversation.startsWith('@')) {
+      const peer = await this.resolve(conversation);
+      if (!peer) return undefined;
+      const [a, b] = [this.userId!, peer].sort();
+      return `d-${a}-${b}`;
+    }
+    return this.resolveGroup(conversation);
+  }
+
+  private noteSent(p: ResponsePayload): void {
+    if (typeof p.message_id !== 'string') return;
+    this.sent.add(p.message_id);
+    this.state?.rememberSent(p.message_id);
   }
 
   private async run(cmd: Exclude<ChatCommand, { kind: 'quit' }>): Promise<void> {
@@ -176,12 +278,18 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return;
       case 'to':
       case 'group-send': {
-        const id = cmd.kind === 'to' ? await this.resolve(cmd.user) : cmd.conversationId;
+        const id = cmd.kind === 'to' ? await this.resolve(cmd.user) : await this.resolveGroup(cmd.group);
         if (!id) return;
         const p = await this.call('message/send', { target: { type: cmd.kind === 'to' ? 'user' : 'group', id }, content: { type: 'text', text: cmd.text } });
-        if (p) this.print(`→ sent ${p.conversation_id} #${p.seq} (${p.message_id})`);
+        if (!p) return;
+        this.noteSent(p);
+        this.print(`→ sent to ${this.names.conversation(String(p.conversation_id))}${this.names.showIds ? ` #${p.seq} (${p.message_id})` : ''}`);
         return;
       }
+      case 'ids':
+        this.names.showIds = cmd.on;
+        this.print(cmd.on ? 'ids are shown next to names' : 'ids are hidden (names only)');
+        return;
       case 'contact': {
         const payload = { username: cmd.user, ...(cmd.note ? { note: cmd.note } : {}) };
         const p = await this.call(CONTACT_ACTIONS[cmd.action], payload);
@@ -194,7 +302,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const list = p.contacts as Record<string, any>[];
         this.print(list.length === 0 ? 'no contacts yet (/add <username>)' : `${list.length} contact(s)${p.has_more ? ' (more exist)' : ''}:`);
         for (const c of list) {
-          this.ids.set(String(c.username).toLowerCase(), c.user_id);
+          this.names.learn(c);
           this.print(`  ${formatCard(c)}`);
         }
         return;
@@ -208,8 +316,13 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const p = await this.call('user/lookup', { query: cmd.query });
         if (!p) return;
         const users = p.users as Record<string, any>[];
-        this.print(users.length === 0 ? `nobody found for "${cmd.query}"` : `${users.length} user(s)${p.has_more ? ' (more: type more characters)' : ''}:`);
-        for (const u of users) this.print(`  ${formatCard(u)}`);
+        // Under 3 characters the directory matches whole usernames only (no prefix search).
+        const short = cmd.query.length < 3 ? `; a prefix search needs at least 3 characters, "${cmd.query}" only matches a user called exactly that` : '';
+        this.print(users.length === 0 ? `nobody found for "${cmd.query}"${short}` : `${users.length} user(s)${p.has_more ? ' (more: type more characters)' : ''}:`);
+        for (const u of users) {
+          this.names.learn(u);
+          this.print(`  ${formatCard(u)}`);
+        }
         return;
       }
       case 'group-create': {
@@ -220,31 +333,43 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
           members.push(id);
         }
         const p = await this.call('group/create', { name: cmd.name, members });
-        if (p) this.print(`created group "${p.name}" ${p.conversation_id} with ${(p.members as { user_id: string }[]).length} members; send with /g ${p.conversation_id} <text>`);
+        if (!p) return;
+        this.names.learnGroup(p.conversation_id, p.name);
+        const quoted = /\s/.test(String(p.name)) ? `"${p.name}"` : p.name;
+        this.print(`created group "${p.name}"${this.names.showIds ? ` ${p.conversation_id}` : ''} with ${(p.members as { user_id: string }[]).length} members; send with /g ${quoted} <text>`);
         return;
       }
       case 'history': {
-        const p = await this.call('message/history', { conversation_id: cmd.conversationId, ...(cmd.limit ? { limit: cmd.limit } : {}) });
+        const conversationId = await this.resolveConversation(cmd.conversation);
+        if (!conversationId) return;
+        const p = await this.call('message/history', { conversation_id: conversationId, ...(cmd.limit ? { limit: cmd.limit } : {}) });
         if (!p) return;
         const messages = p.messages as WireMessage[];
-        this.print(`history of ${cmd.conversationId}: ${messages.length} message(s)${p.has_more ? ', older ones exist' : ''}`);
-        for (const m of messages) this.print(`  ${formatMessage(m, this.userId)}`);
+        this.printWith(
+          messages.map((m) => m.sender_id),
+          () => [`history of ${this.names.conversation(conversationId)}: ${messages.length} message(s)${p.has_more ? ', older ones exist' : ''}`, ...messages.map((m) => `  ${formatMessage(m, this.names)}`)],
+        );
         return;
       }
       case 'list': {
         const p = await this.call('group/list', {});
         if (!p) return;
         const list = p.conversations as Record<string, any>[];
-        this.print(list.length === 0 ? 'no conversations yet' : `${list.length} conversation(s)${p.has_more ? ' (more exist)' : ''}:`);
-        for (const c of list) this.print(formatConversation(c, this.userId));
+        for (const c of list) this.names.learn(c);
+        this.printWith(
+          list.flatMap((c) => [c.peer_id, c.last_message?.sender_id]),
+          () => [list.length === 0 ? 'no conversations yet' : `${list.length} conversation(s)${p.has_more ? ' (more exist)' : ''}:`, ...list.map((c) => formatConversation(c, this.names))],
+        );
         return;
       }
       case 'who': {
         const p = await this.call('presence/list', {});
         if (!p) return;
         const users = p.users as Record<string, any>[];
-        this.print(users.length === 0 ? 'nobody you share a conversation with is online' : `online (${users.length}${p.has_more ? '+' : ''}):`);
-        for (const u of users) this.print(`  ${formatPresence(u)}`);
+        this.printWith(
+          users.map((u) => u.user_id),
+          () => [users.length === 0 ? 'nobody you share a conversation with is online' : `online (${users.length}${p.has_more ? '+' : ''}):`, ...users.map((u) => `  ${formatPresence(u, this.names)}`)],
+        );
         return;
       }
       case 'status': {
@@ -261,10 +386,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const out = { print: (l: string) => this.print(l), progress: progress && ((l: string) => progress(printable(l))) };
         try {
           if (cmd.kind === 'send-file') {
-            // A group id as typed; anyone else by username (or user id).
-            const to = cmd.to.startsWith('g-') ? cmd.to : await this.resolve(cmd.to);
-            if (to) await sendFile(files, out, to, cmd.path);
-          } else await getFile(files, out, cmd.fileId, cmd.dest);
+            // A group by id or name (#name, or a name no user has), anyone else by username.
+            const isGroup = cmd.to.startsWith('g-') || cmd.to.startsWith('#') || (this.names.groupIdsOf(cmd.to).length > 0 && !this.names.userIdOf(cmd.to));
+            const to = isGroup ? await this.resolveGroup(cmd.to.replace(/^#/, '')) : await this.resolve(cmd.to);
+            if (to) await sendFile(files, out, to, cmd.path, to.startsWith('g-') ? this.names.conversation(to) : this.names.user(to));
+          } else await getFile(files, out, cmd.fileId, cmd.dest, this.fileNames.get(cmd.fileId));
         } catch (err) {
           this.print(`! ${cmd.kind === 'get' ? '/get' : '/send-file'} failed: ${(err as Error).message}`);
         }
@@ -281,15 +407,14 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
 
   private wire(session: SwitchboardSession): void {
     let logins = 0;
-    session.on('message', (m, source: MessageSource) => this.print(formatMessage(m as unknown as WireMessage, this.userId, source === 'live' ? '' : ' (offline)')));
-    session.on('receipt', (p) => {
-      for (const line of formatReceipt(p, this.userId)) this.print(line);
-    });
-    session.on('presence', (p) => this.print(`* ${formatPresence(p)}`));
+    session.on('message', (m, source: MessageSource) => this.onMessage(m as unknown as WireMessage, source));
+    session.on('synced', () => this.endCatchUp());
+    session.on('receipt', (p) => this.printWith([p.by as string | undefined, ...((p.receipts as { by: string }[] | undefined) ?? []).map((r) => r.by)], () => formatReceipt(p, this.names)));
+    session.on('presence', (p) => this.printWith([p.user_id as string], () => [`* ${formatPresence(p, this.names)}`]));
     session.on('notification', (p) => {
-      const card = (p as Record<string, any>).user;
-      if (card?.username && card.user_id) this.ids.set(String(card.username).toLowerCase(), card.user_id);
-      this.print(formatNotification(p, this.userId));
+      const n = p as Record<string, any>;
+      this.names.learn(n);
+      this.printWith([n.by, n.new_owner_id, ...(Array.isArray(n.members) ? n.members : [])], () => [formatNotification(n, this.names)]);
     });
     session.on('event', (frame: Envelope) => this.onFrame(frame));
     session.on('heartbeat', (seq, rtt) => this.emit('heartbeat', seq, rtt));
@@ -311,6 +436,40 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     void session.ended.then((end) => this.ended$(end));
   }
 
+  private onMessage(m: WireMessage, source: MessageSource): void {
+    const c = m.content ?? {};
+    if ((c.type === 'file-ref' || c.type === 'voice') && typeof c.file_id === 'string' && typeof c.name === 'string') this.fileNames.set(c.file_id, c.name);
+    // What this CLI sent comes back through the stream (sync, offline batches): already shown.
+    if (this.sent.has(m.message_id)) return;
+    if (this.catchUp && source !== 'live') {
+      this.catchUp.push(m);
+      return;
+    }
+    this.printWith([m.sender_id, this.names.peerOf(m.conversation_id)], () => [formatMessage(m, this.names)]);
+    this.seen();
+  }
+
+  /** The first sync after login ended: what it brought is printed in time order under one marker. */
+  private endCatchUp(): void {
+    const held = this.catchUp;
+    if (!held) return;
+    this.catchUp = undefined;
+    const since = this.state?.memory.seen_at;
+    held.sort((a, b) => (sentAtMs(a) ?? 0) - (sentAtMs(b) ?? 0) || a.seq - b.seq);
+    const ids = held.flatMap((m) => [m.sender_id, this.names.peerOf(m.conversation_id)]);
+    this.printWith(ids, () => {
+      if (held.length === 0) return since ? [`── nothing new since ${clock(since)} ──`] : [];
+      const marker = since ? `── ${held.length} new since ${clock(since)} ──` : `── ${held.length} earlier message(s) ──`;
+      return [marker, ...held.map((m) => formatMessage(m, this.names))];
+    });
+    this.seen();
+  }
+
+  private seen(): void {
+    if (!this.state) return;
+    this.state.memory.seen_at = Date.now();
+  }
+
   private onFrame(frame: Envelope): void {
     const p = (frame.payload ?? {}) as Record<string, any>;
     if (frame.command === 'auth/kick') {
@@ -330,6 +489,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private finish(reason: EndReason): void {
     if (this.isEnded) return;
     this.isEnded = true;
+    void this.out.then(() => this.saveState());
     if (reason.kind === 'closed') this.print(`connection closed${reason.error ? ` (${reason.error})` : ''}`);
     this.endWith(reason);
   }

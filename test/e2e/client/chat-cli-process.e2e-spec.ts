@@ -3,9 +3,11 @@
  * `npm run chat` starts): two CLI processes with scripted stdin against the built server process.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { uniqueUsername } from '../../support/users';
-import { directId, LineLog } from '../../support/chat-helpers';
+import { LineLog } from '../../support/chat-helpers';
 import { spawnServer, SpawnedServer } from '../../support/spawn-server';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 
@@ -30,9 +32,12 @@ function collect(stream: NodeJS.ReadableStream, log: LineLog): void {
   });
 }
 
+/** Each CLI keeps its state in a fresh folder (never the tester's ~/.switchboard). */
+const STATE = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cli-state-'));
+
 function startCli(port: number, args: string[], password: string): CliProcess {
   const child = spawn(process.execPath, [CLI_ENTRY, '--port', String(port), ...args], {
-    env: { ...process.env, SWITCHBOARD_PASSWORD: password },
+    env: { ...process.env, SWITCHBOARD_PASSWORD: password, SWITCHBOARD_STATE_DIR: STATE },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out = new LineLog();
@@ -62,22 +67,19 @@ describe('chat CLI process (built)', () => {
     const aliceName = uniqueUsername('alice');
     const bob = startCli(server.tcpPort, ['--user', bobName, '--register', '--device', 'term2'], 'bob-password-1');
     clis.push(bob);
-    const bobLogin = await bob.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
-    const bobId = /\((u-[0-9a-f]+)\)/.exec(bobLogin)![1];
+    await bob.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
 
     const alice = startCli(server.tcpPort, ['--user', aliceName, '--register'], 'alice-password-1');
     clis.push(alice);
-    const aliceLogin = await alice.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
-    const aliceId = /\((u-[0-9a-f]+)\)/.exec(aliceLogin)![1];
-    const conv = directId(aliceId, bobId);
+    await alice.out.waitFor(/^logged in as /, { timeoutMs: 20_000 });
 
-    alice.send(`/to ${bobId} hi from the terminal`);
-    await alice.out.waitFor(new RegExp(`^→ sent ${conv} #1 `));
-    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${conv} #1 <${aliceId}> hi from the terminal$`));
-    await alice.out.waitFor(new RegExp(`^✓ ${conv} #1 delivered by ${bobId}$`));
+    alice.send(`/to ${bobName} hi from the terminal`);
+    await alice.out.waitFor(new RegExp(`^→ sent to @${bobName}$`));
+    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] @${aliceName} <${aliceName}> hi from the terminal$`));
+    await alice.out.waitFor(new RegExp(`^✓ @${bobName} #1 read by ${bobName}$`));
 
-    alice.send(`/history ${conv}`);
-    await alice.out.waitFor(new RegExp(`^  \\[.{8}\\] ${conv} #1 <me> hi from the terminal$`));
+    alice.send(`/history @${bobName}`);
+    await alice.out.waitFor(new RegExp(`^  \\[.{8}\\] @${bobName} <me> hi from the terminal$`));
     alice.send('/to');
     await alice.out.waitFor(/^usage: \/to <username\|user_id> <text>$/);
     alice.send('/quit');
@@ -90,6 +92,13 @@ describe('chat CLI process (built)', () => {
     for (const line of [...alice.out.lines, ...alice.err.lines, ...bob.out.lines, ...bob.err.lines]) expect(line).not.toMatch(/password-1/);
     expect(alice.err.lines.filter((l) => l !== '')).toEqual([]);
   }, 60_000);
+
+  it('--help prints the usage and exits 0', async () => {
+    const help = startCli(server.tcpPort, ['--help'], 'unused-123');
+    await expect(help.exited).resolves.toBe(0);
+    expect(help.out.lines[0]).toMatch(/^usage: npm run chat -- --user <name>/);
+    expect(help.err.lines.filter((l) => l !== '')).toEqual([]);
+  }, 30_000);
 
   it('exits 2 with the usage on bad arguments, 1 when it cannot log in', async () => {
     const bad = startCli(server.tcpPort, ['--port', 'x'], 'whatever-123');

@@ -4,7 +4,7 @@
  * itself, says so, and shows what was sent during the gap.
  */
 import { ConnectionRegistry } from '../../../src/transport/connection-registry';
-import { chatUser, directId } from '../../support/chat-helpers';
+import { chatUser } from '../../support/chat-helpers';
 import { startTestApp, TestApp } from '../../support/test-app';
 
 describe('chat CLI by username (in-process ChatSession)', () => {
@@ -33,8 +33,7 @@ describe('chat CLI by username (in-process ChatSession)', () => {
     await alice.out.waitFor(new RegExp(`^  ${bob.username} \\[${bob.userId}\\] contact$`));
 
     await alice.session.execute(`/to ${bob.username.toUpperCase()} hello by name`);
-    const conv = directId(alice.userId, bob.userId);
-    await bob.out.waitFor(new RegExp(`${conv} #1 <${alice.userId}> hello by name$`));
+    await bob.out.waitFor(new RegExp(`\\] @${alice.username} <${alice.username}> hello by name$`));
 
     await bob.session.execute(`/whois ${alice.username}`);
     await bob.out.waitFor(new RegExp(`^${alice.username} \\[${alice.userId}\\] contact$`));
@@ -54,7 +53,7 @@ describe('chat CLI by username (in-process ChatSession)', () => {
   it('reconnects by itself, says so, and shows what was sent during the gap', async () => {
     const alice = await chatUser(app);
     const bob = await chatUser(app);
-    const conv = directId(alice.userId, bob.userId);
+    const conv = `] @${bob.username} <${bob.username}>`;
     await bob.session.execute(`/to ${alice.username} before`);
     await alice.out.waitFor(/ before$/);
 
@@ -64,9 +63,9 @@ describe('chat CLI by username (in-process ChatSession)', () => {
     await bob.session.execute(`/to ${alice.username} during the gap`);
     await back;
     await alice.out.waitFor(/^reconnected; catching up on what was missed$/);
-    await alice.out.waitFor(new RegExp(`${conv} #2 <${bob.userId}>( \\(offline\\))? during the gap$`));
+    await alice.out.waitFor(new RegExp(`@${bob.username} <${bob.username}> during the gap$`));
     await bob.session.execute(`/to ${alice.username} after`);
-    await alice.out.waitFor(new RegExp(`${conv} #3 <${bob.userId}> after$`));
+    await alice.out.waitFor(new RegExp(`@${bob.username} <${bob.username}> after$`));
     expect(alice.out.lines.filter((l) => l.includes(conv))).toHaveLength(3);
   });
 });

@@ -19,22 +19,27 @@ describe('chat CLI session (in-process ChatSession)', () => {
   it('alice messages bob: bob prints it, his ack comes back as a receipt, /history lists it', async () => {
     const alice = await chatUser(app);
     const bob = await chatUser(app);
-    expect(alice.out.lines[0]).toBe(`registered ${alice.username} (${alice.userId})`);
-    expect(alice.out.lines[1]).toMatch(new RegExp(`^logged in as ${alice.username} \\(${alice.userId}\\), session s-`));
-    const conv = directId(alice.userId, bob.userId);
+    expect(alice.out.lines[0]).toBe(`registered ${alice.username}`);
+    expect(alice.out.lines[1]).toBe(`logged in as ${alice.username}; /help lists the commands`);
 
-    await alice.session.execute(`/to ${bob.userId} hi bob`);
-    await alice.out.waitFor(new RegExp(`^→ sent ${conv} #1 \\(m-`));
-    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${conv} #1 <${alice.userId}> hi bob$`));
-    // Bob's session acknowledged delivery on its own; alice sees the receipt.
-    await alice.out.waitFor(new RegExp(`^✓ ${conv} #1 delivered by ${bob.userId}$`));
+    // By username; every line names people, not ids.
+    await alice.session.execute(`/to ${bob.username} hi bob`);
+    await alice.out.waitFor(new RegExp(`^→ sent to @${bob.username}$`));
+    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] @${alice.username} <${alice.username}> hi bob$`));
+    // Bob's CLI marks what it printed as read; alice sees the receipt.
+    await alice.out.waitFor(new RegExp(`^✓ @${bob.username} #1 read by ${bob.username}$`));
 
-    await alice.session.execute(`/history ${conv} 10`);
-    await alice.out.waitFor(new RegExp(`^history of ${conv}: 1 message\\(s\\)$`));
-    expect(alice.out.lines).toContainEqual(expect.stringMatching(new RegExp(`^  \\[.{8}\\] ${conv} #1 <me> hi bob$`)));
+    await alice.session.execute(`/history @${bob.username} 10`);
+    await alice.out.waitFor(new RegExp(`^history of @${bob.username}: 1 message\\(s\\)$`));
+    expect(alice.out.lines).toContainEqual(expect.stringMatching(new RegExp(`^  \\[.{8}\\] @${bob.username} <me> hi bob$`)));
 
+    // Unread counts follow what was shown: bob saw it, so nothing is unread.
     await bob.session.execute('/list');
-    await bob.out.waitFor(new RegExp(`^  ${conv}  direct with ${alice.userId}, 2 members, 1 unread — last: <${alice.userId}> hi bob$`));
+    await bob.out.waitFor(new RegExp(`^  @${alice.username}  direct with ${alice.username} — last: <${alice.username}> hi bob$`));
+    // Ids only on request.
+    await bob.session.execute('/ids on');
+    await bob.session.execute('/list');
+    await bob.out.waitFor(new RegExp(`^  @${alice.username} \\(${directId(alice.userId, bob.userId)}\\)  direct with ${alice.username} \\(${alice.userId}\\)`));
   });
 
   it('prints a usage line for a bad command and the error code for a refused request', async () => {
@@ -42,22 +47,26 @@ describe('chat CLI session (in-process ChatSession)', () => {
     await alice.session.execute('/to');
     await alice.out.waitFor(/^usage: \/to <username\|user_id> <text>$/);
     await alice.session.execute('/history');
-    await alice.out.waitFor(/^usage: \/history <conversation_id> \[limit\]$/);
+    await alice.out.waitFor(/^usage: \/history <@user\|group name\|id> \[limit\]$/);
     await alice.session.execute('just text');
     await alice.out.waitFor(/^not a command: /);
     await alice.session.execute('/to u-0000000000000000 hello?');
     await alice.out.waitFor(/^! message\/send failed: 404 USER_NOT_FOUND: user u-0000000000000000 does not exist$/);
     await alice.session.execute('/history g-000000000000000000000000');
     await alice.out.waitFor(/^! message\/history failed: 403 NOT_A_MEMBER: /);
+    await alice.session.execute('/g "No Such Group" hi');
+    await alice.out.waitFor(/^! you are in no group called "No Such Group" \(\/list shows your groups\)$/);
+    await alice.session.execute('/find bo');
+    await alice.out.waitFor(/^nobody found for "bo"; a prefix search needs at least 3 characters/);
     await alice.session.execute('/help');
     await alice.out.waitFor(/^  \/quit /);
   });
 
-  it('refuses a wrong password and a taken username with the protocol error', async () => {
+  it('--register of an existing account just logs in; a wrong password gets the protocol error', async () => {
     const alice = await chatUser(app);
     const again = await chatUser(app, { username: alice.username, password: alice.password });
-    expect(again.out.lines[0]).toBe(`! auth/register failed: 409 USERNAME_TAKEN: ${again.out.lines[0].split('USERNAME_TAKEN: ')[1]}`);
-    expect(again.userId).toBe(alice.userId); // a taken name still logs in with the right password
+    expect(again.out.lines[0]).toBe(`logged in as ${alice.username}; /help lists the commands`);
+    expect(again.userId).toBe(alice.userId); // a taken name logs in with the right password
     await expect(chatUser(app, { username: alice.username, password: 'wrong-password', register: false })).rejects.toThrow(
       /! auth\/login failed: 401 INVALID_CREDENTIALS: /,
     );
@@ -66,28 +75,28 @@ describe('chat CLI session (in-process ChatSession)', () => {
   it('creates a group, chats in it, shows notifications and /list', async () => {
     const alice = await chatUser(app);
     const bob = await chatUser(app);
-    await alice.session.execute(`/group create "Project X" ${bob.userId}`);
-    const created = await alice.out.waitFor(/^created group "Project X" g-[0-9a-f]{24} with 2 members/);
-    const groupId = /(g-[0-9a-f]{24})/.exec(created)![1];
-    await bob.out.waitFor(new RegExp(`^\\* ${alice.userId} created group "Project X" \\(${groupId}\\) with ${alice.userId}, me$`));
+    await alice.session.execute(`/group create "Project X" ${bob.username}`);
+    await alice.out.waitFor(/^created group "Project X" with 2 members; send with \/g "Project X" <text>$/);
+    await bob.out.waitFor(new RegExp(`^\\* ${alice.username} created group "Project X" with ${alice.username}, me$`));
 
-    await bob.session.execute(`/g ${groupId} hello team`);
-    await alice.out.waitFor(new RegExp(`${groupId} #1 <${bob.userId}> hello team$`));
-    await bob.out.waitFor(new RegExp(`^✓ ${groupId} #1 delivered by ${alice.userId}$`));
+    // By name, as the creation line says.
+    await bob.session.execute(`/g "Project X" hello team`);
+    await alice.out.waitFor(new RegExp(`\\] #Project X <${bob.username}> hello team$`));
+    await bob.out.waitFor(new RegExp(`^✓ #Project X #1 read by ${alice.username}$`));
     await alice.session.execute('/list');
-    await alice.out.waitFor(new RegExp(`^  ${groupId}  group "Project X", 2 members`));
+    await alice.out.waitFor(/^  #Project X  group, 2 members/);
   });
 
   it('sets status, sees the contact’s presence change and lists who is online', async () => {
     const alice = await chatUser(app);
     const bob = await chatUser(app);
-    await alice.session.execute(`/to ${bob.userId} ping`); // a shared conversation makes them an audience
+    await alice.session.execute(`/to ${bob.userId} ping`); // a user id still works; a shared conversation makes them an audience
     await bob.out.waitFor(/ping$/);
     await bob.session.execute('/status away at lunch');
     await bob.out.waitFor(/^status: away "at lunch"$/);
-    await alice.out.waitFor(new RegExp(`^\\* ${bob.userId} is away "at lunch" on cli$`));
+    await alice.out.waitFor(new RegExp(`^\\* ${bob.username} is away "at lunch" on cli$`));
     await alice.session.execute('/who');
-    await alice.out.waitFor(new RegExp(`^  ${bob.userId} is away "at lunch" on cli$`));
+    await alice.out.waitFor(new RegExp(`^  ${bob.username} is away "at lunch" on cli$`));
     await alice.session.execute('/ping');
     await alice.out.waitFor(/^pong in \d+ ms \(server time \d\d:\d\d:\d\d\)$/);
   });
@@ -98,17 +107,18 @@ describe('chat CLI session (in-process ChatSession)', () => {
     await bob.session.quit();
     for (let i = 1; i <= 5; i++) {
       await alice.session.execute(`/to ${bob.username} missed ${i}`);
-      await alice.out.waitFor(new RegExp(` #${i} \\(m-`));
+      await alice.out.waitForCount(/^→ sent to /, i);
     }
     // MESSAGE_OFFLINE_BATCH=2: offline batches and the SDK's sync both bring them; each shows once.
     const back = await chatUser(app, { username: bob.username, password: bob.password, register: false });
-    const conv = directId(alice.userId, bob.userId);
-    const lines = await back.out.waitForCount(new RegExp(`^\\[.{8}\\] ${conv} #\\d <${alice.userId}> \\(offline\\) missed \\d$`), 5);
-    expect(lines.map((l) => / #(\d) /.exec(l)![1])).toEqual(['1', '2', '3', '4', '5']);
-    // Printed after "logged in".
-    expect(back.out.lines.findIndex((l) => l.startsWith('logged in as'))).toBeLessThan(back.out.lines.findIndex((l) => l.includes('missed 1')));
+    const lines = await back.out.waitForCount(new RegExp(`^\\[.{8}\\] @${alice.username} <${alice.username}> missed \\d$`), 5);
+    expect(lines.map((l) => /missed (\d)/.exec(l)![1])).toEqual(['1', '2', '3', '4', '5']);
+    // Printed after "logged in", under one marker (no state dir: everything is earlier history).
+    const marker = back.out.lines.findIndex((l) => l === '── 5 earlier message(s) ──');
+    expect(back.out.lines.findIndex((l) => l.startsWith('logged in as'))).toBeLessThan(marker);
+    expect(marker).toBeLessThan(back.out.lines.findIndex((l) => l.includes('missed 1')));
     expect(back.out.lines.filter((l) => l.startsWith('!'))).toEqual([]);
-    await alice.out.waitFor(new RegExp(`^✓ ${conv} #5 delivered by ${bob.userId}$`));
+    await alice.out.waitFor(new RegExp(`^✓ @${bob.username} #5 read by ${bob.username}$`));
     expect(back.out.lines.filter((l) => l.includes('missed'))).toHaveLength(5);
   });
 

@@ -7,9 +7,16 @@ describe('chat CLI command parsing', () => {
   });
 
   it('parses /g, /history with and without a limit, and the argument-less commands', () => {
-    expect(parseCommand('/g g-abc hi all')).toEqual({ ok: true, command: { kind: 'group-send', conversationId: 'g-abc', text: 'hi all' } });
-    expect(parseCommand('/history d-u-1-u-2')).toEqual({ ok: true, command: { kind: 'history', conversationId: 'd-u-1-u-2' } });
-    expect(parseCommand('/history g-abc 20')).toEqual({ ok: true, command: { kind: 'history', conversationId: 'g-abc', limit: 20 } });
+    expect(parseCommand('/g g-abc hi all')).toEqual({ ok: true, command: { kind: 'group-send', group: 'g-abc', text: 'hi all' } });
+    // Groups by name: one word, or "quoted" with spaces.
+    expect(parseCommand('/g "Project X" hi all')).toEqual({ ok: true, command: { kind: 'group-send', group: 'Project X', text: 'hi all' } });
+    expect(parseCommand('/g team hi')).toEqual({ ok: true, command: { kind: 'group-send', group: 'team', text: 'hi' } });
+    expect(parseCommand('/history d-u-1-u-2')).toEqual({ ok: true, command: { kind: 'history', conversation: 'd-u-1-u-2' } });
+    expect(parseCommand('/history g-abc 20')).toEqual({ ok: true, command: { kind: 'history', conversation: 'g-abc', limit: 20 } });
+    expect(parseCommand('/history @bob 5')).toEqual({ ok: true, command: { kind: 'history', conversation: '@bob', limit: 5 } });
+    expect(parseCommand('/history "Project X"')).toEqual({ ok: true, command: { kind: 'history', conversation: 'Project X' } });
+    expect(parseCommand('/ids on')).toEqual({ ok: true, command: { kind: 'ids', on: true } });
+    expect(parseCommand('/ids maybe')).toEqual({ ok: false, error: 'usage: /ids on|off' });
     for (const kind of ['list', 'who', 'ping', 'help', 'quit'] as const) {
       expect(parseCommand(`/${kind}`)).toEqual({ ok: true, command: { kind } });
     }
@@ -34,14 +41,14 @@ describe('chat CLI command parsing', () => {
   it.each([
     ['/to', 'usage: /to <username|user_id> <text>'],
     ['/to u-1', 'usage: /to <username|user_id> <text>'],
-    ['/g g-1', 'usage: /g <conversation_id> <text>'],
-    ['/group', 'usage: /group create <name> <user_id...>'],
-    ['/group delete x u-1', 'usage: /group create <name> <user_id...>'],
-    ['/group create team', 'name at least one member; usage: /group create <name> <user_id...>'],
-    ['/history', 'usage: /history <conversation_id> [limit]'],
-    ['/history g-1 0', 'limit must be an integer from 1 to 100, got "0"; usage: /history <conversation_id> [limit]'],
-    ['/history g-1 abc', 'limit must be an integer from 1 to 100, got "abc"; usage: /history <conversation_id> [limit]'],
-    ['/history g-1 5 6', 'usage: /history <conversation_id> [limit]'],
+    ['/g g-1', 'usage: /g <group name|group_id> <text>'],
+    ['/group', 'usage: /group create <name> <username...>'],
+    ['/group delete x u-1', 'usage: /group create <name> <username...>'],
+    ['/group create team', 'name at least one member; usage: /group create <name> <username...>'],
+    ['/history', 'usage: /history <@user|group name|id> [limit]'],
+    ['/history g-1 0', 'limit must be an integer from 1 to 100, got "0"; usage: /history <@user|group name|id> [limit]'],
+    ['/history g-1 abc', 'limit must be an integer from 1 to 100, got "abc"; usage: /history <@user|group name|id> [limit]'],
+    ['/history g-1 5 6', 'usage: /history <@user|group name|id> [limit]'],
     ['/status', 'usage: /status online|away|busy|invisible [text]'],
     ['/status offline', 'unknown status "offline"; usage: /status online|away|busy|invisible [text]'],
     ['/who now', '/who takes no arguments; usage: /who'],
@@ -66,21 +73,27 @@ describe('chat CLI command parsing', () => {
 
 describe('chat CLI arguments', () => {
   it('has defaults and reads every flag (both --flag value and --flag=value)', () => {
-    expect(parseCliArgs(['--user', 'alice'])).toEqual({ host: '127.0.0.1', port: 9400, user: 'alice', register: false, device: 'cli' });
-    expect(parseCliArgs(['--host=example.org', '--port', '9500', '--user=bob', '--register', '--device', 'laptop'])).toEqual({
+    expect(parseCliArgs(['--user', 'alice'])).toEqual({ host: '127.0.0.1', port: 9400, user: 'alice', register: false, device: 'cli', ids: false });
+    expect(parseCliArgs(['--host=example.org', '--port', '9500', '--user=bob', '--register', '--device', 'laptop', '--ids', '--state-dir', '/tmp/s'])).toEqual({
       host: 'example.org',
       port: 9500,
       user: 'bob',
       register: true,
       device: 'laptop',
+      ids: true,
+      stateDir: '/tmp/s',
     });
+    expect(parseCliArgs(['--user', 'a', '--no-state']).stateDir).toBe(false);
+    // --help needs nothing else (the usage is printed, exit 0).
+    expect(parseCliArgs(['--help']).help).toBe(true);
+    expect(parseCliArgs(['-h']).help).toBe(true);
   });
 
   it('says what is wrong with bad arguments', () => {
     expect(() => parseCliArgs([])).toThrow('--user is required');
     expect(() => parseCliArgs(['--user'])).toThrow('--user needs a value');
     expect(() => parseCliArgs(['--user', 'a', '--port', '70000'])).toThrow('--port must be an integer from 1 to 65535, got "70000"');
-    expect(() => parseCliArgs(['--user', 'a', '--password', 'x'])).toThrow('unknown argument "--password"');
+    expect(() => parseCliArgs(['--user', 'a', '--password', 'x'])).toThrow('unknown argument "--password" (--help lists the options)');
   });
 
   it('maps how the session ended to an exit code', () => {
