@@ -15,6 +15,7 @@ import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-co
 import { FileTransport, getFile, sendFile } from './chat-files';
 import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
 import { NameBook } from './chat-names';
+import { ChatLookup } from './chat-lookup';
 import { ChatState } from './chat-state';
 
 export const CLI_VERSION = 'cli-0.2.0';
@@ -64,6 +65,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Names instead of ids (learnt from what the server tells us, kept in the state file). */
   readonly names: NameBook;
   private readonly state?: ChatState;
+  private readonly lookup: ChatLookup;
   /** Ids of messages this account sent from here: not printed back when the stream brings them. */
   private readonly sent = new Set<string>();
   /** file_id → the name it was sent under (for /get). */
@@ -80,6 +82,12 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     this.names = new NameBook(this.state?.memory.names);
     this.names.showIds = options.showIds ?? false;
     for (const id of this.state?.memory.sent ?? []) this.sent.add(id);
+    this.lookup = new ChatLookup(
+      this.names,
+      () => this.session!,
+      () => this.userId!,
+      (line) => this.print(line),
+    );
   }
 
   /** Every line goes out escaped (chat-format `printable`): no control or bidi character of a peer's reaches the terminal. */
@@ -90,7 +98,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Prints lines built once the names of these users are known (looked up if need be), in order. */
   private printWith(userIds: (string | undefined)[], lines: () => string[]): void {
     this.out = this.out.then(async () => {
-      await this.learnUsers(userIds);
+      await this.lookup.learnUsers(userIds);
       for (const line of lines()) this.options.print(printable(line));
     });
   }
@@ -98,25 +106,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Resolves when everything queued so far is printed (tests, quit). */
   flushed(): Promise<void> {
     return this.out;
-  }
-
-  /** user/profile for ids with no known name; a failed lookup leaves the id shown. */
-  private async learnUsers(ids: (string | undefined)[]): Promise<void> {
-    const unknown = this.names.unknown(ids);
-    if (unknown.length === 0 || !this.session) return;
-    await Promise.all(
-      unknown.map(async (id) => {
-        const p = await this.session!.request('user/profile', { user_id: id }).catch(() => undefined);
-        if (p && p.status < 300) this.names.learn(p.user);
-      }),
-    );
-  }
-
-  /** Learns names from group/list and contact/list (first pages), so the catch-up prints names. */
-  private async learnDirectory(): Promise<void> {
-    const [groups, contacts] = await Promise.all([this.session!.request('group/list', { limit: 100 }).catch(() => undefined), this.session!.request('contact/list', { limit: 100 }).catch(() => undefined)]);
-    for (const c of (groups?.conversations as Record<string, unknown>[] | undefined) ?? []) this.names.learn(c);
-    for (const c of (contacts?.contacts as Record<string, unknown>[] | undefined) ?? []) this.names.learn(c);
   }
 
   private saveState(): void {
@@ -178,7 +167,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     this.names.learnUser(session.userId, username);
     this.print(`logged in as ${username}${this.names.showIds ? ` (${session.userId}, session ${session.sessionId})` : ''}; /help lists the commands`);
     this.wire(session);
-    await this.learnDirectory();
+    await this.lookup.learnDirectory();
     return true;
   }
 
@@ -225,46 +214,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     return p;
   }
 
-  /** A username (looked up, then remembered) or a user id as typed. */
-  private async resolve(user: string): Promise<string | undefined> {
-    if (USER_ID.test(user)) return user;
-    const known = this.names.userIdOf(user);
-    if (known) return known;
-    const name = user.replace(/^@/, '');
-    const p = await this.session!.request('user/lookup', { query: name, limit: 1 });
-    if (p.status < 300 && p.exact) {
-      this.names.learn(p.exact);
-      return p.exact.user_id as string;
-    }
-    this.print(`! no user "${name}" (/find ${name.slice(0, 3)} searches the directory)`);
-    return undefined;
-  }
-
-  /** A group by id, or by name (my groups; asked again from group/list when not known yet). */
-  private async resolveGroup(group: string): Promise<string | undefined> {
-    if (group.startsWith('g-')) return group;
-    let ids = this.names.groupIdsOf(group);
-    if (ids.length === 0) {
-      await this.learnDirectory();
-      ids = this.names.groupIdsOf(group);
-    }
-    if (ids.length === 1) return ids[0];
-    this.print(ids.length === 0 ? `! you are in no group called "${group}" (/list shows your groups)` : `! ${ids.length} of your groups are called "${group}": use its id (${ids.join(', ')})`);
-    return undefined;
-  }
-
-  /** `@user`, a group name or any conversation id → a conversation id. */
-  private async resolveConversation(conversation: string): Promise<string | undefined> {
-    if (/^(d-|g-|broadcast$)/.test(conversation)) return conversation;
-    if (conversation.startsWith('@')) {
-      const peer = await this.resolve(conversation);
-      if (!peer) return undefined;
-      const [a, b] = [this.userId!, peer].sort();
-      return `d-${a}-${b}`;
-    }
-    return this.resolveGroup(conversation);
-  }
-
   private noteSent(p: ResponsePayload): void {
     if (typeof p.message_id !== 'string') return;
     this.sent.add(p.message_id);
@@ -278,7 +227,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return;
       case 'to':
       case 'group-send': {
-        const id = cmd.kind === 'to' ? await this.resolve(cmd.user) : await this.resolveGroup(cmd.group);
+        const id = cmd.kind === 'to' ? await this.lookup.resolve(cmd.user) : await this.lookup.resolveGroup(cmd.group);
         if (!id) return;
         const p = await this.call('message/send', { target: { type: cmd.kind === 'to' ? 'user' : 'group', id }, content: { type: 'text', text: cmd.text } });
         if (!p) return;
@@ -328,7 +277,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       case 'group-create': {
         const members: string[] = [];
         for (const m of cmd.members) {
-          const id = await this.resolve(m);
+          const id = await this.lookup.resolve(m);
           if (!id) return;
           members.push(id);
         }
@@ -340,7 +289,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return;
       }
       case 'history': {
-        const conversationId = await this.resolveConversation(cmd.conversation);
+        const conversationId = await this.lookup.resolveConversation(cmd.conversation);
         if (!conversationId) return;
         const p = await this.call('message/history', { conversation_id: conversationId, ...(cmd.limit ? { limit: cmd.limit } : {}) });
         if (!p) return;
@@ -388,7 +337,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
           if (cmd.kind === 'send-file') {
             // A group by id or name (#name, or a name no user has), anyone else by username.
             const isGroup = cmd.to.startsWith('g-') || cmd.to.startsWith('#') || (this.names.groupIdsOf(cmd.to).length > 0 && !this.names.userIdOf(cmd.to));
-            const to = isGroup ? await this.resolveGroup(cmd.to.replace(/^#/, '')) : await this.resolve(cmd.to);
+            const to = isGroup ? await this.lookup.resolveGroup(cmd.to.replace(/^#/, '')) : await this.lookup.resolve(cmd.to);
             if (to) await sendFile(files, out, to, cmd.path, to.startsWith('g-') ? this.names.conversation(to) : this.names.user(to));
           } else await getFile(files, out, cmd.fileId, cmd.dest, this.fileNames.get(cmd.fileId));
         } catch (err) {
