@@ -110,13 +110,12 @@ export class LocalFileStorage extends FileStorage {
 
   async commit(transferId: string, sha256: string): Promise<void> {
     const target = this.blobPath(sha256);
-    if ((await this.blobSize(sha256)) !== undefined) {
-      await this.deletePartial(transferId);
-      return;
-    }
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
-    await fs.rename(this.partialPath(transferId), target);
+    if ((await this.blobSize(sha256)) !== undefined) await this.deletePartial(transferId);
+    else await fs.rename(this.partialPath(transferId), target);
+    // The same work either way (a directory fsync): how long a commit takes does not tell an
+    // uploader whether someone else already stored this content (#18.2).
     await syncDirectory(dir);
   }
 
