@@ -24,6 +24,7 @@ import { healthFeature } from './modules/health/health.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
 import { messageFeature } from './modules/message/message.feature';
 import { notificationFeature } from './modules/notification/notification.feature';
+import { pinFeature } from './modules/pin/pin.feature';
 import { pollFeature } from './modules/poll/poll.feature';
 import { presenceFeature } from './modules/presence/presence.feature';
 import { reactionFeature } from './modules/reaction/reaction.feature';
@@ -43,6 +44,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   fileFeature,
   pollFeature,
   reactionFeature,
+  pinFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

@@ -99,6 +99,8 @@ export interface SessionEvents {
   recalled: [entry: WireMessage, source: MessageSource];
   /** `reaction.added` / `reaction.removed` (`entry.kind`): `content` is `{message_id, seq, emoji, user_id}`. */
   reaction: [entry: WireMessage, source: MessageSource];
+  /** `pin.added` / `pin.removed` (`entry.kind`): `content` is `{message_id, seq, pinned_by | unpinned_by}`. */
+  pin: [entry: WireMessage, source: MessageSource];
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
@@ -133,11 +135,13 @@ const HELD_EVENTS = new Set<keyof SessionEvents>(['message', 'entry', 'edited', 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /** Stream entry kinds the session also emits under a name of their own (besides `entry`). */
-const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | 'reaction' | undefined> = {
+const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | 'reaction' | 'pin' | undefined> = {
   'message.edited': 'edited',
   'message.recalled': 'recalled',
   'reaction.added': 'reaction',
   'reaction.removed': 'reaction',
+  'pin.added': 'pin',
+  'pin.removed': 'pin',
 };
 
 export class SwitchboardSession extends EventEmitter<SessionEvents> {
@@ -288,6 +292,20 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
   /** Takes my reaction back (nothing happens if I had none). */
   unreact(conversationId: string, seq: number, emoji: string): Promise<ResponseOf<'reaction/remove'>> {
     return this.call('reaction/remove', { conversation_id: conversationId, seq, emoji });
+  }
+
+  /** Pins the message at `seq` (group owner/admins; either party of a direct conversation). */
+  pin(conversationId: string, seq: number): Promise<ResponseOf<'pin/add'>> {
+    return this.call('pin/add', { conversation_id: conversationId, seq });
+  }
+
+  unpin(conversationId: string, seq: number): Promise<ResponseOf<'pin/remove'>> {
+    return this.call('pin/remove', { conversation_id: conversationId, seq });
+  }
+
+  /** The conversation's pinned messages, newest pin first. */
+  listPins(conversationId: string): Promise<ResponseOf<'pin/list'>> {
+    return this.call('pin/list', { conversation_id: conversationId });
   }
 
   /** Marks a conversation read up to `seq` (a `read` receipt). */

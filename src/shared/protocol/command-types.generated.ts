@@ -246,6 +246,44 @@ interface NotificationListRequest {
   limit?: number;
 }
 
+interface PinListRequest {
+  conversation_id: string;
+}
+
+interface PinListResponse {
+  conversation_id: string;
+  pins: PinViewDto[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface PinRequest {
+  /** The seq of the message in the conversation. */
+  seq: number;
+  conversation_id: string;
+}
+
+interface PinResponse {
+  conversation_id: string;
+  seq: number;
+  /** Whether the message is pinned now. */
+  pinned: boolean;
+  /** The `pin.added` / `pin.removed` entry appended to the stream; absent when nothing changed. */
+  entry?: Record<string, unknown>;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface PinViewDto {
+  seq: number;
+  message_id: string;
+  pinned_by: string;
+  /** Unix seconds. */
+  pinned_at: number;
+  /** The pinned message as message/history shows it. */
+  message: Record<string, unknown>;
+}
+
 interface PingResponseDto {
   /** Server time, Unix seconds. */
   server_time: number;
@@ -453,6 +491,12 @@ export interface CommandTypes {
   "notification/event": { request: never; response: never; event: NotificationEventDto };
   /** My durable notifications not acknowledged yet, oldest first. */
   "notification/list": { request: NotificationListRequest; response: ResponseStatusDto; event: never };
+  /** Pin a message (group owner/admins, either party of a direct conversation); a pin.added entry enters the stream. */
+  "pin/add": { request: PinRequest; response: PinResponse; event: never };
+  /** The pinned messages of a conversation I am a member of, newest pin first. */
+  "pin/list": { request: PinListRequest; response: PinListResponse; event: never };
+  /** Unpin a message (same people as pin/add); a pin.removed entry enters the stream. */
+  "pin/remove": { request: PinRequest; response: PinResponse; event: never };
   /** Create a poll in a conversation I am a member of; it enters the conversation stream. */
   "poll/create": { request: PollCreateRequest; response: PollResponse; event: never };
   /** Vote (or change my vote) on a poll; the new tally enters the conversation stream. */

@@ -9,7 +9,7 @@ import { bigintNumber, jsonText } from '../../../database/column-types';
 @Entity('messages')
 @Index('IDX_messages_conversation_seq', ['conversationId', 'seq'], { unique: true })
 @Index('IDX_messages_sender_client_id', ['senderId', 'clientMsgId'], { unique: true })
-@Index('IDX_messages_conversation_ref', ['conversationId', 'refSeq', 'seq'])
+@Index('IDX_messages_conversation_ref', ['conversationId', 'refSeq', 'seq'], { where: '"ref_seq" IS NOT NULL' })
 export class MessageEntity {
   /** Server-assigned, globally unique and time-sortable (`m-<time><random>`). */
   @PrimaryColumn({ type: 'varchar', length: 40 })
