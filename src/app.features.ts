@@ -21,6 +21,7 @@ import { directoryFeature } from './modules/directory/directory.feature';
 import { fileFeature } from './modules/file/file.feature';
 import { groupFeature } from './modules/group/group.feature';
 import { healthFeature } from './modules/health/health.feature';
+import { inboxFeature } from './modules/inbox/inbox.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
 import { messageFeature } from './modules/message/message.feature';
 import { notificationFeature } from './modules/notification/notification.feature';
@@ -45,6 +46,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   pollFeature,
   reactionFeature,
   pinFeature,
+  inboxFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationInboxRepository } from './conversation-inbox.repository';
 import { ConversationRepository } from './conversation.repository';
 import { ConversationMemberEntity } from './entities/conversation-member.entity';
 import { ConversationEntity } from './entities/conversation.entity';
@@ -14,7 +15,7 @@ export const CONVERSATION_ENTITIES = [ConversationEntity, ConversationMemberEnti
  */
 @Module({
   imports: [TypeOrmModule.forFeature(CONVERSATION_ENTITIES)],
-  providers: [ConversationRepository],
-  exports: [ConversationRepository],
+  providers: [ConversationRepository, ConversationInboxRepository],
+  exports: [ConversationRepository, ConversationInboxRepository],
 })
 export class ConversationModule {}

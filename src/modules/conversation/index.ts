@@ -1,6 +1,8 @@
 /** The conversation module's public API: what other modules may import from it. */
 export { ConversationModule } from './conversation.module';
 export { ConversationRepository, MembershipTx } from './conversation.repository';
+export { ConversationInboxRepository, MUTED_FOREVER } from './conversation-inbox.repository';
+export type { InboxCursor, InboxRow } from './conversation-inbox.repository';
 export type { Membership, NewConversation, ReceiptMove } from './conversation.repository';
 export { ConversationMemberEntity } from './entities/conversation-member.entity';
 export type { MemberRole } from './entities/conversation-member.entity';

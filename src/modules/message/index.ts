@@ -16,3 +16,7 @@ export type { RecalledMessage, RecallHook } from './message-recall-hooks';
 export { EDITED_KIND, RECALLED_KIND } from './message-change.service';
 export { MessageViewDecorators } from './message-view-decorators';
 export type { MessageViewDecorator } from './message-view-decorators';
+export { MessageSummaries, MENTION_ALL, mentionsOf } from './message-summaries.service';
+export type { ConversationSummary, SummaryRequest } from './message-summaries.service';
+export { ReceiptService } from './receipt.service';
+export { visibleFrom } from './history.service';

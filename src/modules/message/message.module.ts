@@ -21,6 +21,8 @@ import { MessageRecallHooks } from './message-recall-hooks';
 import { MessageViewDecorators } from './message-view-decorators';
 import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
+import { MessageSummaries } from './message-summaries.service';
+import { MessageSummaryRepository } from './message-summary.repository';
 import { fastSendMessageRequest } from './send-request-fast-path';
 import { registerFastPayloadCheck } from '../../common/pipes/fast-payload-validators';
 import { SendMessageRequest } from '../../shared/protocol/messages/message.messages';
@@ -51,10 +53,12 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageChangeService,
     MessageRecallHooks,
     MessageViewDecorators,
+    MessageSummaries,
+    MessageSummaryRepository,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
-  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup, MessageRecallHooks, MessageViewDecorators],
+  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup, MessageRecallHooks, MessageViewDecorators, MessageSummaries, ReceiptService],
 })
 export class MessageModule {
   constructor() {

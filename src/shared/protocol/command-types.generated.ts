@@ -47,6 +47,89 @@ interface ControlErrorEventDto {
   status: number;
 }
 
+interface ConversationListRequest {
+  /** Opaque cursor: the previous page's next_cursor, unchanged. */
+  cursor?: string;
+  /** Conversations per page, 1 to 100 (default 30). */
+  limit?: number;
+}
+
+interface ConversationListResponse {
+  conversations: ConversationSummaryDto[];
+  has_more: boolean;
+  /** Pass as cursor for the next page; null on the last one. */
+  next_cursor?: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ConversationMuteEventDto {
+  muted: boolean;
+  muted_until?: number;
+  conversation_id: string;
+}
+
+interface ConversationMuteRequest {
+  /** true to mute, false to unmute. */
+  muted: boolean;
+  /** With muted: true, mute until this time (epoch milliseconds, in the future); absent = until unmuted. */
+  until?: number;
+  conversation_id: string;
+}
+
+interface ConversationMuteResponse {
+  conversation_id: string;
+  muted: boolean;
+  muted_until?: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ConversationReadEventDto {
+  read_seq: number;
+  conversation_id: string;
+}
+
+interface ConversationReadRequest {
+  /** Everything up to this seq is read (on all my devices). A lower seq than my position changes nothing. */
+  seq: number;
+  conversation_id: string;
+}
+
+interface ConversationReadResponse {
+  conversation_id: string;
+  read_seq: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ConversationSummaryDto {
+  kind: "direct" | "group";
+  /** A group's name; null for a direct conversation (see peer_id). */
+  title?: string;
+  /** Direct conversations: the other user. */
+  peer_id?: string;
+  /** Latest activity (epoch ms): the newest stream entry or membership change. The list is ordered by it, newest first. */
+  last_activity_at: number;
+  last_seq: number;
+  /** My read position (conversation/read, message/ack read). */
+  read_seq: number;
+  /** The newest message I may see, as message/history returns it (latest content; a recalled one is its tombstone); null when none. */
+  last_message?: Record<string, unknown>;
+  /** A short plain-text preview of last_message: its text (cut to 100 characters) or '[<type>]'; null when there is none or it was recalled. */
+  preview?: string;
+  /** Messages after read_seq from others, not recalled (muted conversations count too). */
+  unread_count: number;
+  /** Of those, the ones whose content.mentions names me or @all. */
+  mention_count: number;
+  muted: boolean;
+  /** When the mute ends (epoch ms); null when not muted or muted until unmuted. */
+  muted_until?: number;
+  /** Pinned messages, when a pin module is installed (absent otherwise). */
+  pinned_count?: number;
+  conversation_id: string;
+}
+
 interface EditMessageRequest {
   /** The new content, of the same type as the original, e.g. {"type": "text", "text": "Hello!"}. */
   content: unknown;
@@ -449,6 +532,12 @@ export interface CommandTypes {
   "control/ping": { request: never; response: PingResponseDto; event: never };
   /** Live pushes may have been lost (cluster bus outage beyond its bound): catch up with message/history sync and presence/list. */
   "control/resync": { request: never; response: never; event: never };
+  /** My direct and group conversations, latest activity first, with last message, unread and mention counts, mute (cursor-paged). */
+  "conversation/list": { request: ConversationListRequest; response: ConversationListResponse; event: never };
+  /** Client: mute a conversation until a time or until unmuted, or unmute it. Server: the mute changed (to my other connections). */
+  "conversation/mute": { request: ConversationMuteRequest; response: ConversationMuteResponse; event: ConversationMuteEventDto };
+  /** Client: mark read up to seq on all my devices (never backwards). Server: my read position moved (to my other connections). */
+  "conversation/read": { request: ConversationReadRequest; response: ConversationReadResponse; event: ConversationReadEventDto };
   /** Transfer accepted: transfer_id and port. */
   "file/accept": { request: never; response: never; event: FileAcceptDto };
   /** Client: ask the durable offset. Server: upload finished or failed (event). */

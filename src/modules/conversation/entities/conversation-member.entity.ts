@@ -31,4 +31,8 @@ export class ConversationMemberEntity {
 
   @Column({ name: 'joined_at', type: 'bigint', transformer: bigintNumber })
   joinedAt: number;
+
+  /** conversation/mute: muted until this time (epoch ms; MUTED_FOREVER = until unmuted), null = not muted. */
+  @Column({ name: 'muted_until', type: 'bigint', nullable: true, transformer: bigintNumber })
+  mutedUntil?: number | null;
 }
