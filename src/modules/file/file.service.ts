@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
 import { FileConfig, fileConfig } from './file.config';
 import { SecurityConfig, securityConfig } from '../../config/security.config';
+import { MessageConfig, messageConfig } from '../message/message.config';
 import { FileCommands, ProtocolError, validationError } from '../../shared/protocol';
 import { FILE_HASH_PATTERN, FileAcceptDto, FileRequestDto, MAX_FILE_NAME_LENGTH } from '../../shared/protocol/messages/file.messages';
 import { ConnectionRegistry } from '../../transport/connection-registry';
@@ -67,6 +68,7 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectConfig(fileConfig) private readonly config: FileConfig,
     @InjectConfig(securityConfig) private readonly security: SecurityConfig,
+    @InjectConfig(messageConfig) private readonly messages: MessageConfig,
     private readonly repository: FileRepository,
     private readonly storage: FileStorage,
     private readonly sharing: FileSharingService,
@@ -122,10 +124,14 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
     }
     if (dto.resume) {
       const transfer = await this.repository.findTransfer(dto.resume.transfer_id);
+      const same = transfer?.fileSize === dto.file_size && transfer?.sha256 === sha256;
+      if (transfer && transfer.userId === ctx.userId && transfer.direction === 'upload' && transfer.state === 'complete' && same) {
+        return this.answerFinished(transfer, ctx.localAddress);
+      }
       if (!transfer || transfer.userId !== ctx.userId || transfer.direction !== 'upload' || !OPEN_STATES.includes(transfer.state)) {
         throw transferNotFound(dto.resume.transfer_id);
       }
-      if (transfer.fileSize !== dto.file_size || transfer.sha256 !== sha256) {
+      if (!same) {
         throw new ProtocolError('CONFLICT', `transfer ${transfer.id} is for another file (size or hash differ); resume it with the same file or start a new upload`, 409);
       }
       await this.repository.transition(transfer.id, OPEN_STATES, {});
@@ -223,6 +229,19 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       await tx.insertTransfer(transfer);
       return this.answer(transfer, ctx.localAddress);
     }));
+  }
+
+  /**
+   * A resume of an upload that finished while its client was not looking (the data connection
+   * broke after the commit, or the server died between recording the file and sending the
+   * file-ref): the answer says it is done, and the file-ref is sent again while the message
+   * module still knows its request id (file-<transfer_id>), so it is sent at most once.
+   */
+  private async answerFinished(transfer: FileTransferEntity, localAddress?: string): Promise<Record<string, unknown>> {
+    const file = transfer.fileId ? await this.repository.findFile(transfer.fileId) : null;
+    if (!file) throw transferNotFound(transfer.id);
+    if (Date.now() - transfer.updatedAt < this.messages.dedupTtlMs / 2) await this.sharing.shareUpload(transfer, file);
+    return { ...this.acceptPayload(transfer, localAddress), file_id: file.id, resume_offset: file.size };
   }
 
   /** 200 with the data channel, or 202 (queued) with only the transfer id: file/accept follows. */

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, SwitchboardApp } from '../../../src/bootstrap';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
+import { FileSharingService } from '../../../src/modules/file/file-sharing.service';
 import { FileService } from '../../../src/modules/file/file.service';
 import { TlvType } from '../../../src/shared/protocol';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
@@ -127,6 +128,32 @@ describe('#18.7 a crash between the final rename and the database update: recove
     const copy = path.join(storage.dir, 'bob-copy.bin');
     expect((await bobAgain.download(resumed.fileId, copy)).hash).toBe(sha256(content));
     expect(fs.readFileSync(copy).equals(content)).toBe(true);
+  });
+
+  it('answers the resume of an upload that finished unseen with its file, and sends the file-ref that a crash kept from going out, once', async () => {
+    const first = await start();
+    const [alice, bob] = [await user(first), await user(first)];
+    const content = randomContent(3 * CHUNK);
+    const accept = await alice.client.call('file/request', uploadRequest(content, { type: 'user', id: bob.userId }, { file_name: 'late-ref.bin' }));
+    // The crash point: the file and the completed transfer are recorded, the file-ref never goes out.
+    jest.spyOn(first.app.get(FileSharingService), 'shareUpload').mockRejectedValueOnce(new Error('simulated crash before the file-ref'));
+    const { peer } = await openData(accept, alice.client);
+    sendData(peer, content, 0, CHUNK);
+    expect(await peer.nextJson(TlvType.ERROR)).toMatchObject({ status: 500 });
+    const done = await alice.client.call('file/ack', { transfer_id: accept.transfer_id });
+    expect(done).toMatchObject({ state: 'complete', file_id: expect.stringMatching(/^f-/) });
+
+    const second = await restart();
+    const [aliceAgain, bobAgain] = [await relogin(second, alice), await relogin(second, bob)];
+    const resumed = await aliceAgain.upload(content, { type: 'user', id: bob.userId }, { fileName: 'late-ref.bin', resumeTransferId: accept.transfer_id });
+    expect(resumed).toMatchObject({ transferId: accept.transfer_id, fileId: done.file_id, size: content.length });
+    const ref = await bobAgain.waitFor((f) => f.command === 'message/event' && (f.payload as any).message.content.file_id === done.file_id);
+    expect(ref.payload.message.content.name).toBe('late-ref.bin');
+    // A second resume answers the same and sends no second file-ref.
+    const again = await aliceAgain.call('file/request', { ...uploadRequest(content, { type: 'user', id: bob.userId }), resume: { transfer_id: accept.transfer_id, offset: 0 } });
+    expect(again).toMatchObject({ status: 200, file_id: done.file_id, resume_offset: content.length });
+    const history = await bobAgain.call('message/history', { conversation_id: ref.payload.message.conversation_id, limit: 50 });
+    expect(history.messages.filter((m: any) => m.content.file_id === done.file_id)).toHaveLength(1);
   });
 
   it('restarts from 0 an upload whose partial data is gone (the state an older server left), and completes it', async () => {
