@@ -294,6 +294,16 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     return this.call('reaction/remove', { conversation_id: conversationId, seq, emoji });
   }
 
+  /** Replies in the thread of the root message `rootMessageId` (Slack's model: the reply is a message with `thread_root_seq`). */
+  replyInThread(target: { type: 'user' | 'group'; id: string }, rootMessageId: string, text: string, options: { id?: string } = {}): Promise<ResponseOf<'message/send'>> {
+    return this.call('message/send', { target, content: { type: 'text', text }, meta: { thread_root: rootMessageId } }, options);
+  }
+
+  /** One page of a thread: the root with its summary and the replies after `since` (a previous page's `next_cursor`). */
+  threadReplies(conversationId: string, rootSeq: number, options: { since?: string; limit?: number } = {}): Promise<ResponseOf<'message/thread'>> {
+    return this.call('message/thread', { conversation_id: conversationId, root_seq: rootSeq, ...options });
+  }
+
   /** Pins the message at `seq` (group owner/admins; either party of a direct conversation). */
   pin(conversationId: string, seq: number): Promise<ResponseOf<'pin/add'>> {
     return this.call('pin/add', { conversation_id: conversationId, seq });

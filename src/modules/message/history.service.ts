@@ -5,13 +5,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { MessageConfig, messageConfig } from './message.config';
-import { BROADCAST_CONVERSATION_ID, MessageHistoryRequest, WireMessage } from '../../shared/protocol/messages/message.messages';
+import { BROADCAST_CONVERSATION_ID, MessageHistoryRequest, MessageThreadRequest, WireMessage } from '../../shared/protocol/messages/message.messages';
 import { decodeConversationCursor, decodeSyncCursor, encodeConversationCursor, encodeSyncCursor, SyncPositions } from './cursor';
 import { directConversationId, toWire } from './message.mapper';
 import { fittingCount, jsonBytes, PAGE_BYTES_BUDGET } from './page-budget';
 import { Membership, MessageRepository } from './message.repository';
 import { notAMember, validationFailed } from './message.service';
 import { MessageViewDecorators } from './message-view-decorators';
+import { MessageThreads } from './message-threads';
+import { ProtocolError } from '../../shared/protocol';
 
 /** Larger than any seq: the open upper bound of a range. */
 const NO_UPPER_BOUND = 2 ** 31 - 1;
@@ -43,6 +45,7 @@ export class HistoryService {
     @InjectConfig(messageConfig) private readonly config: MessageConfig,
     private readonly repository: MessageRepository,
     private readonly decorators: MessageViewDecorators,
+    private readonly threads: MessageThreads,
   ) {}
 
   async history(userId: string, dto: MessageHistoryRequest): Promise<ConversationPage | SyncPage> {
@@ -51,13 +54,45 @@ export class HistoryService {
     if (dto.before !== undefined && dto.since !== undefined) throw validationFailed('before', 'pass either before or since, not both');
     if (dto.conversation_id === undefined) {
       if (dto.before !== undefined) throw validationFailed('before', 'needs conversation_id (without it, history is a sync: use since)');
+      if (dto.exclude_thread_replies !== undefined) throw validationFailed('exclude_thread_replies', 'needs conversation_id (a sync returns every entry, so a device misses nothing)');
       const synced = await this.sync(userId, dto.since, limit);
-      await this.decorators.apply(userId, synced.messages);
+      await this.decorate(userId, synced.messages);
       return synced;
     }
     const page = await this.conversationPage(userId, dto.conversation_id, dto, limit);
-    await this.decorators.apply(userId, page.messages);
+    await this.decorate(userId, page.messages);
     return page;
+  }
+
+  /**
+   * message/thread: the root (with its summary) and its replies after the cursor, oldest first.
+   * Access as for history; a root the reader may not see answers like no root (404).
+   */
+  async thread(userId: string, dto: MessageThreadRequest): Promise<{ conversation_id: string; root: WireMessage; replies: WireMessage[]; has_more: boolean; next_cursor: string }> {
+    const limit = dto.limit ?? this.config.historyMax;
+    if (limit > this.config.historyMax) throw validationFailed('limit', `must be at most ${this.config.historyMax} (got ${limit}); page with next_cursor`);
+    const conversationId = dto.conversation_id;
+    const from = await this.readableFrom(userId, conversationId);
+    const since = dto.since !== undefined ? decodeConversationCursor(dto.since, 'since', conversationId).seq : undefined;
+    const row = from === 'empty' ? null : await this.repository.findBySeq(conversationId, dto.root_seq);
+    if (!row || from === 'empty' || row.seq <= from || row.kind !== 'message' || (row.refSeq !== null && row.refSeq !== undefined)) {
+      throw new ProtocolError('NOT_FOUND', `no thread root at seq ${dto.root_seq} of conversation ${conversationId}`, 404);
+    }
+    const after = Math.max(since ?? row.seq, row.seq);
+    const rows = await this.repository.threadReplies(conversationId, row.seq, after, limit + 1);
+    const candidates = rows.slice(0, limit).map(toWire);
+    const replies = candidates.slice(0, fittingCount(candidates));
+    const root = toWire(row);
+    await this.decorate(userId, [root, ...replies]);
+    const newest = replies.length > 0 ? replies[replies.length - 1].seq : after;
+    return { conversation_id: conversationId, root, replies, has_more: rows.length > replies.length, next_cursor: encodeConversationCursor({ conversationId, direction: 'since', seq: newest }) };
+  }
+
+  /** Other modules' fields (e.g. reactions) and thread summaries on the messages of a page. */
+  private async decorate(userId: string, messages: WireMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.threads.summarize(messages);
+    await this.decorators.apply(userId, messages);
   }
 
   /** Throws 403/404 unless the user may read the conversation; returns the first visible seq. */
@@ -84,7 +119,7 @@ export class HistoryService {
     }
     if (since !== undefined) {
       const after = Math.max(since, from);
-      const rows = await this.repository.range(conversationId, after, NO_UPPER_BOUND, limit + 1, 'oldest');
+      const rows = await this.repository.range(conversationId, after, NO_UPPER_BOUND, limit + 1, 'oldest', dto.exclude_thread_replies === true);
       const candidates = rows.slice(0, limit).map(toWire);
       // Cut by size too (page-budget.ts): has_more covers both a full and a size-cut page.
       const page = candidates.slice(0, fittingCount(candidates));
@@ -99,7 +134,7 @@ export class HistoryService {
       };
     }
     const upper = before ?? NO_UPPER_BOUND;
-    const rows = await this.repository.range(conversationId, from, upper, limit + 1, 'newest');
+    const rows = await this.repository.range(conversationId, from, upper, limit + 1, 'newest', dto.exclude_thread_replies === true);
     // Newest first here: a size cut keeps the messages next to the cursor.
     const candidates = rows.slice(0, limit).map(toWire);
     const page = candidates.slice(0, fittingCount(candidates)).reverse();

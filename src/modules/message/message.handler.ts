@@ -3,7 +3,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { MessageCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
-import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, RecallMessageRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
+import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
 import { MessageChangeService } from './message-change.service';
 import { HistoryService } from './history.service';
 import { MessageService } from './message.service';
@@ -48,5 +48,10 @@ export class MessageHandler {
   @MessagePattern(MessageCommands.RECALL.name, { ordered: true })
   recall(@Payload() dto: RecallMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
     return this.changes.recall({ userId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
+  }
+
+  @MessagePattern(MessageCommands.THREAD.name)
+  thread(@Payload() dto: MessageThreadRequest, @CurrentUser() userId: string) {
+    return this.historyService.thread(userId, dto);
   }
 }

@@ -19,6 +19,7 @@ import { MessageLookup } from './message-lookup.service';
 import { MessageChangeService } from './message-change.service';
 import { MessageRecallHooks } from './message-recall-hooks';
 import { MessageViewDecorators } from './message-view-decorators';
+import { MessageThreads } from './message-threads';
 import { OfflineDeliveryService } from './offline-delivery.service';
 import { ReceiptService } from './receipt.service';
 import { MessageSummaries } from './message-summaries.service';
@@ -55,6 +56,7 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageViewDecorators,
     MessageSummaries,
     MessageSummaryRepository,
+    MessageThreads,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],

@@ -119,17 +119,65 @@ export class MessageRepository {
 
   // -- reading ---------------------------------------------------------------------------------
 
-  /** Messages with `after < seq < before` of one conversation, `limit` of them from the given end. */
-  range(conversationId: string, after: number, before: number, limit: number, from: 'oldest' | 'newest'): Promise<MessageEntity[]> {
-    return this.dataSource
+  /**
+   * Messages with `after < seq < before` of one conversation, `limit` of them from the given end;
+   * `withoutThreadReplies` leaves out messages that are thread replies (entries stay).
+   */
+  range(conversationId: string, after: number, before: number, limit: number, from: 'oldest' | 'newest', withoutThreadReplies = false): Promise<MessageEntity[]> {
+    const query = this.dataSource
       .getRepository(MessageEntity)
       .createQueryBuilder('m')
       .where('m.conversationId = :conversationId', { conversationId })
       .andWhere('m.seq > :after', { after })
-      .andWhere('m.seq < :before', { before })
+      .andWhere('m.seq < :before', { before });
+    if (withoutThreadReplies) query.andWhere("(m.refSeq IS NULL OR m.kind <> 'message')");
+    return query
       .orderBy('m.seq', from === 'oldest' ? 'ASC' : 'DESC')
       .limit(limit)
       .getMany();
+  }
+
+  /** The replies of the thread rooted at `rootSeq` with seq > `after`, oldest first. */
+  threadReplies(conversationId: string, rootSeq: number, after: number, limit: number): Promise<MessageEntity[]> {
+    return this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.conversationId = :conversationId AND m.refSeq = :rootSeq AND m.kind = :kind', { conversationId, rootSeq, kind: 'message' })
+      .andWhere('m.seq > :after', { after })
+      .orderBy('m.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Per thread root of `rootSeqs`: its replies (recalled ones included: they keep their place),
+   * the newest reply's time and the repliers, first replier first.
+   */
+  async threadSummaries(conversationId: string, rootSeqs: number[]): Promise<Map<number, { count: number; last: number; participants: string[] }>> {
+    const out = new Map<number, { count: number; last: number; participants: string[] }>();
+    if (rootSeqs.length === 0) return out;
+    const rows = await this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .select('m.refSeq', 'root')
+      .addSelect('m.senderId', 'sender')
+      .addSelect('COUNT(*)', 'n')
+      .addSelect('MAX(m.sentAt)', 'last')
+      .addSelect('MIN(m.seq)', 'first')
+      .where('m.conversationId = :conversationId AND m.refSeq IN (:...rootSeqs) AND m.kind = :kind', { conversationId, rootSeqs, kind: 'message' })
+      .groupBy('m.refSeq')
+      .addGroupBy('m.senderId')
+      .getRawMany<{ root: number | string; sender: string; n: number | string; last: number | string; first: number | string }>();
+    rows.sort((a, b) => Number(a.first) - Number(b.first));
+    for (const r of rows) {
+      const root = Number(r.root);
+      let summary = out.get(root);
+      if (!summary) out.set(root, (summary = { count: 0, last: 0, participants: [] }));
+      summary.count += Number(r.n);
+      summary.last = Math.max(summary.last, Number(r.last));
+      summary.participants.push(r.sender);
+    }
+    return out;
   }
 
   /** Every conversation the user is a member of, with the counters history and sync need. */

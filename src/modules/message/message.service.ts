@@ -31,6 +31,7 @@ import { MESSAGE_MAX_BYTES } from './page-budget';
 import { directConversationId, toWire } from './message.mapper';
 import { MessageRepository } from './message.repository';
 import { MessageSendChecks } from './message-send-checks';
+import { MessageThreads } from './message-threads';
 import { MessageWriter, NewMessage, WriteOutcome } from './message-writer';
 import { UserDirectory } from './user-directory';
 
@@ -75,6 +76,7 @@ export class MessageService {
     private readonly metrics: MessageMetrics,
     private readonly gate: DirectMessageGate,
     private readonly checks: MessageSendChecks,
+    private readonly threads: MessageThreads,
   ) {}
 
   async send(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
@@ -94,12 +96,15 @@ export class MessageService {
     this.checkLimits(dto, json);
     const hash = contentHash({ target: dto.target, content: dto.content, attachments, meta });
     let target: Resolved;
+    let threadRootSeq: number | undefined;
     try {
       target = await this.resolveTarget(ctx.senderId, dto);
       const replyTo = meta.reply_to;
       if (typeof replyTo === 'string' && !(await this.repository.findInConversation(target.conversationId, replyTo))) {
         throw new ProtocolError('NOT_FOUND', `meta.reply_to: message ${replyTo} is not in conversation ${target.conversationId}`);
       }
+      // A thread reply (message-threads.ts): read only when the send names a root.
+      if (typeof meta.thread_root === 'string') threadRootSeq = await this.threads.rootSeq(target.conversationId, meta.thread_root);
       // Other modules' checks (e.g. files the message names); undefined when none is registered.
       const checked = this.checks.run({ senderId: ctx.senderId, conversationId: target.conversationId, dto });
       if (checked) await checked;
@@ -123,6 +128,7 @@ export class MessageService {
       meta,
       json,
     };
+    if (threadRootSeq !== undefined) message.refSeq = threadRootSeq;
     // Pushed from the writer's commit callback: in commit (= seq) order per conversation.
     const onCommitted = (o: WriteOutcome) => {
       if (o.status === 'stored') this.push(o.stored, o.recipients, ctx.connectionId);

@@ -18,6 +18,7 @@ import type {
   MessageHistoryRequest,
   EditMessageRequest,
   RecallMessageRequest,
+  MessageThreadRequest,
   MessageChangeResponse,
   OfflineBatchPayload,
   ReceiptEventPayload,
@@ -64,6 +65,7 @@ export interface RequestMap {
   'message/history': [Plain<MessageHistoryRequest>, HistoryResponse];
   'message/edit': [Plain<EditMessageRequest>, MessageChangeResponse];
   'message/recall': [Plain<RecallMessageRequest>, MessageChangeResponse];
+  'message/thread': [Plain<MessageThreadRequest>, { status: number; conversation_id: string; root: WireMessage; replies: WireMessage[]; has_more: boolean; next_cursor: string }];
   'group/create': [Plain<GroupCreateRequest>, { status: number; conversation_id: string } & Record<string, unknown>];
   'group/add': [Plain<GroupAddRequest>, { status: number } & Record<string, unknown>];
   'group/remove': [Plain<GroupRemoveRequest>, { status: number } & Record<string, unknown>];

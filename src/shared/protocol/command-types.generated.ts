@@ -305,12 +305,23 @@ interface MessageHistoryRequest {
   /** Opaque cursor (`next_cursor` of a forward page or a sync): messages newer than it. */
   since?: string;
   limit?: number;
+  /** One conversation only: leave thread replies out of the page (they stay in sync and in message/thread). */
+  exclude_thread_replies?: boolean;
 }
 
 interface MessageTarget {
   type: "user" | "group" | "broadcast";
   /** User id (type user) or group conversation id (type group); omitted for broadcast. */
   id?: string;
+}
+
+interface MessageThreadRequest {
+  conversation_id: string;
+  /** The seq of the thread's root message. */
+  root_seq: number;
+  /** Opaque cursor (`next_cursor` of the previous page): replies after it. */
+  since?: string;
+  limit?: number;
 }
 
 interface NotificationAckRequest {
@@ -475,7 +486,7 @@ interface SendMessageRequest {
   /** Typed content, e.g. {"type": "text", "text": "Hello"}; types listed in extensions.ts. */
   content: unknown;
   attachments?: unknown[];
-  /** {reply_to?: message_id, priority?: low|normal|high, ...} (other keys are kept). */
+  /** {reply_to?: message_id, thread_root?: message_id, priority?: low|normal|high, ...} (other keys are kept). */
   meta?: Record<string, unknown>;
 }
 
@@ -574,6 +585,8 @@ export interface CommandTypes {
   "message/recall": { request: RecallMessageRequest; response: ResponseStatusDto; event: never };
   /** Send a message to a user, a group or everyone. */
   "message/send": { request: SendMessageRequest; response: ResponseStatusDto; event: never };
+  /** A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged. */
+  "message/thread": { request: MessageThreadRequest; response: ResponseStatusDto; event: never };
   /** Acknowledge durable notifications so they are not offered again. */
   "notification/ack": { request: NotificationAckRequest; response: ResponseStatusDto; event: never };
   /** Business notification (friend requests, group membership, ...). */

@@ -14,7 +14,7 @@ import { ContactListRequest, ContactRefRequest, ContactRequestRequest } from './
 import { ControlErrorEventDto, PingResponseDto } from './messages/control.messages';
 import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileRequestDto } from './messages/file.messages';
 import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
-import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, RecallMessageRequest, SendMessageRequest } from './messages/message.messages';
+import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from './messages/message.messages';
 import { NotificationAckRequest, NotificationEventDto, NotificationListRequest } from './messages/notification.messages';
 import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './messages/presence.messages';
 import { UserLookupRequest, UserProfileRequest } from './messages/user.messages';
@@ -62,6 +62,7 @@ export const MessageCommands = {
   EVENT: cmd('message/event', 's2c', 'event', 'A new message, pushed live.'),
   OFFLINE: cmd('message/offline', 's2c', 'event', 'A batch of messages missed while offline.'),
   EDIT: cmd('message/edit', 'c2s', 'request', 'Replace the content of my message (a message.edited entry in the stream).', { request: EditMessageRequest, causes: ['message/event'] }),
+  THREAD: cmd('message/thread', 'c2s', 'request', "A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged.", { request: MessageThreadRequest }),
   RECALL: cmd('message/recall', 'c2s', 'request', 'Erase a message, leaving a tombstone (author, or group owner/admin).', { request: RecallMessageRequest, causes: ['message/event'] }),
 } as const;
 

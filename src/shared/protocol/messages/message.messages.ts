@@ -9,6 +9,7 @@
 import { Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -93,6 +94,9 @@ export function metaError(meta: unknown): string | undefined {
   if (meta.reply_to !== undefined && meta.reply_to !== null && (typeof meta.reply_to !== 'string' || meta.reply_to.length > 64)) {
     return 'meta.reply_to must be the message_id of a message in this conversation';
   }
+  if (meta.thread_root !== undefined && (typeof meta.thread_root !== 'string' || meta.thread_root.length === 0 || meta.thread_root.length > 64)) {
+    return "meta.thread_root must be the message_id of the thread's root message in this conversation";
+  }
   if (meta.priority !== undefined && !MESSAGE_PRIORITIES.includes(meta.priority as MessagePriority)) {
     return `meta.priority must be one of ${MESSAGE_PRIORITIES.join(', ')}`;
   }
@@ -122,6 +126,8 @@ export class MessageTarget {
 
 export interface MessageMeta {
   reply_to?: string | null;
+  /** A thread reply: the message_id of the thread's root (a message of the same conversation). */
+  thread_root?: string;
   priority?: MessagePriority;
   [extra: string]: unknown;
 }
@@ -152,7 +158,7 @@ export class SendMessageRequest {
   @Validate(MessageAttachmentsConstraint)
   attachments?: Record<string, unknown>[];
 
-  @JSONSchema({ description: '{reply_to?: message_id, priority?: low|normal|high, ...} (other keys are kept).' })
+  @JSONSchema({ description: '{reply_to?: message_id, thread_root?: message_id, priority?: low|normal|high, ...} (other keys are kept).' })
   @IsOptional()
   @IsObject({ message: 'meta must be an object' })
   @Validate(MessageMetaConstraint)
@@ -193,6 +199,34 @@ export class MessageHistoryRequest {
   @IsOptional()
   @IsString({ message: 'since must be the opaque next_cursor string of an earlier page or sync' })
   @MaxLength(65536, { message: 'since is too long to be a cursor' })
+  since?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'limit must be a positive integer' })
+  @Min(1, { message: 'limit must be a positive integer' })
+  limit?: number;
+
+  @JSONSchema({ description: 'One conversation only: leave thread replies out of the page (they stay in sync and in message/thread).' })
+  @IsOptional()
+  @IsBoolean({ message: 'exclude_thread_replies must be true or false' })
+  exclude_thread_replies?: boolean;
+}
+
+/** message/thread: the replies of one thread, oldest first, paged forward with `since`. */
+export class MessageThreadRequest {
+  @IsString({ message: 'conversation_id must be a string' })
+  @Matches(ID, { message: 'conversation_id must be a conversation id' })
+  conversation_id: string;
+
+  @JSONSchema({ description: "The seq of the thread's root message." })
+  @IsInt({ message: 'root_seq must be a positive integer (the seq of the root message)' })
+  @Min(1, { message: 'root_seq must be a positive integer (the seq of the root message)' })
+  root_seq: number;
+
+  @JSONSchema({ description: 'Opaque cursor (`next_cursor` of the previous page): replies after it.' })
+  @IsOptional()
+  @IsString({ message: 'since must be the opaque next_cursor string of an earlier page' })
+  @MaxLength(8192, { message: 'since is too long to be a cursor' })
   since?: string;
 
   @IsOptional()
@@ -257,6 +291,12 @@ export interface WireMessage {
   ref_seq?: number;
   /** A thread reply (a message): the seq of its thread's root. */
   thread_root_seq?: number;
+  /** A thread's root, in history and message/thread: its replies so far (absent when none). */
+  reply_count?: number;
+  /** Unix seconds of the newest reply. */
+  last_reply_at?: number;
+  /** Up to 5 user ids who replied, first repliers first. */
+  reply_participants?: string[];
   /** message/history only (reaction module): the message's reactions, most used first; absent when none. */
   reactions?: { emoji: string; count: number; me: boolean }[];
 }
