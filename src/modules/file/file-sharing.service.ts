@@ -8,6 +8,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth';
+import { ContactGate } from '../contact';
 import { directConversationId, MessageService } from '../message';
 import type { FileTransferEntity } from './entities/file-transfer.entity';
 import type { StoredFileEntity } from './entities/stored-file.entity';
@@ -30,6 +31,7 @@ export class FileSharingService {
     private readonly repository: FileRepository,
     private readonly messages: MessageService,
     private readonly users: UsersService,
+    private readonly gate: ContactGate,
   ) {}
 
   /** The conversation a target means for this sender. */
@@ -42,6 +44,10 @@ export class FileSharingService {
     if (target.type === 'user') {
       if (target.id === senderId) throw new ProtocolError('VALIDATION_FAILED', 'target.id must be another user (or a group)', 400);
       if ((await this.users.exists([target.id])).length === 0) throw new ProtocolError('USER_NOT_FOUND', `user ${target.id} does not exist`);
+      // The same gate as message/send (blocks, DIRECT_MESSAGE_POLICY): to a user who blocked the
+      // sender this answers word for word as for an unknown id (docs/protocol.md "Blocking").
+      const refusal = this.gate.checkDirect(senderId, target.id);
+      if (refusal) await refusal;
       return;
     }
     if (!(await this.repository.isMember(target.id, senderId))) {

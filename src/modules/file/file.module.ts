@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { fileConfig, FileConfig } from './file.config';
 import { AuthModule } from '../auth';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContactModule } from '../contact';
 import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';
 import { FileShareEntity } from './entities/file-share.entity';
@@ -31,7 +32,7 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
  * stored once by sha256 behind the FileStorage port; finished uploads shared as file-ref messages.
  */
 @Module({
-  imports: [AuthModule, ConversationModule, MessageModule, TypeOrmModule.forFeature(FILE_ENTITIES)],
+  imports: [AuthModule, ConversationModule, ContactModule, MessageModule, TypeOrmModule.forFeature(FILE_ENTITIES)],
   controllers: [FileHandler],
   providers: [
     FileRepository,

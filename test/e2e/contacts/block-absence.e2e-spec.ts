@@ -41,6 +41,8 @@ describe('#18.5 a block looks like absence, consistently across commands', () =>
 
     const cases: [string, (ref: string, byName: boolean) => Record<string, unknown>][] = [
       ['message/send', (ref) => dm(ref, 'hi')],
+      // A file offered to the blocker: refused at file/request, as for a user nobody has.
+      ['file/request', (ref) => ({ file_name: 'a.txt', file_size: 3, hash: `sha256:${'0'.repeat(64)}`, target: { type: 'user', id: ref } })],
       ['contact/request', (ref, byName) => (byName ? { username: ref } : { user_id: ref })],
       ['contact/accept', (ref, byName) => (byName ? { username: ref } : { user_id: ref })],
       ['contact/decline', (ref, byName) => (byName ? { username: ref } : { user_id: ref })],
@@ -54,7 +56,7 @@ describe('#18.5 a block looks like absence, consistently across commands', () =>
       const nobody = await answer(alice.client, command, payload(ghostId, false), ghostId);
       expect({ command, ...blocker }).toEqual({ command, ...nobody });
       expect(blocker.status).toBe(404);
-      if (command !== 'message/send') {
+      if (command !== 'message/send' && command !== 'file/request') {
         const byName = await answer(alice.client, command, payload(`${p}_bob`, true), `${p}_bob`);
         expect({ command, ...byName }).toEqual({ command, ...(await answer(alice.client, command, payload(ghostName, true), ghostName)) });
       }
@@ -75,6 +77,8 @@ describe('#18.5 a block looks like absence, consistently across commands', () =>
     const own = await refusal(bob.client, 'message/send', dm(alice.userId, 'hey'));
     expect(own).toMatchObject({ status: 403, error_code: 'REFUSED' });
     expect(own.error_message).toMatch(/you blocked/);
+    const ownFile = await refusal(bob.client, 'file/request', { file_name: 'a.txt', file_size: 3, hash: `sha256:${'0'.repeat(64)}`, target: { type: 'user', id: alice.userId } });
+    expect(ownFile).toMatchObject({ status: 403, error_code: 'REFUSED' });
     expect((await bob.client.call('contact/unblock', { user_id: alice.userId })).user.contact).toBe('none');
     expect((await alice.client.call('message/send', dm(bob.userId, 'back'))).status).toBe(200);
   });
