@@ -58,6 +58,24 @@ class PresenceEnv {
   @Min(300, { message: 'must be an integer number of milliseconds between 300 and 600000' })
   @Max(600_000, { message: 'must be an integer number of milliseconds between 300 and 600000' })
   NODE_LIVENESS_TTL_MS = 5000;
+
+  /**
+   * presence/typing: a `start` not followed by a `stop` (or a new `start`) within this time ends
+   * by itself — the server sends the `stop` (a client that vanished mid-sentence stops typing).
+   * Clients resend `start` about every half of it while the user types.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds between 200 and 60000' })
+  @Min(200, { message: 'must be an integer number of milliseconds between 200 and 60000' })
+  @Max(60_000, { message: 'must be an integer number of milliseconds between 200 and 60000' })
+  PRESENCE_TYPING_TTL_MS = 6000;
+
+  /** presence/typing requests one connection may send per 10 seconds; more are refused with 429 RATE_LIMITED. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer between 1 and 1000' })
+  @Min(1, { message: 'must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'must be an integer between 1 and 1000' })
+  PRESENCE_TYPING_RATE = 20;
 }
 
 export const presenceConfig = defineConfig('presence', PresenceEnv, (env) => {
@@ -82,6 +100,8 @@ export const presenceConfig = defineConfig('presence', PresenceEnv, (env) => {
     groupFanoutMax: env.PRESENCE_GROUP_FANOUT_MAX,
     textMax: env.PRESENCE_TEXT_MAX,
     nodeLivenessTtlMs: env.NODE_LIVENESS_TTL_MS,
+    typingTtlMs: env.PRESENCE_TYPING_TTL_MS,
+    typingRatePer10s: env.PRESENCE_TYPING_RATE,
   };
 });
 export type PresenceConfig = ReturnType<typeof presenceConfig.parse>;

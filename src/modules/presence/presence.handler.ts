@@ -3,10 +3,11 @@ import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { ConnectionId, CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { PresenceCommands } from '../../shared/protocol';
-import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from '../../shared/protocol/messages/presence.messages';
+import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, TypingRequest } from '../../shared/protocol/messages/presence.messages';
 import { HeartbeatService } from './heartbeat.service';
 import { PresenceQueryService } from './presence-query.service';
 import { PresenceService } from './presence.service';
+import { TypingService } from './typing.service';
 
 @Controller()
 export class PresenceHandler {
@@ -14,6 +15,7 @@ export class PresenceHandler {
     private readonly heartbeats: HeartbeatService,
     private readonly presence: PresenceService,
     private readonly queries: PresenceQueryService,
+    private readonly typings: TypingService,
   ) {}
 
   /**
@@ -40,5 +42,11 @@ export class PresenceHandler {
   @MessagePattern(PresenceCommands.SUBSCRIBE.name)
   subscribe(@Payload() dto: PresenceSubscribeRequest, @CurrentUser('session') me: CurrentSession) {
     return this.queries.subscribe(me.userId, me.connectionId, dto.user_ids);
+  }
+
+  /** Ordered: a start then a stop from one connection apply in that order. */
+  @MessagePattern(PresenceCommands.TYPING.name, { ordered: true })
+  typing(@Payload() dto: TypingRequest, @CurrentUser('session') me: CurrentSession) {
+    return this.typings.typing(me.userId, me.connectionId, dto);
   }
 }

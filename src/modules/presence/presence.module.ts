@@ -20,6 +20,7 @@ import { PresenceMetrics } from './presence.metrics';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 import { PresenceStore } from './presence-store';
+import { TypingService } from './typing.service';
 import { InMemoryPresenceStore } from './stores/in-memory-presence.store';
 import { RedisPresenceStore } from './stores/redis-presence.store';
 
@@ -49,6 +50,7 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
     PresenceQueryService,
     HeartbeatService,
     NodeLivenessService,
+    TypingService,
   ],
   exports: [PresenceService, PresenceStore],
 })

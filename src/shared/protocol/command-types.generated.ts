@@ -494,6 +494,20 @@ interface SessionsRequest {
   user_id?: string;
 }
 
+interface TypingEventDto {
+  conversation_id: string;
+  user_id: string;
+  state: "start" | "stop";
+  /** With `start`: the indicator ends by itself after this long unless refreshed (the server also sends the `stop`). */
+  expires_in_ms?: number;
+}
+
+interface TypingRequest {
+  conversation_id: string;
+  /** `start` (resend about every expires_in_ms / 2 while typing) or `stop`. */
+  state: "start" | "stop";
+}
+
 interface UserLookupRequest {
   /** A username or the start of one (case-insensitive). */
   query: string;
@@ -611,6 +625,8 @@ export interface CommandTypes {
   "presence/list": { request: PresenceListRequest; response: ResponseStatusDto; event: never };
   /** Follow the presence of explicit users. */
   "presence/subscribe": { request: PresenceSubscribeRequest; response: ResponseStatusDto; event: never };
+  /** Client: I start/stop typing in a conversation. Server: a member does (never stored; ends by itself). */
+  "presence/typing": { request: TypingRequest; response: ResponseStatusDto; event: TypingEventDto };
   /** Change my status (online/away/busy/invisible). */
   "presence/update": { request: PresenceUpdateRequest; response: ResponseStatusDto; event: never };
   /** React to a message with an emoji; a reaction.added entry enters the conversation stream. */

@@ -16,7 +16,7 @@ import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileReques
 import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
 import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from './messages/message.messages';
 import { NotificationAckRequest, NotificationEventDto, NotificationListRequest } from './messages/notification.messages';
-import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest } from './messages/presence.messages';
+import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, TypingEventDto, TypingRequest } from './messages/presence.messages';
 import { UserLookupRequest, UserProfileRequest } from './messages/user.messages';
 
 export type { Direction } from './command-declaration';
@@ -53,6 +53,7 @@ export const PresenceCommands = {
   LIST: cmd('presence/list', 'c2s', 'request', 'Presence of given users or of visible online users.', { request: PresenceListRequest }),
   SUBSCRIBE: cmd('presence/subscribe', 'c2s', 'request', 'Follow the presence of explicit users.', { request: PresenceSubscribeRequest }),
   EVENT: cmd('presence/event', 's2c', 'event', 'A user I can see changed presence.'),
+  TYPING: cmd('presence/typing', 'both', 'request', 'Client: I start/stop typing in a conversation. Server: a member does (never stored; ends by itself).', { request: TypingRequest, event: TypingEventDto, causes: ['presence/typing'] }),
 } as const;
 
 export const MessageCommands = {

@@ -2,7 +2,7 @@
  * Payloads of the presence commands (draft §2.2), field names as in the draft (snake_case).
  * Pure class-validator classes so the SDK and the server share them.
  */
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Nullable } from '../null-fields';
 import { PageCursor, PageLimit } from './paging';
@@ -66,6 +66,37 @@ export class PresenceSubscribeRequest {
   @ArrayMaxSize(PRESENCE_LIST_MAX_IDS, { message: `user_ids must hold at most ${PRESENCE_LIST_MAX_IDS} ids` })
   @Matches(USER_ID, { each: true, message: 'user_ids must be user ids such as "u-10001"' })
   user_ids: string[];
+}
+
+export const TYPING_STATES = ['start', 'stop'] as const;
+export type TypingState = (typeof TYPING_STATES)[number];
+
+/** presence/typing request: I started (or stopped) typing in a conversation. */
+export class TypingRequest {
+  @IsString({ message: 'conversation_id must be a string' })
+  @Length(1, 64, { message: 'conversation_id must be 1 to 64 characters' })
+  conversation_id: string;
+
+  @JSONSchema({ description: '`start` (resend about every expires_in_ms / 2 while typing) or `stop`.' })
+  @IsIn(TYPING_STATES, { message: `state must be one of ${TYPING_STATES.join(', ')}` })
+  state: TypingState;
+}
+
+/** presence/typing event: a member started or stopped typing (never stored). */
+export class TypingEventDto {
+  @IsString()
+  conversation_id: string;
+
+  @IsString()
+  user_id: string;
+
+  @IsIn(TYPING_STATES)
+  state: TypingState;
+
+  @JSONSchema({ description: 'With `start`: the indicator ends by itself after this long unless refreshed (the server also sends the `stop`).' })
+  @IsOptional()
+  @IsInt()
+  expires_in_ms?: number;
 }
 
 /** One user's presence: the payload of presence/event and an item of presence/list. */
