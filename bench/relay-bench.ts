@@ -7,7 +7,10 @@
  *
  * Scenarios (BENCH_SCENARIOS, default all): relay (BENCH_PAIRS pairs × BENCH_IN_FLIGHT sends in
  * flight), latency (1 pair × 1 in flight), group (BENCH_GROUP_SIZE members, BENCH_GROUP_SENDERS
- * of them sending; unit = deliveries), auth (presence/list of oneself with a bearer token) and
+ * of them sending; unit = deliveries), reactions (the same group: BENCH_GROUP_SENDERS members toggle
+ * a reaction on one message — reaction/add, reaction/remove, ... — each change a stream entry
+ * pushed to the other members; unit = deliveries of those entries, latency not measured; not on
+ * the bare relay), auth (presence/list of oneself with a bearer token) and
  * ping (control/ping without a token), 16 connections × 16 in flight.
  * Servers (BENCH_SERVERS, default bare,sqlite,postgres[,sqlite-full]): the bare relay, the built
  * server on a fresh SQLite file (synchronous=NORMAL; sqlite-full = SQLITE_SYNCHRONOUS=full) and
@@ -35,12 +38,12 @@ const GROUP_SIZE = Number(env.BENCH_GROUP_SIZE ?? 100);
 const GROUP_SENDERS = Number(env.BENCH_GROUP_SENDERS ?? 4);
 const REQ_CONNECTIONS = 16;
 const REQ_IN_FLIGHT = 16;
-const SCENARIOS = (env.BENCH_SCENARIOS ?? 'relay,latency,group,auth,ping').split(',').map((s) => s.trim());
+const SCENARIOS = (env.BENCH_SCENARIOS ?? 'relay,latency,group,reactions,auth,ping').split(',').map((s) => s.trim());
 const SERVERS = (env.BENCH_SERVERS ?? 'bare,sqlite,postgres').split(',').map((s) => s.trim());
 const PG_URL = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-type Scenario = 'relay' | 'latency' | 'group' | 'auth' | 'ping';
-const UNIT: Record<Scenario, string> = { relay: 'msg', latency: 'msg', group: 'delivery', auth: 'req', ping: 'req' };
+type Scenario = 'relay' | 'latency' | 'group' | 'reactions' | 'auth' | 'ping';
+const UNIT: Record<Scenario, string> = { relay: 'msg', latency: 'msg', group: 'delivery', reactions: 'delivery', auth: 'req', ping: 'req' };
 
 interface Sample {
   server: string;
@@ -65,7 +68,7 @@ interface Server {
 }
 
 async function startServer(name: string): Promise<Server> {
-  const group = SCENARIOS.includes('group') && (!name.startsWith('postgres') || env.BENCH_GROUP_ON_PG);
+  const group = (SCENARIOS.includes('group') || SCENARIOS.includes('reactions')) && (!name.startsWith('postgres') || env.BENCH_GROUP_ON_PG);
   const users = Math.max(2 * PAIRS + 2, group ? GROUP_SIZE : 0, REQ_CONNECTIONS);
   const startedAt = performance.now();
   if (name === 'bare') {
@@ -186,6 +189,22 @@ function run(server: Server, scenario: Scenario): Promise<Sample> {
         for (const s of members.slice(0, GROUP_SENDERS)) s.startLoad(state, IN_FLIGHT, sendTo({ type: 'group', id: server.groupId }), { latencyOnEvent: true });
         return members;
       });
+    case 'reactions':
+      return (async () => {
+        // One message to react to; each sender toggles its 👍 on it (every request is a change).
+        const seed = await c[0].call('message/send', { target: { type: 'group', id: server.groupId }, content: { type: 'text', text: 'react here' } });
+        const seq = Number(seed.payload.seq);
+        return measure(server, scenario, (state) => {
+          const members = c.slice(0, GROUP_SIZE);
+          for (const m of members) m.receive(state);
+          for (const s of members.slice(0, GROUP_SENDERS)) {
+            let on = false;
+            const next: NextRequest = () => ((on = !on), { command: on ? 'reaction/add' : 'reaction/remove', payload: { conversation_id: server.groupId, seq, emoji: '👍' } });
+            s.startLoad(state, IN_FLIGHT, next, { latencyOnEvent: true });
+          }
+          return members;
+        });
+      })();
     case 'auth':
     case 'ping':
       return measure(server, scenario, (state) => {
@@ -211,7 +230,8 @@ async function main(): Promise<void> {
       const server = await startServer(name);
       try {
         for (const scenario of SCENARIOS as Scenario[]) {
-          if (scenario === 'group' && name.startsWith('postgres') && !env.BENCH_GROUP_ON_PG) continue;
+          if ((scenario === 'group' || scenario === 'reactions') && name.startsWith('postgres') && !env.BENCH_GROUP_ON_PG) continue;
+          if (scenario === 'reactions' && name === 'bare') continue;
           const sample = await run(server, scenario);
           samples.push(sample);
           console.log(`round ${round} ${name.padEnd(11)} ${scenario.padEnd(8)} ${Math.round(sample.rate).toString().padStart(8)} ${UNIT[scenario]}/s  p50 ${sample.p50.toFixed(2)} ms  p99 ${sample.p99.toFixed(2)} ms  ${sample.cpuUsPerUnit.toFixed(1)} µs CPU/${UNIT[scenario]}  (window ${sample.window[0].toFixed(1)}–${sample.window[1].toFixed(1)} s)`);
