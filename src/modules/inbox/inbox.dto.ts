@@ -104,10 +104,9 @@ export class ConversationSummaryDto extends ConversationRefDto {
   @IsInt()
   muted_until: number | null;
 
-  @JSONSchema({ description: 'Pinned messages, when a pin module is installed (absent otherwise).' })
-  @IsOptional()
+  @JSONSchema({ description: 'Pinned messages of the conversation (pin/list).' })
   @IsInt()
-  pinned_count?: number;
+  pinned_count: number;
 }
 
 export class ConversationListResponse extends ResponseStatusDto {

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ConversationModule, ConversationRepository } from '../conversation';
 import { MessageModule, MessageSendChecks } from '../message';
+import { PinModule } from '../pin';
 import { InboxHandler } from './inbox.handler';
 import { InboxService } from './inbox.service';
 import { mentionCheck } from './mention.check';
@@ -11,7 +12,7 @@ import { mentionCheck } from './mention.check';
  * mute and positions are the conversation module's, messages and counts the message module's.
  */
 @Module({
-  imports: [ConversationModule, MessageModule],
+  imports: [ConversationModule, MessageModule, PinModule],
   controllers: [InboxHandler],
   providers: [InboxService],
 })

@@ -11,6 +11,7 @@ import { fieldError } from '../../shared/protocol/validator';
 import { EventPublisher } from '../../transport/event-publisher';
 import { ConversationInboxRepository, ConversationRepository, MUTED_FOREVER } from '../conversation';
 import { MessageSummaries, ReceiptService, visibleFrom } from '../message';
+import { PinCounts } from '../pin';
 import { decodeInboxCursor, encodeInboxCursor } from './inbox-cursor';
 import { InboxCommands } from './inbox.commands';
 import { ConversationListRequest, ConversationListResponse, ConversationMuteRequest, ConversationMuteResponse, ConversationReadRequest, ConversationReadResponse, ConversationSummaryDto, INBOX_PAGE_DEFAULT } from './inbox.dto';
@@ -41,6 +42,7 @@ export class InboxService {
     private readonly summaries: MessageSummaries,
     private readonly receipts: ReceiptService,
     private readonly publisher: EventPublisher,
+    private readonly pins: PinCounts,
   ) {}
 
   async list(userId: string, dto: ConversationListRequest, now = Date.now()): Promise<ConversationListResponse> {
@@ -49,8 +51,9 @@ export class InboxService {
     const rows = await this.inbox.page(userId, limit + 1, after);
     const page = rows.slice(0, limit);
     const directs = page.filter((r) => r.kind === 'direct').map((r) => r.conversationId);
-    const [peers, summaries] = await Promise.all([
+    const [peers, pinned, summaries] = await Promise.all([
       this.conversations.directPeers(directs, userId),
+      this.pins.of(page.map((r) => r.conversationId)),
       this.summaries.summarize(
         userId,
         page.map((r) => ({ conversationId: r.conversationId, lastSeq: r.lastSeq, readSeq: r.readSeq, visibleFrom: visibleFrom(r) })),
@@ -74,6 +77,7 @@ export class InboxService {
         mention_count: summary?.mentionCount ?? 0,
         muted,
         muted_until: muted && r.mutedUntil !== MUTED_FOREVER ? r.mutedUntil : null,
+        pinned_count: pinned.get(r.conversationId) ?? 0,
       };
     });
     const last = page[page.length - 1];

@@ -2,3 +2,4 @@
 export { PinModule } from './pin.module';
 export { PinCommands } from './pin.commands';
 export { PIN_ADDED, PIN_REMOVED } from './pin.service';
+export { PinCounts } from './pin-counts.service';

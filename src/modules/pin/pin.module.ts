@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';
 import { MessagePinEntity } from './entities/message-pin.entity';
+import { PinCounts } from './pin-counts.service';
 import { PinHandler } from './pin.handler';
 import { PinRepository } from './pin.repository';
 import { PinService } from './pin.service';
@@ -16,6 +17,7 @@ export const PIN_ENTITIES = [MessagePinEntity];
 @Module({
   imports: [TypeOrmModule.forFeature(PIN_ENTITIES), ConversationModule, MessageModule],
   controllers: [PinHandler],
-  providers: [PinRepository, PinService],
+  providers: [PinRepository, PinService, PinCounts],
+  exports: [PinCounts],
 })
 export class PinModule {}

@@ -1,7 +1,7 @@
 /** Pins: the only file of the module that talks to the database. */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
 import { MessagePinEntity } from './entities/message-pin.entity';
 
@@ -37,5 +37,19 @@ export class PinRepository {
   /** The conversation's pins, newest first (bounded by PIN_MAX_PER_CONVERSATION). */
   list(conversationId: string): Promise<MessagePinEntity[]> {
     return this.dataSource.getRepository(MessagePinEntity).find({ where: { conversationId }, order: { pinnedAt: 'DESC', seq: 'DESC' } });
+  }
+
+  /** Pins per conversation (conversations without pins are absent). */
+  async counts(conversationIds: string[]): Promise<Map<string, number>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(MessagePinEntity)
+      .createQueryBuilder('p')
+      .select('p.conversationId', 'cid')
+      .addSelect('COUNT(*)', 'n')
+      .where({ conversationId: In(conversationIds) })
+      .groupBy('p.conversationId')
+      .getRawMany<{ cid: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.cid, Number(r.n)]));
   }
 }

@@ -125,8 +125,8 @@ interface ConversationSummaryDto {
   muted: boolean;
   /** When the mute ends (epoch ms); null when not muted or muted until unmuted. */
   muted_until?: number;
-  /** Pinned messages, when a pin module is installed (absent otherwise). */
-  pinned_count?: number;
+  /** Pinned messages of the conversation (pin/list). */
+  pinned_count: number;
   conversation_id: string;
 }
 

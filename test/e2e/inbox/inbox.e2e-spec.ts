@@ -57,7 +57,7 @@ describe('inbox: conversation/list, conversation/read, mentions, mute', () => {
     // Sent one after the other: activity never goes down along the sends.
     expect(mine.last_activity_at).toBeGreaterThanOrEqual(group.last_activity_at);
     expect(group.last_activity_at).toBeGreaterThanOrEqual(fromBob.last_activity_at);
-    expect(mine).toMatchObject({ kind: 'direct', title: null, peer_id: carol.userId, unread_count: 0, mention_count: 0, preview: 'mine', muted: false, muted_until: null });
+    expect(mine).toMatchObject({ kind: 'direct', title: null, peer_id: carol.userId, unread_count: 0, mention_count: 0, preview: 'mine', muted: false, muted_until: null, pinned_count: 0 });
     expect(group).toMatchObject({ kind: 'group', title: 'launch', last_seq: 2, read_seq: 0, unread_count: 2, preview: 'second line with spaces' });
     expect(group.peer_id).toBeUndefined();
     expect(group.last_message).toMatchObject({ seq: 2, sender_id: carol.userId, content: { type: 'text', text: 'second  line\nwith   spaces' } });
@@ -71,6 +71,11 @@ describe('inbox: conversation/list, conversation/read, mentions, mute', () => {
     expect(bumped).toMatchObject({ unread_count: 2, preview: 'again' });
     expect(bumped.last_activity_at).toBe(Math.max(...again.conversations.map((c: any) => c.last_activity_at)));
     expect(bumped.last_activity_at).toBeGreaterThanOrEqual(mine.last_activity_at);
+
+    // Pins are counted (pin module), for every member.
+    await alice.client.call('pin/add', { conversation_id: groupId, seq: 1 });
+    await alice.client.call('pin/add', { conversation_id: groupId, seq: 2 });
+    expect(entry(await inbox(carol.client), groupId)).toMatchObject({ pinned_count: 2 });
 
     // Bob's own messages never count as unread for him.
     expect(entry(await inbox(bob.client), directId(alice.userId, bob.userId)).unread_count).toBe(0);
