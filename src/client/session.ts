@@ -104,6 +104,12 @@ export interface SessionEvents {
   notification: [payload: EventOf<'notification/event'>];
   receipt: [payload: EventOf<'message/ack'>];
   presence: [payload: EventOf<'presence/event'>];
+  /** A member started or stopped typing; a `start` ends by itself after `expires_in_ms` (the server also sends the `stop`). */
+  typing: [payload: EventOf<'presence/typing'>];
+  /** My read position moved on another device of mine (conversation/read). */
+  read: [payload: EventOf<'conversation/read'>];
+  /** A conversation was muted or unmuted on another device of mine. */
+  muted: [payload: EventOf<'conversation/mute'>];
   /** Every server event frame, as received (before the events above that it causes). */
   event: [frame: Envelope];
   connected: [info: { reconnect: boolean }];
@@ -318,9 +324,28 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     return this.call('pin/list', { conversation_id: conversationId });
   }
 
-  /** Marks a conversation read up to `seq` (a `read` receipt). */
-  async markRead(conversationId: string, seq: number): Promise<void> {
-    await this.call('message/ack', { conversation_id: conversationId, seq, state: 'read' });
+  /** Marks a conversation read up to `seq` on all my devices (never backwards; read receipts to the senders). */
+  markRead(conversationId: string, seq: number): Promise<ResponseOf<'conversation/read'>> {
+    return this.call('conversation/read', { conversation_id: conversationId, seq });
+  }
+
+  /** My conversations, latest activity first, with last message, unread and mention counts; pass `next_cursor` for the next page. */
+  conversations(options: { cursor?: string; limit?: number } = {}): Promise<ResponseOf<'conversation/list'>> {
+    return this.call('conversation/list', options);
+  }
+
+  /** Mutes a conversation until `until` (epoch ms) or, without it, until unmuted. Unread still counts. */
+  mute(conversationId: string, until?: number): Promise<ResponseOf<'conversation/mute'>> {
+    return this.call('conversation/mute', { conversation_id: conversationId, muted: true, ...(until !== undefined ? { until } : {}) });
+  }
+
+  unmute(conversationId: string): Promise<ResponseOf<'conversation/mute'>> {
+    return this.call('conversation/mute', { conversation_id: conversationId, muted: false });
+  }
+
+  /** Tells the members I am typing (`start`, resent about every expires_in_ms / 2 while typing) or stopped. */
+  typing(conversationId: string, state: 'start' | 'stop'): Promise<ResponseOf<'presence/typing'>> {
+    return this.call('presence/typing', { conversation_id: conversationId, state });
   }
 
   /** Ends the session: closes the connection and stops reconnecting (the server session stays valid). */
@@ -447,6 +472,15 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
         break;
       case 'presence/event':
         this.emit('presence', p as EventOf<'presence/event'>);
+        break;
+      case 'presence/typing':
+        this.emit('typing', p as EventOf<'presence/typing'>);
+        break;
+      case 'conversation/read':
+        this.emit('read', p as EventOf<'conversation/read'>);
+        break;
+      case 'conversation/mute':
+        this.emit('muted', p as EventOf<'conversation/mute'>);
         break;
       case 'presence/heartbeat':
         this.emit('heartbeat', p.seq, this.keepalive.echoed(p.seq));
