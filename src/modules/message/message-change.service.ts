@@ -77,7 +77,12 @@ export class MessageChangeService {
       excludeConnection: ctx.connectionId,
     });
     if ((entry.ref_seq ?? -1) !== message.seq) throw new ProtocolError('IDEMPOTENCY_CONFLICT', 'request id was already used for another change; use a new id', 409);
-    await this.repository.applyEdit(message.id, message.conversationId, message.seq, entry.seq, JSON.stringify((entry.content as { content?: unknown }).content ?? dto.content), entry.sent_at_ms);
+    const applied = await this.repository.applyEdit(message.id, message.conversationId, message.seq, entry.seq, JSON.stringify((entry.content as { content?: unknown }).content ?? dto.content), entry.sent_at_ms);
+    if (!applied) {
+      // Recalled between our check and the append: the entry just stored must not keep the text.
+      await this.repository.eraseEdits(message, editTombstone);
+      throw recalled(dto);
+    }
     const now = await this.repository.findById(message.id);
     return { status: 200, message: toWire(now!), entry, ...(duplicate ? { duplicate } : {}) };
   }
@@ -108,7 +113,7 @@ export class MessageChangeService {
       attachments: message.attachments,
     });
     const recalledAt = Date.now();
-    const erased = await this.repository.erase(message, ctx.userId, recalledAt, { ...RECALLED_CONTENT }, (data) => ({ message_id: data.message_id, seq: data.seq, content: { ...RECALLED_CONTENT } }));
+    const erased = await this.repository.erase(message, ctx.userId, recalledAt, { ...RECALLED_CONTENT }, editTombstone);
     if (!erased) {
       // Someone recalled it meanwhile: answer as for a message found recalled.
       const now = await this.repository.findById(message.id);
@@ -146,6 +151,11 @@ export class MessageChangeService {
     }
     return message;
   }
+}
+
+/** What a `message.edited` entry keeps once its message is recalled: which message, not the text. */
+function editTombstone(data: Record<string, unknown>): Record<string, unknown> {
+  return { message_id: data.message_id, seq: data.seq, content: { ...RECALLED_CONTENT } };
 }
 
 function recalled(dto: MessageRefRequest): ProtocolError {

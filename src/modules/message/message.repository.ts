@@ -7,7 +7,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { isSqlite, writeTransaction } from '../../database/write-transaction';
 import { ConversationRepository, type Membership, type ReceiptMove } from '../conversation';
 import { MessageEntity } from './entities/message.entity';
@@ -69,10 +69,10 @@ export class MessageRepository {
    * count is the number of edit entries about the message, so applying one twice (a retry)
    * changes nothing. A recalled message stays erased.
    */
-  async applyEdit(messageId: string, conversationId: string, seq: number, entrySeq: number, contentJson: string, editedAt: number): Promise<void> {
+  async applyEdit(messageId: string, conversationId: string, seq: number, entrySeq: number, contentJson: string, editedAt: number): Promise<boolean> {
     const messages = quotedTable(this.dataSource, MessageEntity);
     const newer = `("edit_seq" IS NULL OR "edit_seq" < :entrySeq)`;
-    await writeTransaction(this.dataSource, (manager) =>
+    const result = await writeTransaction(this.dataSource, (manager) =>
       manager
         .createQueryBuilder()
         .update(MessageEntity)
@@ -86,6 +86,8 @@ export class MessageRepository {
         .setParameters({ entrySeq, content: contentJson, editedAt, conversationId, seq })
         .execute(),
     );
+    // false: the message was recalled meanwhile (the caller erases the edit entry it just added).
+    return !!result.affected;
   }
 
   /**
@@ -102,14 +104,23 @@ export class MessageRepository {
         .where('"id" = :id AND "recalled_at" IS NULL', { id: message.id })
         .execute();
       if (!result.affected) return false;
-      const edits = await manager
-        .getRepository(MessageEntity)
-        .createQueryBuilder('m')
-        .where('m.conversationId = :conversationId AND m.refSeq = :seq AND m.kind = :kind', { conversationId: message.conversationId, seq: message.seq, kind: 'message.edited' })
-        .getMany();
-      for (const edit of edits) await manager.update(MessageEntity, { id: edit.id }, { content: editTombstone(edit.content) as never, contentHash: '' });
+      await this.eraseEditsIn(manager, message, editTombstone);
       return true;
     });
+  }
+
+  /** Erases the content the message's `message.edited` entries carry (an edit that raced a recall). */
+  eraseEdits(message: MessageEntity, editTombstone: (data: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+    return writeTransaction(this.dataSource, (manager) => this.eraseEditsIn(manager, message, editTombstone));
+  }
+
+  private async eraseEditsIn(manager: EntityManager, message: MessageEntity, editTombstone: (data: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+    const edits = await manager
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.conversationId = :conversationId AND m.refSeq = :seq AND m.kind = :kind', { conversationId: message.conversationId, seq: message.seq, kind: 'message.edited' })
+      .getMany();
+    for (const edit of edits) await manager.update(MessageEntity, { id: edit.id }, { content: editTombstone(edit.content) as never, contentHash: '' });
   }
 
   /** The entries of a conversation about the entry at `refSeq` (tests, hooks), oldest first. */

@@ -9,9 +9,10 @@ import { DataSource } from 'typeorm';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import type { Envelope, WireMessage } from '../../../src/shared/protocol';
 import { MessageEntity } from '../../../src/modules/message/entities/message.entity';
+import { ConversationStream } from '../../../src/modules/message';
 import { login, LoggedInUser } from '../../support/users';
 import { startTestApp, TestApp } from '../../support/test-app';
-import { CLIENT_TIMEOUT_MS, createGroup, directId, newUser, sendText, text } from './message-helpers';
+import { CLIENT_TIMEOUT_MS, createGroup, directId, newUser, secondDevice, sendText, text } from './message-helpers';
 
 jest.setTimeout(60_000);
 
@@ -178,6 +179,30 @@ describe('message/edit and message/recall', () => {
     // Still shared where it was not recalled (the upload's own message to Bob), and still Alice's.
     expect((await bob.client.request('file/request', { direction: 'download', file_id: file.fileId })).payload.status).toBe(200);
     expect((await alice.client.request('file/request', { direction: 'download', file_id: file.fileId })).payload.status).toBe(200);
+  });
+
+  it('an edit that races a recall leaves no text behind: the entry it appended is erased and the edit answers 409', async () => {
+    const [alice, bob] = [await newUser(app), await newUser(app)];
+    const sent = await sendText(alice.client, bob.userId, 'first draft');
+    const phone = await secondDevice(app, alice);
+    const stream = app.app.get(ConversationStream);
+    const append = stream.append.bind(stream);
+    // The recall lands between the edit's checks and its append (deterministically, not by timing).
+    const spy = jest.spyOn(stream, 'append').mockImplementationOnce(async (input) => {
+      // From another device: commands of one connection run in order, this one waits for the edit.
+      await phone.call('message/recall', { conversation_id: sent.conversation_id, seq: sent.seq });
+      return append(input);
+    });
+    try {
+      const edit = await alice.client.request('message/edit', { conversation_id: sent.conversation_id, seq: sent.seq, content: text('leaked: hunter3') });
+      expect(edit.payload).toMatchObject({ status: 409, error_code: 'MESSAGE_RECALLED' });
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = await messages.find({ where: { conversationId: sent.conversation_id as string } });
+    expect(rows.map((r) => r.kind).sort()).toEqual(['message', 'message.edited', 'message.recalled']);
+    expect(JSON.stringify(rows)).not.toContain('hunter3');
+    expect(JSON.stringify(rows)).not.toContain('first draft');
   });
 
   it('a retry of a send whose message was recalled is still answered as the same message', async () => {
