@@ -22,6 +22,8 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type)/)'],
   testTimeout: 30000,
+  // Every frame a test client receives is checked against the generated payload schemas.
+  setupFilesAfterEnv: ['<rootDir>/test/support/frame-contract.setup.ts'],
   // Each worker gets its own SQLite file / PostgreSQL schema (see test/support/test-db.ts).
   maxWorkers: 2,
 };

@@ -278,6 +278,15 @@ interface HeartbeatMessage {
   seq: number;
 }
 
+interface HistoryPageDto {
+  /** Present on a conversation page, absent on a sync page. */
+  conversation_id?: string;
+  messages: WireMessageDto[];
+  has_more: boolean;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface KickEvent {
   reason: "replaced" | "admin" | "revoked" | "logout_all_devices" | "refresh_reused" | "user_disabled";
   session_id: string;
@@ -296,6 +305,12 @@ interface LoginRequest {
 
 interface LogoutRequest {
   all_devices?: boolean;
+}
+
+interface MessageEventDto {
+  message: WireMessageDto;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface MessageHistoryRequest {
@@ -338,6 +353,13 @@ interface NotificationListRequest {
   /** Opaque cursor from a previous page (`next_cursor`). */
   cursor?: string;
   limit?: number;
+}
+
+interface OfflineBatchDto {
+  messages: WireMessageDto[];
+  has_more: boolean;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface PinListRequest {
@@ -490,6 +512,18 @@ interface SendMessageRequest {
   meta?: Record<string, unknown>;
 }
 
+interface SendMessageResponseDto {
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sent_at: number;
+  sent_at_ms: number;
+  /** true when this answered a retry of an already stored message. */
+  duplicate?: boolean;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface SessionsRequest {
   user_id?: string;
 }
@@ -522,6 +556,22 @@ interface UserProfileRequest {
   display_name?: string;
   /** New status text; null or "" clears it. */
   status_text?: string;
+}
+
+interface WireMessageDto {
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  /** Unix seconds; sent_at_ms carries the milliseconds. */
+  sent_at: number;
+  sent_at_ms: number;
+  /** A message: typed content ({"type": ...}); another kind of entry: its data. */
+  content: Record<string, unknown>;
+  attachments: unknown[];
+  meta: Record<string, unknown>;
+  /** Absent for a message; otherwise the module-defined kind of this stream entry (e.g. poll.voted). Clients skip kinds they do not know. */
+  kind?: string;
 }
 
 export interface CommandTypes {
@@ -572,7 +622,7 @@ export interface CommandTypes {
   /** Binary data block (TLV on the data channel, not JSON). */
   "file/chunk": { request: never; response: never; event: never };
   /** Ask to transfer a file; returns the data channel. */
-  "file/request": { request: FileRequestDto; response: FileAcceptDto; event: never };
+  "file/request": { request: FileRequestDto; response: ResponseStatusDto; event: never };
   /** Add members (owner/admins). */
   "group/add": { request: GroupAddRequest; response: ResponseStatusDto; event: never };
   /** Create a group with initial members. */
@@ -590,15 +640,15 @@ export interface CommandTypes {
   /** Replace the content of my message (a message.edited entry in the stream). */
   "message/edit": { request: EditMessageRequest; response: ResponseStatusDto; event: never };
   /** A new message, pushed live. */
-  "message/event": { request: never; response: never; event: never };
+  "message/event": { request: never; response: never; event: MessageEventDto };
   /** Page through a conversation or sync all. */
-  "message/history": { request: MessageHistoryRequest; response: ResponseStatusDto; event: never };
+  "message/history": { request: MessageHistoryRequest; response: HistoryPageDto; event: never };
   /** A batch of messages missed while offline. */
-  "message/offline": { request: never; response: never; event: never };
+  "message/offline": { request: never; response: never; event: OfflineBatchDto };
   /** Erase a message, leaving a tombstone (author, or group owner/admin). */
   "message/recall": { request: RecallMessageRequest; response: ResponseStatusDto; event: never };
   /** Send a message to a user, a group or everyone. */
-  "message/send": { request: SendMessageRequest; response: ResponseStatusDto; event: never };
+  "message/send": { request: SendMessageRequest; response: SendMessageResponseDto; event: never };
   /** A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged. */
   "message/thread": { request: MessageThreadRequest; response: ResponseStatusDto; event: never };
   /** Acknowledge durable notifications so they are not offered again. */

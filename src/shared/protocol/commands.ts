@@ -14,7 +14,18 @@ import { ContactListRequest, ContactRefRequest, ContactRequestRequest } from './
 import { ControlErrorEventDto, PingResponseDto } from './messages/control.messages';
 import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileRequestDto } from './messages/file.messages';
 import { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
-import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from './messages/message.messages';
+import {
+  AckMessageRequest,
+  EditMessageRequest,
+  HistoryPageDto,
+  MessageEventDto,
+  MessageHistoryRequest,
+  MessageThreadRequest,
+  OfflineBatchDto,
+  RecallMessageRequest,
+  SendMessageRequest,
+  SendMessageResponseDto,
+} from './messages/message.messages';
 import { NotificationAckRequest, NotificationEventDto, NotificationListRequest } from './messages/notification.messages';
 import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, TypingEventDto, TypingRequest } from './messages/presence.messages';
 import { UserLookupRequest, UserProfileRequest } from './messages/user.messages';
@@ -57,11 +68,11 @@ export const PresenceCommands = {
 } as const;
 
 export const MessageCommands = {
-  SEND: cmd('message/send', 'c2s', 'request', 'Send a message to a user, a group or everyone.', { request: SendMessageRequest, causes: ['message/event'] }),
+  SEND: cmd('message/send', 'c2s', 'request', 'Send a message to a user, a group or everyone.', { request: SendMessageRequest, response: SendMessageResponseDto, causes: ['message/event'] }),
   ACK: cmd('message/ack', 'both', 'request', 'Client: delivered/read receipt. Server: receipt event.', { request: AckMessageRequest, causes: ['message/ack', 'message/offline'] }),
-  HISTORY: cmd('message/history', 'c2s', 'request', 'Page through a conversation or sync all.', { request: MessageHistoryRequest }),
-  EVENT: cmd('message/event', 's2c', 'event', 'A new message, pushed live.'),
-  OFFLINE: cmd('message/offline', 's2c', 'event', 'A batch of messages missed while offline.'),
+  HISTORY: cmd('message/history', 'c2s', 'request', 'Page through a conversation or sync all.', { request: MessageHistoryRequest, response: HistoryPageDto }),
+  EVENT: cmd('message/event', 's2c', 'event', 'A new message, pushed live.', { event: MessageEventDto }),
+  OFFLINE: cmd('message/offline', 's2c', 'event', 'A batch of messages missed while offline.', { event: OfflineBatchDto }),
   EDIT: cmd('message/edit', 'c2s', 'request', 'Replace the content of my message (a message.edited entry in the stream).', { request: EditMessageRequest, causes: ['message/event'] }),
   THREAD: cmd('message/thread', 'c2s', 'request', "A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged.", { request: MessageThreadRequest }),
   RECALL: cmd('message/recall', 'c2s', 'request', 'Erase a message, leaving a tombstone (author, or group owner/admin).', { request: RecallMessageRequest, causes: ['message/event'] }),
@@ -77,7 +88,8 @@ export const GroupCommands = {
 } as const;
 
 export const FileCommands = {
-  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.', { request: FileRequestDto, response: FileAcceptDto, causes: ['file/accept', 'file/ack'] }),
+  // Its answer is FileAcceptDto (200) or a queued 202 {transfer_id, queued, message}: no single class yet.
+  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.', { request: FileRequestDto, causes: ['file/accept', 'file/ack'] }),
   ACCEPT: cmd('file/accept', 's2c', 'event', 'Transfer accepted: transfer_id and port.', { event: FileAcceptDto }),
   CHUNK: cmd('file/chunk', 'both', 'event', 'Binary data block (TLV on the data channel, not JSON).'),
   ACK: cmd('file/ack', 'both', 'request', 'Client: ask the durable offset. Server: upload finished or failed (event).', { request: FileAckRequestDto, response: FileAckDto, event: FileAckDto }),

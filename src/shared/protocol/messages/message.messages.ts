@@ -28,6 +28,7 @@ import {
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { contentTypes, type Content } from '../extensions';
+import { ResponseStatusDto } from './envelope.messages';
 import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 
 export const TARGET_TYPES = ['user', 'group', 'broadcast'] as const;
@@ -342,4 +343,103 @@ export interface ReceiptEventPayload {
   by: string;
   /** Group receipts coalesced over the window: every member's newest position, per state. */
   receipts?: { by: string; seq: number; message_id: string; state: ReceiptState }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same server → client shapes as classes, for the generated JSON Schemas, docs/asyncapi.yaml
+// and the frame check of the e2e suite (test/support/frame-contract.ts). Open objects: fields
+// other modules add to a message (edits, recalls, threads, reactions) are allowed.
+
+export class WireMessageDto {
+  @IsString()
+  message_id: string;
+
+  @IsString()
+  conversation_id: string;
+
+  @IsInt()
+  @Min(1)
+  seq: number;
+
+  @IsString()
+  sender_id: string;
+
+  @JSONSchema({ description: 'Unix seconds; sent_at_ms carries the milliseconds.' })
+  @IsInt()
+  sent_at: number;
+
+  @IsInt()
+  sent_at_ms: number;
+
+  @JSONSchema({ description: 'A message: typed content ({"type": ...}); another kind of entry: its data.' })
+  @IsObject()
+  content: Record<string, unknown>;
+
+  @IsArray()
+  attachments: Record<string, unknown>[];
+
+  @IsObject()
+  meta: Record<string, unknown>;
+
+  @JSONSchema({ description: 'Absent for a message; otherwise the module-defined kind of this stream entry (e.g. poll.voted). Clients skip kinds they do not know.' })
+  @IsOptional()
+  @IsString()
+  kind?: string;
+}
+
+/** message/send success response. */
+export class SendMessageResponseDto extends ResponseStatusDto {
+  @IsString()
+  message_id: string;
+
+  @IsString()
+  conversation_id: string;
+
+  @IsInt()
+  seq: number;
+
+  @IsInt()
+  sent_at: number;
+
+  @IsInt()
+  sent_at_ms: number;
+
+  @JSONSchema({ description: 'true when this answered a retry of an already stored message.' })
+  @IsOptional()
+  @IsBoolean()
+  duplicate?: boolean;
+}
+
+/** message/event: one new stream entry, pushed live. */
+export class MessageEventDto extends ResponseStatusDto {
+  @ValidateNested()
+  @Type(() => WireMessageDto)
+  message: WireMessageDto;
+}
+
+/** message/offline: a batch of what the user missed. */
+export class OfflineBatchDto extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => WireMessageDto)
+  messages: WireMessageDto[];
+
+  @IsBoolean()
+  has_more: boolean;
+}
+
+/** message/history success response: a conversation page or a sync page. */
+export class HistoryPageDto extends ResponseStatusDto {
+  @JSONSchema({ description: 'Present on a conversation page, absent on a sync page.' })
+  @IsOptional()
+  @IsString()
+  conversation_id?: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => WireMessageDto)
+  messages: WireMessageDto[];
+
+  @IsBoolean()
+  has_more: boolean;
 }
