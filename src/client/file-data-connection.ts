@@ -39,11 +39,15 @@ export class FileDataConnection {
     socket.on('drain', () => this.wake());
   }
 
-  static connect(options: { host: string; port: number; tls?: tls.ConnectionOptions }): Promise<FileDataConnection> {
+  static connect(options: { host: string; port: number; tls?: tls.ConnectionOptions; timeoutMs?: number }): Promise<FileDataConnection> {
     return new Promise((resolve, reject) => {
       const socket = options.tls ? tls.connect({ host: options.host, port: options.port, ...options.tls }) : net.connect({ host: options.host, port: options.port });
       socket.once('error', reject);
+      // A host that never answers (a direct peer behind a firewall) fails after timeoutMs, not the OS's minutes.
+      const timer = options.timeoutMs ? setTimeout(() => socket.destroy(new Error(`could not connect to ${options.host}:${options.port} within ${options.timeoutMs} ms`)), options.timeoutMs) : undefined;
+      socket.once('close', () => clearTimeout(timer));
       socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
         socket.off('error', reject);
         socket.setNoDelay(true);
         resolve(new FileDataConnection(socket));

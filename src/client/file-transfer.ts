@@ -76,7 +76,7 @@ export class FileTransferError extends Error {
 }
 
 /** Errors after which a new data connection (resume) may succeed. */
-function retryable(err: unknown): boolean {
+export function retryable(err: unknown): boolean {
   if (!(err instanceof FileTransferError)) return true; // socket closed, reset, timeout
   // The server ended the upload for lack of space: a new upload later (retryAfterMs) is the retry.
   if (err.code === 'STORAGE_FULL') return false;
@@ -90,7 +90,7 @@ async function waitHint(err: unknown): Promise<void> {
   if (ms !== undefined && ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 60_000)));
 }
 
-function check(payload: ResponsePayload): ResponsePayload {
+export function check(payload: ResponsePayload): ResponsePayload {
   if (payload.status >= 300) {
     const retryAfter = (payload as { retry_after_ms?: unknown }).retry_after_ms;
     throw new FileTransferError(payload.status, payload.error_code ?? 'ERROR', payload.error_message ?? 'request failed', typeof retryAfter === 'number' ? retryAfter : undefined);
@@ -98,7 +98,7 @@ function check(payload: ResponsePayload): ResponsePayload {
   return payload;
 }
 
-interface Content {
+export interface Content {
   size: number;
   hash: string;
   read(start: number, chunkSize: number): AsyncIterable<Buffer>;
@@ -108,7 +108,7 @@ interface Content {
 const READ_BLOCK_BYTES = 1024 * 1024;
 
 /** Yields exactly `size`-byte chunks (the last may be shorter), whatever the source's chunking. */
-async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncIterable<Buffer> {
+export async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncIterable<Buffer> {
   let parts: Buffer[] = [];
   let held = 0;
   for await (const piece of source) {
@@ -141,7 +141,7 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function prepare(source: UploadSource): Promise<Content> {
+export async function prepare(source: UploadSource): Promise<Content> {
   if (Buffer.isBuffer(source)) {
     return {
       size: source.length,
@@ -200,9 +200,9 @@ async function negotiate(client: SwitchboardClient, payload: Record<string, unkn
   return accepted.payload as ResponsePayload;
 }
 
-function connectData(client: SwitchboardClient, accept: ResponsePayload): Promise<FileDataConnection> {
+function connectData(client: SwitchboardClient, accept: ResponsePayload, timeoutMs?: number): Promise<FileDataConnection> {
   const { host, port, protocol } = accept.endpoint as { host: string; port: number; protocol: 'tcp' | 'tls' };
-  return FileDataConnection.connect({ host, port, tls: protocol === 'tls' ? (client.tlsOptions ?? {}) : undefined });
+  return FileDataConnection.connect({ host, port, tls: protocol === 'tls' ? (client.tlsOptions ?? {}) : undefined, timeoutMs });
 }
 
 export async function uploadFile(client: SwitchboardClient, source: UploadSource, target: FileTarget, options: UploadOptions = {}): Promise<UploadResult> {
@@ -263,6 +263,27 @@ async function sendOnce(client: SwitchboardClient, accept: ResponsePayload, cont
 }
 
 export async function downloadFile(client: SwitchboardClient, fileId: string, dest: string | Writable, options: FileTransferOptions = {}): Promise<DownloadResult> {
+  const request: Record<string, unknown> = { direction: 'download', file_id: fileId };
+  if (options.encryption) request.encryption = options.encryption;
+  const first = await negotiate(client, request);
+  // A resume asks the server again: it answers from where this client holds the bytes.
+  const reopen = (accept: ResponsePayload, held: number) => negotiate(client, { ...request, resume: { transfer_id: accept.transfer_id, offset: held } });
+  return receiveFile(client, first, reopen, dest, { ...options, key: transferKey(client, options, first) });
+}
+
+/**
+ * Receives a transfer into `dest` (a path: through <dest>.part, renamed once the sha256 matched),
+ * reconnecting through `reopen` after a retryable break. Shared by server downloads and direct
+ * (mode "active") transfers, whose data connection is the sender's listener and whose OPEN
+ * carries the transfer's one-time token instead of the session token.
+ */
+export async function receiveFile(
+  client: SwitchboardClient,
+  first: ResponsePayload,
+  reopen: (accept: ResponsePayload, held: number) => Promise<ResponsePayload>,
+  dest: string | Writable,
+  options: FileTransferOptions & { key?: Buffer; token?: string; connectTimeoutMs?: number },
+): Promise<DownloadResult> {
   const toFile = typeof dest === 'string';
   const partial = toFile ? `${dest}.part` : undefined;
   // A path download keeps its bytes in <dest>.part until verified; a stream receives them as they come.
@@ -270,10 +291,8 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
   const hash = createHash('sha256');
   let held = 0;
   try {
-    const request: Record<string, unknown> = { direction: 'download', file_id: fileId };
-    if (options.encryption) request.encryption = options.encryption;
-    let accept = await negotiate(client, request);
-    const key = transferKey(client, options, accept);
+    let accept = first;
+    const key = options.key;
     const attempts = options.maxAttempts ?? 5;
     // A chunk comes as the pieces the socket read it in: written and hashed piece by piece
     // rather than joined first (a copy of every downloaded byte).
@@ -296,7 +315,7 @@ export async function downloadFile(client: SwitchboardClient, fileId: string, de
       } catch (err) {
         if (attempt >= attempts || !retryable(err)) throw err;
         await waitHint(err);
-        accept = await negotiate(client, { ...request, resume: { transfer_id: accept.transfer_id, offset: held } });
+        accept = await reopen(accept, held);
       }
     }
     const digest = hash.digest('hex');
@@ -322,14 +341,14 @@ async function receiveOnce(
   start: number,
   key: Buffer | undefined,
   write: (parts: readonly Buffer[]) => Promise<void>,
-  options: FileTransferOptions,
+  options: FileTransferOptions & { token?: string; connectTimeoutMs?: number },
 ): Promise<void> {
   const transferId = accept.transfer_id as string;
   const total = accept.file_size as number;
   const chunkSize = accept.chunk_size as number;
-  const data = await connectData(client, accept);
+  const data = await connectData(client, accept, options.connectTimeoutMs);
   try {
-    await data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: client.token, offset: start }));
+    await data.send(TlvType.OPEN, JSON.stringify({ transfer_id: transferId, token: options.token ?? client.token, offset: start }));
     let offset = (await data.nextAck()).offset;
     let index = Math.floor(offset / chunkSize);
     let lastAck = offset;

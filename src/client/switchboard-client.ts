@@ -27,6 +27,7 @@ import {
   signPayload,
   withSignatureVersion,
 } from '../shared/protocol/crypto';
+import { DirectReceiveOptions, DirectReceiveResult, DirectSendOptions, DirectSendResult, receiveDirect, sendDirect } from './direct-transfer';
 import { downloadFile, FileTarget, FileTransferOptions, DownloadResult, UploadOptions, UploadResult, UploadSource, uploadFile } from './file-transfer';
 import type { Writable } from 'node:stream';
 
@@ -239,6 +240,19 @@ export class SwitchboardClient extends EventEmitter {
   /** Downloads a file to a path (verified, then renamed into place) or a stream; resumes by itself. */
   download(fileId: string, dest: string | Writable, options?: FileTransferOptions): Promise<DownloadResult> {
     return downloadFile(this, fileId, dest, options);
+  }
+
+  /**
+   * Sends a file directly to one user's client (mode "active"; direct-transfer.ts), falling back
+   * to upload() when the direct connection cannot be made in time.
+   */
+  sendDirect(source: string | Buffer, recipientId: string, options?: DirectSendOptions): Promise<DirectSendResult> {
+    return sendDirect(this, source, recipientId, options);
+  }
+
+  /** Receives a direct transfer from its file/accept event payload (mode "active"); falls back to download() of the file-ref that follows. */
+  receiveDirect(offer: Record<string, unknown>, dest: string, options?: DirectReceiveOptions): Promise<DirectReceiveResult> {
+    return receiveDirect(this, offer, dest, options);
   }
 
   /** Ends the connection and waits for the socket to close. */

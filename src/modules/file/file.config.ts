@@ -1,6 +1,6 @@
 /** File transfers (src/modules/file): the TLV data channel, storage and per-user limits. */
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { defineConfig } from '../../config/config.util';
 
 const int = (min: number, max: number) => `must be an integer between ${min} and ${max}`;
@@ -82,6 +82,19 @@ class FileEnv {
   @Type(() => Number)
   @IsInt({ message: int(0, Number.MAX_SAFE_INTEGER) }) @Min(0, { message: int(0, Number.MAX_SAFE_INTEGER) })
   FILE_MIN_FREE_BYTES = 512 * 1024 * 1024;
+
+  /**
+   * Direct (mode "active") transfers between two clients: on (default: a client must ask for it per transfer, and only its
+   * chosen recipient learns its listener and the one-time token) or off (file/request with mode "active" is answered
+   * 400 MODE_NOT_SUPPORTED and clients fall back to passive).
+   */
+  @IsIn(['on', 'off'], { message: 'must be on or off' })
+  FILE_ACTIVE_MODE: 'on' | 'off' = 'on';
+
+  /** Direct transfers: milliseconds the clients try the direct connection before falling back to passive (told to both). */
+  @Type(() => Number)
+  @IsInt({ message: int(100, 600_000) }) @Min(100, { message: int(100, 600_000) }) @Max(600_000, { message: int(100, 600_000) })
+  FILE_ACTIVE_TIMEOUT_MS = 10_000;
 }
 
 export const fileConfig = defineConfig('file', FileEnv, (env) => ({
@@ -99,6 +112,8 @@ export const fileConfig = defineConfig('file', FileEnv, (env) => ({
   leaseMs: env.FILE_LEASE_MS,
   idleTimeoutMs: env.FILE_IDLE_TIMEOUT_S * 1000,
   minFreeBytes: env.FILE_MIN_FREE_BYTES,
+  activeMode: env.FILE_ACTIVE_MODE === 'on',
+  activeTimeoutMs: env.FILE_ACTIVE_TIMEOUT_MS,
   /** Idle data connections and revoked sessions are looked for this often (a quarter of the idle timeout, at most 5 s). */
   idleSweepMs: Math.min(5000, (env.FILE_IDLE_TIMEOUT_S * 1000) / 4),
   /** Expired transfers are looked for this often (a quarter of the TTL, between 100 ms and 60 s). */

@@ -7,9 +7,12 @@ import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity } from './entities/file-transfer.entity';
+import { FileDirectTransferEntity } from './entities/file-direct-transfer.entity';
 import { FileUserLockEntity } from './entities/file-user-lock.entity';
 import { StoredFileEntity } from './entities/stored-file.entity';
 import { DataConnectionGuard } from './data-connection-guard';
+import { DirectTransferRepository } from './direct-transfer.repository';
+import { DirectTransferService } from './direct-transfer.service';
 import { FileDataChannel } from './file-data-channel';
 import { FileShareCheck } from './file-share.check';
 import { FileSharingService } from './file-sharing.service';
@@ -24,7 +27,7 @@ import { TransferLinks } from './transfer-links';
 import { TransferNotices } from './transfer-notices';
 import { UploadRecovery } from './upload-recovery';
 
-export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity, FileUserLockEntity];
+export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEntity, FileUserLockEntity, FileDirectTransferEntity];
 
 /**
  * File transfers (draft §2.4): file/request, file/accept, file/ack, file/cancel on the control
@@ -38,6 +41,8 @@ export const FILE_ENTITIES = [StoredFileEntity, FileTransferEntity, FileShareEnt
     FileRepository,
     FileService,
     FileSharingService,
+    DirectTransferRepository,
+    DirectTransferService,
     FileDataChannel,
     DataConnectionGuard,
     StorageSpace,

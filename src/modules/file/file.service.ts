@@ -101,7 +101,8 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
 
   async request(ctx: RequestContext, dto: FileRequestDto): Promise<FileAcceptDto | Record<string, unknown>> {
     if (dto.mode !== undefined && dto.mode !== 'passive') {
-      throw new ProtocolError('MODE_NOT_SUPPORTED', `mode "${dto.mode}" is not offered: only "passive" (the client connects to the server's data channel); omit mode`);
+      // "active" is routed to DirectTransferService by the handler.
+      throw new ProtocolError('MODE_NOT_SUPPORTED', `mode "${dto.mode}" is unknown: "passive" (default: through the server) or "active" (direct between two clients)`);
     }
     let keyId: string | null = null;
     if (dto.encryption === 'aes-gcm') {

@@ -166,6 +166,14 @@ interface FileAcceptDto {
   file_size?: number;
   /** Download: most bytes the server sends without an ACK (FILE_WINDOW_BYTES); ACK at least every quarter of it to keep data flowing. */
   window_bytes?: number;
+  /** mode "active": the one-time transfer token the receiving client sends in its OPEN frame to the sender's listener. */
+  token?: string;
+  /** mode "active": give up the direct connection and fall back to passive after this many ms (FILE_ACTIVE_TIMEOUT_MS). */
+  fallback_after_ms?: number;
+  /** mode "active", in the file/accept event to the receiver: the sender, and the file offered. */
+  from?: string;
+  file_name?: string;
+  hash?: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
@@ -185,6 +193,8 @@ interface FileAckDto {
 
 interface FileAckRequestDto {
   transfer_id: string;
+  /** mode "active" only: "complete" records that this side finished (the sender sent every byte, the receiver verified sha256). */
+  state?: "complete";
 }
 
 interface FileCancelDto {
@@ -204,8 +214,10 @@ interface FileRequestDto {
   direction?: "upload" | "download";
   /** Download: the file to fetch (from a file-ref message or file/ack). */
   file_id?: string;
-  /** passive (default): the client connects to the server. active (peer to peer) is not offered: 400 MODE_NOT_SUPPORTED. */
+  /** passive (default): the client connects to the server. active: a direct connection between the two clients (an upload to one user; the sender listens at `endpoint`); 400 MODE_NOT_SUPPORTED when the server has FILE_ACTIVE_MODE=off. */
   mode?: string;
+  /** mode "active" only: where the sending client listens for its peer (protocol "tcp"). */
+  endpoint?: FileEndpointDto;
   /** Upload: base name only, no directory part, no control or bidirectional-control characters; stored in Unicode NFC. */
   file_name?: string;
   /** Upload: size in bytes. */

@@ -2,7 +2,7 @@
  * The two phases end to end with the SDK: a 10 MiB upload to a user becomes a file-ref message,
  * the recipient downloads it byte-identical over the TLV channel; instant upload of known content;
  * who may download (403 for strangers, same as unknown); voice/attachments must name a file the
- * sender may share; mode "active" refused.
+ * sender may share; an unknown mode refused.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -122,9 +122,13 @@ describe('file transfer: upload, share, download', () => {
     expect(voice.payload.status).toBe(200);
   });
 
-  it('refuses mode "active" (peer to peer) with 400 MODE_NOT_SUPPORTED', async () => {
-    const response = await alice.client.request('file/request', { ...uploadRequest(randomContent(10), { type: 'user', id: bob.userId }), mode: 'active' });
+  it('refuses an unknown mode with 400 MODE_NOT_SUPPORTED, and mode "active" without the sender\'s endpoint', async () => {
+    const response = await alice.client.request('file/request', { ...uploadRequest(randomContent(10), { type: 'user', id: bob.userId }), mode: 'p2p' });
     expect(response.payload).toMatchObject({ status: 400, error_code: 'MODE_NOT_SUPPORTED' });
     expect(response.payload.error_message).toContain('passive');
+    // Direct transfers (file-direct.e2e-spec.ts) need where the sender listens.
+    const active = await alice.client.request('file/request', { ...uploadRequest(randomContent(10), { type: 'user', id: bob.userId }), mode: 'active' });
+    expect(active.payload).toMatchObject({ status: 400, error_code: 'VALIDATION_FAILED' });
+    expect(active.payload.error_message).toContain('endpoint');
   });
 });

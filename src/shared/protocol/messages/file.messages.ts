@@ -55,6 +55,22 @@ export class FileResumeDto {
   offset: number;
 }
 
+export class FileEndpointDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  host: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port: number;
+
+  @JSONSchema({ description: 'tcp or tls.' })
+  @IsIn(['tcp', 'tls'])
+  protocol: 'tcp' | 'tls';
+}
+
 /**
  * file/request (client → server): ask to upload a file (the default) or, with
  * `direction: "download"` and `file_id`, to download one. Upload fields are required for uploads only.
@@ -78,11 +94,21 @@ export class FileRequestDto {
   @MaxLength(128)
   file_id?: string;
 
-  @JSONSchema({ description: 'passive (default): the client connects to the server. active (peer to peer) is not offered: 400 MODE_NOT_SUPPORTED.' })
+  @JSONSchema({
+    description:
+      'passive (default): the client connects to the server. active: a direct connection between the two clients (an upload to one user; the sender listens at `endpoint`); 400 MODE_NOT_SUPPORTED when the server has FILE_ACTIVE_MODE=off.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(32)
   mode?: string;
+
+  @JSONSchema({ description: 'mode "active" only: where the sending client listens for its peer (protocol "tcp").' })
+  @ValidateIf((o: { mode?: string }) => o.mode === 'active')
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FileEndpointDto)
+  endpoint?: FileEndpointDto;
 
   @JSONSchema({ description: 'Upload: base name only, no directory part, no control or bidirectional-control characters; stored in Unicode NFC.' })
   @ValidateIf(isUpload)
@@ -130,21 +156,6 @@ export class FileRequestDto {
   @IsOptional()
   @IsIn(FILE_ENCRYPTIONS)
   encryption?: (typeof FILE_ENCRYPTIONS)[number];
-}
-
-export class FileEndpointDto {
-  @IsString()
-  @IsNotEmpty()
-  host: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  port: number;
-
-  @JSONSchema({ description: 'tcp or tls.' })
-  @IsIn(['tcp', 'tls'])
-  protocol: 'tcp' | 'tls';
 }
 
 /**
@@ -206,6 +217,29 @@ export class FileAcceptDto extends ResponseStatusDto {
   @IsInt()
   @Min(1)
   window_bytes?: number;
+
+  @JSONSchema({ description: 'mode "active": the one-time transfer token the receiving client sends in its OPEN frame to the sender\'s listener.' })
+  @IsOptional()
+  @IsString()
+  token?: string;
+
+  @JSONSchema({ description: 'mode "active": give up the direct connection and fall back to passive after this many ms (FILE_ACTIVE_TIMEOUT_MS).' })
+  @IsOptional()
+  @IsInt()
+  fallback_after_ms?: number;
+
+  @JSONSchema({ description: 'mode "active", in the file/accept event to the receiver: the sender, and the file offered.' })
+  @IsOptional()
+  @IsString()
+  from?: string;
+
+  @IsOptional()
+  @IsString()
+  file_name?: string;
+
+  @IsOptional()
+  @IsString()
+  hash?: string;
 }
 
 /** file/ack request (client → server): ask the durable offset of a transfer. */
@@ -214,6 +248,11 @@ export class FileAckRequestDto {
   @IsNotEmpty()
   @MaxLength(128)
   transfer_id: string;
+
+  @JSONSchema({ description: 'mode "active" only: "complete" records that this side finished (the sender sent every byte, the receiver verified sha256).' })
+  @IsOptional()
+  @IsIn(['complete'])
+  state?: 'complete';
 }
 
 /** file/ack (both directions) and the JSON payload of a TLV ACK frame (type 0x02). */
