@@ -216,7 +216,6 @@ interface FileRequestDto {
   file_id?: string;
   /** passive (default): the client connects to the server. active: a direct connection between the two clients (an upload to one user; the sender listens at `endpoint`); 400 MODE_NOT_SUPPORTED when the server has FILE_ACTIVE_MODE=off. */
   mode?: string;
-  /** mode "active" only: where the sending client listens for its peer (protocol "tcp"). */
   endpoint?: FileEndpointDto;
   /** Upload: base name only, no directory part, no control or bidirectional-control characters; stored in Unicode NFC. */
   file_name?: string;

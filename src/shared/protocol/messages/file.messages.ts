@@ -103,7 +103,8 @@ export class FileRequestDto {
   @MaxLength(32)
   mode?: string;
 
-  @JSONSchema({ description: 'mode "active" only: where the sending client listens for its peer (protocol "tcp").' })
+  // mode "active" only: where the sending client listens for its peer (protocol "tcp"). (No
+  // description here: next to the $ref it would be ignored by draft-07 validators.)
   @ValidateIf((o: { mode?: string }) => o.mode === 'active')
   @IsObject()
   @ValidateNested()
