@@ -160,6 +160,10 @@ describe('direct (active) file transfers', () => {
     const offer = (await offerFor(bob.client, sha256(content))).payload;
 
     const wrong = await TlvPeer.connect(offer.endpoint.port);
+    // One peer at a time: while it holds the listener, a second connection is closed unanswered.
+    const second = await TlvPeer.connect(offer.endpoint.port);
+    await second.whenClosed();
+    expect(second.frames).toEqual([]);
     wrong.send(TlvType.OPEN, { transfer_id: offer.transfer_id, token: randomBytes(32).toString('base64url'), offset: 0 });
     expect(await wrong.nextJson(TlvType.ERROR)).toMatchObject({ status: 403, error_code: 'FORBIDDEN' });
     await wrong.whenClosed();
