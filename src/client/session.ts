@@ -136,7 +136,7 @@ export function isRetryable(payload: { status: number }): boolean {
 }
 
 /** Events that can arrive before start() resolves (see `held`). */
-const HELD_EVENTS = new Set<keyof SessionEvents>(['message', 'entry', 'edited', 'recalled', 'synced', 'notification', 'receipt', 'presence', 'event']);
+const HELD_EVENTS = new Set<keyof SessionEvents>(['message', 'entry', 'edited', 'recalled', 'reaction', 'pin', 'read', 'muted', 'typing', 'synced', 'notification', 'receipt', 'presence', 'event']);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 

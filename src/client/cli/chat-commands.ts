@@ -22,6 +22,15 @@ export type ChatCommand =
   | { kind: 'group-send'; group: string; text: string }
   | { kind: 'history'; conversation: string; limit?: number }
   | { kind: 'ids'; on: boolean }
+  /** A change to a message: `seq` absent = the newest fitting one (mine for edit/recall). */
+  | { kind: 'edit'; conversation: string; seq?: number; text: string }
+  | { kind: 'recall'; conversation: string; seq?: number }
+  | { kind: 'react'; conversation: string; seq?: number; emoji: string; remove: boolean }
+  | { kind: 'thread'; conversation: string; seq?: number; text: string }
+  | { kind: 'pin'; conversation: string; seq?: number; remove: boolean }
+  | { kind: 'pins'; conversation: string }
+  | { kind: 'inbox' }
+  | { kind: 'mute'; conversation: string; minutes?: number; off: boolean }
   | { kind: 'list' }
   | { kind: 'who' }
   | { kind: 'status'; status: PresenceStatus; text?: string }
@@ -51,6 +60,13 @@ export const USAGE_LINES: Record<string, string> = {
   list: '/list                                    my groups and direct conversations, with unread counts',
   who: '/who                                     who I share a conversation with is online',
   ids: '/ids on|off                              show ids (users, conversations, seqs) next to names',
+  edit: '/edit <conversation> [#seq] <text>       change my message (default: my last one there)',
+  recall: '/recall <conversation> [#seq]            take my message back (admins: anyone\'s; default: my last one)',
+  react: '/react <conversation> [#seq] <emoji>     react to a message (default: the last one); /unreact takes it back',
+  thread: '/thread <conversation> [#seq] <text>     reply in the thread of a message (default: the last one)',
+  pin: '/pin <conversation> [#seq]               pin a message (default: the last one); /unpin, /pins <conversation>',
+  inbox: '/inbox                                   my conversations by latest activity, unread and mentions',
+  mute: '/mute <conversation> [minutes]           mute a conversation (forever without minutes); /unmute <conversation>',
   status: '/status online|away|busy|invisible [text]  set my status (and status text)',
   'send-file': '/send-file <username|group_id> <path>   upload a file and send it (g-... is a group)',
   get: '/get <file_id> [dest]                    download a file (default: its own name here, never overwriting)',
@@ -72,6 +88,14 @@ function nameAndRest(input: string): { name?: string; rest: string } {
   if (quoted) return { name: quoted[1], rest: input.trimStart().slice(quoted[0].length).trimEnd() };
   const { head, rest } = words(input, 1);
   return { name: head[0], rest };
+}
+
+/** An optional `#<seq>` first (null when it is malformed), and the rest of the line. */
+function seqAndRest(input: string): { seq?: number | null; rest: string } {
+  const m = /^#(\S*)\s*/.exec(input.trimStart());
+  if (!m) return { rest: input.trim() };
+  const seq = Number(m[1]);
+  return { seq: Number.isSafeInteger(seq) && seq > 0 ? seq : null, rest: input.trimStart().slice(m[0].length).trimEnd() };
 }
 
 /** Splits off the first `n` whitespace-separated words; the rest of the line stays verbatim. */
@@ -132,6 +156,46 @@ export function parseCommand(line: string): ParseResult {
       const { name: group, rest: text } = nameAndRest(rest);
       return group && text ? { ok: true, command: { kind: 'group-send', group, text } } : fail();
     }
+    case 'edit':
+    case 'thread': {
+      const { name: conversation, rest: after } = nameAndRest(rest);
+      const { seq, rest: text } = seqAndRest(after);
+      if (!conversation || !text || seq === null) return fail(seq === null ? 'a position is #<seq>, e.g. #12' : undefined);
+      return { ok: true, command: { kind: name, conversation, ...(seq !== undefined ? { seq } : {}), text } };
+    }
+    case 'recall':
+    case 'pin':
+    case 'unpin': {
+      const { name: conversation, rest: after } = nameAndRest(rest);
+      const { seq, rest: extra } = seqAndRest(after);
+      if (!conversation || extra !== '' || seq === null) return fail();
+      const at = seq !== undefined ? { seq } : {};
+      return { ok: true, command: name === 'recall' ? { kind: 'recall', conversation, ...at } : { kind: 'pin', conversation, ...at, remove: name === 'unpin' } };
+    }
+    case 'react':
+    case 'unreact': {
+      const { name: conversation, rest: after } = nameAndRest(rest);
+      const { seq, rest: emoji } = seqAndRest(after);
+      if (!conversation || !emoji || /\s/.test(emoji) || seq === null) return fail();
+      return { ok: true, command: { kind: 'react', conversation, ...(seq !== undefined ? { seq } : {}), emoji, remove: name === 'unreact' } };
+    }
+    case 'pins': {
+      const { name: conversation, rest: extra } = nameAndRest(rest);
+      return conversation && extra === '' ? { ok: true, command: { kind: 'pins', conversation } } : fail();
+    }
+    case 'mute':
+    case 'unmute': {
+      const { name: conversation, rest: minutesText } = nameAndRest(rest);
+      if (!conversation) return fail();
+      if (name === 'unmute') return minutesText === '' ? { ok: true, command: { kind: 'mute', conversation, off: true } } : fail('/unmute takes a conversation only');
+      if (minutesText === '') return { ok: true, command: { kind: 'mute', conversation, off: false } };
+      const minutes = Number(minutesText);
+      if (!Number.isInteger(minutes) || minutes < 1) return fail(`minutes must be a positive integer, got "${minutesText}"`);
+      return { ok: true, command: { kind: 'mute', conversation, minutes, off: false } };
+    }
+    case 'inbox':
+      if (rest !== '') return fail('/inbox takes no arguments');
+      return { ok: true, command: { kind: 'inbox' } };
     case 'ids': {
       if (rest !== 'on' && rest !== 'off') return fail();
       return { ok: true, command: { kind: 'ids', on: rest === 'on' } };

@@ -85,7 +85,46 @@ export function sentAtMs(m: Pick<WireMessage, 'sent_at' | 'sent_at_ms'>): number
 /** `[12:00:01] #Project X <alice> hi` (`@bob` for a direct conversation; `--ids` adds the ids and seq). */
 export function formatMessage(m: WireMessage, names: Names, tag = ''): string {
   const position = names === RAW_IDS || (names as { showIds?: boolean }).showIds ? ` #${m.seq}` : '';
-  return `[${clock(sentAtMs(m))}] ${str(names.conversation(m.conversation_id))}${position} <${who(m.sender_id, names)}>${tag} ${contentText(m)}`;
+  const x = m as WireMessage & { edit_count?: number; recalled_by?: string; reactions?: { emoji: string; count: number }[]; thread_root_seq?: number; reply_count?: number };
+  const body = m.content?.type === 'recalled' ? `[recalled${x.recalled_by ? ` by ${who(x.recalled_by, names)}` : ''}]` : contentText(m);
+  const thread = x.thread_root_seq ? ` (in thread #${x.thread_root_seq})` : '';
+  const extras = [x.edit_count ? '(edited)' : '', x.reply_count ? `[${x.reply_count} repl${x.reply_count === 1 ? 'y' : 'ies'}]` : '', x.reactions?.length ? `[${x.reactions.map((r) => `${str(r.emoji)} ${r.count}`).join(', ')}]` : '']
+    .filter(Boolean)
+    .join(' ');
+  return `[${clock(sentAtMs(m))}] ${str(names.conversation(m.conversation_id))}${position} <${who(m.sender_id, names)}>${tag}${thread} ${body}${extras ? ` ${extras}` : ''}`;
+}
+
+/**
+ * A stream entry (a change to a message, made by `sender_id`): `[12:00:05] @bob <bob> edited #3: new
+ * text`, `… recalled #3`, `… reacted 👍 to #3`, `… pinned #3`; other kinds (module-defined) by name.
+ */
+export function formatEntry(e: WireMessage & { kind?: string; ref_seq?: number }, names: Names): string {
+  const c = (e.content ?? {}) as Record<string, any>;
+  const ref = `#${e.ref_seq ?? c.seq ?? '?'}`;
+  let what: string;
+  switch (e.kind) {
+    case 'message.edited':
+      what = `edited ${ref}: ${contentText({ content: c.content })}`;
+      break;
+    case 'message.recalled':
+      what = `recalled ${ref}`;
+      break;
+    case 'reaction.added':
+      what = `reacted ${str(c.emoji)} to ${ref}`;
+      break;
+    case 'reaction.removed':
+      what = `took back ${str(c.emoji)} from ${ref}`;
+      break;
+    case 'pin.added':
+      what = `pinned ${ref}`;
+      break;
+    case 'pin.removed':
+      what = `unpinned ${ref}`;
+      break;
+    default:
+      what = `${str(e.kind ?? 'entry')}${e.ref_seq ? ` on ${ref}` : ''}`;
+  }
+  return `[${clock(sentAtMs(e))}] ${str(names.conversation(e.conversation_id))} <${who(e.sender_id, names)}> ${what}`;
 }
 
 /** `message/ack` event: the peer's newest covered message (or each member's, for a group window). */

@@ -13,7 +13,7 @@ import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
 import { FileTransport, getFile, sendFile } from './chat-files';
-import { clock, formatCard, formatConversation, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
+import { clock, contentText, formatCard, formatConversation, formatEntry, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
 import { NameBook } from './chat-names';
 import { ChatLookup } from './chat-lookup';
 import { ChatState } from './chat-state';
@@ -70,6 +70,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private readonly sent = new Set<string>();
   /** file_id → the name it was sent under (for /get). */
   private readonly fileNames = new Map<string, string>();
+  /** Per conversation: the newest message seq shown, and my newest (what /react and /edit default to). */
+  private readonly lastSeq = new Map<string, number>();
+  private readonly mySeq = new Map<string, number>();
+  /** `conversation#seq` → message_id of messages shown (thread roots), bounded. */
+  private readonly messageIds = new Map<string, string>();
   /** Messages held back until the first sync after login ends: printed together, in time order. */
   private catchUp?: WireMessage[] = [];
   /** Lines go out in order, also those that wait for a name lookup. */
@@ -218,6 +223,28 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (typeof p.message_id !== 'string') return;
     this.sent.add(p.message_id);
     this.state?.rememberSent(p.message_id);
+    this.noteShown({ conversation_id: String(p.conversation_id), seq: Number(p.seq), message_id: p.message_id, sender_id: this.userId! });
+  }
+
+  /** Remembers a message's position so /edit, /react, /thread and /pin can default to it. */
+  private noteShown(m: Pick<WireMessage, 'conversation_id' | 'seq' | 'message_id' | 'sender_id'>): void {
+    const c = m.conversation_id;
+    if (m.seq > (this.lastSeq.get(c) ?? 0)) this.lastSeq.set(c, m.seq);
+    if (m.sender_id === this.userId && m.seq > (this.mySeq.get(c) ?? 0)) this.mySeq.set(c, m.seq);
+    this.messageIds.set(`${c}#${m.seq}`, m.message_id);
+    if (this.messageIds.size > 2000) this.messageIds.delete(this.messageIds.keys().next().value!);
+  }
+
+  /** The conversation and the message a change command is about (explicit `#seq`, or the default). */
+  private async position(conversation: string, seq: number | undefined, mine: boolean): Promise<{ id: string; seq: number } | undefined> {
+    const id = await this.lookup.resolveConversation(conversation);
+    if (!id) return undefined;
+    const at = seq ?? (mine ? this.mySeq.get(id) : this.lastSeq.get(id));
+    if (at === undefined) {
+      this.print(`! no ${mine ? 'message of yours' : 'message'} shown in ${this.names.conversation(id)} yet: give its position, e.g. #12 (/ids on shows positions)`);
+      return undefined;
+    }
+    return { id, seq: at };
   }
 
   private async run(cmd: Exclude<ChatCommand, { kind: 'quit' }>): Promise<void> {
@@ -233,6 +260,82 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         if (!p) return;
         this.noteSent(p);
         this.print(`→ sent to ${this.names.conversation(String(p.conversation_id))}${this.names.showIds ? ` #${p.seq} (${p.message_id})` : ''}`);
+        return;
+      }
+      case 'edit':
+      case 'recall': {
+        const at = await this.position(cmd.conversation, cmd.seq, true);
+        if (!at) return;
+        const p = cmd.kind === 'edit' ? await this.call('message/edit', { conversation_id: at.id, seq: at.seq, content: { type: 'text', text: cmd.text } }) : await this.call('message/recall', { conversation_id: at.id, seq: at.seq });
+        if (p) this.print(`${cmd.kind === 'edit' ? '✎ edited' : '⌫ recalled'} #${at.seq} in ${this.names.conversation(at.id)}`);
+        return;
+      }
+      case 'react': {
+        const at = await this.position(cmd.conversation, cmd.seq, false);
+        if (!at) return;
+        const p = await this.call(cmd.remove ? 'reaction/remove' : 'reaction/add', { conversation_id: at.id, seq: at.seq, emoji: cmd.emoji });
+        const list = (p?.reactions as { emoji: string; count: number }[] | undefined) ?? [];
+        if (p) this.print(`#${at.seq} in ${this.names.conversation(at.id)}: ${list.length ? list.map((r) => `${r.emoji} ${r.count}`).join(', ') : 'no reactions'}`);
+        return;
+      }
+      case 'thread': {
+        const at = await this.position(cmd.conversation, cmd.seq, false);
+        if (!at) return;
+        let root = this.messageIds.get(`${at.id}#${at.seq}`);
+        if (!root) {
+          const page = await this.call('message/thread', { conversation_id: at.id, root_seq: at.seq, limit: 1 });
+          root = (page?.root as { message_id?: string } | undefined)?.message_id;
+          if (!root) return;
+        }
+        const target = at.id.startsWith('g-') ? { type: 'group', id: at.id } : { type: 'user', id: this.names.peerOf(at.id) };
+        const p = await this.call('message/send', { target, content: { type: 'text', text: cmd.text }, meta: { thread_root: root } });
+        if (!p) return;
+        this.noteSent(p);
+        this.print(`→ replied in the thread of #${at.seq} in ${this.names.conversation(at.id)}`);
+        return;
+      }
+      case 'pin': {
+        const at = await this.position(cmd.conversation, cmd.seq, false);
+        if (!at) return;
+        const p = await this.call(cmd.remove ? 'pin/remove' : 'pin/add', { conversation_id: at.id, seq: at.seq });
+        if (p) this.print(`${cmd.remove ? 'unpinned' : 'pinned'} #${at.seq} in ${this.names.conversation(at.id)}`);
+        return;
+      }
+      case 'pins': {
+        const id = await this.lookup.resolveConversation(cmd.conversation);
+        const p = id && (await this.call('pin/list', { conversation_id: id }));
+        if (!p || !id) return;
+        const pins = (p.pins as { seq?: number; message?: WireMessage }[] | undefined) ?? [];
+        this.printWith(
+          pins.map((x) => x.message?.sender_id),
+          () => [`${pins.length} pinned in ${this.names.conversation(id)}${pins.length ? ':' : ''}`, ...pins.map((x) => (x.message ? `  ${formatMessage(x.message, this.names)}` : `  #${x.seq}`))],
+        );
+        return;
+      }
+      case 'inbox': {
+        const p = await this.call('conversation/list', { limit: 50 });
+        if (!p) return;
+        const list = p.conversations as Record<string, any>[];
+        for (const c of list) if (c.kind === 'group') this.names.learnGroup(c.conversation_id, c.title);
+        this.printWith(
+          list.flatMap((c) => [c.peer_id, c.last_message?.sender_id]),
+          () => [
+            list.length === 0 ? 'no conversations yet' : `inbox (${list.length}${p.has_more ? '+' : ''}):`,
+            ...list.map((c) => {
+              const counts = [c.unread_count ? `${c.unread_count} unread` : '', c.mention_count ? `${c.mention_count} @` : '', c.muted ? 'muted' : ''].filter(Boolean).join(', ');
+              const last = c.last_message ? ` — <${this.names.user(c.last_message.sender_id)}> ${c.last_message.content?.type === 'recalled' ? '[recalled]' : contentText(c.last_message)}` : '';
+              return `  ${this.names.conversation(String(c.conversation_id))}${counts ? ` (${counts})` : ''}${last}`;
+            }),
+          ],
+        );
+        return;
+      }
+      case 'mute': {
+        const id = await this.lookup.resolveConversation(cmd.conversation);
+        if (!id) return;
+        const until = cmd.minutes ? Date.now() + cmd.minutes * 60_000 : undefined;
+        const p = await this.call('conversation/mute', { conversation_id: id, muted: !cmd.off, ...(until ? { until } : {}) });
+        if (p) this.print(cmd.off ? `${this.names.conversation(id)} unmuted` : `${this.names.conversation(id)} muted${until ? ` until ${clock(until)}` : ''} (mentions still count)`);
         return;
       }
       case 'ids':
@@ -358,6 +461,15 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     let logins = 0;
     session.on('message', (m, source: MessageSource) => this.onMessage(m as unknown as WireMessage, source));
     session.on('synced', () => this.endCatchUp());
+    session.on('entry', (e) => {
+      const entry = e as unknown as WireMessage & { kind?: string };
+      if (this.catchUp) this.catchUp.push(entry);
+      else this.printWith([entry.sender_id, this.names.peerOf(entry.conversation_id)], () => [formatEntry(entry, this.names)]);
+    });
+    session.on('typing', (p) => {
+      if (p.state !== 'start' || p.user_id === this.userId) return;
+      this.printWith([p.user_id, this.names.peerOf(p.conversation_id)], () => [`… ${this.names.user(p.user_id)} is typing in ${this.names.conversation(p.conversation_id)}`]);
+    });
     session.on('receipt', (p) => this.printWith([p.by as string | undefined, ...((p.receipts as { by: string }[] | undefined) ?? []).map((r) => r.by)], () => formatReceipt(p, this.names)));
     session.on('presence', (p) => this.printWith([p.user_id as string], () => [`* ${formatPresence(p, this.names)}`]));
     session.on('notification', (p) => {
@@ -389,6 +501,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const c = m.content ?? {};
     if ((c.type === 'file-ref' || c.type === 'voice') && typeof c.file_id === 'string' && typeof c.name === 'string') this.fileNames.set(c.file_id, c.name);
     // What this CLI sent comes back through the stream (sync, offline batches): already shown.
+    this.noteShown(m);
     if (this.sent.has(m.message_id)) return;
     if (this.catchUp && source !== 'live') {
       this.catchUp.push(m);
@@ -409,7 +522,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     this.printWith(ids, () => {
       if (held.length === 0) return since ? [`── nothing new since ${clock(since)} ──`] : [];
       const marker = since ? `── ${held.length} new since ${clock(since)} ──` : `── ${held.length} earlier message(s) ──`;
-      return [marker, ...held.map((m) => formatMessage(m, this.names))];
+      return [marker, ...held.map((m) => ((m as { kind?: string }).kind ? formatEntry(m, this.names) : formatMessage(m, this.names)))];
     });
     this.seen();
   }

@@ -25,21 +25,33 @@ describe('chat CLI session (in-process ChatSession)', () => {
     // By username; every line names people, not ids.
     await alice.session.execute(`/to ${bob.username} hi bob`);
     await alice.out.waitFor(new RegExp(`^→ sent to @${bob.username}$`));
-    await bob.out.waitFor(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] @${alice.username} <${alice.username}> hi bob$`));
+    await bob.out.waitFor(
+      new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] @${alice.username} <${alice.username}> hi bob$`),
+    );
     // Bob's CLI marks what it printed as read; alice sees the receipt.
     await alice.out.waitFor(new RegExp(`^✓ @${bob.username} #1 read by ${bob.username}$`));
 
     await alice.session.execute(`/history @${bob.username} 10`);
     await alice.out.waitFor(new RegExp(`^history of @${bob.username}: 1 message\\(s\\)$`));
-    expect(alice.out.lines).toContainEqual(expect.stringMatching(new RegExp(`^  \\[.{8}\\] @${bob.username} <me> hi bob$`)));
+    expect(alice.out.lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^  \\[.{8}\\] @${bob.username} <me> hi bob$`)),
+    );
 
     // Unread counts follow what was shown: bob saw it, so nothing is unread.
     await bob.session.execute('/list');
-    await bob.out.waitFor(new RegExp(`^  @${alice.username}  direct with ${alice.username} — last: <${alice.username}> hi bob$`));
+    await bob.out.waitFor(
+      new RegExp(
+        `^  @${alice.username}  direct with ${alice.username} — last: <${alice.username}> hi bob$`,
+      ),
+    );
     // Ids only on request.
     await bob.session.execute('/ids on');
     await bob.session.execute('/list');
-    await bob.out.waitFor(new RegExp(`^  @${alice.username} \\(${directId(alice.userId, bob.userId)}\\)  direct with ${alice.username} \\(${alice.userId}\\)`));
+    await bob.out.waitFor(
+      new RegExp(
+        `^  @${alice.username} \\(${directId(alice.userId, bob.userId)}\\)  direct with ${alice.username} \\(${alice.userId}\\)`,
+      ),
+    );
   });
 
   it('prints a usage line for a bad command and the error code for a refused request', async () => {
@@ -51,11 +63,15 @@ describe('chat CLI session (in-process ChatSession)', () => {
     await alice.session.execute('just text');
     await alice.out.waitFor(/^not a command: /);
     await alice.session.execute('/to u-0000000000000000 hello?');
-    await alice.out.waitFor(/^! message\/send failed: 404 USER_NOT_FOUND: user u-0000000000000000 does not exist$/);
+    await alice.out.waitFor(
+      /^! message\/send failed: 404 USER_NOT_FOUND: user u-0000000000000000 does not exist$/,
+    );
     await alice.session.execute('/history g-000000000000000000000000');
     await alice.out.waitFor(/^! message\/history failed: 403 NOT_A_MEMBER: /);
     await alice.session.execute('/g "No Such Group" hi');
-    await alice.out.waitFor(/^! you are in no group called "No Such Group" \(\/list shows your groups\)$/);
+    await alice.out.waitFor(
+      /^! you are in no group called "No Such Group" \(\/list shows your groups\)$/,
+    );
     await alice.session.execute('/find bo');
     await alice.out.waitFor(/^nobody found for "bo"; a prefix search needs at least 3 characters/);
     await alice.session.execute('/help');
@@ -67,17 +83,21 @@ describe('chat CLI session (in-process ChatSession)', () => {
     const again = await chatUser(app, { username: alice.username, password: alice.password });
     expect(again.out.lines[0]).toBe(`logged in as ${alice.username}; /help lists the commands`);
     expect(again.userId).toBe(alice.userId); // a taken name logs in with the right password
-    await expect(chatUser(app, { username: alice.username, password: 'wrong-password', register: false })).rejects.toThrow(
-      /! auth\/login failed: 401 INVALID_CREDENTIALS: /,
-    );
+    await expect(
+      chatUser(app, { username: alice.username, password: 'wrong-password', register: false }),
+    ).rejects.toThrow(/! auth\/login failed: 401 INVALID_CREDENTIALS: /);
   });
 
   it('creates a group, chats in it, shows notifications and /list', async () => {
     const alice = await chatUser(app);
     const bob = await chatUser(app);
     await alice.session.execute(`/group create "Project X" ${bob.username}`);
-    await alice.out.waitFor(/^created group "Project X" with 2 members; send with \/g "Project X" <text>$/);
-    await bob.out.waitFor(new RegExp(`^\\* ${alice.username} created group "Project X" with ${alice.username}, me$`));
+    await alice.out.waitFor(
+      /^created group "Project X" with 2 members; send with \/g "Project X" <text>$/,
+    );
+    await bob.out.waitFor(
+      new RegExp(`^\\* ${alice.username} created group "Project X" with ${alice.username}, me$`),
+    );
 
     // By name, as the creation line says.
     await bob.session.execute(`/g "Project X" hello team`);
@@ -110,8 +130,15 @@ describe('chat CLI session (in-process ChatSession)', () => {
       await alice.out.waitForCount(/^→ sent to /, i);
     }
     // MESSAGE_OFFLINE_BATCH=2: offline batches and the SDK's sync both bring them; each shows once.
-    const back = await chatUser(app, { username: bob.username, password: bob.password, register: false });
-    const lines = await back.out.waitForCount(new RegExp(`^\\[.{8}\\] @${alice.username} <${alice.username}> missed \\d$`), 5);
+    const back = await chatUser(app, {
+      username: bob.username,
+      password: bob.password,
+      register: false,
+    });
+    const lines = await back.out.waitForCount(
+      new RegExp(`^\\[.{8}\\] @${alice.username} <${alice.username}> missed \\d$`),
+      5,
+    );
     expect(lines.map((l) => /missed (\d)/.exec(l)![1])).toEqual(['1', '2', '3', '4', '5']);
     // Printed after "logged in", under one marker (no state dir: everything is earlier history).
     const marker = back.out.lines.findIndex((l) => l === '── 5 earlier message(s) ──');
@@ -122,11 +149,53 @@ describe('chat CLI session (in-process ChatSession)', () => {
     expect(back.out.lines.filter((l) => l.includes('missed'))).toHaveLength(5);
   });
 
+  it("edits, reacts, pins, replies in a thread and recalls by name; shows the others' changes; /inbox, /mute, typing", async () => {
+    const alice = await chatUser(app);
+    const bob = await chatUser(app);
+    const [a, b] = [alice.username, bob.username];
+    await alice.session.execute(`/to ${b} helo`);
+    await bob.out.waitFor(new RegExp(`@${a} <${a}> helo$`));
+    // Defaults: my last message for /edit and /recall, the last one shown for /react, /pin, /thread.
+    await alice.session.execute(`/edit @${b} hello`);
+    await alice.out.waitFor(new RegExp(`^✎ edited #1 in @${b}$`));
+    await bob.out.waitFor(new RegExp(`@${a} <${a}> edited #1: hello$`));
+    await bob.session.execute(`/react @${a} 👍`);
+    await bob.out.waitFor(/^#1 in @.*: 👍 1$/);
+    await alice.out.waitFor(new RegExp(`@${b} <${b}> reacted 👍 to #1$`));
+    await bob.session.execute(`/pin @${a}`);
+    await alice.out.waitFor(new RegExp(`@${b} <${b}> pinned #1$`));
+    await alice.session.execute(`/pins @${b}`);
+    await alice.out.waitFor(new RegExp(`^1 pinned in @${b}:$`));
+    await bob.session.execute(`/thread @${a} #1 on it`);
+    await alice.out.waitFor(new RegExp(`@${b} <${b}> \\(in thread #1\\) on it$`));
+    await alice.session.execute(`/history @${b}`);
+    await alice.out.waitFor(new RegExp(`<me> hello \\(edited\\) \\[1 reply\\] \\[👍 1\\]$`));
+    await alice.session.execute(`/recall @${b} #1`);
+    await bob.out.waitFor(new RegExp(`@${a} <${a}> recalled #1$`));
+    await alice.session.execute(`/recall @${b} #x`);
+    await alice.out.waitFor(/^usage: \/recall /);
+    await bob.session.execute('/inbox');
+    await bob.out.waitFor(new RegExp(`^  @${a}( \\(.*\\))? — <`));
+    await bob.session.execute(`/mute @${a}`);
+    await bob.out.waitFor(new RegExp(`^@${a} muted \\(mentions still count\\)$`));
+    await bob.session.execute('/inbox');
+    await bob.out.waitFor(new RegExp(`^  @${a} \\((.*, )?muted\\)`));
+    await alice.session.session!.typing(directId(alice.userId, bob.userId), 'start');
+    await bob.out.waitFor(new RegExp(`^… ${a} is typing in @${a}$`));
+  });
+
   it('ends with "kicked" when the same device logs in elsewhere', async () => {
     const first = await chatUser(app, { device: 'laptop' });
-    await chatUser(app, { username: first.username, password: first.password, register: false, device: 'laptop' });
+    await chatUser(app, {
+      username: first.username,
+      password: first.password,
+      register: false,
+      device: 'laptop',
+    });
     await expect(first.session.ended).resolves.toEqual({ kind: 'kicked', reason: 'replaced' });
-    expect(first.out.lines).toContain('! signed out by the server (auth/kick, reason: replaced); log in again to continue');
+    expect(first.out.lines).toContain(
+      '! signed out by the server (auth/kick, reason: replaced); log in again to continue',
+    );
     await first.session.execute('/ping');
     await first.out.waitFor(/^! not connected$/);
   });
@@ -161,7 +230,11 @@ describe('chat CLI session keeps itself alive', () => {
     // ~4 s in: the first token has expired, the connection is still up and commands work.
     expect(rtts.length).toBeGreaterThanOrEqual(5);
     expect(alice.client.isOpen).toBe(true);
-    const stale = await alice.client.request('presence/list', {}, { headers: { Authorization: `Bearer ${firstToken}` } });
+    const stale = await alice.client.request(
+      'presence/list',
+      {},
+      { headers: { Authorization: `Bearer ${firstToken}` } },
+    );
     expect(stale.payload).toMatchObject({ status: 401, error_code: 'TOKEN_EXPIRED' });
     await alice.session.execute('/who');
     await alice.out.waitFor(/^nobody you share a conversation with is online$/);

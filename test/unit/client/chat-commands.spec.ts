@@ -16,6 +16,19 @@ describe('chat CLI command parsing', () => {
     expect(parseCommand('/history @bob 5')).toEqual({ ok: true, command: { kind: 'history', conversation: '@bob', limit: 5 } });
     expect(parseCommand('/history "Project X"')).toEqual({ ok: true, command: { kind: 'history', conversation: 'Project X' } });
     expect(parseCommand('/ids on')).toEqual({ ok: true, command: { kind: 'ids', on: true } });
+    // Changes to a message: an optional #seq (default: the newest fitting message), then the rest.
+    expect(parseCommand('/edit @bob fixed typo')).toEqual({ ok: true, command: { kind: 'edit', conversation: '@bob', text: 'fixed typo' } });
+    expect(parseCommand('/edit "Project X" #12 new text')).toEqual({ ok: true, command: { kind: 'edit', conversation: 'Project X', seq: 12, text: 'new text' } });
+    expect(parseCommand('/recall @bob #3')).toEqual({ ok: true, command: { kind: 'recall', conversation: '@bob', seq: 3 } });
+    expect(parseCommand('/react team #4 👍')).toEqual({ ok: true, command: { kind: 'react', conversation: 'team', seq: 4, emoji: '👍', remove: false } });
+    expect(parseCommand('/unreact team :tada:')).toEqual({ ok: true, command: { kind: 'react', conversation: 'team', emoji: ':tada:', remove: true } });
+    expect(parseCommand('/thread @bob #2 on it')).toEqual({ ok: true, command: { kind: 'thread', conversation: '@bob', seq: 2, text: 'on it' } });
+    expect(parseCommand('/unpin @bob #2')).toEqual({ ok: true, command: { kind: 'pin', conversation: '@bob', seq: 2, remove: true } });
+    expect(parseCommand('/mute team 30')).toEqual({ ok: true, command: { kind: 'mute', conversation: 'team', minutes: 30, off: false } });
+    expect(parseCommand('/unmute team')).toEqual({ ok: true, command: { kind: 'mute', conversation: 'team', off: true } });
+    expect(parseCommand('/inbox')).toEqual({ ok: true, command: { kind: 'inbox' } });
+    expect(parseCommand('/recall @bob #0')).toEqual({ ok: false, error: expect.stringMatching(/^usage: \/recall /) });
+    expect(parseCommand('/mute team soon')).toEqual({ ok: false, error: expect.stringMatching(/^minutes must be a positive integer, got "soon"/) });
     expect(parseCommand('/ids maybe')).toEqual({ ok: false, error: 'usage: /ids on|off' });
     for (const kind of ['list', 'who', 'ping', 'help', 'quit'] as const) {
       expect(parseCommand(`/${kind}`)).toEqual({ ok: true, command: { kind } });
