@@ -24,6 +24,7 @@ function tsType(schema: JsonSchema | undefined, indent: string): string {
     if (Array.isArray(schema[key])) return (schema[key] as JsonSchema[]).map((s) => tsType(s, indent)).join(' | ');
   }
   if (Array.isArray(schema.allOf)) return (schema.allOf as JsonSchema[]).map((s) => tsType(s, indent)).join(' & ');
+  if (Array.isArray(schema.type)) return (schema.type as string[]).map((type) => tsType({ ...schema, type }, indent)).join(' | ');
   switch (schema.type) {
     case 'string':
       return 'string';

@@ -57,7 +57,7 @@ export class ConversationSummaryDto extends ConversationRefDto {
   @IsIn(['direct', 'group'])
   kind: 'direct' | 'group';
 
-  @JSONSchema({ description: "A group's name; null for a direct conversation (see peer_id)." })
+  @JSONSchema({ description: "A group's name; null for a direct conversation (see peer_id).", type: ['string', 'null'] })
   @IsOptional()
   @IsString()
   title: string | null;
@@ -78,12 +78,12 @@ export class ConversationSummaryDto extends ConversationRefDto {
   @IsInt()
   read_seq: number;
 
-  @JSONSchema({ description: 'The newest message I may see, as message/history returns it (latest content; a recalled one is its tombstone); null when none.' })
+  @JSONSchema({ description: 'The newest message I may see, as message/history returns it (latest content; a recalled one is its tombstone); null when none.', type: ['object', 'null'] })
   @IsOptional()
   @IsObject()
   last_message: WireMessage | null;
 
-  @JSONSchema({ description: "A short plain-text preview of last_message: its text (cut to 100 characters) or '[<type>]'; null when there is none or it was recalled." })
+  @JSONSchema({ description: "A short plain-text preview of last_message: its text (cut to 100 characters) or '[<type>]'; null when there is none or it was recalled.", type: ['string', 'null'] })
   @IsOptional()
   @IsString()
   preview: string | null;
@@ -99,7 +99,7 @@ export class ConversationSummaryDto extends ConversationRefDto {
   @IsBoolean()
   muted: boolean;
 
-  @JSONSchema({ description: 'When the mute ends (epoch ms); null when not muted or muted until unmuted.' })
+  @JSONSchema({ description: 'When the mute ends (epoch ms); null when not muted or muted until unmuted.', type: ['integer', 'null'] })
   @IsOptional()
   @IsInt()
   muted_until: number | null;
@@ -118,7 +118,7 @@ export class ConversationListResponse extends ResponseStatusDto {
   @IsBoolean()
   has_more: boolean;
 
-  @JSONSchema({ description: 'Pass as cursor for the next page; null on the last one.' })
+  @JSONSchema({ description: 'Pass as cursor for the next page; null on the last one.', type: ['string', 'null'] })
   @IsOptional()
   @IsString()
   next_cursor: string | null;
@@ -143,6 +143,7 @@ export class ConversationMuteEventDto extends ConversationRefDto {
   @IsBoolean()
   muted: boolean;
 
+  @JSONSchema({ description: 'When the mute ends (epoch ms); null: until unmuted (or not muted).', type: ['integer', 'null'] })
   @IsOptional()
   @IsInt()
   muted_until: number | null;
@@ -155,6 +156,7 @@ export class ConversationMuteResponse extends ResponseStatusDto {
   @IsBoolean()
   muted: boolean;
 
+  @JSONSchema({ description: 'When the mute ends (epoch ms); null: until unmuted (or not muted).', type: ['integer', 'null'] })
   @IsOptional()
   @IsInt()
   muted_until: number | null;

@@ -58,14 +58,15 @@ interface ConversationListResponse {
   conversations: ConversationSummaryDto[];
   has_more: boolean;
   /** Pass as cursor for the next page; null on the last one. */
-  next_cursor?: string;
+  next_cursor?: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
 
 interface ConversationMuteEventDto {
   muted: boolean;
-  muted_until?: number;
+  /** When the mute ends (epoch ms); null: until unmuted (or not muted). */
+  muted_until?: number | null;
   conversation_id: string;
 }
 
@@ -80,7 +81,8 @@ interface ConversationMuteRequest {
 interface ConversationMuteResponse {
   conversation_id: string;
   muted: boolean;
-  muted_until?: number;
+  /** When the mute ends (epoch ms); null: until unmuted (or not muted). */
+  muted_until?: number | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
@@ -106,7 +108,7 @@ interface ConversationReadResponse {
 interface ConversationSummaryDto {
   kind: "direct" | "group";
   /** A group's name; null for a direct conversation (see peer_id). */
-  title?: string;
+  title?: string | null;
   /** Direct conversations: the other user. */
   peer_id?: string;
   /** Latest activity (epoch ms): the newest stream entry or membership change. The list is ordered by it, newest first. */
@@ -115,16 +117,16 @@ interface ConversationSummaryDto {
   /** My read position (conversation/read, message/ack read). */
   read_seq: number;
   /** The newest message I may see, as message/history returns it (latest content; a recalled one is its tombstone); null when none. */
-  last_message?: Record<string, unknown>;
+  last_message?: Record<string, unknown> | null;
   /** A short plain-text preview of last_message: its text (cut to 100 characters) or '[<type>]'; null when there is none or it was recalled. */
-  preview?: string;
+  preview?: string | null;
   /** Messages after read_seq from others, not recalled (muted conversations count too). */
   unread_count: number;
   /** Of those, the ones whose content.mentions names me or @all. */
   mention_count: number;
   muted: boolean;
   /** When the mute ends (epoch ms); null when not muted or muted until unmuted. */
-  muted_until?: number;
+  muted_until?: number | null;
   /** Pinned messages of the conversation (pin/list). */
   pinned_count: number;
   conversation_id: string;
