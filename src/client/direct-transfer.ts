@@ -55,6 +55,7 @@ const OPEN_TIMEOUT_MS = 10_000;
 class DirectListener {
   private readonly server = net.createServer((socket) => this.onPeer(socket));
   private peer?: net.Socket;
+  private readonly early: net.Socket[] = [];
   private idleTimer?: NodeJS.Timeout;
   private settle!: { resolve: () => void; reject: (err: Error) => void };
   /** Resolves when the receiver acknowledged the last byte; rejects on fallback/cancel. */
@@ -78,6 +79,8 @@ class DirectListener {
   /** Called once the server gave the transfer its id, token and pacing; starts the fallback clock. */
   arm(transferId: string, token: string, timeoutMs: number, chunkSize: number, windowBytes: number): void {
     Object.assign(this.options, { transferId, token: Buffer.from(token, 'utf8'), timeoutMs, chunkSize, windowBytes });
+    // Peers that connected before our own answer arrived (the recipient's file/accept can outrun it).
+    for (const socket of this.early.splice(0)) if (!socket.destroyed) this.onPeer(socket);
     this.restartIdle();
   }
 
@@ -90,6 +93,7 @@ class DirectListener {
 
   close(): void {
     clearTimeout(this.idleTimer);
+    for (const socket of this.early.splice(0)) socket.destroy();
     this.peer?.destroy();
     this.server.close();
   }
@@ -102,7 +106,13 @@ class DirectListener {
   }
 
   private onPeer(socket: net.Socket): void {
-    // One peer at a time; and nothing before the server gave us the transfer's token.
+    // Not read before the server gave us the transfer's token (a socket without a data listener buffers).
+    if (!this.options.token && !this.finished && this.early.length < 4) {
+      socket.on('error', () => undefined);
+      this.early.push(socket);
+      return;
+    }
+    // One peer at a time.
     if (this.peer || this.finished || !this.options.token) return void socket.destroy();
     this.peer = socket;
     clearTimeout(this.idleTimer);

@@ -188,6 +188,26 @@ describe('direct (active) file transfers', () => {
     expect((await sending).mode).toBe('active');
   });
 
+  it('a peer that connects before the sender has its answer is held, then served once the token is known', async () => {
+    const content = randomContent(100 * 1024);
+    const listenPort = await closedPort();
+    // Alice's answer is held back (her control socket is not read) until the peer is connected.
+    alice.client.socket.pause();
+    const sending = alice.client.sendDirect(content, bob.userId, { fileName: 'early.bin', listenPort });
+    // Connect as soon as the listener is up (it listens before file/request is sent).
+    let peer: TlvPeer | undefined;
+    while (!peer) peer = await TlvPeer.connect(listenPort).catch(() => undefined);
+    const offer = (await offerFor(bob.client, sha256(content))).payload;
+    alice.client.socket.resume();
+    peer.send(TlvType.OPEN, { transfer_id: offer.transfer_id, token: offer.token, offset: 0 });
+    expect(await peer.nextJson(TlvType.ACK)).toMatchObject({ offset: 0, status: 200 });
+    const data = await peer.next((f) => f.type === TlvType.DATA);
+    expect(data.payload.equals(content)).toBe(true);
+    peer.send(TlvType.ACK, { transfer_id: offer.transfer_id, offset: content.length, status: 200 });
+    expect(await peer.nextJson(TlvType.ACK, 1)).toMatchObject({ offset: content.length });
+    expect((await sending).mode).toBe('active');
+  });
+
   it('a direct offer to someone who blocked you answers as for a user nobody has', async () => {
     const dave = await registerAndLogin(app);
     await dave.client.call('contact/block', { user_id: alice.userId });
