@@ -1,7 +1,7 @@
 /** Every query on file_direct_transfers (direct, mode "active", transfers). */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { DataSource, IsNull, LessThan, Repository } from 'typeorm';
 import { DirectTransferState, FileDirectTransferEntity } from './entities/file-direct-transfer.entity';
 
 @Injectable()
@@ -24,6 +24,11 @@ export class DirectTransferRepository {
   async markDone(id: string, side: 'sender' | 'recipient', at: number): Promise<void> {
     const column = side === 'sender' ? 'senderDoneAt' : 'recipientDoneAt';
     await this.rows.update({ id, state: 'offered', [column]: IsNull() }, { [column]: at, updatedAt: at });
+  }
+
+  /** Offers nobody finished or cancelled, untouched since `before` (ms). */
+  staleOffers(before: number, limit = 100): Promise<FileDirectTransferEntity[]> {
+    return this.rows.find({ where: { state: 'offered', updatedAt: LessThan(before) }, take: limit });
   }
 
   /** Changes the state only from `from`: two racing calls change it once. Returns whether this one did. */

@@ -9,7 +9,7 @@
  * side may give up with file/cancel (the other is told): the clients then send through the server
  * (passive). The server never sees a byte of the file. docs/protocol.md "Direct (active) transfers".
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
 import { FileCommands, ProtocolError, validationError } from '../../shared/protocol';
@@ -33,13 +33,42 @@ function modeRefused(why: string): ProtocolError {
 }
 
 @Injectable()
-export class DirectTransferService {
+export class DirectTransferService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('DirectTransfers');
+  private sweepTimer?: NodeJS.Timeout;
+
   constructor(
     @InjectConfig(fileConfig) private readonly config: FileConfig,
     private readonly repository: DirectTransferRepository,
     private readonly sharing: FileSharingService,
     private readonly publisher: EventPublisher,
   ) {}
+
+  onModuleInit(): void {
+    this.sweepTimer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.logger.error(`sweep of direct offers failed: ${(err as Error).message}`));
+    }, this.config.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /**
+   * An offer neither finished nor cancelled within FILE_TRANSFER_TTL (both clients went away) is
+   * cancelled, so its record does not say "offered" for ever; both sides are told.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    let ended = 0;
+    for (const row of await this.repository.staleOffers(now - this.config.transferTtlMs)) {
+      if (!(await this.repository.transition(row.id, 'offered', 'cancelled', now))) continue;
+      ended++;
+      const reason = `no completion for ${Math.round(this.config.transferTtlMs / 1000)} s (FILE_TRANSFER_TTL): direct transfer expired`;
+      await this.publisher.toUsers([row.senderId, row.recipientId], FileCommands.CANCEL.name, { status: 200, transfer_id: row.id, state: 'cancelled', by: 'server', reason });
+    }
+    return ended;
+  }
 
   async offer(senderId: string, dto: FileRequestDto): Promise<Record<string, unknown>> {
     if (!this.config.activeMode) {

@@ -241,3 +241,24 @@ describe('FILE_ACTIVE_MODE=off', () => {
     expect(bob.client.events.filter((f) => f.command === 'file/accept')).toEqual([]);
   });
 });
+
+describe('direct offers nobody finishes', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ FILE_TRANSFER_TTL: '1' });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('are cancelled after FILE_TRANSFER_TTL, and both sides are told', async () => {
+    const [alice, bob] = await Promise.all([registerAndLogin(app), registerAndLogin(app)]);
+    const offered = await alice.client.call('file/request', { mode: 'active', endpoint: { host: '127.0.0.1', port: 9, protocol: 'tcp' }, file_name: 'x.bin', file_size: 1, hash: `sha256:${'1'.repeat(64)}`, target: { type: 'user', id: bob.userId } });
+    expect((await alice.client.call('file/ack', { transfer_id: offered.transfer_id })).state).toBe('offered');
+    for (const who of [alice, bob]) {
+      const told = await who.client.waitFor((f) => f.command === 'file/cancel' && f.payload.transfer_id === offered.transfer_id, { timeoutMs: 10_000 });
+      expect(told.payload).toMatchObject({ state: 'cancelled', by: 'server', reason: expect.stringMatching(/FILE_TRANSFER_TTL/) });
+    }
+    expect((await bob.client.call('file/ack', { transfer_id: offered.transfer_id })).state).toBe('cancelled');
+  });
+});
