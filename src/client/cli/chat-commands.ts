@@ -30,6 +30,8 @@ export type ChatCommand =
   | { kind: 'pin'; conversation: string; seq?: number; remove: boolean }
   | { kind: 'pins'; conversation: string }
   | { kind: 'inbox' }
+  | { kind: 'send-direct'; to: string; path: string }
+  | { kind: 'receive'; transferId: string; dest?: string }
   | { kind: 'mute'; conversation: string; minutes?: number; off: boolean }
   | { kind: 'list' }
   | { kind: 'who' }
@@ -66,6 +68,8 @@ export const USAGE_LINES: Record<string, string> = {
   thread: '/thread <conversation> [#seq] <text>     reply in the thread of a message (default: the last one)',
   pin: '/pin <conversation> [#seq]               pin a message (default: the last one); /unpin, /pins <conversation>',
   inbox: '/inbox                                   my conversations by latest activity, unread and mentions',
+  'send-direct': '/send-direct <username> <path>          send a file straight to their client (through the server if that fails)',
+  receive: '/receive <transfer_id> [dest]            take a file offered directly (default: its own name here)',
   mute: '/mute <conversation> [minutes]           mute a conversation (forever without minutes); /unmute <conversation>',
   status: '/status online|away|busy|invisible [text]  set my status (and status text)',
   'send-file': '/send-file <username|group_id> <path>   upload a file and send it (g-... is a group)',
@@ -192,6 +196,14 @@ export function parseCommand(line: string): ParseResult {
       const minutes = Number(minutesText);
       if (!Number.isInteger(minutes) || minutes < 1) return fail(`minutes must be a positive integer, got "${minutesText}"`);
       return { ok: true, command: { kind: 'mute', conversation, minutes, off: false } };
+    }
+    case 'send-direct': {
+      const { head: [to], rest: path } = words(rest, 1);
+      return to && path ? { ok: true, command: { kind: 'send-direct', to, path } } : fail();
+    }
+    case 'receive': {
+      const { head: [transferId], rest: dest } = words(rest, 1);
+      return transferId ? { ok: true, command: { kind: 'receive', transferId, ...(dest ? { dest } : {}) } } : fail();
     }
     case 'inbox':
       if (rest !== '') return fail('/inbox takes no arguments');

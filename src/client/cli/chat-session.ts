@@ -12,8 +12,8 @@ import type { MessageSource } from '../message-stream';
 import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
-import { FileTransport, getFile, sendFile } from './chat-files';
-import { clock, contentText, formatCard, formatConversation, formatEntry, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
+import { FileTransport, freePath, getFile, sendFile } from './chat-files';
+import { clock, contentText, formatCard, inline, formatConversation, formatEntry, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
 import { NameBook } from './chat-names';
 import { ChatLookup } from './chat-lookup';
 import { ChatState } from './chat-state';
@@ -73,6 +73,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Per conversation: the newest message seq shown, and my newest (what /react and /edit default to). */
   private readonly lastSeq = new Map<string, number>();
   private readonly mySeq = new Map<string, number>();
+  /** Direct file offers to me (file/accept events with mode "active"), by transfer id. */
+  private readonly directOffers = new Map<string, Record<string, any>>();
   /** `conversation#seq` → message_id of messages shown (thread roots), bounded. */
   private readonly messageIds = new Map<string, string>();
   /** Messages held back until the first sync after login ends: printed together, in time order. */
@@ -330,6 +332,36 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         );
         return;
       }
+      case 'send-direct': {
+        const conn = this.session!.connection;
+        if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
+        const to = await this.lookup.resolve(cmd.to);
+        if (!to) return;
+        const name = cmd.path.split(/[\\/]/).pop() ?? cmd.path;
+        this.print(`offering ${name} to ${this.names.user(to)} directly (through the server if they do not connect)`);
+        try {
+          const r = await conn.sendDirect(cmd.path, to, {});
+          this.print(r.mode === 'active' ? `✓ sent ${name} directly to ${this.names.user(to)} (${r.size} bytes; the server kept no copy)` : `✓ sent ${name} through the server as ${r.fileId} (${r.fallbackReason ?? 'no direct connection'})`);
+        } catch (err) {
+          this.print(`! /send-direct failed: ${(err as Error).message}`);
+        }
+        return;
+      }
+      case 'receive': {
+        const conn = this.session!.connection;
+        const offer = this.directOffers.get(cmd.transferId);
+        if (!offer) return this.print(`! no direct offer ${cmd.transferId} (it may have fallen back to the server: watch for its file message)`);
+        if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
+        const target = cmd.dest ?? freePath(String(offer.file_name ?? cmd.transferId));
+        try {
+          const r = await conn.receiveDirect(offer, target);
+          this.directOffers.delete(cmd.transferId);
+          this.print(`✓ received ${target} ${r.mode === 'active' ? 'directly' : 'through the server'} (${r.size} bytes, sha256 ${r.hash.slice(0, 12)}…)`);
+        } catch (err) {
+          this.print(`! /receive failed: ${(err as Error).message}`);
+        }
+        return;
+      }
       case 'mute': {
         const id = await this.lookup.resolveConversation(cmd.conversation);
         if (!id) return;
@@ -534,6 +566,12 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
 
   private onFrame(frame: Envelope): void {
     const p = (frame.payload ?? {}) as Record<string, any>;
+    if (frame.command === 'file/accept' && p.mode === 'active' && p.direction === 'download' && typeof p.transfer_id === 'string') {
+      this.directOffers.set(p.transfer_id, p);
+      const seconds = Math.round(Number(p.fallback_after_ms ?? 10_000) / 1000);
+      this.printWith([p.from], () => [`* ${this.names.user(p.from)} offers ${inline(String(p.file_name))} (${Number(p.file_size)} bytes) directly — /receive ${p.transfer_id} within ${seconds} s, or it comes through the server`]);
+      return;
+    }
     if (frame.command === 'auth/kick') {
       this.print(`! signed out by the server (auth/kick, reason: ${String(p.reason ?? 'unknown')}); log in again to continue`);
     } else if (frame.command === 'control/error') {

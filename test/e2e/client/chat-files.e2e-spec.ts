@@ -28,20 +28,56 @@ describe('chat CLI: /send-file and /get', () => {
     fs.writeFileSync(source, content);
 
     await alice.session.execute(`/send-file ${bob.userId} ${source}`);
-    const done = await alice.out.waitFor(/^✓ uploaded holiday photo\.jpg \(1\.0 MiB\) as (f-\S+); sent to /);
+    const done = await alice.out.waitFor(
+      /^✓ uploaded holiday photo\.jpg \(1\.0 MiB\) as (f-\S+); sent to /,
+    );
     const fileId = /as (f-\S+);/.exec(done)![1];
     // Progress printed at 25 % steps without a terminal, ending at 100 %.
-    expect(alice.out.lines).toContainEqual(expect.stringMatching(/^\[#{24}\] 100% 1\.0 MiB\/1\.0 MiB holiday photo\.jpg$/));
+    expect(alice.out.lines).toContainEqual(
+      expect.stringMatching(/^\[#{24}\] 100% 1\.0 MiB\/1\.0 MiB holiday photo\.jpg$/),
+    );
     await bob.out.waitFor(new RegExp(fileId));
 
     const dest = path.join(dir, 'copy.jpg');
     await bob.session.execute(`/get ${fileId} ${dest}`);
-    await bob.out.waitFor(new RegExp(`^✓ downloaded ${fileId} to ${dest.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(1\\.0 MiB, sha256 `));
+    await bob.out.waitFor(
+      new RegExp(
+        `^✓ downloaded ${fileId} to ${dest.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(1\\.0 MiB, sha256 `,
+      ),
+    );
     expect(fs.readFileSync(dest).equals(content)).toBe(true);
 
     await bob.session.execute('/get f-000000000000000000000000 /tmp/nope');
     await bob.out.waitFor(/^! \/get failed: 403 FORBIDDEN: /);
     await alice.session.execute(`/send-file ${bob.userId} ${path.join(dir, 'missing.bin')}`);
     await alice.out.waitFor(/^! \/send-file failed: ENOENT/);
+  });
+
+  it('/send-direct offers a file client to client; /receive takes it, byte-identical, with no server copy', async () => {
+    const alice = await chatUser(app);
+    const bob = await chatUser(app);
+    const content = randomBytes(256 * 1024 + 3);
+    const source = path.join(dir, 'direct.bin');
+    fs.writeFileSync(source, content);
+    // Runs until bob has taken it (the line queue of a terminal would wait the same way).
+    const sending = alice.session.execute(`/send-direct ${bob.username} ${source}`);
+    const offer = await bob.out.waitFor(
+      new RegExp(
+        `^\\* ${alice.username} offers direct\\.bin \\(262147 bytes\\) directly — /receive (td-\\S+) within \\d+ s`,
+      ),
+    );
+    const transferId = /\/receive (td-\S+)/.exec(offer)![1];
+    const dest = path.join(dir, 'direct-copy.bin');
+    await bob.session.execute(`/receive ${transferId} ${dest}`);
+    await bob.out.waitFor(/^✓ received .*direct-copy\.bin directly \(262147 bytes, sha256 /);
+    await sending;
+    await alice.out.waitFor(
+      new RegExp(
+        `^✓ sent direct\\.bin directly to ${bob.username} \\(262147 bytes; the server kept no copy\\)$`,
+      ),
+    );
+    expect(fs.readFileSync(dest).equals(content)).toBe(true);
+    await bob.session.execute('/receive td-nope');
+    await bob.out.waitFor(/^! no direct offer td-nope /);
   });
 });
