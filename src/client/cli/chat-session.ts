@@ -12,9 +12,10 @@ import type { MessageSource } from '../message-stream';
 import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
-import { FileTransport, freePath, getFile, sendFile } from './chat-files';
-import { clock, contentText, formatCard, inline, formatConversation, formatEntry, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
+import { FileTransport, getFile, sendFile } from './chat-files';
+import { clock, formatCard, inline, formatConversation, formatEntry, formatError, formatMessage, formatNotification, formatPresence, formatReceipt, printable, sentAtMs, WireMessage } from './chat-format';
 import { NameBook } from './chat-names';
+import { ChatActions } from './chat-actions';
 import { ChatLookup } from './chat-lookup';
 import { ChatState } from './chat-state';
 
@@ -66,17 +67,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   readonly names: NameBook;
   private readonly state?: ChatState;
   private readonly lookup: ChatLookup;
+  private readonly actions: ChatActions;
   /** Ids of messages this account sent from here: not printed back when the stream brings them. */
   private readonly sent = new Set<string>();
   /** file_id → the name it was sent under (for /get). */
   private readonly fileNames = new Map<string, string>();
-  /** Per conversation: the newest message seq shown, and my newest (what /react and /edit default to). */
-  private readonly lastSeq = new Map<string, number>();
-  private readonly mySeq = new Map<string, number>();
-  /** Direct file offers to me (file/accept events with mode "active"), by transfer id. */
-  private readonly directOffers = new Map<string, Record<string, any>>();
-  /** `conversation#seq` → message_id of messages shown (thread roots), bounded. */
-  private readonly messageIds = new Map<string, string>();
   /** Messages held back until the first sync after login ends: printed together, in time order. */
   private catchUp?: WireMessage[] = [];
   /** Lines go out in order, also those that wait for a name lookup. */
@@ -95,6 +90,16 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       () => this.userId!,
       (line) => this.print(line),
     );
+    this.actions = new ChatActions({
+      session: () => this.session!,
+      me: () => this.userId!,
+      names: this.names,
+      lookup: this.lookup,
+      print: (line) => this.print(line),
+      printWith: (ids, lines) => this.printWith(ids, lines),
+      call: (command, payload) => this.call(command, payload),
+      noteSent: (p) => this.noteSent(p),
+    });
   }
 
   /** Every line goes out escaped (chat-format `printable`): no control or bidi character of a peer's reaches the terminal. */
@@ -225,28 +230,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (typeof p.message_id !== 'string') return;
     this.sent.add(p.message_id);
     this.state?.rememberSent(p.message_id);
-    this.noteShown({ conversation_id: String(p.conversation_id), seq: Number(p.seq), message_id: p.message_id, sender_id: this.userId! });
-  }
-
-  /** Remembers a message's position so /edit, /react, /thread and /pin can default to it. */
-  private noteShown(m: Pick<WireMessage, 'conversation_id' | 'seq' | 'message_id' | 'sender_id'>): void {
-    const c = m.conversation_id;
-    if (m.seq > (this.lastSeq.get(c) ?? 0)) this.lastSeq.set(c, m.seq);
-    if (m.sender_id === this.userId && m.seq > (this.mySeq.get(c) ?? 0)) this.mySeq.set(c, m.seq);
-    this.messageIds.set(`${c}#${m.seq}`, m.message_id);
-    if (this.messageIds.size > 2000) this.messageIds.delete(this.messageIds.keys().next().value!);
-  }
-
-  /** The conversation and the message a change command is about (explicit `#seq`, or the default). */
-  private async position(conversation: string, seq: number | undefined, mine: boolean): Promise<{ id: string; seq: number } | undefined> {
-    const id = await this.lookup.resolveConversation(conversation);
-    if (!id) return undefined;
-    const at = seq ?? (mine ? this.mySeq.get(id) : this.lastSeq.get(id));
-    if (at === undefined) {
-      this.print(`! no ${mine ? 'message of yours' : 'message'} shown in ${this.names.conversation(id)} yet: give its position, e.g. #12 (/ids on shows positions)`);
-      return undefined;
-    }
-    return { id, seq: at };
+    this.actions.noteShown({ conversation_id: String(p.conversation_id), seq: Number(p.seq), message_id: p.message_id, sender_id: this.userId! });
   }
 
   private async run(cmd: Exclude<ChatCommand, { kind: 'quit' }>): Promise<void> {
@@ -265,111 +249,16 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return;
       }
       case 'edit':
-      case 'recall': {
-        const at = await this.position(cmd.conversation, cmd.seq, true);
-        if (!at) return;
-        const p = cmd.kind === 'edit' ? await this.call('message/edit', { conversation_id: at.id, seq: at.seq, content: { type: 'text', text: cmd.text } }) : await this.call('message/recall', { conversation_id: at.id, seq: at.seq });
-        if (p) this.print(`${cmd.kind === 'edit' ? '✎ edited' : '⌫ recalled'} #${at.seq} in ${this.names.conversation(at.id)}`);
-        return;
-      }
-      case 'react': {
-        const at = await this.position(cmd.conversation, cmd.seq, false);
-        if (!at) return;
-        const p = await this.call(cmd.remove ? 'reaction/remove' : 'reaction/add', { conversation_id: at.id, seq: at.seq, emoji: cmd.emoji });
-        const list = (p?.reactions as { emoji: string; count: number }[] | undefined) ?? [];
-        if (p) this.print(`#${at.seq} in ${this.names.conversation(at.id)}: ${list.length ? list.map((r) => `${r.emoji} ${r.count}`).join(', ') : 'no reactions'}`);
-        return;
-      }
-      case 'thread': {
-        const at = await this.position(cmd.conversation, cmd.seq, false);
-        if (!at) return;
-        let root = this.messageIds.get(`${at.id}#${at.seq}`);
-        if (!root) {
-          const page = await this.call('message/thread', { conversation_id: at.id, root_seq: at.seq, limit: 1 });
-          root = (page?.root as { message_id?: string } | undefined)?.message_id;
-          if (!root) return;
-        }
-        const target = at.id.startsWith('g-') ? { type: 'group', id: at.id } : { type: 'user', id: this.names.peerOf(at.id) };
-        const p = await this.call('message/send', { target, content: { type: 'text', text: cmd.text }, meta: { thread_root: root } });
-        if (!p) return;
-        this.noteSent(p);
-        this.print(`→ replied in the thread of #${at.seq} in ${this.names.conversation(at.id)}`);
-        return;
-      }
-      case 'pin': {
-        const at = await this.position(cmd.conversation, cmd.seq, false);
-        if (!at) return;
-        const p = await this.call(cmd.remove ? 'pin/remove' : 'pin/add', { conversation_id: at.id, seq: at.seq });
-        if (p) this.print(`${cmd.remove ? 'unpinned' : 'pinned'} #${at.seq} in ${this.names.conversation(at.id)}`);
-        return;
-      }
-      case 'pins': {
-        const id = await this.lookup.resolveConversation(cmd.conversation);
-        const p = id && (await this.call('pin/list', { conversation_id: id }));
-        if (!p || !id) return;
-        const pins = (p.pins as { seq?: number; message?: WireMessage }[] | undefined) ?? [];
-        this.printWith(
-          pins.map((x) => x.message?.sender_id),
-          () => [`${pins.length} pinned in ${this.names.conversation(id)}${pins.length ? ':' : ''}`, ...pins.map((x) => (x.message ? `  ${formatMessage(x.message, this.names)}` : `  #${x.seq}`))],
-        );
-        return;
-      }
-      case 'inbox': {
-        const p = await this.call('conversation/list', { limit: 50 });
-        if (!p) return;
-        const list = p.conversations as Record<string, any>[];
-        for (const c of list) if (c.kind === 'group') this.names.learnGroup(c.conversation_id, c.title);
-        this.printWith(
-          list.flatMap((c) => [c.peer_id, c.last_message?.sender_id]),
-          () => [
-            list.length === 0 ? 'no conversations yet' : `inbox (${list.length}${p.has_more ? '+' : ''}):`,
-            ...list.map((c) => {
-              const counts = [c.unread_count ? `${c.unread_count} unread` : '', c.mention_count ? `${c.mention_count} @` : '', c.muted ? 'muted' : ''].filter(Boolean).join(', ');
-              const last = c.last_message ? ` — <${this.names.user(c.last_message.sender_id)}> ${c.last_message.content?.type === 'recalled' ? '[recalled]' : contentText(c.last_message)}` : '';
-              return `  ${this.names.conversation(String(c.conversation_id))}${counts ? ` (${counts})` : ''}${last}`;
-            }),
-          ],
-        );
-        return;
-      }
-      case 'send-direct': {
-        const conn = this.session!.connection;
-        if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
-        const to = await this.lookup.resolve(cmd.to);
-        if (!to) return;
-        const name = cmd.path.split(/[\\/]/).pop() ?? cmd.path;
-        this.print(`offering ${name} to ${this.names.user(to)} directly (through the server if they do not connect)`);
-        try {
-          const r = await conn.sendDirect(cmd.path, to, {});
-          this.print(r.mode === 'active' ? `✓ sent ${name} directly to ${this.names.user(to)} (${r.size} bytes; the server kept no copy)` : `✓ sent ${name} through the server as ${r.fileId} (${r.fallbackReason ?? 'no direct connection'})`);
-        } catch (err) {
-          this.print(`! /send-direct failed: ${(err as Error).message}`);
-        }
-        return;
-      }
-      case 'receive': {
-        const conn = this.session!.connection;
-        const offer = this.directOffers.get(cmd.transferId);
-        if (!offer) return this.print(`! no direct offer ${cmd.transferId} (it may have fallen back to the server: watch for its file message)`);
-        if (!conn) return this.print('! not connected (reconnecting); try again in a moment');
-        const target = cmd.dest ?? freePath(String(offer.file_name ?? cmd.transferId));
-        try {
-          const r = await conn.receiveDirect(offer, target);
-          this.directOffers.delete(cmd.transferId);
-          this.print(`✓ received ${target} ${r.mode === 'active' ? 'directly' : 'through the server'} (${r.size} bytes, sha256 ${r.hash.slice(0, 12)}…)`);
-        } catch (err) {
-          this.print(`! /receive failed: ${(err as Error).message}`);
-        }
-        return;
-      }
-      case 'mute': {
-        const id = await this.lookup.resolveConversation(cmd.conversation);
-        if (!id) return;
-        const until = cmd.minutes ? Date.now() + cmd.minutes * 60_000 : undefined;
-        const p = await this.call('conversation/mute', { conversation_id: id, muted: !cmd.off, ...(until ? { until } : {}) });
-        if (p) this.print(cmd.off ? `${this.names.conversation(id)} unmuted` : `${this.names.conversation(id)} muted${until ? ` until ${clock(until)}` : ''} (mentions still count)`);
-        return;
-      }
+      case 'recall':
+      case 'react':
+      case 'thread':
+      case 'pin':
+      case 'pins':
+      case 'inbox':
+      case 'mute':
+      case 'send-direct':
+      case 'receive':
+        return this.actions.run(cmd);
       case 'ids':
         this.names.showIds = cmd.on;
         this.print(cmd.on ? 'ids are shown next to names' : 'ids are hidden (names only)');
@@ -533,7 +422,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const c = m.content ?? {};
     if ((c.type === 'file-ref' || c.type === 'voice') && typeof c.file_id === 'string' && typeof c.name === 'string') this.fileNames.set(c.file_id, c.name);
     // What this CLI sent comes back through the stream (sync, offline batches): already shown.
-    this.noteShown(m);
+    this.actions.noteShown(m);
     if (this.sent.has(m.message_id)) return;
     if (this.catchUp && source !== 'live') {
       this.catchUp.push(m);
@@ -567,7 +456,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private onFrame(frame: Envelope): void {
     const p = (frame.payload ?? {}) as Record<string, any>;
     if (frame.command === 'file/accept' && p.mode === 'active' && p.direction === 'download' && typeof p.transfer_id === 'string') {
-      this.directOffers.set(p.transfer_id, p);
+      this.actions.offered(p);
       const seconds = Math.round(Number(p.fallback_after_ms ?? 10_000) / 1000);
       this.printWith([p.from], () => [`* ${this.names.user(p.from)} offers ${inline(String(p.file_name))} (${Number(p.file_size)} bytes) directly — /receive ${p.transfer_id} within ${seconds} s, or it comes through the server`]);
       return;
