@@ -2,6 +2,7 @@
  * Starts the real app (real TCP transport on port 0, real database, real migrations) and hands
  * out SDK clients connected to it. `close()` closes every client, the app and the database.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -61,4 +62,24 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
       if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Two nodes of one cluster in this process: one database (node 2 uses node 1's schema, its own
+ * empty one is dropped on close), one Redis bus under a fresh key prefix, one JWT secret, no rate
+ * limits. Needs TEST_REDIS_URL (declare `describeWith({ redis: true, postgres: true }, …)`).
+ * Close node 2 first (node 1 owns the schema).
+ */
+export async function startTwoNodes(overrides: Env = {}): Promise<[TestApp, TestApp]> {
+  const shared: Env = {
+    RATE_LIMIT_CONN_RPS: '0',
+    RATE_LIMIT_USER_RPS: '0',
+    REDIS_URL: process.env.TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: `sbtest-${randomBytes(4).toString('hex')}:`,
+    AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
+    ...overrides,
+  };
+  const node1 = await startTestApp(shared);
+  const node2 = await startTestApp({ ...shared, DATABASE_SCHEMA: node1.env.DATABASE_SCHEMA, MIGRATIONS_RUN: 'off' });
+  return [node1, node2];
 }

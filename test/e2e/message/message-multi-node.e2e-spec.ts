@@ -4,14 +4,11 @@
  * not from process state, so concurrent senders on both nodes still get one gap-free sequence;
  * pushes cross nodes through the bus; offline delivery works wherever the user logs in.
  */
-import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../../../src/shared/protocol';
 import { login, LoggedInUser } from '../../support/users';
 import { describeWith } from '../../support/requires';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTwoNodes, TestApp } from '../../support/test-app';
 import { CLIENT_TIMEOUT_MS, createGroup, directId, isMessageEvent, newUser, range, text } from './message-helpers';
-
-const redis = process.env.TEST_REDIS_URL;
 
 // Every send waits for its commit: generous limits for loaded CI databases (see CLIENT_TIMEOUT_MS).
 jest.setTimeout(120_000);
@@ -21,16 +18,7 @@ describeWith({ postgres: true, redis: true }, 'messages across two nodes (Postgr
   let node2: TestApp;
 
   beforeAll(async () => {
-    const shared = {
-      RATE_LIMIT_CONN_RPS: '0',
-      RATE_LIMIT_USER_RPS: '0',
-      REDIS_URL: redis,
-      REDIS_KEY_PREFIX: `sbtest-${randomBytes(4).toString('hex')}:`,
-      AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
-    };
-    node1 = await startTestApp(shared);
-    // Node 2 uses node 1's schema (its own empty one is dropped on close).
-    node2 = await startTestApp({ ...shared, DATABASE_SCHEMA: node1.env.DATABASE_SCHEMA, MIGRATIONS_RUN: 'off' });
+    [node1, node2] = await startTwoNodes();
   });
   afterAll(async () => {
     await node2?.close();

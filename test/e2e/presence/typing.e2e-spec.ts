@@ -5,11 +5,10 @@
  * strangers get the answer of an unknown conversation. Across two nodes (PostgreSQL + Redis bus)
  * it reaches a member connected to the other node, and expires there too.
  */
-import { randomBytes } from 'node:crypto';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import type { Envelope } from '../../../src/shared/protocol';
 import { describeWith } from '../../support/requires';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTestApp, startTwoNodes, TestApp } from '../../support/test-app';
 import { createGroup, newUser, secondDevice, sendText } from '../message/message-helpers';
 
 jest.setTimeout(60_000);
@@ -112,16 +111,7 @@ describeWith({ postgres: true, redis: true }, 'presence/typing across two nodes 
   let node2: TestApp;
 
   beforeAll(async () => {
-    const shared = {
-      RATE_LIMIT_CONN_RPS: '0',
-      RATE_LIMIT_USER_RPS: '0',
-      PRESENCE_TYPING_TTL_MS: String(TTL_MS),
-      REDIS_URL: process.env.TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `sbtest-${randomBytes(4).toString('hex')}:`,
-      AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
-    };
-    node1 = await startTestApp(shared);
-    node2 = await startTestApp({ ...shared, DATABASE_SCHEMA: node1.env.DATABASE_SCHEMA, MIGRATIONS_RUN: 'off' });
+    [node1, node2] = await startTwoNodes({ PRESENCE_TYPING_TTL_MS: String(TTL_MS) });
   });
   afterAll(async () => {
     await node2?.close();

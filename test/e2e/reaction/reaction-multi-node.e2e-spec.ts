@@ -3,10 +3,9 @@
  * TEST_DATABASE_URL and TEST_REDIS_URL are set): a reaction added on one node reaches a member
  * connected to the other, live and in the stream's order, and both nodes count it in history.
  */
-import { randomBytes } from 'node:crypto';
 import type { Envelope, WireMessage } from '../../../src/shared/protocol';
 import { describeWith } from '../../support/requires';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTwoNodes, TestApp } from '../../support/test-app';
 import { createGroup, newUser, text } from '../message/message-helpers';
 
 jest.setTimeout(120_000);
@@ -16,15 +15,7 @@ describeWith({ postgres: true, redis: true }, 'reactions across two nodes (Postg
   let node2: TestApp;
 
   beforeAll(async () => {
-    const shared = {
-      RATE_LIMIT_CONN_RPS: '0',
-      RATE_LIMIT_USER_RPS: '0',
-      REDIS_URL: process.env.TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `sbtest-${randomBytes(4).toString('hex')}:`,
-      AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
-    };
-    node1 = await startTestApp(shared);
-    node2 = await startTestApp({ ...shared, DATABASE_SCHEMA: node1.env.DATABASE_SCHEMA, MIGRATIONS_RUN: 'off' });
+    [node1, node2] = await startTwoNodes();
   });
   afterAll(async () => {
     await node2?.close();
