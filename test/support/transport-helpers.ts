@@ -2,6 +2,7 @@
  * Small helpers for transport-level e2e tests: raw frames, waiting for the response to an id
  * written with writeRaw(), and proving a connection is still usable.
  */
+import * as net from 'node:net';
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
 import { type Connection, PluginOrder, type TransportPlugin } from '../../src/transport';
 import type { Envelope } from '../../src/shared/protocol';
@@ -66,4 +67,13 @@ export function backpressure(app: TestApp, paused: boolean, conn?: Connection): 
     };
     app.transport.use(plugin);
   });
+}
+
+/** A loopback port nothing listens on (bound, then released): a connection to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -13,6 +13,7 @@ import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { TlvType } from '../../../src/shared/protocol';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { TlvPeer } from '../../support/tlv-helpers';
+import { closedPort } from '../../support/transport-helpers';
 import { LoggedInUser, registerAndLogin } from '../../support/users';
 import { randomContent, sha256, tempDir } from './file-helpers';
 
@@ -34,14 +35,6 @@ async function serverBytes(app: TestApp): Promise<{ file: number; control: numbe
 const offerFor = (client: SwitchboardClient, hash: string) =>
   client.waitFor((f) => f.command === 'file/accept' && f.payload.mode === 'active' && f.payload.hash === `sha256:${hash}`);
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('direct (active) file transfers', () => {
   let app: TestApp;

@@ -6,12 +6,12 @@
  * DB_CONNECT_TIMEOUT_MS, then the same kind of one line. Also: the ready line lists every listener.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { itWith } from '../../support/requires';
 import { runServerToExit, spawnServer } from '../../support/spawn-server';
 import { createTestDatabase } from '../../support/test-db';
+import { closedPort } from '../../support/transport-helpers';
 
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -19,14 +19,6 @@ function errorLines(result: { stderr: string[] }): string[] {
   return result.stderr.filter((l) => l.trim() !== '');
 }
 
-/** A port on loopback with nothing listening (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('database errors at start-up', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-db-start-'));
