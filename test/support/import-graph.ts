@@ -171,3 +171,35 @@ export function entityViolations(root = SRC): string[] {
   }
   return found.sort();
 }
+
+/** Table name → owning module, read from the `@Entity('<table>')` decorators. */
+export function tableOwners(root = SRC): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const file of tsFiles(join(root, 'modules'))) {
+    const source = readFileSync(file, 'utf8');
+    const owner = moduleOf(relative(root, file).split(sep).join('/'))!;
+    for (const m of source.matchAll(/@Entity\(\{?\s*(?:name:\s*)?['"](\w+)['"]/g)) owners.set(m[1], owner);
+  }
+  return owners;
+}
+
+/** Tables a source names in SQL (`FROM t`, `JOIN t`, `INTO t`, `UPDATE t`, `TABLE t`), comments stripped. */
+export function sqlTables(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  return [...code.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+(?:IF (?:NOT )?EXISTS\s+)?["`]?(\w+)["`]?/gi)].map((m) => m[1]);
+}
+
+/** `<file> names table <t> of module <owner>` findings: raw SQL on another module's table. */
+export function sqlTableViolations(root = SRC): string[] {
+  const owners = tableOwners(root);
+  const found = new Set<string>();
+  for (const file of tsFiles(join(root, 'modules'))) {
+    const rel = relative(root, file).split(sep).join('/');
+    const mod = moduleOf(rel)!;
+    for (const table of sqlTables(readFileSync(file, 'utf8'))) {
+      const owner = owners.get(table);
+      if (owner && owner !== mod) found.add(`${rel} names table ${table} of module ${owner}`);
+    }
+  }
+  return [...found].sort();
+}

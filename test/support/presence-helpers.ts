@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { SwitchboardClient } from '../../src/client/switchboard-client';
-import { ConversationEntity, ConversationMemberEntity } from '../../src/modules/conversation';
+import { ConversationMemberEntity } from '../../src/modules/conversation/entities/conversation-member.entity';
+import { ConversationEntity } from '../../src/modules/conversation/entities/conversation.entity';
 import type { Envelope } from '../../src/shared/protocol';
 import type { TestApp } from './test-app';
 

@@ -11,6 +11,14 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** What a directory search matches: a username prefix, an exact normalized username, or an id. */
+export type DirectoryMatch = { prefix: string } | { usernameNormalized: string } | { id: string };
+
+/** `a_b%` must match literally: escape LIKE's wildcards (usernames may hold `_`). */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 @Injectable()
 export class UsersRepository {
   private readonly repo: Repository<UserEntity>;
@@ -52,6 +60,22 @@ export class UsersRepository {
     if (ids.length === 0) return [];
     const rows = await this.repo.find({ select: { id: true }, where: { id: In(ids) } });
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Enabled users matching `match` (a username prefix, an exact normalized username or an id),
+   * minus `exclude`, and only among `only` when given, by username, at most `limit`. The filter
+   * is in SQL so a page is never cut short by filtering afterwards (the directory's visibility).
+   */
+  searchEnabled(match: DirectoryMatch, filter: { exclude: string[]; only?: string[] }, limit: number): Promise<UserEntity[]> {
+    if (filter.only && filter.only.length === 0) return Promise.resolve([]);
+    const qb = this.repo.createQueryBuilder('u').where('u.disabledAt IS NULL');
+    if ('prefix' in match) qb.andWhere("u.usernameNormalized LIKE :pattern ESCAPE '\\'", { pattern: likePrefix(match.prefix) });
+    else if ('id' in match) qb.andWhere('u.id = :id', { id: match.id });
+    else qb.andWhere('u.usernameNormalized = :name', { name: match.usernameNormalized });
+    if (filter.exclude.length > 0) qb.andWhere('u.id NOT IN (:...exclude)', { exclude: filter.exclude });
+    if (filter.only) qb.andWhere('u.id IN (:...only)', { only: filter.only });
+    return qb.orderBy('u.usernameNormalized', 'ASC').limit(limit).getMany();
   }
 
   list(): Promise<UserEntity[]> {

@@ -10,7 +10,7 @@ import {
 } from '../../shared/protocol/messages/auth.messages';
 import { UserEntity, UserRole } from './entities/user.entity';
 import { PasswordService } from './password.service';
-import { UsersRepository } from './users.repository';
+import { DirectoryMatch, UsersRepository } from './users.repository';
 
 export interface UserView {
   id: string;
@@ -90,6 +90,15 @@ export class UsersService {
     if (changes.displayName !== undefined) update.displayName = changes.displayName;
     if (changes.statusText !== undefined) update.statusText = changes.statusText;
     if (Object.keys(update).length > 0) await this.users.update(id, update);
+  }
+
+  /**
+   * The directory's search (user/lookup, user/profile): enabled users matching `match`, minus
+   * `exclude`, only among `only` when given, by username. Who to exclude or keep is the caller's
+   * rule (the directory asks the contact module for blocks and relations).
+   */
+  async searchEnabled(match: DirectoryMatch, filter: { exclude: string[]; only?: string[] }, limit: number): Promise<UserView[]> {
+    return (await this.users.searchEnabled(match, filter, limit)).map(toView);
   }
 
   /** The subset of `ids` that are existing users (disabled ones included). */

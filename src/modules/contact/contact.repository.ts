@@ -147,6 +147,12 @@ export class ContactRepository {
     return (await this.relations(me, [peer])).size === 0;
   }
 
+  /** Everyone `userId` has a contact row for, in any state (DIRECTORY_VISIBILITY=contacts). */
+  async relatedPeers(userId: string): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(ContactEntity).find({ where: { ownerId: userId }, select: { peerId: true } });
+    return rows.map((r) => r.peerId);
+  }
+
   /** Accepted contacts of `userId`, by id, after `afterPeerId`, at most `limit` (presence audience). */
   async acceptedPeers(userId: string, options: { afterPeerId?: string; limit?: number; among?: string[] } = {}): Promise<string[]> {
     if (options.among && options.among.length === 0) return [];

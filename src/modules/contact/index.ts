@@ -4,6 +4,4 @@ export { contactConfig } from './contact.config';
 export type { ContactConfig } from './contact.config';
 export { ContactModule } from './contact.module';
 export { ContactRepository } from './contact.repository';
-export { ContactBlockEntity } from './entities/contact-block.entity';
-export { ContactEntity } from './entities/contact.entity';
 export { userCard } from './user-card';

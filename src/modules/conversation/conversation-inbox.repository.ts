@@ -1,6 +1,6 @@
 /**
  * The inbox side of the conversation tables: a user's conversations by latest activity
- * (conversation/list), mute state (conversation/mute) and who muted a conversation (for the push
+ * (conversation/list and group/list), mute state (conversation/mute) and who muted a conversation (for the push
  * work: a muted conversation notifies only on mentions). Activity is `conversations.updated_at`,
  * which every stream entry bumps in the writer's transaction (conversation-write-sql.ts bumpSeq)
  * and membership changes touch, so listing needs no query on messages.
@@ -9,7 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, In } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
-import { ConversationMemberEntity } from './entities/conversation-member.entity';
+import { ConversationMemberEntity, type MemberRole } from './entities/conversation-member.entity';
 import { ConversationEntity, ConversationKind } from './entities/conversation.entity';
 
 /** Stored for "muted until I unmute" (year 9999): comparisons with `now` need no special case. */
@@ -20,10 +20,14 @@ export interface InboxRow {
   conversationId: string;
   kind: ConversationKind;
   name: string | null;
+  /** The group's owner (null for direct conversations). */
+  ownerId: string | null;
   lastSeq: number;
   historyVisibility: 'joined' | 'all';
   /** Latest activity (epoch ms): the newest stream entry or membership change. */
   activityAt: number;
+  /** The member's role in the conversation. */
+  role: MemberRole;
   joinedSeq: number;
   readSeq: number;
   mutedUntil: number | null;
@@ -51,6 +55,8 @@ export class ConversationInboxRepository {
       .select('cm.conversationId', 'conversationId')
       .addSelect('c.kind', 'kind')
       .addSelect('c.name', 'name')
+      .addSelect('c.ownerId', 'ownerId')
+      .addSelect('cm.role', 'role')
       .addSelect('c.lastSeq', 'lastSeq')
       .addSelect('c.historyVisibility', 'historyVisibility')
       .addSelect('c.updatedAt', 'activityAt')
@@ -71,6 +77,8 @@ export class ConversationInboxRepository {
       conversationId: String(r.conversationId),
       kind: r.kind as ConversationKind,
       name: r.name === null ? null : String(r.name),
+      ownerId: r.ownerId === null || r.ownerId === undefined ? null : String(r.ownerId),
+      role: r.role as MemberRole,
       lastSeq: Number(r.lastSeq),
       historyVisibility: r.historyVisibility as 'joined' | 'all',
       activityAt: Number(r.activityAt),

@@ -39,6 +39,13 @@ export interface Membership {
   readSeq: number;
 }
 
+/**
+ * A conversation and a membership row as other modules see them: plain shapes, so the entity
+ * classes (and with them queries on this module's tables) stay inside this module.
+ */
+export type ConversationRecord = Pick<ConversationEntity, keyof ConversationEntity>;
+export type MemberRecord = Pick<ConversationMemberEntity, keyof ConversationMemberEntity>;
+
 /** A member's receipt positions before and after a move. */
 export interface ReceiptMove {
   previousDelivered: number;
@@ -49,6 +56,7 @@ export interface ReceiptMove {
 
 const ROLE_ORDER: Record<MemberRole, number> = { owner: 0, admin: 1, member: 2 };
 const INSERT_CHUNK = 200;
+const MEMBER_OF_ANY_CHUNK = 500;
 
 /** The membership queries available inside a conversation transaction (row locked meanwhile). */
 export class MembershipTx {
@@ -148,6 +156,26 @@ export class ConversationRepository {
 
   findMembership(conversationId: string, userId: string): Promise<ConversationMemberEntity | null> {
     return new MembershipTx(this.dataSource.manager).membership(conversationId, userId);
+  }
+
+  /**
+   * Is the user a member of at least one of these conversations? (The file module: a file shared
+   * in any of them is the user's to read.) One indexed query whatever the answer.
+   */
+  async isMemberOfAny(userId: string, conversationIds: string[]): Promise<boolean> {
+    // Chunked: a popular file may have been shared in more conversations than one statement's
+    // parameter limit allows.
+    for (let i = 0; i < conversationIds.length; i += MEMBER_OF_ANY_CHUNK) {
+      const row = await this.dataSource
+        .getRepository(ConversationMemberEntity)
+        .createQueryBuilder('m')
+        .select('1', 'one')
+        .where('m.userId = :userId AND m.conversationId IN (:...ids)', { userId, ids: conversationIds.slice(i, i + MEMBER_OF_ANY_CHUNK) })
+        .limit(1)
+        .getRawOne();
+      if (row !== undefined) return true;
+    }
+    return false;
   }
 
   /** Members by role (owner, admins, members), then join time. */

@@ -6,6 +6,10 @@
  * - A lookup returns one page and no cursor: more matches need a longer query, and prefix search
  *   starts at LOOKUP_PREFIX_MIN_LENGTH characters, so the table cannot be walked by paging.
  * Hidden and missing users are both 404 USER_NOT_FOUND with the same message.
+ *
+ * The directory owns no table: the contact module says who blocked me and whom I am related to,
+ * the auth module searches its users with those ids excluded (or kept) in SQL, so a page is never
+ * cut short by filtering afterwards.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
@@ -20,16 +24,15 @@ import {
   UserProfileRequest,
   UserProfileResponse,
 } from '../../shared/protocol/messages/user.messages';
-import type { UserEntity } from '../auth';
-import { normalizeUsername, UsersService } from '../auth';
+import { normalizeUsername, UsersService, type DirectoryMatch, type UserView } from '../auth';
 import { ContactRepository } from '../contact';
 import { userCard } from '../contact';
-import { DirectoryRepository } from './directory.repository';
+
+type Visibility = 'everyone' | 'contacts';
 
 @Injectable()
 export class DirectoryService {
   constructor(
-    private readonly repository: DirectoryRepository,
     private readonly contacts: ContactRepository,
     private readonly users: UsersService,
     @InjectConfig(contactConfig) private readonly config: ContactConfig,
@@ -39,9 +42,9 @@ export class DirectoryService {
     const visibility = this.config.directoryVisibility;
     const query = normalizeUsername(dto.query);
     const limit = dto.limit ?? LOOKUP_DEFAULT_LIMIT;
-    const exact = await this.repository.one(me, visibility, { usernameNormalized: query });
+    const exact = await this.one(me, visibility, { usernameNormalized: query });
     // Short queries only match exactly: a 1-2 character prefix would list most of the table.
-    const prefixed = query.length >= LOOKUP_PREFIX_MIN_LENGTH ? await this.repository.byPrefix(me, visibility, query, limit + 1) : exact ? [exact] : [];
+    const prefixed = query.length >= LOOKUP_PREFIX_MIN_LENGTH ? await this.search(me, visibility, { prefix: query }, limit + 1) : exact ? [exact] : [];
     const page = prefixed.slice(0, limit);
     const cards = await this.cards(me, exact && !page.some((u) => u.id === exact.id) ? [...page, exact] : page);
     return {
@@ -67,12 +70,25 @@ export class DirectoryService {
       throw validationError([{ field: 'user_id', problems: ['give user_id or username, not both'] }]);
     }
     const by = dto.user_id !== undefined ? { id: dto.user_id } : dto.username !== undefined ? { usernameNormalized: normalizeUsername(dto.username) } : { id: me };
-    const user = await this.repository.one(me, this.config.directoryVisibility, by);
+    const user = await this.one(me, this.config.directoryVisibility, by);
     if (!user) throw new ProtocolError('USER_NOT_FOUND', `no user ${dto.user_id ?? dto.username}`, 404);
     return { status: 200, user: (await this.cards(me, [user])).get(user.id)! };
   }
 
-  private async cards(me: string, users: UserEntity[]): Promise<Map<string, UserCard>> {
+  private async one(me: string, visibility: Visibility, by: DirectoryMatch): Promise<UserView | null> {
+    return (await this.search(me, visibility, by, 1))[0] ?? null;
+  }
+
+  /**
+   * Visible users: enabled, never one who blocked me, and with DIRECTORY_VISIBILITY=contacts
+   * only myself and users I have a contact row for.
+   */
+  private async search(me: string, visibility: Visibility, match: DirectoryMatch, limit: number): Promise<UserView[]> {
+    const [{ blockers }, related] = await Promise.all([this.contacts.blocksOf(me), visibility === 'contacts' ? this.contacts.relatedPeers(me) : undefined]);
+    return this.users.searchEnabled(match, { exclude: blockers, only: related && [me, ...related] }, limit);
+  }
+
+  private async cards(me: string, users: UserView[]): Promise<Map<string, UserCard>> {
     const relations = await this.contacts.relations(me, users.map((u) => u.id).filter((id) => id !== me));
     return new Map(users.map((u) => [u.id, userCard(u, u.id === me ? 'self' : relations.get(u.id) ?? 'none')]));
   }

@@ -9,6 +9,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth';
 import { ContactGate } from '../contact';
+import { ConversationRepository } from '../conversation';
 import { directConversationId, MessageService } from '../message';
 import type { FileTransferEntity } from './entities/file-transfer.entity';
 import type { StoredFileEntity } from './entities/stored-file.entity';
@@ -32,6 +33,7 @@ export class FileSharingService {
     private readonly messages: MessageService,
     private readonly users: UsersService,
     private readonly gate: ContactGate,
+    private readonly conversations: ConversationRepository,
   ) {}
 
   /** The conversation a target means for this sender. */
@@ -50,15 +52,33 @@ export class FileSharingService {
       if (refusal) await refusal;
       return;
     }
-    if (!(await this.repository.isMember(target.id, senderId))) {
+    if (!(await this.conversations.findMembership(target.id, senderId))) {
       throw new ProtocolError('NOT_A_MEMBER', `you are not a member of group ${target.id} (or it does not exist)`);
     }
+  }
+
+  /** The uploader, or a member of a conversation the file was shared in. */
+  async mayAccess(file: StoredFileEntity, userId: string): Promise<boolean> {
+    if (file.uploaderId === userId) return true;
+    return this.conversations.isMemberOfAny(userId, await this.repository.sharedIn(file.id));
+  }
+
+  /**
+   * Does the user already hold content with this sha256: a file of theirs, or one shared in a
+   * conversation they are in? Instant upload is offered only then (#18.2): whoever merely knows a
+   * hash learns nothing and gets nothing. The same queries run whatever the answer (the
+   * membership one included), so a stranger's timing does not tell whether the content exists.
+   */
+  async mayReadContent(sha256: string, userId: string): Promise<boolean> {
+    const { uploadedByUser, sharedIn } = await this.repository.contentHolders(sha256, userId);
+    const member = await this.conversations.isMemberOfAny(userId, sharedIn.length > 0 ? sharedIn : ['']);
+    return uploadedByUser || member;
   }
 
   /** A file the user may download (or share further), or 403. */
   async accessible(fileId: string, userId: string): Promise<StoredFileEntity> {
     const file = await this.repository.findFile(fileId);
-    if (!file || !(await this.repository.mayAccess(file, userId))) throw fileForbidden(fileId);
+    if (!file || !(await this.mayAccess(file, userId))) throw fileForbidden(fileId);
     return file;
   }
 
@@ -88,7 +108,7 @@ export class FileSharingService {
   async shareInMessage(senderId: string, fileIds: string[], conversationId: string): Promise<void> {
     for (const fileId of fileIds) {
       const file = await this.repository.findFile(fileId);
-      if (!file || !(await this.repository.mayAccess(file, senderId))) {
+      if (!file || !(await this.mayAccess(file, senderId))) {
         throw new ProtocolError('FORBIDDEN', `file ${fileId} does not exist or you may not share it; upload it first (file/request)`, 403);
       }
       await this.repository.addShare(file.id, conversationId);

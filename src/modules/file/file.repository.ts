@@ -3,7 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, LessThan, Repository } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
-import { ConversationMemberEntity } from '../conversation';
 import { FileShareEntity } from './entities/file-share.entity';
 import { FileTransferEntity, OPEN_STATES, TransferState } from './entities/file-transfer.entity';
 import { FileUserLockEntity } from './entities/file-user-lock.entity';
@@ -91,27 +90,27 @@ export class FileRepository {
   }
 
   /**
-   * Does the user already hold content with this sha256: a file of theirs, or one shared in a
-   * conversation they are in? Instant upload is offered only then (#18.2): whoever merely knows a
-   * hash learns nothing and gets nothing. One query whatever the answer, so the timing of a
-   * stranger's request does not depend on whether the content exists either.
+   * What instant upload needs to know about content with this sha256 (#18.2): whether `userId`
+   * uploaded a file of it, and the conversations files of it were shared in (their membership is
+   * the conversation module's to check, FileSharingService.mayReadContent).
    */
-  async mayReadContent(sha256: string, userId: string): Promise<boolean> {
-    const qb = this.files.createQueryBuilder('f');
-    const shared = qb
-      .subQuery()
-      .select('1')
-      .from(FileShareEntity, 's')
-      .innerJoin(ConversationMemberEntity, 'm', 'm.conversation_id = s.conversation_id')
-      .where('s.file_id = f.id AND m.user_id = :userId')
-      .getQuery();
-    const row = await qb
-      .select('f.id', 'id')
-      .where('f.sha256 = :sha256', { sha256 })
-      .andWhere(`(f.uploader_id = :userId OR EXISTS ${shared})`, { userId })
-      .limit(1)
-      .getRawOne<{ id: string }>();
-    return row !== undefined;
+  async contentHolders(sha256: string, userId: string): Promise<{ uploadedByUser: boolean; sharedIn: string[] }> {
+    const [own, shared] = await Promise.all([
+      this.files.createQueryBuilder('f').select('f.id', 'id').where('f.sha256 = :sha256 AND f.uploader_id = :userId', { sha256, userId }).limit(1).getRawOne<{ id: string }>(),
+      this.shares
+        .createQueryBuilder('s')
+        .innerJoin(StoredFileEntity, 'f', 'f.id = s.file_id')
+        .select('DISTINCT s.conversation_id', 'cid')
+        .where('f.sha256 = :sha256', { sha256 })
+        .getRawMany<{ cid: string }>(),
+    ]);
+    return { uploadedByUser: own !== undefined, sharedIn: shared.map((r) => r.cid) };
+  }
+
+  /** The conversations a file was shared in. */
+  async sharedIn(fileId: string): Promise<string[]> {
+    const rows = await this.shares.find({ where: { fileId }, select: { conversationId: true } });
+    return rows.map((r) => r.conversationId);
   }
 
   async addShare(fileId: string, conversationId: string): Promise<void> {
@@ -122,22 +121,6 @@ export class FileRepository {
   async removeShares(fileIds: string[], conversationId: string): Promise<void> {
     if (fileIds.length === 0) return;
     await this.shares.createQueryBuilder().delete().where('file_id IN (:...fileIds) AND conversation_id = :conversationId', { fileIds, conversationId }).execute();
-  }
-
-  async isMember(conversationId: string, userId: string): Promise<boolean> {
-    const count = await this.shares.manager.getRepository(ConversationMemberEntity).countBy({ conversationId, userId });
-    return count > 0;
-  }
-
-  /** The uploader, or a member of a conversation the file was shared in. */
-  async mayAccess(file: StoredFileEntity, userId: string): Promise<boolean> {
-    if (file.uploaderId === userId) return true;
-    const count = await this.shares
-      .createQueryBuilder('s')
-      .innerJoin(ConversationMemberEntity, 'm', 'm.conversation_id = s.conversation_id')
-      .where('s.file_id = :fileId AND m.user_id = :userId', { fileId: file.id, userId })
-      .getCount();
-    return count > 0;
   }
 }
 

@@ -177,7 +177,7 @@ export class FileService implements OnModuleInit, OnModuleDestroy {
       // no proof of holding the bytes. Anyone else uploads them like new content, answered exactly
       // as for unknown content; the commit then stores them once (FileStorage.commit drops a
       // partial whose blob exists), so nothing tells them the content was already there.
-      if ((await this.repository.mayReadContent(sha256, ctx.userId)) && (await this.storage.blobSize(sha256)) === dto.file_size) {
+      if ((await this.sharing.mayReadContent(sha256, ctx.userId)) && (await this.storage.blobSize(sha256)) === dto.file_size) {
         const file = newFile(transfer);
         await tx.completeNew(file, Object.assign(transfer, { offset: dto.file_size }));
         return { transfer, file };

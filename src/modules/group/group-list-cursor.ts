@@ -3,7 +3,12 @@
  * checked so a forged or foreign cursor is a clear 400 INVALID_CURSOR rather than a wrong page.
  */
 import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor, isCursorId } from '../../common/cursor/opaque-cursor';
-import type { ListPosition } from './group.repository';
+
+/** Keyset position in the list ordered by (activity DESC, id DESC). */
+export interface ListPosition {
+  activity: number;
+  id: string;
+}
 
 const KIND = 'gl';
 

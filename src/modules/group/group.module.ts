@@ -2,19 +2,19 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { ContactModule } from '../contact';
 import { ConversationModule } from '../conversation';
+import { MessageModule } from '../message';
 import { GroupHandler } from './group.handler';
-import { GroupRepository } from './group.repository';
 import { GroupService } from './group.service';
 
 /**
  * group/create, add, remove, leave, members, list. Groups are conversations: created and changed
- * through the conversation module's repository; group/list also reads the last message (message
- * module). UsersService from AuthModule for user existence, ContactGate for blocks (someone who
+ * through the conversation module's ports; group/list takes its page from the conversation module
+ * and last messages and unread counts from the message module's MessageSummaries port. UsersService from AuthModule for user existence, ContactGate for blocks (someone who
  * blocked me is an unknown id to me), and the global NotificationService for membership notifications.
  */
 @Module({
-  imports: [AuthModule, ConversationModule, ContactModule],
+  imports: [AuthModule, ConversationModule, ContactModule, MessageModule],
   controllers: [GroupHandler],
-  providers: [GroupService, GroupRepository],
+  providers: [GroupService],
 })
 export class GroupModule {}

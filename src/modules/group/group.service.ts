@@ -16,11 +16,10 @@ import { InjectConfig } from '../../config/config.util';
 import { ProtocolError } from '../../shared/protocol';
 import { UsersService } from '../auth';
 import { ContactGate } from '../contact';
-import { ConversationRepository, type ConversationEntity, type ConversationMemberEntity, type MembershipTx } from '../conversation';
-import { toWire } from '../message';
+import { ConversationInboxRepository, ConversationRepository, type ConversationRecord, type MemberRecord, type MembershipTx } from '../conversation';
+import { MessageSummaries, visibleFrom } from '../message';
 import { NotificationService } from '../notification';
 import { decodeListCursor, encodeListCursor } from './group-list-cursor';
-import { GroupRepository } from './group.repository';
 import {
   ConversationSummary,
   GROUP_LIST_DEFAULT_LIMIT,
@@ -50,8 +49,9 @@ export const GroupNotifications = {
 @Injectable()
 export class GroupService {
   constructor(
-    private readonly groups: GroupRepository,
+    private readonly inbox: ConversationInboxRepository,
     private readonly conversations: ConversationRepository,
+    private readonly summaries: MessageSummaries,
     private readonly users: UsersService,
     private readonly notifications: NotificationService,
     private readonly contacts: ContactGate,
@@ -188,7 +188,7 @@ export class GroupService {
       const me = await requireMember(tx, group, id, by);
       const remaining = (await tx.members(id)).filter((m) => m.userId !== by);
       const now = Date.now();
-      let successor: ConversationMemberEntity | undefined;
+      let successor: MemberRecord | undefined;
       if (me.role === 'owner') {
         // members() is sorted by role, then join time: the first one is the successor.
         successor = remaining[0];
@@ -226,41 +226,48 @@ export class GroupService {
     };
   }
 
-  /** My groups and direct conversations, most recently active first, keyset-paginated. */
+  /**
+   * My groups and direct conversations, most recently active first, keyset-paginated. The page
+   * comes from the conversation module (activity = the conversation's `updated_at`, which every
+   * stream entry and membership change bumps); last message and unread count from the message
+   * module's summaries, which count real messages only (not module entries such as poll votes or
+   * reactions) and respect what a late joiner may see.
+   */
   async list(by: string, cursor: string | undefined, limit = GROUP_LIST_DEFAULT_LIMIT): Promise<GroupListResponse> {
     const after = cursor === undefined ? undefined : decodeListCursor(cursor);
-    const rows = await this.groups.listConversations(by, limit + 1, after);
+    const rows = await this.inbox.page(by, limit + 1, after && { activityAt: after.activity, conversationId: after.id });
     const page = rows.slice(0, limit);
-    const ids = page.map((r) => r.id);
-    const [counts, peers, unread] = await Promise.all([
+    const ids = page.map((r) => r.conversationId);
+    const [counts, peers, summaries] = await Promise.all([
       this.conversations.memberCounts(ids),
-      this.conversations.directPeers(page.filter((r) => r.kind === 'direct').map((r) => r.id), by),
-      this.groups.unreadCounts(by, ids),
+      this.conversations.directPeers(page.filter((r) => r.kind === 'direct').map((r) => r.conversationId), by),
+      this.summaries.summarize(
+        by,
+        page.map((r) => ({ conversationId: r.conversationId, lastSeq: r.lastSeq, readSeq: r.readSeq, visibleFrom: visibleFrom(r) })),
+      ),
     ]);
     const conversations = page.map((r): ConversationSummary => {
-      // A member who joined after the last message must not see it through the list either.
-      const hidden = r.historyVisibility === 'joined' && r.lastMessage !== null && r.lastMessage.seq <= r.joinedSeq;
-      const m = hidden ? null : r.lastMessage;
+      const summary = summaries.get(r.conversationId);
       return {
-        conversation_id: r.id,
-        kind: r.kind,
+        conversation_id: r.conversationId,
+        kind: r.kind as 'group' | 'direct',
         name: r.kind === 'group' ? r.name : null,
-        ...(r.kind === 'direct' ? { peer_id: peers.get(r.id) } : { owner_id: r.ownerId }),
+        ...(r.kind === 'direct' ? { peer_id: peers.get(r.conversationId) } : { owner_id: r.ownerId }),
         role: r.role,
-        member_count: counts.get(r.id) ?? 0,
+        member_count: counts.get(r.conversationId) ?? 0,
         last_seq: r.lastSeq,
-        last_message: m && toWire(m),
-        unread_count: unread.get(r.id) ?? 0,
-        last_activity_at: toSeconds(r.activity),
-        last_activity_at_ms: r.activity,
+        last_message: summary?.lastMessage ?? null,
+        unread_count: summary?.unreadCount ?? 0,
+        last_activity_at: toSeconds(r.activityAt),
+        last_activity_at_ms: r.activityAt,
       };
     });
     const last = page[page.length - 1];
     const hasMore = rows.length > limit;
-    return { conversations, has_more: hasMore, next_cursor: hasMore && last ? encodeListCursor({ activity: last.activity, id: last.id }) : null };
+    return { conversations, has_more: hasMore, next_cursor: hasMore && last ? encodeListCursor({ activity: last.activityAt, id: last.conversationId }) : null };
   }
 
-  private assertCanAdd(id: string, me: ConversationMemberEntity | null, role: 'member' | 'admin'): void {
+  private assertCanAdd(id: string, me: MemberRecord | null, role: 'member' | 'admin'): void {
     if (!me) throw notMember(id);
     if (me.role === 'member') throw forbidden(`only the owner or an admin of ${id} can add members`);
     if (role === 'admin' && me.role !== 'owner') throw forbidden(`only the owner of ${id} can add admins`);
@@ -277,7 +284,7 @@ export class GroupService {
   }
 }
 
-async function requireMember(tx: MembershipTx, group: ConversationEntity | null, id: string, userId: string): Promise<ConversationMemberEntity> {
+async function requireMember(tx: MembershipTx, group: ConversationRecord | null, id: string, userId: string): Promise<MemberRecord> {
   const me = group ? await tx.membership(id, userId) : null;
   if (!me) throw notMember(id);
   return me;
@@ -295,7 +302,7 @@ function unique(ids: string[]): string[] {
   return [...new Set(ids)];
 }
 
-function toMemberView(m: ConversationMemberEntity): GroupMemberView {
+function toMemberView(m: MemberRecord): GroupMemberView {
   return { user_id: m.userId, role: m.role, joined_at: toSeconds(m.joinedAt) };
 }
 

@@ -1,5 +1,4 @@
 /** The message module's public API: what other modules may import from it. */
-export { MessageEntity } from './entities/message.entity';
 export { directConversationId, toWire } from './message.mapper';
 export type { StoredMessage } from './message.mapper';
 export { MessageMetrics } from './message.metrics';

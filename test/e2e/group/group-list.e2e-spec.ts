@@ -127,6 +127,16 @@ describe('group/list over real TCP', () => {
     expect((await list(alice.client)).conversations.map((c) => c.conversation_id)).toEqual([g2, g1, direct.conversation_id]);
   });
 
+  it("counts only messages: module entries (reactions) are neither the last message nor unread", async () => {
+    const g = await createGroup(alice, 'entries', [bob]);
+    const sent = await sendToGroup(alice, g, 'react to me');
+    await nextMillisecond();
+    await alice.client.call('reaction/add', { conversation_id: g, seq: sent.seq, emoji: '👍' });
+    const entry = byId((await list(bob.client)).conversations, g);
+    // The reaction took seq 2 (last_seq counts the stream), but the list shows the message.
+    expect(entry).toMatchObject({ last_seq: 2, unread_count: 1, last_message: { message_id: sent.message_id, content: { text: 'react to me' } } });
+  });
+
   it('a read receipt clears the unread count', async () => {
     const g = await createGroup(alice, 'reads', [bob]);
     await sendToGroup(alice, g, 'a');

@@ -5,31 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { ALLOWED, check, entityOwners, entityViolations, importedNames, layerOf, specifiers, SRC, tsFiles, valueExports, violations } from '../../support/import-graph';
+import {
+  ALLOWED,
+  check,
+  entityOwners,
+  entityViolations,
+  importedNames,
+  layerOf,
+  specifiers,
+  sqlTables,
+  sqlTableViolations,
+  SRC,
+  tableOwners,
+  tsFiles,
+  valueExports,
+  violations,
+} from '../../support/import-graph';
 
-/**
- * One owner per table: the entity findings still to be paid off (issue #19 moved the message
- * module off the conversation tables; these remain). The list may only shrink: a new finding
- * fails, and so does an entry here that no longer occurs.
- */
-const KNOWN_ENTITY_DEBT = [
-  'modules/auth/index.ts exports entity UserEntity',
-  'modules/contact/index.ts exports entity ContactBlockEntity',
-  'modules/contact/index.ts exports entity ContactEntity',
-  'modules/conversation/index.ts exports entity ConversationEntity',
-  'modules/conversation/index.ts exports entity ConversationMemberEntity',
-  'modules/directory/directory.repository.ts imports entity ContactBlockEntity of module contact',
-  'modules/directory/directory.repository.ts imports entity ContactEntity of module contact',
-  'modules/directory/directory.repository.ts imports entity UserEntity of module auth',
-  'modules/directory/directory.service.ts imports entity UserEntity of module auth',
-  'modules/file/file.repository.ts imports entity ConversationMemberEntity of module conversation',
-  'modules/group/group.repository.ts imports entity ConversationEntity of module conversation',
-  'modules/group/group.repository.ts imports entity ConversationMemberEntity of module conversation',
-  'modules/group/group.repository.ts imports entity MessageEntity of module message',
-  'modules/group/group.service.ts imports entity ConversationEntity of module conversation',
-  'modules/group/group.service.ts imports entity ConversationMemberEntity of module conversation',
-  'modules/message/index.ts exports entity MessageEntity',
-];
 
 describe('architecture boundaries', () => {
   it('no import in src/ breaks a layer or module boundary', () => {
@@ -38,10 +30,18 @@ describe('architecture boundaries', () => {
   });
 
   it("one owner per table: no module's index.ts exports an entity class, no module imports another's entity", () => {
-    const found = entityViolations();
-    expect(found.filter((f) => !KNOWN_ENTITY_DEBT.includes(f))).toEqual([]);
-    // Paid-off debt leaves the list (so it can only shrink).
-    expect(KNOWN_ENTITY_DEBT.filter((f) => !found.includes(f))).toEqual([]);
+    expect(entityViolations()).toEqual([]);
+  });
+
+  it("one owner per table: no module's SQL names another module's table", () => {
+    expect(sqlTableViolations()).toEqual([]);
+    // The rule fires: proved on the real owners and on a sample.
+    expect(tableOwners().get('conversation_members')).toBe('conversation');
+    expect(tableOwners().get('messages')).toBe('message');
+    expect(sqlTables('const q = `SELECT 1 FROM "messages" m JOIN conversation_members cm ON 1`; // FROM users\n/* UPDATE contacts */')).toEqual([
+      'messages',
+      'conversation_members',
+    ]);
   });
 
   it('the entity rules fire (proved on the real sources and on samples)', () => {
