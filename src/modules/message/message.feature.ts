@@ -6,12 +6,13 @@ import { MessagingSchema1764150000000 } from './migrations/1764150000000-messagi
 import { MessageStreamKind1764500000000 } from './migrations/1764500000000-message-stream-kind';
 import { MessageChanges1764621000000 } from './migrations/1764621000000-message-changes';
 import { MessageRefPartialIndex1764624000000 } from './migrations/1764624000000-message-ref-partial-index';
+import { MessageSearchIndex1765200000000 } from './migrations/1765200000000-message-search-index';
 
 export const messageFeature = defineFeature({
   name: 'message',
   module: MessageModule,
   entities: MESSAGE_ENTITIES,
-  migrations: [MessagingSchema1764150000000, MessageStreamKind1764500000000, MessageChanges1764621000000, MessageRefPartialIndex1764624000000],
+  migrations: [MessagingSchema1764150000000, MessageStreamKind1764500000000, MessageChanges1764621000000, MessageRefPartialIndex1764624000000, MessageSearchIndex1765200000000],
   config: [messageConfig],
   commands: MessageCommands,
 });

@@ -5,6 +5,8 @@ import { MessageCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
 import { MessageChangeService } from './message-change.service';
+import { MessageSearchService } from './message-search.service';
+import { MessageSearchRequest } from '../../shared/protocol/messages/search.messages';
 import { HistoryService } from './history.service';
 import { MessageService } from './message.service';
 import { ReceiptService } from './receipt.service';
@@ -16,6 +18,7 @@ export class MessageHandler {
     private readonly receipts: ReceiptService,
     private readonly historyService: HistoryService,
     private readonly changes: MessageChangeService,
+    private readonly searchService: MessageSearchService,
   ) {}
 
   /**
@@ -53,5 +56,10 @@ export class MessageHandler {
   @MessagePattern(MessageCommands.THREAD.name)
   thread(@Payload() dto: MessageThreadRequest, @CurrentUser() userId: string) {
     return this.historyService.thread(userId, dto);
+  }
+
+  @MessagePattern(MessageCommands.SEARCH.name)
+  search(@Payload() dto: MessageSearchRequest, @CurrentUser() userId: string) {
+    return this.searchService.search(userId, dto);
   }
 }

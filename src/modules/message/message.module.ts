@@ -28,6 +28,8 @@ import { fastSendMessageRequest } from './send-request-fast-path';
 import { registerFastPayloadCheck } from '../../common/pipes/fast-payload-validators';
 import { SendMessageRequest } from '../../shared/protocol/messages/message.messages';
 import { UserDirectory } from './user-directory';
+import { MessageSearchRepository } from './message-search.repository';
+import { MessageSearchService } from './message-search.service';
 
 /**
  * Messages: send (1:1, group, broadcast) with per-conversation seqs and idempotent retries,
@@ -57,6 +59,8 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageSummaries,
     MessageSummaryRepository,
     MessageThreads,
+    MessageSearchRepository,
+    MessageSearchService,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],

@@ -337,6 +337,26 @@ interface MessageHistoryRequest {
   exclude_thread_replies?: boolean;
 }
 
+interface MessageSearchRequest {
+  /** Words (each must occur), "phrases", and the filters from:<user id>, in:<conversation id>, has:file, before:<date>, after:<date>. */
+  query: string;
+  /** Only this conversation (like in:<id>). */
+  conversation_id?: string;
+  /** Only messages of this sender (a user id, like from:<id>). */
+  from_user?: string;
+  /** Only messages sent before this time (Unix seconds, exclusive). */
+  before?: number;
+  /** Only messages sent at or after this time (Unix seconds). */
+  after?: number;
+  /** Only messages with attachments (like has:file). */
+  has_file?: boolean;
+  /** "newest" (default): newest first, every match. "relevance": the newest 200 matches, best first. */
+  order?: "newest" | "relevance";
+  limit?: number;
+  /** Opaque: the next_cursor of the previous page of the same search. */
+  cursor?: string;
+}
+
 interface MessageTarget {
   type: "user" | "group" | "broadcast";
   /** User id (type user) or group conversation id (type group); omitted for broadcast. */
@@ -514,6 +534,37 @@ interface ResponseStatusDto {
   status: number;
 }
 
+interface SearchPageDto {
+  order: "newest" | "relevance";
+  results: SearchResultDto[];
+  has_more: boolean;
+  /** Pass as cursor (with the same query and filters) for the next page; null on the last one. */
+  next_cursor?: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface SearchResultDto {
+  conversation_id: string;
+  /** The message's position: message/history with this conversation around this seq shows it. */
+  seq: number;
+  /** Pass as message/history `before` (with this conversation_id): the page ending with this message. */
+  history_cursor: string;
+  message_id: string;
+  sender_id: string;
+  /** Unix seconds. */
+  sent_at: number;
+  /** The text around the first match, matched terms as parts with match: true; "…" parts mark cut text. */
+  snippet: SearchSnippetPartDto[];
+  message: WireMessageDto;
+}
+
+interface SearchSnippetPartDto {
+  text: string;
+  /** true on the parts that matched a search term. */
+  match?: boolean;
+}
+
 interface SendMessageRequest {
   /** Direct: `d-<smaller user id>-<larger user id>` (may be omitted; the server derives it). Group: the group id. Broadcast: `broadcast`. */
   conversation_id?: string;
@@ -660,6 +711,8 @@ export interface CommandTypes {
   "message/offline": { request: never; response: never; event: OfflineBatchDto };
   /** Erase a message, leaving a tombstone (author, or group owner/admin). */
   "message/recall": { request: RecallMessageRequest; response: ResponseStatusDto; event: never };
+  /** Full-text search over the messages I may read (CJK included), newest or most relevant first, with snippets. */
+  "message/search": { request: MessageSearchRequest; response: SearchPageDto; event: never };
   /** Send a message to a user, a group or everyone. */
   "message/send": { request: SendMessageRequest; response: SendMessageResponseDto; event: never };
   /** A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged. */

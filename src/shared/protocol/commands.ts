@@ -26,6 +26,7 @@ import {
   SendMessageRequest,
   SendMessageResponseDto,
 } from './messages/message.messages';
+import { MessageSearchRequest, SearchPageDto } from './messages/search.messages';
 import { NotificationAckRequest, NotificationEventDto, NotificationListRequest } from './messages/notification.messages';
 import { HeartbeatMessage, PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, TypingEventDto, TypingRequest } from './messages/presence.messages';
 import { UserLookupRequest, UserProfileRequest } from './messages/user.messages';
@@ -75,6 +76,7 @@ export const MessageCommands = {
   OFFLINE: cmd('message/offline', 's2c', 'event', 'A batch of messages missed while offline.', { event: OfflineBatchDto }),
   EDIT: cmd('message/edit', 'c2s', 'request', 'Replace the content of my message (a message.edited entry in the stream).', { request: EditMessageRequest, causes: ['message/event'] }),
   THREAD: cmd('message/thread', 'c2s', 'request', "A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged.", { request: MessageThreadRequest }),
+  SEARCH: cmd('message/search', 'c2s', 'request', 'Full-text search over the messages I may read (CJK included), newest or most relevant first, with snippets.', { request: MessageSearchRequest, response: SearchPageDto }),
   RECALL: cmd('message/recall', 'c2s', 'request', 'Erase a message, leaving a tombstone (author, or group owner/admin).', { request: RecallMessageRequest, causes: ['message/event'] }),
 } as const;
 

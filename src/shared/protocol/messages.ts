@@ -17,5 +17,6 @@ export * from './messages/group.messages';
 export * from './messages/presence.messages';
 export * from './messages/auth.messages';
 export * from './messages/message.messages';
+export * from './messages/search.messages';
 export * from './messages/user.messages';
 export * from './messages/contact.messages';
