@@ -28,6 +28,7 @@ import { notificationFeature } from './modules/notification/notification.feature
 import { pinFeature } from './modules/pin/pin.feature';
 import { pollFeature } from './modules/poll/poll.feature';
 import { presenceFeature } from './modules/presence/presence.feature';
+import { pushFeature } from './modules/push/push.feature';
 import { reactionFeature } from './modules/reaction/reaction.feature';
 
 export const FEATURES: readonly FeatureManifest[] = [
@@ -47,6 +48,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   reactionFeature,
   pinFeature,
   inboxFeature,
+  pushFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

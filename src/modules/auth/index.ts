@@ -4,3 +4,4 @@ export { isUniqueViolation } from './users.repository';
 export type { DirectoryMatch } from './users.repository';
 export { normalizeUsername, UsersService } from './users.service';
 export type { UserView } from './users.service';
+export { SessionsService } from './sessions.service';

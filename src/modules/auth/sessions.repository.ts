@@ -59,6 +59,13 @@ export class SessionsRepository {
     await this.repo.update({ id: sessionId }, { lastUsedAt: now });
   }
 
+  /** Which of `ids` are neither revoked nor expired at `now`. */
+  async activeAmong(ids: string[], now: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.repo.find({ select: { id: true }, where: { id: In(ids), revokedAt: IsNull(), expiresAt: MoreThan(now) } });
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Revokes the given sessions that are still active; returns the ids actually revoked. */
   async revoke(ids: string[], reason: string, now: number): Promise<string[]> {
     if (ids.length === 0) return [];

@@ -193,6 +193,14 @@ export class SessionsService implements OnModuleInit {
       .map((s) => s.id);
   }
 
+  /**
+   * Which of `sessionIds` still work (not logged out, revoked or expired): modules that bind
+   * something to a session (push tokens) drop it when the session is gone.
+   */
+  activeAmong(sessionIds: string[]): Promise<Set<string>> {
+    return this.sessions.activeAmong(sessionIds, Date.now());
+  }
+
   /** Revokes sessions (tokens stop working at once); returns the ids that were still active. */
   async revoke(sessionIds: string[], reason: string): Promise<string[]> {
     const revoked = await this.sessions.revoke(sessionIds, reason, Date.now());

@@ -5,6 +5,7 @@ import { PinModule } from '../pin';
 import { InboxHandler } from './inbox.handler';
 import { InboxService } from './inbox.service';
 import { mentionCheck } from './mention.check';
+import { UnreadTotals } from './unread-totals';
 
 /**
  * The inbox: conversation/list, conversation/read (read position for all my devices),
@@ -14,7 +15,8 @@ import { mentionCheck } from './mention.check';
 @Module({
   imports: [ConversationModule, MessageModule, PinModule],
   controllers: [InboxHandler],
-  providers: [InboxService],
+  providers: [InboxService, UnreadTotals],
+  exports: [UnreadTotals],
 })
 export class InboxModule implements OnModuleInit {
   constructor(

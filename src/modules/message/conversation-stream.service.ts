@@ -21,6 +21,7 @@ import { MessageMetrics } from './message.metrics';
 import { newMessageId } from './message-id';
 import { toWire } from './message.mapper';
 import { MessageWriter, NewMessage } from './message-writer';
+import { CommittedEntries } from './committed-entries';
 import { MESSAGE_MAX_BYTES } from './page-budget';
 import { notAMember } from './message.service';
 
@@ -63,6 +64,7 @@ export class ConversationStream {
     private readonly conversations: ConversationRepository,
     private readonly publisher: EventPublisher,
     private readonly metrics: MessageMetrics,
+    private readonly committed: CommittedEntries,
   ) {}
 
   async append(input: StreamEntry): Promise<AppendedEntry> {
@@ -102,7 +104,9 @@ export class ConversationStream {
       json: { content, attachments: '[]', meta: '{}' },
     };
     const outcome = await this.writer.write(message, (o) => {
-      if (o.status === 'stored') this.push(toWire(o.stored), o.recipients, input.excludeConnection);
+      if (o.status !== 'stored') return;
+      this.push(toWire(o.stored), o.recipients, input.excludeConnection);
+      this.committed.emit(o.stored, o.recipients);
     });
     if (outcome.status === 'not-member') throw notAMember(input.conversationId);
     if (outcome.status === 'duplicate') {

@@ -19,3 +19,6 @@ export { MessageSummaries, MENTION_ALL, mentionsOf } from './message-summaries.s
 export type { ConversationSummary, SummaryRequest } from './message-summaries.service';
 export { ReceiptService } from './receipt.service';
 export { visibleFrom } from './history.service';
+export { CommittedEntries } from './committed-entries';
+export type { CommittedEntry, CommittedEntryListener } from './committed-entries';
+export { messageIdFloor } from './message-id';

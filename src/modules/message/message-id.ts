@@ -78,3 +78,8 @@ export function messageIdTime(id: string): number {
   for (const ch of id.slice(2, 2 + TIME_CHARS)) ms = ms * 32 + ALPHABET.indexOf(ch);
   return ms;
 }
+
+/** The smallest id made at millisecond `ms`: ids of entries made before `ms` sort below it. */
+export function messageIdFloor(ms: number): string {
+  return `m-${encodeTime(Math.max(0, Math.floor(ms)))}${'0'.repeat(RANDOM_CHARS)}`;
+}

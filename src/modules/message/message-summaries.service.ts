@@ -43,6 +43,14 @@ export function mentionsOf(content: Record<string, unknown> | null | undefined):
 export class MessageSummaries {
   constructor(private readonly repository: MessageSummaryRepository) {}
 
+  /** Unread counts only (what `summarize` says as unreadCount), for totals such as a push badge. */
+  async unreadCounts(userId: string, conversations: SummaryRequest[]): Promise<Map<string, number>> {
+    return this.repository.unreadCounts(
+      userId,
+      conversations.filter((c) => c.lastSeq > Math.max(c.readSeq, c.visibleFrom)).map((c) => ({ conversationId: c.conversationId, after: Math.max(c.readSeq, c.visibleFrom) })),
+    );
+  }
+
   async summarize(userId: string, conversations: SummaryRequest[]): Promise<Map<string, ConversationSummary>> {
     const unreadRanges = conversations
       .filter((c) => c.lastSeq > Math.max(c.readSeq, c.visibleFrom))

@@ -30,6 +30,7 @@ import { SendMessageRequest } from '../../shared/protocol/messages/message.messa
 import { UserDirectory } from './user-directory';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessageSearchService } from './message-search.service';
+import { CommittedEntries, CommittedEntrySource } from './committed-entries';
 
 /**
  * Messages: send (1:1, group, broadcast) with per-conversation seqs and idempotent retries,
@@ -61,10 +62,12 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageThreads,
     MessageSearchRepository,
     MessageSearchService,
+    CommittedEntries,
+    { provide: CommittedEntrySource, useExisting: MessageRepository },
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
-  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup, MessageRecallHooks, MessageViewDecorators, MessageSummaries, ReceiptService],
+  exports: [MessageService, MessageMetrics, MessageSendChecks, ConversationStream, MessageLookup, MessageRecallHooks, MessageViewDecorators, MessageSummaries, ReceiptService, CommittedEntries],
 })
 export class MessageModule {
   constructor() {

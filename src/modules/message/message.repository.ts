@@ -41,6 +41,17 @@ export class MessageRepository {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ senderId, clientMsgId });
   }
 
+  /** Committed entries with ids in (afterId, upToId], in id order (the primary key): CommittedEntries.scan. */
+  scan(afterId: string, upToId: string, limit: number): Promise<MessageEntity[]> {
+    return this.dataSource
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.id > :afterId AND m.id <= :upToId', { afterId, upToId })
+      .orderBy('m.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   findById(id: string): Promise<MessageEntity | null> {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ id });
   }

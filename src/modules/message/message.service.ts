@@ -33,6 +33,7 @@ import { MessageRepository } from './message.repository';
 import { MessageSendChecks } from './message-send-checks';
 import { MessageThreads } from './message-threads';
 import { MessageWriter, NewMessage, WriteOutcome } from './message-writer';
+import { CommittedEntries } from './committed-entries';
 import { UserDirectory } from './user-directory';
 
 export interface SendContext {
@@ -77,6 +78,7 @@ export class MessageService {
     private readonly gate: DirectMessageGate,
     private readonly checks: MessageSendChecks,
     private readonly threads: MessageThreads,
+    private readonly committed: CommittedEntries,
   ) {}
 
   async send(ctx: SendContext, dto: SendMessageRequest): Promise<SendMessageResponse> {
@@ -131,7 +133,10 @@ export class MessageService {
     if (threadRootSeq !== undefined) message.refSeq = threadRootSeq;
     // Pushed from the writer's commit callback: in commit (= seq) order per conversation.
     const onCommitted = (o: WriteOutcome) => {
-      if (o.status === 'stored') this.push(o.stored, o.recipients, ctx.connectionId);
+      if (o.status !== 'stored') return;
+      this.push(o.stored, o.recipients, ctx.connectionId);
+      // Observers (push notifications) queue it and return: nothing here waits for them.
+      this.committed.emit(o.stored, o.recipients);
     };
     const written = this.writer.write(message, onCommitted);
     ctx.releaseOrder?.();

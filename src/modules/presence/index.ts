@@ -3,3 +3,4 @@ export { presenceConfig } from './presence.config';
 export type { PresenceConfig } from './presence.config';
 export { PresenceModule } from './presence.module';
 export { PresenceService } from './presence.service';
+export { OnlineUsers } from './online-users';

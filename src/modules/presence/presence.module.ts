@@ -20,6 +20,7 @@ import { PresenceMetrics } from './presence.metrics';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 import { PresenceStore } from './presence-store';
+import { OnlineUsers } from './online-users';
 import { TypingService } from './typing.service';
 import { InMemoryPresenceStore } from './stores/in-memory-presence.store';
 import { RedisPresenceStore } from './stores/redis-presence.store';
@@ -51,7 +52,8 @@ export function createPresenceStore(presence: PresenceConfig, redis: RedisConfig
     HeartbeatService,
     NodeLivenessService,
     TypingService,
+    OnlineUsers,
   ],
-  exports: [PresenceService, PresenceStore],
+  exports: [PresenceService, PresenceStore, OnlineUsers],
 })
 export class PresenceModule {}

@@ -488,6 +488,65 @@ interface PresenceUpdateRequest {
   text?: string;
 }
 
+interface PushRegisterRequest {
+  /** fcm (Android/Firebase), apns (iOS), webpush (browsers, RFC 8030 + VAPID) or webhook (the operator's push gateway). */
+  platform: "fcm" | "apns" | "webpush" | "webhook";
+  /** The provider's device token; for webpush the PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}). */
+  token: string;
+  /** The app (APNs bundle id / topic, FCM package); default: the server's. */
+  app_id?: string;
+  /** BCP 47 language of the device (e.g. fr-FR). */
+  locale?: string;
+}
+
+interface PushRegisterResponse {
+  device_id: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface PushSettingsRequest {
+  /** all, mentions (mentions and direct messages only) or none. Omitted: unchanged. */
+  level?: "all" | "mentions" | "none";
+  /** No push between start and end local time (a range may cross midnight). Omitted: unchanged. */
+  quiet_hours?: QuietHoursDto;
+  /** true removes the quiet hours. */
+  clear_quiet_hours?: boolean;
+}
+
+interface PushSettingsResponse {
+  level: "all" | "mentions" | "none";
+  /** The quiet hours {start, end, time_zone}; null: none. */
+  quiet_hours?: {
+    start?: string;
+    end?: string;
+    time_zone?: string;
+  } | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface PushUnregisterRequest {
+  /** The token to remove; omitted: every token this session registered. */
+  token?: string;
+  /** With token: its platform (default: any of mine). */
+  platform?: "fcm" | "apns" | "webpush" | "webhook";
+}
+
+interface PushUnregisterResponse {
+  /** How many tokens were removed. */
+  removed: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface QuietHoursDto {
+  start: string;
+  end: string;
+  /** IANA time zone, e.g. Europe/Paris. */
+  time_zone: string;
+}
+
 interface ReactionCountDto {
   emoji: string;
   count: number;
@@ -745,6 +804,12 @@ export interface CommandTypes {
   "presence/typing": { request: TypingRequest; response: ResponseStatusDto; event: TypingEventDto };
   /** Change my status (online/away/busy/invisible). */
   "presence/update": { request: PresenceUpdateRequest; response: ResponseStatusDto; event: never };
+  /** Register this device's push token for my session (removed at logout, revocation, or when the provider reports it dead). */
+  "push/register": { request: PushRegisterRequest; response: PushRegisterResponse; event: never };
+  /** Read or change my push preferences: all / mentions and direct only / none, and quiet hours in a time zone. */
+  "push/settings": { request: PushSettingsRequest; response: PushSettingsResponse; event: never };
+  /** Remove one of my push tokens, or every token of this session. */
+  "push/unregister": { request: PushUnregisterRequest; response: PushUnregisterResponse; event: never };
   /** React to a message with an emoji; a reaction.added entry enters the conversation stream. */
   "reaction/add": { request: ReactionRequest; response: ReactionResponse; event: never };
   /** Take back my reaction; a reaction.removed entry enters the conversation stream. */
