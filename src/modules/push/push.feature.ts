@@ -1,5 +1,5 @@
 import { defineFeature } from '../../common/feature/feature';
-import { PushSchema1765200000000 } from './migrations/1765200000000-push-schema';
+import { PushSchema1765230000000 } from './migrations/1765230000000-push-schema';
 import { PushCommands } from './push.commands';
 import { pushConfig } from './push.config';
 import { PUSH_ENTITIES, PushModule } from './push.module';
@@ -9,7 +9,7 @@ export const pushFeature = defineFeature({
   name: 'push',
   module: PushModule,
   entities: PUSH_ENTITIES,
-  migrations: [PushSchema1765200000000],
+  migrations: [PushSchema1765230000000],
   config: [pushConfig],
   commands: PushCommands,
 });

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 
 /** Push devices, preferences, the outbox and the recovery watermarks (push module). */
-export class PushSchema1765200000000 implements MigrationInterface {
-  name = 'PushSchema1765200000000';
+export class PushSchema1765230000000 implements MigrationInterface {
+  name = 'PushSchema1765230000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(
