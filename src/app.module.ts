@@ -10,20 +10,21 @@ import type { Env } from './config';
 import { DatabaseModule } from './database/database.module';
 import { RedisConfig, redisConfig } from './config/redis.config';
 import { TransportConfig, transportConfig } from './config/transport.config';
+import { WebSocketConfig, websocketConfig } from './config/websocket.config';
 import type { TransportOptions } from './transport/transport-options';
 import { TransportModule } from './transport/transport.module';
 
 /** The transport's plain options, from the app's transport and Redis configuration. */
-export function transportOptions(transport: TransportConfig, redis: RedisConfig): TransportOptions {
+export function transportOptions(transport: TransportConfig, redis: RedisConfig, ws?: WebSocketConfig): TransportOptions {
   return {
-    server: transport,
+    server: { ...transport, websocket: ws?.websocket },
     redisBus: redis.url ? { url: redis.url, keyPrefix: redis.keyPrefix, ...redis.bus } : undefined,
   };
 }
 
 /** The transport module configured from the app's configuration (also used by the admin CLI). */
 export function configuredTransportModule(): DynamicModule {
-  return TransportModule.forRootAsync({ inject: [transportConfig.token, redisConfig.token], useFactory: transportOptions });
+  return TransportModule.forRootAsync({ inject: [transportConfig.token, redisConfig.token, websocketConfig.token], useFactory: transportOptions });
 }
 
 /** Cross-cutting modules of the common layer; features come from src/app.features.ts. */

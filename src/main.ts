@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const channels = transport.sideChannels
     .map((c) => `, ${c.name} ${c.port}${c.protocol === 'tls' ? ' (TLS)' : ''}`)
     .join('');
-  console.log(`Switchboard listening: TCP ${tcpPort}${tls}, HTTP ops ${httpPort}${channels}`);
+  const ws = transport.wsPort !== undefined ? `, WebSocket ${transport.wsPort}` : '';
+  console.log(`Switchboard listening: TCP ${tcpPort}${tls}, HTTP ops ${httpPort}${channels}${ws}`);
 }
 
 main().catch((err: unknown) => {

@@ -4,8 +4,8 @@
  * SwitchboardSession (session.ts) builds those on top. Used directly by the benchmarks and tests.
  */
 import { EventEmitter } from 'node:events';
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import {
   buildEnvelope,
@@ -13,7 +13,6 @@ import {
   encodeFrame,
   Envelope,
   Headers,
-  LineFrameDecoder,
 } from '../shared/protocol';
 import {
   checkSignature,
@@ -30,13 +29,26 @@ import {
 import { DirectReceiveOptions, DirectReceiveResult, DirectSendOptions, DirectSendResult, receiveDirect, sendDirect } from './direct-transfer';
 import { downloadFile, FileTarget, FileTransferOptions, DownloadResult, UploadOptions, UploadResult, UploadSource, uploadFile } from './file-transfer';
 import type { Writable } from 'node:stream';
+import type { ClientTransport } from './transport/client-transport';
+import { TcpTransport } from './transport/tcp-transport';
+import { WebSocketConstructor, WebSocketTransport } from './transport/websocket-transport';
 
 /** The server's default MAX_FRAME_BYTES: a conforming server never sends more. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface ClientOptions {
   host?: string;
-  port: number;
+  /** TCP port; ignored with `url`. */
+  port?: number;
+  /**
+   * `ws://host:port/` or `wss://…`: connect over WebSocket (the server's WS_PORT) instead of TCP.
+   * `tls` then goes to the WebSocket as its TLS options (ca, servername, …).
+   */
+  url?: string;
+  /** The WebSocket class for `url` (default: globalThis.WebSocket, else the `ws` package). */
+  WebSocket?: WebSocketConstructor;
+  /** Extra headers of the WebSocket upgrade request (Node only; e.g. Origin, X-Forwarded-For in tests). */
+  headers?: Record<string, string>;
   /** Local address to connect from, plain TCP (multi-homed hosts; tests use 127.0.0.x as distinct clients). */
   localAddress?: string;
   /** TLS options; when set the client connects with TLS and verifies the server. */
@@ -72,7 +84,8 @@ interface Waiter {
 }
 
 export class SwitchboardClient extends EventEmitter {
-  readonly socket: net.Socket;
+  /** The connection underneath: TCP (TcpTransport) or WebSocket (WebSocketTransport). */
+  readonly transport: ClientTransport;
   token?: string;
   /** Event frames received, in order, up to `eventHistory` of the newest (tests inspect it). */
   readonly events: Envelope[] = [];
@@ -80,7 +93,6 @@ export class SwitchboardClient extends EventEmitter {
   /** Frames the client could not decode (should stay empty against a correct server). */
   readonly garbage: DecodedFrame[] = [];
   readonly closed: Promise<void>;
-  private readonly decoder: LineFrameDecoder;
   private readonly pending = new Map<string, Pending>();
   private waiters: Waiter[] = [];
   private readonly timeoutMs: number;
@@ -90,19 +102,20 @@ export class SwitchboardClient extends EventEmitter {
   /** The TLS options this client connected with (the file data channel reuses them). */
   readonly tlsOptions?: tls.ConnectionOptions;
 
-  private constructor(socket: net.Socket, options: ClientOptions) {
+  constructor(transport: ClientTransport, options: Omit<ClientOptions, 'port'> = {}) {
     super();
-    this.socket = socket;
+    this.transport = transport;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.eventHistory = Math.max(0, options.eventHistory ?? 10_000);
     this.signingKey = options.signingKey;
     this.tlsOptions = options.tls;
     this.payloadKeys = typeof options.payloadKeys === 'string' ? parsePayloadKeys(options.payloadKeys) : options.payloadKeys ?? [];
-    this.decoder = new LineFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
-    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk, (f) => this.onFrame(f)));
-    socket.on('error', (err) => this.emit('socket-error', err));
-    this.closed = new Promise((resolve) => {
-      socket.once('close', () => {
+    let closedNow!: () => void;
+    this.closed = new Promise((resolve) => (closedNow = resolve));
+    transport.start({
+      frame: (f) => this.onFrame(f),
+      error: (err) => this.emit('socket-error', err),
+      close: () => {
         this.isClosed = true;
         const err = new Error('connection closed');
         for (const p of this.pending.values()) {
@@ -115,25 +128,34 @@ export class SwitchboardClient extends EventEmitter {
           w.reject(err);
         }
         this.waiters = [];
-        resolve();
-      });
+        closedNow();
+      },
     });
   }
 
-  static connect(options: ClientOptions): Promise<SwitchboardClient> {
-    return new Promise((resolve, reject) => {
-      const host = options.host ?? '127.0.0.1';
-      const socket = options.tls
-        ? tls.connect({ host, port: options.port, ...options.tls })
-        : net.connect({ host, port: options.port, localAddress: options.localAddress });
-      const ready = options.tls ? 'secureConnect' : 'connect';
-      socket.once('error', reject);
-      socket.once(ready, () => {
-        socket.off('error', reject);
-        socket.setNoDelay(true);
-        resolve(new SwitchboardClient(socket, options));
+  /** Connects over TCP (`port`), or over WebSocket (`url`). */
+  static async connect(options: ClientOptions): Promise<SwitchboardClient> {
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (options.url !== undefined) {
+      const socketOptions = { ...options.tls, ...(options.headers ? { headers: options.headers } : {}), ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+      const transport = await WebSocketTransport.connect({
+        url: options.url,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node 20 has no global WebSocket
+        WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (require('ws').WebSocket as WebSocketConstructor),
+        socketOptions: Object.keys(socketOptions).length > 0 ? socketOptions : undefined,
+        maxFrameBytes,
+        timeoutMs: options.timeoutMs,
       });
-    });
+      return new SwitchboardClient(transport, options);
+    }
+    if (options.port === undefined) throw new Error('SwitchboardClient.connect needs port (TCP) or url (WebSocket)');
+    return new SwitchboardClient(await TcpTransport.connect({ host: options.host, port: options.port, localAddress: options.localAddress, tls: options.tls, maxFrameBytes }), options);
+  }
+
+  /** The TCP socket (TCP connections only: tests pause it, direct transfers read its address). */
+  get socket(): net.Socket {
+    if (!(this.transport instanceof TcpTransport)) throw new Error('not a TCP connection');
+    return this.transport.socket;
   }
 
   get isOpen(): boolean {
@@ -172,19 +194,19 @@ export class SwitchboardClient extends EventEmitter {
         reject(new Error(`no response to ${frame.command} (${frame.id}) within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(frame.id, { resolve, reject, timer });
-      this.socket.write(encodeFrame(this.seal(frame)));
+      this.transport.send(encodeFrame(this.seal(frame)));
     });
   }
 
   /** Sends a `type: "event"` frame (no response expected). */
   sendEvent(command: string, payload: Record<string, unknown> = {}, headers: Headers = {}): void {
     const frame = this.envelope(command, payload, headers, `ev-${randomUUID()}`, 'event');
-    this.socket.write(encodeFrame(this.seal(frame)));
+    this.transport.send(encodeFrame(this.seal(frame)));
   }
 
   /** Writes raw bytes (tests of hostile input). */
-  writeRaw(data: string | Buffer): void {
-    this.socket.write(data);
+  writeRaw(data: string | Uint8Array): void {
+    this.transport.writeRaw(data);
   }
 
   /**
@@ -257,14 +279,14 @@ export class SwitchboardClient extends EventEmitter {
 
   /** Ends the connection and waits for the socket to close. */
   async close(): Promise<void> {
-    if (!this.isClosed) this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    if (!this.isClosed) this.transport.end();
+    const timer = setTimeout(() => this.transport.destroy(), 2000);
     await this.closed;
     clearTimeout(timer);
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.transport.destroy();
   }
 
   /**

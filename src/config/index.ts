@@ -13,6 +13,7 @@ import { loggingConfig } from './logging.config';
 import { redisConfig } from './redis.config';
 import { securityConfig } from './security.config';
 import { transportConfig } from './transport.config';
+import { websocketConfig } from './websocket.config';
 
 export const CORE_CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   transportConfig,
@@ -22,7 +23,8 @@ export const CORE_CONFIG_NAMESPACES: ConfigNamespace<unknown>[] = [
   loggingConfig,
   lifecycleConfig,
   securityConfig,
+  websocketConfig,
 ];
 
 export * from './config.util';
-export { databaseConfig, httpConfig, redisConfig, securityConfig, transportConfig };
+export { databaseConfig, httpConfig, redisConfig, securityConfig, transportConfig, websocketConfig };

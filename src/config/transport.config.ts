@@ -159,15 +159,15 @@ export const transportConfig = defineConfig('transport', TransportEnv, (env) => 
   },
 }));
 
-/** PROXY_PROTOCOL_TRUSTED as a list, each entry an address or CIDR (checked here, so a typo stops the start). */
-function trustedList(value: string | undefined): string[] {
+/** PROXY_PROTOCOL_TRUSTED (or `name`) as a list, each entry an address or CIDR (checked here, so a typo stops the start). */
+export function trustedList(value: string | undefined, name = 'PROXY_PROTOCOL_TRUSTED'): string[] {
   const entries = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
   for (const entry of entries) {
     const [address, prefix, extra] = entry.split('/');
     const family = isIP(address);
     const max = family === 4 ? 32 : 128;
     if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= max))) {
-      throw new ConfigError(`Invalid configuration: PROXY_PROTOCOL_TRUSTED=${JSON.stringify(value)}: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.5,10.1.0.0/16,fd00::/8)`);
+      throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(value)}: ${JSON.stringify(entry)} is not an IP address or CIDR (e.g. 10.0.0.5,10.1.0.0/16,fd00::/8)`);
     }
   }
   return entries;

@@ -4,7 +4,6 @@
  * talks to a Connection (or, better, to the EventPublisher port).
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { buildEnvelope, ControlCommands, encodeFrame, encodeFrameWithPayload, Envelope, LineFrameDecoder, PROTOCOL_VERSION } from '../shared/protocol';
 import type { ClientCertificateIdentity } from './tls-options';
 
@@ -34,6 +33,29 @@ export interface SendOptions {
 export interface SerializedPayload {
   payload: object;
   json: string;
+}
+
+/**
+ * What a Connection needs of its socket: a net.Socket (TCP, TLS) or a WebSocketFrameSocket
+ * (websocket-socket.ts), which turns every newline-terminated frame written into one message.
+ */
+export interface FrameSocket {
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  write(data: string): boolean;
+  end(): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  cork(): void;
+  uncork(): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 export type OutboundTransform = (conn: Connection, frame: Envelope) => void;
@@ -97,7 +119,7 @@ export class Connection {
   orderedTail: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: FrameSocket,
     private readonly limits: ConnectionLimits,
     maxFrameBytes: number,
     private readonly outbound: OutboundTransform[],

@@ -26,9 +26,11 @@ import {
   SUPPORTED_VERSIONS,
   validateEnvelope,
 } from '../shared/protocol';
-import { Connection } from './connection';
+import { Connection, type FrameSocket } from './connection';
 import { ConnectionRegistry } from './connection-registry';
-import { createListeners } from './listeners';
+import { createListeners, type ListenerSpec } from './listeners';
+import { createWebSocketListener } from './websocket-listener';
+import { WebSocketFrameSocket } from './websocket-socket';
 import { ChannelHost, ChannelOptions, ServedChannel } from './tlv-channel';
 import { verifyClientCertificate } from './tls-options';
 import { toProtocolError } from './protocol-error.mapper';
@@ -63,6 +65,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
   override transportId = SWITCHBOARD_TRANSPORT;
   protected override readonly logger = new Logger('SwitchboardTransport');
   private readonly listeners: net.Server[] = [];
+  private wsListener?: net.Server;
   private readonly plugins: TransportPlugin[] = [];
   private readonly outbound: ((conn: Connection, frame: Envelope) => void)[] = [];
   private readonly backpressureListeners: ((conn: Connection, paused: boolean) => void)[] = [];
@@ -156,13 +159,24 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     return this.channels.served;
   }
 
+  /** Port of the WebSocket listener (WS_PORT), when it runs. */
+  get wsPort(): number | undefined {
+    return (this.wsListener?.address() as net.AddressInfo | null)?.port;
+  }
+
   get tlsPort(): number | undefined {
     const tlsListener = this.listeners.find((l) => l instanceof tls.Server);
     return (tlsListener?.address() as net.AddressInfo | null)?.port;
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
-    const specs = createListeners(this.config, (socket) => this.accept(socket), this.logger);
+    const specs: ListenerSpec[] = createListeners(this.config, (socket) => this.accept(socket, socket), this.logger);
+    if (this.config.websocket) {
+      // The second listener: WebSocket connections join the same accept() path.
+      const ws = createWebSocketListener(this.config, this.config.websocket, (socket) => this.accept(socket, socket.raw), this.logger);
+      this.wsListener = ws.server;
+      specs.push(ws);
+    }
     // The control listeners plus the side channels (one count for all of them).
     let pending = specs.length + 1;
     const listened = () => {
@@ -221,6 +235,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     await this.channels.close();
     await this.stopAccepting();
     this.listeners.length = 0;
+    this.wsListener = undefined;
     this._status$.next('disconnected');
   }
 
@@ -234,13 +249,14 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
 
   // ----------------------------------------------------------------------------------------------
 
-  private accept(socket: net.Socket): void {
+  /** `raw`: the TCP/TLS socket (for a WebSocket connection, the one under it). */
+  private accept(socket: FrameSocket, raw: net.Socket): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
     // createTlsServer() already refused untrusted certificates; this reads the identity.
-    const certificate = verifyClientCertificate(socket, this.config.tls.clientAuth);
+    const certificate = verifyClientCertificate(raw, this.config.tls.clientAuth);
     if (!certificate.ok) return void socket.destroy();
     if (this.isFull) return this.refuse(socket, `server is at its limit of ${this.config.maxConnections} connections; retry later or on another node`);
     const address = socket.remoteAddress ?? 'unknown';
@@ -249,8 +265,11 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
       return this.refuse(socket, `too many connections from your address (limit ${this.config.maxConnectionsPerIp}); close unused ones or retry later`);
     }
     this.perAddress.set(address, fromAddress + 1);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true, 30_000);
+    // A WebSocket holds an unfinished message inside ws, not in the decoder (websocket-socket.ts).
+    const ws = socket instanceof WebSocketFrameSocket ? socket : undefined;
+    const pendingBytes = () => conn.decoder.pendingBytes + (ws?.partialBytes ?? 0);
     const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound, this.onBackpressure);
     conn.clientCertificate = certificate.identity;
     this.registry.add(conn);
@@ -276,6 +295,11 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
         stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
         return;
       }
+      if (ws && ws.partialBytes > 0) {
+        // A WebSocket message cannot be dropped in part and resumed at the next one: close.
+        this.reject(conn, 'FRAME_TIMEOUT');
+        return conn.closeWithError('FRAME_TIMEOUT', `partial message of ${ws.partialBytes} bytes not completed within ${this.config.frameTimeoutMs} ms`);
+      }
       const dropped = conn.decoder.discardPartial();
       this.unauthenticatedBytes.release(conn);
       if (dropped > 0) {
@@ -287,13 +311,16 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
         });
       }
     };
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk?: Buffer) => {
       // After end() (protocol violation, kick, drain) nothing more is dispatched.
       if (conn.ending) return;
-      for (const p of this.plugins) p.onBytesIn?.(conn, chunk.length);
       const linesBefore = lines;
-      conn.decoder.push(chunk, onFrame);
-      if (!this.unauthenticatedBytes.set(conn, address, conn.isAuthenticated ? 0 : conn.decoder.pendingBytes)) {
+      if (chunk) {
+        for (const p of this.plugins) p.onBytesIn?.(conn, chunk.length);
+        conn.decoder.push(chunk, onFrame);
+      }
+      const pending = pendingBytes();
+      if (!this.unauthenticatedBytes.set(conn, address, conn.isAuthenticated ? 0 : pending)) {
         this.unauthenticatedBytes.release(conn);
         conn.decoder.discardPartial();
         const limit = this.unauthenticatedBytes.limit;
@@ -302,7 +329,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
           retry_after_ms: this.config.frameTimeoutMs,
         });
       }
-      if (conn.decoder.pendingBytes === 0) {
+      if (pending === 0) {
         if (stallTimer) clearTimeout(stallTimer);
         stallTimer = undefined;
       } else if (!stallTimer || lines !== linesBefore) {
@@ -313,7 +340,10 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
         if (stallTimer) clearTimeout(stallTimer);
         stallTimer = setTimeout(onStalled, this.config.frameTimeoutMs).unref();
       }
-    });
+    };
+    socket.on('data', onData);
+    // WebSocket bytes of a message not complete yet (no 'data' until it is).
+    socket.on('partial', () => onData());
     socket.on('error', (err) => this.logger.debug?.(`socket ${conn.id} error: ${err.message}`));
     socket.on('close', () => {
       clearTimeout(idleTimer);
@@ -352,7 +382,7 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
    * frame, i.e. through the same outbound transforms (signing, encryption): a client that only
    * trusts signed/encrypted frames still learns retry_after_ms.
    */
-  private refuse(socket: net.Socket, reason: string): void {
+  private refuse(socket: FrameSocket, reason: string): void {
     socket.on('error', () => undefined);
     const conn = new Connection(socket, this.config, this.config.maxFrameBytes, this.outbound);
     conn.closeWithError('TOO_MANY_CONNECTIONS', reason, { status: 503, retry_after_ms: 1000 });

@@ -9,6 +9,7 @@ import type { ConnectionLimits } from './connection';
 import type { ProxyProtocolOptions } from './proxy-protocol';
 import type { RedisEventBusOptions } from './redis-event-bus';
 import type { TlsSettings } from './tls-options';
+import type { WebSocketListenerOptions } from './websocket-listener';
 
 export interface TransportTlsOptions extends TlsSettings {
   /** Second (TLS) port while plaintext stays on `port`; only with allowPlaintext. */
@@ -41,6 +42,8 @@ export interface SwitchboardServerOptions extends ConnectionLimits {
   maxUnauthenticatedBytesPerIp?: number;
   /** PROXY protocol header expected first on every port (behind a load balancer); absent = off. */
   proxyProtocol?: ProxyProtocolOptions;
+  /** A WebSocket port next to the TCP one (same pipeline; websocket-listener.ts); absent = off. */
+  websocket?: WebSocketListenerOptions;
 }
 
 export interface TransportOptions {

@@ -17,13 +17,15 @@ import type { Env } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const SERVER_ENTRY = path.join(ROOT, 'dist/src/main.js');
-const LISTENING = /Switchboard listening: TCP (\d+)(?:, TLS on (\d+))?, HTTP ops (\d+)/;
+const LISTENING = /Switchboard listening: TCP (\d+)(?:, TLS on (\d+))?, HTTP ops (\d+)(?:.*, WebSocket (\d+))?/;
 
 export interface SpawnedServer {
   child: ChildProcess;
   tcpPort: number;
   httpPort: number;
   tlsPort?: number;
+  /** WS_PORT's bound port, when the server runs a WebSocket listener. */
+  wsPort?: number;
   /** Lines the process wrote to stdout / stderr so far (kept growing while it runs). */
   stdout: string[];
   stderr: string[];
@@ -160,7 +162,7 @@ export async function spawnServer(
   options: SpawnOptions = {},
 ): Promise<SpawnedServer> {
   const { child, stdout, stderr, exited } = start(env);
-  const ports = await new Promise<{ tcp: number; http: number; tls?: number }>(
+  const ports = await new Promise<{ tcp: number; http: number; tls?: number; ws?: number }>(
     (resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -174,7 +176,7 @@ export async function spawnServer(
         const m = LISTENING.exec(line);
         if (!m) return;
         clearTimeout(timer);
-        resolve({ tcp: Number(m[1]), tls: m[2] ? Number(m[2]) : undefined, http: Number(m[3]) });
+        resolve({ tcp: Number(m[1]), tls: m[2] ? Number(m[2]) : undefined, http: Number(m[3]), ws: m[4] ? Number(m[4]) : undefined });
       });
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
@@ -191,6 +193,7 @@ export async function spawnServer(
     tcpPort: ports.tcp,
     httpPort: ports.http,
     tlsPort: ports.tls,
+    wsPort: ports.ws,
     stdout,
     stderr,
     waitExit: () => exited,

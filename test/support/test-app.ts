@@ -11,11 +11,20 @@ import { SwitchboardClient } from '../../src/client/switchboard-client';
 import type { Env } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-db';
 
+/** The client transports the transport specs run over (describe.each(TRANSPORT_KINDS)). */
+export type TransportKind = 'tcp' | 'websocket';
+export const TRANSPORT_KINDS: TransportKind[] = ['tcp', 'websocket'];
+
 export interface TestApp extends SwitchboardApp {
   db: TestDatabase;
   env: Env;
-  /** A new client connected to the plaintext TCP port. */
-  connect(options?: { timeoutMs?: number }): Promise<SwitchboardClient>;
+  /**
+   * A new client connected to the plaintext TCP port, or with `transport: 'websocket'` to WS_PORT
+   * (start the app with `WS_PORT: '0'`).
+   */
+  connect(options?: { timeoutMs?: number; transport?: TransportKind }): Promise<SwitchboardClient>;
+  /** `ws://127.0.0.1:<WS_PORT>/` when the app runs a WebSocket listener. */
+  wsUrl?: string;
 }
 
 /** Options passed through to createApp (besides env). */
@@ -46,12 +55,17 @@ export async function startTestApp(overrides: Env = {}, options: TestAppOptions 
     throw err;
   }
   const clients: SwitchboardClient[] = [];
+  const wsPort = started.transport.wsPort;
+  const wsUrl = wsPort !== undefined ? `ws://127.0.0.1:${wsPort}/` : undefined;
   return {
     ...started,
     db,
     env,
+    wsUrl,
     connect: async (options = {}) => {
-      const client = await SwitchboardClient.connect({ port: started.tcpPort, timeoutMs: options.timeoutMs ?? 10_000 });
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      if (options.transport === 'websocket' && !wsUrl) throw new Error('connect({ transport: "websocket" }): start the app with WS_PORT');
+      const client = await SwitchboardClient.connect(options.transport === 'websocket' ? { url: wsUrl, timeoutMs } : { port: started.tcpPort, timeoutMs });
       clients.push(client);
       return client;
     },

@@ -2,7 +2,8 @@
  * Graceful drain of the REAL built server process on SIGTERM: connected clients get the
  * SERVER_DRAINING notice, requests in flight at the signal are answered, requests pipelined
  * after it are answered or refused with SERVER_DRAINING (none lost), and the process exits 0
- * within SHUTDOWN_TIMEOUT_MS. A second signal exits at once.
+ * within SHUTDOWN_TIMEOUT_MS. A second signal exits at once. The first case runs over TCP and
+ * over WebSocket (WS_PORT).
  *
  * The slow in-flight requests are real: auth/register hashes the password with argon2id.
  */
@@ -10,6 +11,7 @@ import * as net from 'node:net';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login, registerOn, uniqueUsername } from '../../support/users';
 import { spawnServer } from '../../support/spawn-server';
+import { TRANSPORT_KINDS } from '../../support/test-app';
 import { createTestDatabase, TestDatabase } from '../../support/test-db';
 
 const SHUTDOWN_TIMEOUT_MS = 8000;
@@ -23,16 +25,18 @@ describe('graceful drain on SIGTERM (built server)', () => {
     await db.drop();
   });
 
-  it('notifies clients, answers in-flight requests, loses none, exits 0 in time', async () => {
+  it.each(TRANSPORT_KINDS)('notifies clients, answers in-flight requests, loses none, exits 0 in time (%s)', async (kind) => {
     const server = await spawnServer({
       ...db.env,
+      WS_PORT: '0',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       DRAIN_RETRY_AFTER_MS: '2500',
       LOG_LEVEL: 'info',
     });
     try {
-      const busy = await SwitchboardClient.connect({ port: server.tcpPort });
-      const idle = await SwitchboardClient.connect({ port: server.tcpPort });
+      const target = kind === 'tcp' ? { port: server.tcpPort } : { url: `ws://127.0.0.1:${server.wsPort}/` };
+      const busy = await SwitchboardClient.connect(target);
+      const idle = await SwitchboardClient.connect(target);
       expect((await idle.request('control/ping')).payload.status).toBe(200);
 
       const registers = Array.from({ length: 8 }, () =>

@@ -1,12 +1,13 @@
 /**
- * Request rate limits over real TCP: per-connection buckets with 429 + retry_after_ms, flood
- * close, heartbeats on their own bucket, and a per-user bucket shared across connections.
+ * Request rate limits over real TCP (the per-connection ones over WebSocket too): per-connection
+ * buckets with 429 + retry_after_ms, flood close, heartbeats on their own bucket, and a per-user
+ * bucket shared across connections.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimitPlugin } from '../../../src/common/security/rate-limit.plugin';
 import { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { login, registerAndLogin } from '../../support/users';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTestApp, TestApp, TRANSPORT_KINDS } from '../../support/test-app';
 
 const ping = (id: string) => `${JSON.stringify({ id, type: 'request', command: 'control/ping', payload: {} })}\n`;
 
@@ -16,10 +17,12 @@ async function pipelinedPings(client: SwitchboardClient, n: number): Promise<num
   return responses.map((r) => r.payload.status);
 }
 
-describe('per-connection rate limit', () => {
+describe.each(TRANSPORT_KINDS)('per-connection rate limit over %s', (kind) => {
   let app: TestApp;
+  const connect = () => app.connect({ transport: kind });
   beforeAll(async () => {
     app = await startTestApp({
+      WS_PORT: '0',
       // 1 token/s: pipelined frames arrive within milliseconds, far from a refill.
       RATE_LIMIT_CONN_RPS: '1',
       RATE_LIMIT_CONN_BURST: '5',
@@ -32,7 +35,7 @@ describe('per-connection rate limit', () => {
   afterAll(() => app.close());
 
   it('answers 429 RATE_LIMITED with retry_after_ms once the burst is spent, and serves again after that time', async () => {
-    const client = await app.connect();
+    const client = await connect();
     expect(await pipelinedPings(client, 5)).toEqual([200, 200, 200, 200, 200]);
     const limited = await client.request('control/ping');
     expect(limited.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
@@ -41,7 +44,7 @@ describe('per-connection rate limit', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(1000);
     // Another connection has its own bucket.
-    const other = await app.connect();
+    const other = await connect();
     expect((await other.request('control/ping')).payload.status).toBe(200);
     // Honouring retry_after_ms is what the protocol asks of clients.
     await delay(retryAfter);
@@ -50,7 +53,7 @@ describe('per-connection rate limit', () => {
   });
 
   it('closes a connection that keeps flooding: 429s, then control/error RATE_LIMITED, then FIN', async () => {
-    const client = await app.connect();
+    const client = await connect();
     client.writeRaw(Array.from({ length: 15 }, (_, i) => ping(`flood-${i}`)).join(''));
     const notice = await client.waitFor('control/error');
     expect(notice.payload).toMatchObject({ status: 429, error_code: 'RATE_LIMITED' });
@@ -69,7 +72,7 @@ describe('per-connection rate limit', () => {
    * client could flood responses (a JSON parse each) without ever being rate-limited.
    */
   it('counts client response frames against the limit too: a response flood is closed', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const response = (i: number) => `${JSON.stringify({ id: `r-${i}`, type: 'response', command: 'control/ping', payload: { status: 200 } })}\n`;
     client.writeRaw(Array.from({ length: 15 }, (_, i) => response(i)).join(''));
     const notice = await client.waitFor('control/error');
@@ -78,7 +81,7 @@ describe('per-connection rate limit', () => {
   });
 
   it('a successful frame resets the strike count: slow retries are never disconnected', async () => {
-    const client = await app.connect();
+    const client = await connect();
     expect(await pipelinedPings(client, 5)).toEqual([200, 200, 200, 200, 200]);
     for (let round = 0; round < 2; round++) {
       // 4 refusals in a row: one short of RATE_LIMIT_FLOOD_STRIKES.
@@ -92,7 +95,7 @@ describe('per-connection rate limit', () => {
 
   it('heartbeats use their own bucket: a throttled connection still gets its heartbeats echoed, and heartbeats are limited too', async () => {
     const plugin = app.app.get(RateLimitPlugin);
-    const client = await app.connect();
+    const client = await connect();
     expect(await pipelinedPings(client, 6)).toEqual([200, 200, 200, 200, 200, 429]);
     const limitedBefore = plugin.limited;
     for (let seq = 1; seq <= 4; seq++) client.sendEvent('presence/heartbeat', { seq });

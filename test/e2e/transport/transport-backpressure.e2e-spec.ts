@@ -1,7 +1,7 @@
 /**
- * Backpressure and slow consumers over real TCP: a client that floods requests and never reads
- * makes the server stop reading it (bounded memory), a socket that never drains is destroyed,
- * live pushes to a backed-up connection are dropped (connection marked lagging), and
+ * Backpressure and slow consumers over real TCP and over WebSocket (describe.each): a client
+ * that floods requests and never reads makes the server stop reading it (bounded memory), a
+ * socket that never drains is destroyed, live pushes to a backed-up connection are dropped (connection marked lagging), and
  * high-priority frames overtake queued normal ones.
  *
  * Loopback kernel buffers absorb several MB before Node buffers anything, so the floods below
@@ -9,7 +9,7 @@
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { Connection, EventPublisher, LocalDelivery, PluginOrder } from '../../../src/transport';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTestApp, TestApp, TRANSPORT_KINDS } from '../../support/test-app';
 import { backpressure, expectAlive, frameText, lastConnection, NO_RATE_LIMIT, responseTo, serverClosed } from '../../support/transport-helpers';
 import { TRANSPORT_TEST_COMMANDS, TransportTestModule } from '../../support/transport-test.module';
 
@@ -44,12 +44,13 @@ function trackPending(app: TestApp, conn: Connection): { max: number; handled: n
   return stats;
 }
 
-describe('backpressure: a client that does not read', () => {
+describe.each(TRANSPORT_KINDS)('backpressure: a client that does not read over %s', (kind) => {
   const HIGH = 256 * 1024;
   let app: TestApp;
+  const connect = () => app.connect({ transport: kind });
   beforeAll(async () => {
     app = await startTestApp(
-      { ...NO_RATE_LIMIT, WRITE_BUFFER_HIGH_BYTES: String(HIGH), DRAIN_TIMEOUT_MS: '20000' },
+      { ...NO_RATE_LIMIT, WS_PORT: '0', WRITE_BUFFER_HIGH_BYTES: String(HIGH), DRAIN_TIMEOUT_MS: '20000' },
       { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS },
     );
   });
@@ -60,13 +61,13 @@ describe('backpressure: a client that does not read', () => {
   // Flooding without reading pauses the server's reads; its queue stays bounded; once the client
   // reads again every request is answered, in order, on the same connection.
   it('pauses reading a flooding client, keeps its queue bounded, and resumes when it reads', async () => {
-    const client = await app.connect();
+    const client = await connect();
     await expectAlive(client);
     const conn = lastConnection(app);
     const stats = trackPending(app, conn);
     const paused = backpressure(app, true, conn);
     const resumed = backpressure(app, false, conn);
-    client.socket.pause();
+    client.transport.pause();
     const ids = floodEcho(client, FLOOD, 'bp');
     await paused;
     expect(conn.isReadingPaused).toBe(true);
@@ -75,7 +76,7 @@ describe('backpressure: a client that does not read', () => {
     // ...and held at most the bound plus what one read chunk's requests produce.
     expect(conn.pendingWriteBytes).toBeLessThan(HIGH + 2 * 1024 * 1024);
 
-    client.socket.resume();
+    client.transport.resume();
     const last = await responseTo(client, ids[ids.length - 1], 20_000);
     expect(last.payload.status).toBe(200);
     await resumed;
@@ -86,12 +87,13 @@ describe('backpressure: a client that does not read', () => {
   });
 });
 
-describe('backpressure: a socket that never drains', () => {
+describe.each(TRANSPORT_KINDS)('backpressure: a socket that never drains over %s', (kind) => {
   const DRAIN_TIMEOUT_MS = 300;
   let app: TestApp;
+  const connect = () => app.connect({ transport: kind });
   beforeAll(async () => {
     app = await startTestApp(
-      { ...NO_RATE_LIMIT, WRITE_BUFFER_HIGH_BYTES: '65536', DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS) },
+      { ...NO_RATE_LIMIT, WS_PORT: '0', WRITE_BUFFER_HIGH_BYTES: '65536', DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS) },
       { imports: [TransportTestModule], commands: TRANSPORT_TEST_COMMANDS },
     );
   });
@@ -101,12 +103,12 @@ describe('backpressure: a socket that never drains', () => {
 
   // Drain timeout: paused for backpressure and still not drained after DRAIN_TIMEOUT_MS → destroyed.
   it('destroys a socket that stays undrained for DRAIN_TIMEOUT_MS', async () => {
-    const client = await app.connect();
+    const client = await connect();
     await expectAlive(client);
     const conn = lastConnection(app);
     const paused = backpressure(app, true, conn);
     const closed = serverClosed(app, conn);
-    client.socket.pause();
+    client.transport.pause();
     floodEcho(client, FLOOD, 'dt');
     await paused;
     const pausedAt = Date.now();
@@ -114,18 +116,19 @@ describe('backpressure: a socket that never drains', () => {
     expect(closedAt - pausedAt).toBeGreaterThanOrEqual(DRAIN_TIMEOUT_MS - 20);
     expect(app.transport.registry.get(conn.id)).toBeUndefined();
     // The client sees the connection go away once it reads again.
-    client.socket.resume();
+    client.transport.resume();
     await client.closed;
   });
 });
 
-describe('slow consumers and priorities', () => {
+describe.each(TRANSPORT_KINDS)('slow consumers and priorities over %s', (kind) => {
   const SLOW = 256 * 1024;
   let app: TestApp;
+  const connect = () => app.connect({ transport: kind });
   let publisher: EventPublisher;
   let delivery: LocalDelivery;
   beforeAll(async () => {
-    app = await startTestApp({ ...NO_RATE_LIMIT, SLOW_CONSUMER_BYTES: String(SLOW), WRITE_BUFFER_HIGH_BYTES: String(SLOW) });
+    app = await startTestApp({ ...NO_RATE_LIMIT, WS_PORT: '0', SLOW_CONSUMER_BYTES: String(SLOW), WRITE_BUFFER_HIGH_BYTES: String(SLOW) });
     publisher = app.app.get(EventPublisher);
     delivery = app.app.get(LocalDelivery);
   });
@@ -134,7 +137,7 @@ describe('slow consumers and priorities', () => {
   });
 
   async function boundClient(userId: string): Promise<{ client: SwitchboardClient; conn: Connection }> {
-    const client = await app.connect();
+    const client = await connect();
     await expectAlive(client);
     const conn = lastConnection(app);
     app.transport.registry.bind(conn, { userId, sessionId: `s-${userId}` });
@@ -145,7 +148,7 @@ describe('slow consumers and priorities', () => {
   // the connection is marked lagging; non-droppable frames still go out; memory stays bounded.
   it('drops droppable pushes to a backed-up connection and marks it lagging', async () => {
     const { client, conn } = await boundClient('u-slow');
-    client.socket.pause();
+    client.transport.pause();
     const droppedBefore = delivery.dropped;
     const PUSHES = 2000;
     for (let n = 0; n < PUSHES; n++) {
@@ -157,7 +160,7 @@ describe('slow consumers and priorities', () => {
     expect(conn.pendingWriteBytes).toBeLessThan(SLOW + BLOB.length * 2);
     await publisher.toUsers(['u-slow'], 'test/must-arrive', { ok: true });
 
-    client.socket.resume();
+    client.transport.resume();
     await client.waitFor('test/must-arrive', { timeoutMs: 20_000 });
     const received = client.events.filter((f) => f.command === 'test/live').map((f) => f.payload.n as number);
     // What arrived is an unbroken prefix; the tail was dropped (the client catches up via sync).
@@ -168,7 +171,7 @@ describe('slow consumers and priorities', () => {
   // Priority: a high-priority push overtakes normal frames queued behind a backed-up socket.
   it('sends a high-priority frame ahead of queued normal frames', async () => {
     const { client, conn } = await boundClient('u-prio');
-    client.socket.pause();
+    client.transport.pause();
     // Push normal frames until some are queued in the connection's own queue (not just in the
     // socket). Yielding to the event loop after each push lets the per-tick write batch reach
     // the socket, as it would between real requests.
@@ -181,7 +184,7 @@ describe('slow consumers and priorities', () => {
     expect(conn.queuedBytesInConnection).toBeGreaterThan(0);
     await publisher.toUsers(['u-prio'], 'test/high', { urgent: true }, { priority: 'high' });
 
-    client.socket.resume();
+    client.transport.resume();
     await client.waitFor((f) => f.command === 'test/normal' && f.payload.n === lastNormal, { timeoutMs: 20_000 });
     const order = client.events.filter((f) => f.command === 'test/normal' || f.command === 'test/high');
     const highAt = order.findIndex((f) => f.command === 'test/high');

@@ -1,17 +1,18 @@
 /**
- * The transport over real TCP against the real app: framing (pipelined, split, coalesced), the
- * draft's example frames, and every bad-input case answered with the right protocol error while
- * the connection survives.
+ * The transport over real TCP and over WebSocket (the same cases, describe.each) against the real
+ * app: framing (pipelined, split, coalesced), the draft's example frames, and every bad-input case
+ * answered with the right protocol error while the connection survives.
  */
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import type { Envelope } from '../../../src/shared/protocol';
-import { startTestApp, TestApp } from '../../support/test-app';
+import { startTestApp, TestApp, TRANSPORT_KINDS } from '../../support/test-app';
 import { NO_RATE_LIMIT, expectAlive, frameText, responseTo } from '../../support/transport-helpers';
 
-describe('transport framing and envelope errors over real TCP', () => {
+describe.each(TRANSPORT_KINDS)('transport framing and envelope errors over %s', (kind) => {
   let app: TestApp;
+  const connect = () => app.connect({ transport: kind });
   beforeAll(async () => {
-    app = await startTestApp(NO_RATE_LIMIT);
+    app = await startTestApp({ ...NO_RATE_LIMIT, WS_PORT: '0' });
   });
   afterAll(async () => {
     await app.close();
@@ -19,7 +20,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Pipelining: 150 pings written back to back in one write are all answered, ids matched.
   it('answers 150 pipelined pings, each with its own id', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const ids = Array.from({ length: 150 }, (_, i) => `pipe-${i}`);
     const responses = await Promise.all(ids.map((id) => client.request('control/ping', {}, { id })));
     expect(responses.map((r) => r.id)).toEqual(ids);
@@ -30,7 +31,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Coalescing: many frames in a single TCP write (one chunk) are split into frames correctly.
   it('decodes many frames coalesced into one write', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const ids = Array.from({ length: 120 }, (_, i) => `co-${i}`);
     const waits = ids.map((id) => responseTo(client, id));
     client.writeRaw(ids.map((id) => frameText({ id, type: 'request', command: 'control/ping', payload: {} })).join(''));
@@ -38,9 +39,10 @@ describe('transport framing and envelope errors over real TCP', () => {
     expect(responses.map((r) => r.payload.status)).toEqual(ids.map(() => 200));
   });
 
-  // Splitting: frames (with multi-byte UTF-8 in the id) written one byte per write.
-  it('reassembles frames split byte by byte, including multi-byte UTF-8', async () => {
-    const client = await app.connect();
+  // Splitting: frames (with multi-byte UTF-8 in the id) written one byte per write (TCP: a
+  // WebSocket message is whole by definition).
+  if (kind === 'tcp') it('reassembles frames split byte by byte, including multi-byte UTF-8', async () => {
+    const client = await connect();
     const ids = ['split-é-1', 'split-中文-2', 'split-3'];
     const waits = ids.map((id) => responseTo(client, id));
     const bytes = Buffer.from(ids.map((id) => frameText({ id, type: 'request', command: 'control/ping' })).join(''));
@@ -50,9 +52,25 @@ describe('transport framing and envelope errors over real TCP', () => {
     expect(client.garbage).toEqual([]);
   });
 
+  // WebSocket: one text message is one frame, whatever whitespace (newlines) it holds, and never two.
+  if (kind === 'websocket') {
+    it('takes a pretty-printed message as one frame and two JSON texts in one message as one invalid frame', async () => {
+      const client = await connect();
+      const ws = (client.transport as unknown as { ws: { send(data: string): void } }).ws;
+      const wait = responseTo(client, 'pretty-1');
+      ws.send(JSON.stringify({ id: 'pretty-1', type: 'request', command: 'control/ping', payload: {} }, null, 2).replace(/\n/g, '\r\n'));
+      expect((await wait).payload.status).toBe(200);
+      const invalid = responseTo(client, 'two-1');
+      ws.send('{"id":"two-1","command":"control/ping"}\n{"id":"two-2","command":"control/ping"}');
+      expect((await invalid).payload).toMatchObject({ status: 400, error_code: 'INVALID_JSON' });
+      await expectAlive(client);
+      expect(client.events.filter((f) => f.id === 'two-2')).toEqual([]);
+    });
+  }
+
   // \r\n line endings and blank lines between frames are tolerated.
   it('accepts \\r\\n endings and skips blank lines', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = responseTo(client, 'crlf-1');
     client.writeRaw('\r\n\n' + JSON.stringify({ id: 'crlf-1', type: 'request', command: 'control/ping' }) + '\r\n\n');
     expect((await wait).payload.status).toBe(200);
@@ -60,7 +78,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Draft §2.2: the heartbeat event frame is parsed and dispatched (no INVALID_* answer).
   it("accepts the draft's presence/heartbeat event frame", async () => {
-    const client = await app.connect();
+    const client = await connect();
     client.writeRaw('{"id":"hb-1730795200","type":"event","command":"presence/heartbeat","payload":{"seq":1024}}\n');
     // Events get no response; a following ping proves the frame was consumed without error.
     await expectAlive(client, 'after-hb');
@@ -91,7 +109,7 @@ describe('transport framing and envelope errors over real TCP', () => {
     }],
   ];
   it.each(draftRequests)("accepts the draft's %s request frame (whatever the handler answers)", async (command, draft) => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = responseTo(client, draft.id as string);
     client.writeRaw(frameText(draft));
     const response = await wait;
@@ -102,7 +120,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Draft §1: the full skeleton with headers.version and headers.client is accepted.
   it("accepts the draft's envelope skeleton with headers", async () => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = responseTo(client, 'skel-1');
     client.writeRaw(frameText({
       id: 'skel-1', type: 'request', timestamp: 1730795173, command: 'control/ping',
@@ -114,7 +132,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Invalid JSON with a readable id: 400 INVALID_JSON echoing the id; the connection survives.
   it('answers invalid JSON with 400 INVALID_JSON, echoing a readable id, and stays open', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = responseTo(client, 'bad-json-1');
     client.writeRaw('{"id":"bad-json-1","type":"request","command":"control/ping",\n');
     const response = await wait;
@@ -125,7 +143,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Invalid JSON with no readable id: answered with an empty id.
   it('answers unreadable garbage with INVALID_JSON and an empty id, and stays open', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = client.waitFor((f) => f.type === 'response' && f.payload.error_code === 'INVALID_JSON');
     client.writeRaw('\x00\x01 definitely not json \xff\n');
     const response = await wait;
@@ -149,7 +167,7 @@ describe('transport framing and envelope errors over real TCP', () => {
   ];
   // Each malformed envelope: 400 INVALID_ENVELOPE naming the field, id echoed when readable.
   it.each(envelopeCases)('answers %s with 400 INVALID_ENVELOPE and stays open', async (_name, frame, id, field) => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = client.waitFor((f) => f.type === 'response' && f.payload.error_code === 'INVALID_ENVELOPE');
     client.writeRaw(frame + '\n');
     const response = await wait;
@@ -161,7 +179,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Unknown command: 404 UNKNOWN_COMMAND naming it; the connection survives.
   it('answers an unknown command with 404 UNKNOWN_COMMAND', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const response = await client.request('nope/nothing', {}, { id: 'unk-1' });
     expect(response).toMatchObject({ id: 'unk-1', command: 'nope/nothing' });
     expect(response.payload).toMatchObject({ status: 404, error_code: 'UNKNOWN_COMMAND' });
@@ -171,7 +189,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // An unknown command sent as an event gets no answer (events never do) and no disconnect.
   it('ignores an unknown event command without answering', async () => {
-    const client = await app.connect();
+    const client = await connect();
     client.sendEvent('nope/event', {});
     await expectAlive(client, 'after-unknown-event');
     expect(client.events.filter((f) => f.type === 'response')).toEqual([]);
@@ -179,14 +197,14 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Aliases: `control.ping` is normalized to `control/ping`; the response echoes what was sent.
   it('dispatches the control.ping alias', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const response = await client.request('control.ping', {}, { id: 'alias-1' });
     expect(response).toMatchObject({ id: 'alias-1', command: 'control.ping', payload: { status: 200 } });
   });
 
   // Versioning: an unsupported headers.version → 426 with supported_versions and a hint.
   it('answers headers.version "9.9" with 426 UNSUPPORTED_VERSION and supported_versions', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const response = await client.request('control/ping', {}, { id: 'ver-1', headers: { version: '9.9' } });
     expect(response.payload).toMatchObject({ status: 426, error_code: 'UNSUPPORTED_VERSION' });
     expect(response.payload.error_message).toMatch(/9\.9.*upgrade/);
@@ -196,7 +214,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Versioning: a frame without headers.version is treated as the current 1.0.
   it('treats a frame without headers.version as 1.0', async () => {
-    const client = await app.connect();
+    const client = await connect();
     const wait = responseTo(client, 'nover-1');
     client.writeRaw(frameText({ id: 'nover-1', command: 'control/ping' }));
     const response: Envelope<Record<string, any>> = await wait;
@@ -205,7 +223,7 @@ describe('transport framing and envelope errors over real TCP', () => {
 
   // Client responses (type "response") answer server requests; none are pending: ignored.
   it('ignores a stray response frame from the client', async () => {
-    const client: SwitchboardClient = await app.connect();
+    const client: SwitchboardClient = await connect();
     client.writeRaw(frameText({ id: 'stray-1', type: 'response', command: 'control/ping', payload: { status: 200 } }));
     await expectAlive(client, 'after-stray');
     expect(client.events.filter((f) => f.id === 'stray-1')).toEqual([]);
