@@ -2,27 +2,26 @@
  * The providers this server is configured for, built once from PUSH_* settings. A platform with
  * no credentials has no provider: push/register for it answers 400 PLATFORM_NOT_CONFIGURED.
  */
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import type { PushPlatform } from './push.dto';
 import { PushConfig, pushConfig } from './push.config';
 import type { PushProvider } from './providers/push-provider';
 import { WebhookProvider } from './providers/webhook.provider';
 import { WebPushProvider } from './providers/webpush.provider';
+import { FcmProvider } from './providers/fcm.provider';
+import { ApnsProvider } from './providers/apns.provider';
 
-/** Extra providers (FCM, APNs) register here from their own files; see push.module.ts. */
 export type ProviderFactory = (config: PushConfig) => PushProvider | undefined;
 const factories: ProviderFactory[] = [
   (c) => (c.webhook ? new WebhookProvider({ ...c.webhook, timeoutMs: c.requestTimeoutMs, allowPrivate: c.allowPrivateUrls }) : undefined),
   (c) => (c.vapid ? new WebPushProvider({ ...c.vapid, timeoutMs: c.requestTimeoutMs, allowPrivate: c.allowPrivateUrls }) : undefined),
+  (c) => (c.fcm ? new FcmProvider({ ...c.fcm, timeoutMs: c.requestTimeoutMs, allowPrivate: c.allowPrivateUrls }) : undefined),
+  (c) => (c.apns ? new ApnsProvider({ ...c.apns, timeoutMs: c.requestTimeoutMs, allowPrivate: c.allowPrivateUrls }) : undefined),
 ];
 
-export function registerProviderFactory(factory: ProviderFactory): void {
-  factories.push(factory);
-}
-
 @Injectable()
-export class PushProviders implements OnModuleInit {
+export class PushProviders implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('PushProviders');
   private readonly byPlatform = new Map<PushPlatform, PushProvider>();
 
@@ -38,6 +37,10 @@ export class PushProviders implements OnModuleInit {
     // The operator's gateway URL must pass the SSRF rules too: said at start, not at the first push.
     if (webhook) await webhook.checkUrl().catch((err: Error) => this.logger.error(`PUSH_WEBHOOK_URL refused: ${err.message}; webhook pushes will fail`));
     this.logger.log(`push providers: ${[...this.byPlatform.keys()].join(', ') || 'none (push notifications off)'}`);
+  }
+
+  onApplicationShutdown(): void {
+    (this.byPlatform.get('apns') as ApnsProvider | undefined)?.close();
   }
 
   get(platform: string): PushProvider | undefined {

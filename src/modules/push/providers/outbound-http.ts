@@ -57,6 +57,14 @@ export async function resolveSafe(url: URL, allowPrivate: boolean): Promise<{ ad
   return found[0];
 }
 
+/** A `lookup` for net/tls/http2 that answers the already checked address (both callback styles). */
+export function pinnedLookup(target: { address: string; family: number }) {
+  return (_host: string, options: unknown, cb: (...args: unknown[]) => void): void => {
+    if ((options as { all?: boolean } | undefined)?.all) cb(null, [target]);
+    else cb(null, target.address, target.family);
+  };
+}
+
 export interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -85,10 +93,7 @@ export async function outboundRequest(req: HttpRequest): Promise<HttpResult> {
         method: req.method,
         headers: req.headers,
         // The checked address, whatever the resolver would answer now; TLS still verifies the host name.
-        lookup: (_host, options, cb) => {
-          if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
-          else cb(null, target.address, target.family);
-        },
+        lookup: pinnedLookup(target) as unknown as http.RequestOptions['lookup'],
         timeout: req.timeoutMs,
       },
       (res) => {
