@@ -3,12 +3,14 @@
  * against a real database without spawning a process. `admin.ts` wires them to argv and stdio.
  */
 import type { SessionsService } from '../modules/auth/sessions.service';
+import type { MessageSearchIndexer } from '../modules/message';
 import type { UsersService } from '../modules/auth/users.service';
 import { ProtocolError } from '../shared/protocol';
 
 export interface AdminServices {
   users: UsersService;
   sessions: SessionsService;
+  searchIndex: MessageSearchIndexer;
 }
 
 export interface AdminIo {
@@ -30,6 +32,13 @@ export const USAGE = `Usage: npm run admin -- <command> [arguments]
   user:list                        list accounts (id, username, role, created, disabled)
   session:list <username>          list the active sessions of an account
   session:revoke <session-id>      revoke a session; its connections are kicked
+  search:reindex [--batch <n>] [--batches <n>] [--restart]
+                                   rebuild the message search index while the server runs.
+                                   SQLite: in batches of <n> rows (default 2000), newest
+                                   first, resumable (a second run continues; --batches stops
+                                   after <n> batches; --restart starts over). PostgreSQL:
+                                   creates missing/invalid indexes CONCURRENTLY (--restart:
+                                   REINDEX CONCURRENTLY)
 
 The CLI uses the server's configuration (DATABASE_URL / SQLITE_PATH, ...) from the environment.`;
 
@@ -48,7 +57,7 @@ async function requireUser(services: AdminServices, username: string | undefined
 export async function runAdminCommand(argv: string[], services: AdminServices, io: AdminIo): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const positional = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--display-name');
+  const positional = rest.filter((a, i) => !a.startsWith('--') && !['--display-name', '--batch', '--batches'].includes(rest[i - 1]));
   switch (command) {
     case 'user:create': {
       const username = positional[0];
@@ -110,7 +119,22 @@ export async function runAdminCommand(argv: string[], services: AdminServices, i
       io.out(revoked.length > 0 ? `revoked ${sessionId}` : `${sessionId} was already revoked`);
       return 0;
     }
+    case 'search:reindex': {
+      const batchSize = numberFlag(rest, '--batch');
+      const maxBatches = numberFlag(rest, '--batches');
+      await services.searchIndex.reindex({ batchSize, maxBatches, restart: flags.has('--restart'), log: io.out });
+      return 0;
+    }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   }
+}
+
+/** `--name <positive integer>`, or undefined when absent. */
+function numberFlag(args: string[], name: string): number | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} needs a positive integer`);
+  return value;
 }

@@ -18,6 +18,7 @@ import { DatabaseModule } from '../database/database.module';
 import { AuthModule } from '../modules/auth/auth.module';
 import { SessionsService } from '../modules/auth/sessions.service';
 import { UsersService } from '../modules/auth/users.service';
+import { MessageSearchIndexer } from '../modules/message';
 import { AdminIo, runAdminCommand, UsageError, USAGE } from './admin-commands';
 
 export interface AdminRunOptions {
@@ -52,6 +53,8 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
       configuredTransportModule(),
       AuthModule,
     ],
+    // search:reindex: the message module's indexer needs only the data source.
+    providers: [MessageSearchIndexer],
   })
   class AdminCliModule {}
 
@@ -61,7 +64,7 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
     readPassword: () => readPassword(stdin, stderr),
   };
   try {
-    return await runAdminCommand(argv, { users: ctx.get(UsersService), sessions: ctx.get(SessionsService) }, io);
+    return await runAdminCommand(argv, { users: ctx.get(UsersService), sessions: ctx.get(SessionsService), searchIndex: ctx.get(MessageSearchIndexer) }, io);
   } catch (err) {
     if (err instanceof UsageError) {
       stderr.write(`error: ${err.message}\n\n${USAGE}\n`);

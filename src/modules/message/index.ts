@@ -22,3 +22,5 @@ export { visibleFrom } from './history.service';
 export { CommittedEntries } from './committed-entries';
 export type { CommittedEntry, CommittedEntryListener } from './committed-entries';
 export { messageIdFloor } from './message-id';
+export { MessageSearchIndexer, DEFAULT_REINDEX_BATCH } from './message-search-indexer';
+export type { ReindexOptions } from './message-search-indexer';

@@ -15,6 +15,8 @@ export const FTS_SHORT_TABLE = 'message_search_short';
 export const TRGM_INDEX = 'IDX_messages_search_trgm';
 export const GRAMS_INDEX = 'IDX_messages_search_grams';
 export const GRAMS_FUNCTION = 'message_search_grams';
+/** SQLite: search:reindex's checkpoint (one row). */
+export const REINDEX_STATE_TABLE = 'message_search_reindex';
 
 /** Terms shorter than this go to the short-gram index (the trigram tokenizer needs 3). */
 export const TRIGRAM_MIN = 3;
@@ -45,7 +47,10 @@ export function sqliteIndexRow(ref: string, rowid: string, messages: string, whe
 
 export interface SearchSchema {
   engine: 'sqlite' | 'postgres';
+  /** The FTS tables, the triggers (IF NOT EXISTS: search:reindex restores missing ones), then every row indexed. */
   sqliteUp: string[];
+  /** Replaces the index entries of the rows with rowid in [?, ?] (each statement takes low, high). */
+  sqliteReindexRange: string[];
   sqliteDown: string[];
   postgresUp(trgm: boolean): string[];
   postgresDown: string[];
@@ -72,7 +77,7 @@ export function searchSchema(dataSource: Pick<DataSource, 'options'>): SearchSch
   const triggerRow = (ref: string) =>
     sqliteIndexRow('x', `x.rowid`, quote('messages'), ` AND x.rowid = ${ref}.rowid`);
   const remove = (ref: string) => [`DELETE FROM ${quote(FTS_TABLE)} WHERE rowid = ${ref}.rowid`, `DELETE FROM ${quote(FTS_SHORT_TABLE)} WHERE rowid = ${ref}.rowid`];
-  const trigger = (name: string, event: string, body: string[]) => `CREATE TRIGGER ${quote(name)} ${event} ON ${quote('messages')} BEGIN ${body.map((s) => `${s};`).join(' ')} END`;
+  const trigger = (name: string, event: string, body: string[]) => `CREATE TRIGGER IF NOT EXISTS ${quote(name)} ${event} ON ${quote('messages')} BEGIN ${body.map((s) => `${s};`).join(' ')} END`;
   return {
     engine,
     messages,
@@ -80,13 +85,18 @@ export function searchSchema(dataSource: Pick<DataSource, 'options'>): SearchSch
     pgGrams: `${gramsFunction}(${pgText})`,
     gramsFunction,
     sqliteUp: [
-      `CREATE VIRTUAL TABLE ${quote(FTS_TABLE)} USING fts5("body", tokenize = 'trigram', content = '', contentless_delete = 1)`,
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${quote(FTS_TABLE)} USING fts5("body", tokenize = 'trigram', content = '', contentless_delete = 1)`,
       // unicode61 (the default tokenizer) over the grams: case-folded, one token per gram.
-      `CREATE VIRTUAL TABLE ${quote(FTS_SHORT_TABLE)} USING fts5("body", content = '', contentless_delete = 1)`,
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${quote(FTS_SHORT_TABLE)} USING fts5("body", content = '', contentless_delete = 1)`,
       trigger('message_search_ai', `AFTER INSERT`, triggerRow('NEW')),
       trigger('message_search_au', `AFTER UPDATE OF "content", "kind", "recalled_at"`, [...remove('OLD'), ...triggerRow('NEW')]),
       trigger('message_search_ad', `AFTER DELETE`, remove('OLD')),
       ...sqliteIndexRow('x', 'x.rowid', quote('messages')),
+    ],
+    sqliteReindexRange: [
+      `DELETE FROM ${quote(FTS_TABLE)} WHERE rowid BETWEEN ? AND ?`,
+      `DELETE FROM ${quote(FTS_SHORT_TABLE)} WHERE rowid BETWEEN ? AND ?`,
+      ...sqliteIndexRow('x', 'x.rowid', quote('messages'), ' AND x.rowid BETWEEN ? AND ?'),
     ],
     sqliteDown: ['message_search_ai', 'message_search_au', 'message_search_ad'].map((t) => `DROP TRIGGER IF EXISTS ${quote(t)}`).concat([`DROP TABLE IF EXISTS ${quote(FTS_SHORT_TABLE)}`, `DROP TABLE IF EXISTS ${quote(FTS_TABLE)}`]),
     postgresUp: (trgm) => [

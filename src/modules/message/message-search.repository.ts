@@ -36,10 +36,11 @@ export interface SearchFilter {
 }
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/gu;
+const TRGM_RECHECK_MS = 60_000;
 
 @Injectable()
 export class MessageSearchRepository {
-  private trgm?: Promise<boolean>;
+  private trgm?: { at: number; present: Promise<boolean> };
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -124,17 +125,20 @@ export class MessageSearchRepository {
     if (f.beforeId !== undefined) add(`m."id" < ?`, f.beforeId);
   }
 
-  /** Whether the pg_trgm index exists (the migration skips it when the extension is missing). */
+  /**
+   * Whether the pg_trgm index exists (the migration skips it when the extension is missing;
+   * search:reindex adds it later), re-read every TRGM_RECHECK_MS. Only speed depends on it:
+   * the LIKE conditions alone give the same answers.
+   */
   private hasTrigramIndex(): Promise<boolean> {
+    if (this.trgm && Date.now() - this.trgm.at < TRGM_RECHECK_MS) return this.trgm.present;
     const schema = (this.dataSource.options as { schema?: string }).schema ?? 'public';
-    this.trgm ??= this.dataSource
+    const present = this.dataSource
       .query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2`, [schema, TRGM_INDEX])
-      .then((rows: unknown[]) => rows.length > 0)
-      .catch((err: unknown) => {
-        this.trgm = undefined;
-        throw err;
-      });
-    return this.trgm;
+      .then((rows: unknown[]) => rows.length > 0);
+    this.trgm = { at: Date.now(), present };
+    present.catch(() => (this.trgm = undefined));
+    return present;
   }
 }
 

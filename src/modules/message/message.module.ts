@@ -31,6 +31,7 @@ import { UserDirectory } from './user-directory';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessageSearchService } from './message-search.service';
 import { CommittedEntries, CommittedEntrySource } from './committed-entries';
+import { MessageSearchIndexer } from './message-search-indexer';
 
 /**
  * Messages: send (1:1, group, broadcast) with per-conversation seqs and idempotent retries,
@@ -64,6 +65,7 @@ export const MESSAGE_ENTITIES = [MessageEntity];
     MessageSearchService,
     CommittedEntries,
     { provide: CommittedEntrySource, useExisting: MessageRepository },
+    MessageSearchIndexer,
     { provide: UserDirectory, useExisting: UsersService },
     { provide: DirectMessageGate, useExisting: ContactGate },
   ],
