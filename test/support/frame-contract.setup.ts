@@ -7,6 +7,7 @@ import { SwitchboardClient } from '../../src/client/switchboard-client';
 import { FrameContract, frameContractState } from './frame-contract';
 
 const contract = new FrameContract();
+frameContractState.current = contract;
 type OnFrame = (this: SwitchboardClient, decoded: { kind: string; value?: unknown }) => void;
 const proto = SwitchboardClient.prototype as unknown as { onFrame: OnFrame; __frameContract?: boolean };
 if (!proto.__frameContract) {

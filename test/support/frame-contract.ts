@@ -22,7 +22,7 @@ interface AjvInstance {
 }
 type AjvValidate = ((data: unknown) => boolean) & { errors?: unknown };
 
-interface CommandEntry {
+export interface CommandEntry {
   response?: { $ref: string };
   error?: { $ref: string };
   event?: { $ref: string };
@@ -44,9 +44,12 @@ export class FrameContract {
   /** Commands (and frame kinds) checked so far: `poll/create response`, ... */
   readonly checked = new Set<string>();
   readonly problems: FrameProblem[] = [];
+  /** Every declared command and its payload refs, as commands.json says. */
+  readonly declared: Readonly<Record<string, CommandEntry>>;
 
   constructor(path = SCHEMAS) {
     const doc = JSON.parse(readFileSync(path, 'utf8')) as { commands: Record<string, CommandEntry>; definitions: object };
+    this.declared = doc.commands;
     this.commands = doc.commands;
     this.ajv = new Ajv({ allErrors: true, schemaId: 'auto' });
     this.ajv.addSchema({ definitions: doc.definitions }, 'commands');
@@ -76,8 +79,11 @@ export class FrameContract {
   }
 }
 
-/** Per spec file (each file has its own module registry). */
-export const frameContractState = { off: false };
+/**
+ * Per spec file (each file has its own module registry). `current`: the contract checking this
+ * file's frames (set by frame-contract.setup.ts), so a spec can read what was checked.
+ */
+export const frameContractState: { off: boolean; current?: FrameContract } = { off: false };
 
 /**
  * For a spec whose clients talk to a fake server of its own (forged or hand-made frames on

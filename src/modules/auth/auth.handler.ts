@@ -7,7 +7,20 @@ import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
-import { KickRequest, LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, SessionsRequest } from '../../shared/protocol/messages/auth.messages';
+import {
+  KickRequest,
+  LoginRequest,
+  LoginResponseDto,
+  LogoutRequest,
+  RefreshRequest,
+  RefreshResponse,
+  RegisterRequest,
+  RegisterResponse,
+  RevokedSessionsResponse,
+  SessionsRequest,
+  SessionsResponse,
+} from '../../shared/protocol/messages/auth.messages';
+import type { Reply } from '../../shared/protocol/messages/response-fields';
 import { SessionsService, RefreshReusedError } from './sessions.service';
 
 @Controller()
@@ -21,14 +34,14 @@ export class AuthHandler {
 
   @Public()
   @MessagePattern(AuthCommands.REGISTER.name)
-  register(@Payload() dto: RegisterRequest) {
+  register(@Payload() dto: RegisterRequest): Promise<Reply<RegisterResponse>> {
     return this.auth.register(dto);
   }
 
   /** Logs in and binds this connection to the new session (events for the user reach it). */
   @Public()
   @MessagePattern(AuthCommands.LOGIN.name, { ordered: true })
-  async login(@Payload() dto: LoginRequest, @Ctx() ctx: SwitchboardContext) {
+  async login(@Payload() dto: LoginRequest, @Ctx() ctx: SwitchboardContext): Promise<Reply<LoginResponseDto>> {
     const conn = ctx.connection;
     const { replaced, device, ...result } = await this.auth.login(dto, conn.remoteAddress).catch((err) => this.countFailure(err));
     this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device });
@@ -40,7 +53,7 @@ export class AuthHandler {
   /** Rotates the refresh token. An unbound connection (a reconnect) is bound to the session. */
   @Public()
   @MessagePattern(AuthCommands.REFRESH.name, { ordered: true })
-  async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext) {
+  async refresh(@Payload() dto: RefreshRequest, @Ctx() ctx: SwitchboardContext): Promise<Reply<RefreshResponse>> {
     const conn = ctx.connection;
     const result = await this.sessions.refresh(dto.refresh_token, conn.userId).catch((err) => {
       // Reuse: the 401 goes out first, then the session's connections (maybe this one) are kicked.
@@ -55,7 +68,7 @@ export class AuthHandler {
   }
 
   @MessagePattern(AuthCommands.LOGOUT.name, { ordered: true })
-  async logout(@Payload() dto: LogoutRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession, @Ctx() ctx: SwitchboardContext) {
+  async logout(@Payload() dto: LogoutRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession, @Ctx() ctx: SwitchboardContext): Promise<Reply<RevokedSessionsResponse>> {
     const others = await this.auth.logout(userId, sessionId, dto.all_devices === true);
     // This session's connections (this one included) stay open but anonymous; other devices are
     // told why and closed.
@@ -70,7 +83,7 @@ export class AuthHandler {
    * users for their own sessions only.
    */
   @MessagePattern(AuthCommands.KICK.name)
-  async kick(@Payload() dto: KickRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext) {
+  async kick(@Payload() dto: KickRequest, @CurrentUser() userId: string, @Ctx() ctx: SwitchboardContext): Promise<Reply<RevokedSessionsResponse>> {
     const { revoked, reason } = await this.auth.kick(userId, dto.user_id, dto.session_id);
     // After the response, so a user revoking their own current session still gets the answer.
     ctx.afterResponse(() => void this.sessions.kick(revoked, reason));
@@ -78,7 +91,7 @@ export class AuthHandler {
   }
 
   @MessagePattern(AuthCommands.SESSIONS.name)
-  async list(@Payload() dto: SessionsRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession) {
+  async list(@Payload() dto: SessionsRequest, @CurrentUser('session') { userId, sessionId }: CurrentSession): Promise<Reply<SessionsResponse>> {
     const sessions = await this.auth.listSessions(userId, dto.user_id ?? userId);
     return { sessions: sessions.map((s) => ({ ...s, current: s.session_id === sessionId })) };
   }

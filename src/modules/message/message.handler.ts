@@ -3,7 +3,18 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CurrentSession, CurrentUser } from '../../common/decorators/connection.decorator';
 import { MessageCommands } from '../../shared/protocol';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
-import { AckMessageRequest, EditMessageRequest, MessageHistoryRequest, MessageThreadRequest, RecallMessageRequest, SendMessageRequest } from '../../shared/protocol/messages/message.messages';
+import {
+  AckMessageRequest,
+  AckResponseDto,
+  EditMessageRequest,
+  MessageChangeResponseDto,
+  MessageHistoryRequest,
+  MessageThreadRequest,
+  RecallMessageRequest,
+  SendMessageRequest,
+  ThreadPageDto,
+} from '../../shared/protocol/messages/message.messages';
+import type { Reply } from '../../shared/protocol/messages/response-fields';
 import { MessageChangeService } from './message-change.service';
 import { MessageSearchService } from './message-search.service';
 import { MessageSearchRequest } from '../../shared/protocol/messages/search.messages';
@@ -33,7 +44,7 @@ export class MessageHandler {
 
   /** Also accepted as a `type: "event"` frame (no response then). */
   @MessagePattern(MessageCommands.ACK.name, { acceptsEvents: true })
-  ack(@Payload() dto: AckMessageRequest, @CurrentUser() userId: string) {
+  ack(@Payload() dto: AckMessageRequest, @CurrentUser() userId: string): Promise<Reply<AckResponseDto>> {
     return this.receipts.ack(userId, dto);
   }
 
@@ -44,17 +55,17 @@ export class MessageHandler {
 
   /** Ordered: two quick edits from one connection take their seqs (and the last word) in the order sent. */
   @MessagePattern(MessageCommands.EDIT.name, { ordered: true })
-  edit(@Payload() dto: EditMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
+  edit(@Payload() dto: EditMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext): Promise<MessageChangeResponseDto> {
     return this.changes.edit({ userId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
   }
 
   @MessagePattern(MessageCommands.RECALL.name, { ordered: true })
-  recall(@Payload() dto: RecallMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext) {
+  recall(@Payload() dto: RecallMessageRequest, @CurrentUser('session') me: CurrentSession, @Ctx() ctx: SwitchboardContext): Promise<MessageChangeResponseDto> {
     return this.changes.recall({ userId: me.userId, connectionId: me.connectionId, requestId: ctx.envelope.id }, dto);
   }
 
   @MessagePattern(MessageCommands.THREAD.name)
-  thread(@Payload() dto: MessageThreadRequest, @CurrentUser() userId: string) {
+  thread(@Payload() dto: MessageThreadRequest, @CurrentUser() userId: string): Promise<Reply<ThreadPageDto>> {
     return this.historyService.thread(userId, dto);
   }
 

@@ -9,11 +9,33 @@
  * types as a plain record (it still works).
  */
 import type { CommandTypes } from './command-types.generated';
-import type { LoginRequest, RefreshRequest, RegisterRequest, LogoutRequest, SessionsRequest, KickRequest } from './messages/auth.messages';
+import type {
+  KickRequest,
+  LoginRequest,
+  LogoutRequest,
+  RefreshRequest,
+  RegisterRequest,
+  RegisterResponse,
+  RevokedSessionsResponse,
+  SessionsRequest,
+  SessionsResponse,
+} from './messages/auth.messages';
 import type { ContactChangeResponse, ContactListRequest, ContactListResponse, ContactRefRequest, ContactRequestRequest } from './messages/contact.messages';
-import type { GroupAddRequest, GroupCreateRequest, GroupListRequest, GroupListResponse, GroupRefRequest, GroupRemoveRequest } from './messages/group.messages';
+import type {
+  GroupAddRequest,
+  GroupChangeResponse,
+  GroupCreateRequest,
+  GroupCreateResponse,
+  GroupLeaveResponse,
+  GroupListRequest,
+  GroupListResponse,
+  GroupMembersResponse,
+  GroupRefRequest,
+  GroupRemoveRequest,
+} from './messages/group.messages';
 import type {
   AckMessageRequest,
+  AckResponseDto,
   MessageEventPayload,
   MessageHistoryRequest,
   EditMessageRequest,
@@ -26,7 +48,7 @@ import type {
   SendMessageResponse,
   WireMessage,
 } from './messages/message.messages';
-import type { NotificationAckRequest, NotificationListRequest, NotificationPayload } from './messages/notification.messages';
+import type { NotificationAckRequest, NotificationAckResponse, NotificationListRequest, NotificationPayload } from './messages/notification.messages';
 import type { PresenceListRequest, PresenceSubscribeRequest, PresenceUpdateRequest, PresenceView } from './messages/presence.messages';
 import type { UserLookupRequest, UserLookupResponse, UserProfileRequest, UserProfileResponse } from './messages/user.messages';
 
@@ -54,23 +76,23 @@ export interface HistoryResponse {
 }
 
 export interface RequestMap {
-  'auth/register': [Plain<RegisterRequest>, { status: number; user_id: string; username: string }];
+  'auth/register': [Plain<RegisterRequest>, Plain<RegisterResponse>];
   'auth/login': [Plain<LoginRequest>, LoginResponse];
   'auth/refresh': [Plain<RefreshRequest>, LoginResponse];
-  'auth/logout': [Plain<LogoutRequest>, { status: number; revoked_sessions: string[] }];
-  'auth/kick': [Plain<KickRequest>, { status: number; revoked_sessions: string[] }];
-  'auth/sessions': [Plain<SessionsRequest>, { status: number; sessions: Record<string, unknown>[] }];
+  'auth/logout': [Plain<LogoutRequest>, Plain<RevokedSessionsResponse>];
+  'auth/kick': [Plain<KickRequest>, Plain<RevokedSessionsResponse>];
+  'auth/sessions': [Plain<SessionsRequest>, Plain<SessionsResponse>];
   'message/send': [Plain<SendMessageRequest>, SendMessageResponse];
-  'message/ack': [Plain<AckMessageRequest>, { status: number } & Record<string, unknown>];
+  'message/ack': [Plain<AckMessageRequest>, Plain<AckResponseDto>];
   'message/history': [Plain<MessageHistoryRequest>, HistoryResponse];
   'message/edit': [Plain<EditMessageRequest>, MessageChangeResponse];
   'message/recall': [Plain<RecallMessageRequest>, MessageChangeResponse];
   'message/thread': [Plain<MessageThreadRequest>, { status: number; conversation_id: string; root: WireMessage; replies: WireMessage[]; has_more: boolean; next_cursor: string }];
-  'group/create': [Plain<GroupCreateRequest>, { status: number; conversation_id: string } & Record<string, unknown>];
-  'group/add': [Plain<GroupAddRequest>, { status: number } & Record<string, unknown>];
-  'group/remove': [Plain<GroupRemoveRequest>, { status: number } & Record<string, unknown>];
-  'group/leave': [Plain<GroupRefRequest>, { status: number } & Record<string, unknown>];
-  'group/members': [Plain<GroupRefRequest>, { status: number } & Record<string, unknown>];
+  'group/create': [Plain<GroupCreateRequest>, Plain<GroupCreateResponse>];
+  'group/add': [Plain<GroupAddRequest>, Plain<GroupChangeResponse>];
+  'group/remove': [Plain<GroupRemoveRequest>, Plain<GroupChangeResponse>];
+  'group/leave': [Plain<GroupRefRequest>, Plain<GroupLeaveResponse>];
+  'group/members': [Plain<GroupRefRequest>, Plain<GroupMembersResponse>];
   'group/list': [Plain<GroupListRequest>, GroupListResponse];
   'presence/update': [Plain<PresenceUpdateRequest>, { status: number; presence: PresenceView }];
   'presence/list': [Plain<PresenceListRequest>, { status: number; users: PresenceView[]; has_more: boolean; next_cursor: string | null }];
@@ -85,7 +107,7 @@ export interface RequestMap {
   'contact/block': [Plain<ContactRefRequest>, ContactChangeResponse];
   'contact/unblock': [Plain<ContactRefRequest>, ContactChangeResponse];
   'contact/list': [Plain<ContactListRequest>, ContactListResponse];
-  'notification/ack': [Plain<NotificationAckRequest>, { status: number; acked: number }];
+  'notification/ack': [Plain<NotificationAckRequest>, Plain<NotificationAckResponse>];
   'notification/list': [Plain<NotificationListRequest>, { status: number; notifications: NotificationPayload[]; has_more: boolean; next_cursor: string | null }];
 }
 

@@ -11,9 +11,37 @@ interface AckMessageRequest {
   state: "delivered" | "read";
 }
 
+interface AckResponseDto {
+  conversation_id: string;
+  delivered_seq: number;
+  read_seq: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface ClientInfo {
   device: string;
   version?: string;
+}
+
+interface ContactChangeResponse {
+  user: UserCard;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ContactEntry {
+  /** Note of a pending request (incoming or outgoing), else null. */
+  note: string | null;
+  /** When the relation reached its current state (epoch ms). */
+  since_ms: number;
+  user_id: string;
+  username: string;
+  display_name: string;
+  /** null when the user set none. */
+  status_text: string | null;
+  /** How the user relates to the requester. */
+  contact: "self" | "none" | "accepted" | "incoming" | "outgoing" | "blocked";
 }
 
 interface ContactListRequest {
@@ -22,6 +50,15 @@ interface ContactListRequest {
   /** Opaque cursor from a previous page (`next_cursor`). */
   cursor?: string;
   limit?: number;
+}
+
+interface ContactListResponse {
+  contacts: ContactEntry[];
+  has_more: boolean;
+  /** Pass as cursor for the next page; null on the last one. */
+  next_cursor: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface ContactRefRequest {
@@ -43,6 +80,17 @@ interface ControlErrorEventDto {
   error_code: string;
   /** Human-readable explanation of what to fix. */
   error_message: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ControlResyncEventDto {
+  /** Why: the cluster bus lost pushes. */
+  reason: "cluster_bus_gap";
+  /** Pushes known lost (0: a node went silent, so some may be). */
+  missed: number;
+  /** What to do, for people reading logs. */
+  hint: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
@@ -103,6 +151,27 @@ interface ConversationReadResponse {
   read_seq: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+}
+
+interface ConversationSummary {
+  conversation_id: string;
+  kind: "group" | "direct";
+  /** Group name; null for direct conversations. */
+  name: string | null;
+  /** Direct conversations: the other participant. */
+  peer_id?: string;
+  /** Groups: the current owner. */
+  owner_id?: string | null;
+  role: "owner" | "admin" | "member";
+  member_count: number;
+  last_seq: number;
+  /** The newest message I may see (as message/history shows it); null when none. */
+  last_message: WireMessageDto | null;
+  /** Messages from others after my read position (and after I joined). */
+  unread_count: number;
+  /** Unix seconds of the last message, or of the last membership change if later. */
+  last_activity_at: number;
+  last_activity_at_ms: number;
 }
 
 interface ConversationSummaryDto {
@@ -204,6 +273,13 @@ interface FileCancelDto {
   reason?: string;
 }
 
+interface FileCancelResponse {
+  transfer_id: string;
+  state: "cancelled";
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface FileEndpointDto {
   host: string;
   port: number;
@@ -258,6 +334,18 @@ interface GroupAddRequest {
   members: string[];
 }
 
+interface GroupChangeResponse {
+  conversation_id: string;
+  /** Users whose membership actually changed. */
+  members: string[];
+  /** group/add: listed users who were already members (left unchanged). */
+  already_members?: string[];
+  /** group/remove: listed users who were not members (nothing to do). */
+  not_members?: string[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface GroupCreateRequest {
   /** Display name of the group (1-200 characters, trimmed). */
   name: string;
@@ -267,11 +355,58 @@ interface GroupCreateRequest {
   history_visibility?: "joined" | "all";
 }
 
+interface GroupCreateResponse {
+  /** Unix seconds. */
+  created_at: number;
+  last_seq: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+  conversation_id: string;
+  name: string;
+  owner_id: string;
+  history_visibility: "joined" | "all";
+  members: GroupMemberView[];
+}
+
+interface GroupLeaveResponse {
+  conversation_id: string;
+  /** When the owner left: the member who owns the group now (null when nobody is left). */
+  new_owner_id: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface GroupListPageDto {
+  conversations: ConversationSummary[];
+  has_more: boolean;
+  /** Pass as cursor for the next page; null on the last one. */
+  next_cursor: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface GroupListRequest {
   /** Opaque cursor from a previous page's next_cursor. */
   cursor?: string;
   /** Page size, 1-100 (default 50). */
   limit?: number;
+}
+
+interface GroupMemberView {
+  user_id: string;
+  role: "owner" | "admin" | "member";
+  /** Unix seconds. */
+  joined_at: number;
+}
+
+interface GroupMembersResponse {
+  conversation_id: string;
+  name: string;
+  owner_id: string;
+  history_visibility: "joined" | "all";
+  members: GroupMemberView[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface GroupRefRequest {
@@ -316,8 +451,35 @@ interface LoginRequest {
   client_info: ClientInfo;
 }
 
+interface LoginResponseDto {
+  /** Send presence/heartbeat about this often (seconds; may be fractional, e.g. 0.5). */
+  heartbeat_interval: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+  /** Access token: send it as headers.Authorization "Bearer <token>". */
+  token: string;
+  /** One-time refresh token for auth/refresh (rotated on every use). */
+  refresh_token: string;
+  /** Access token lifetime, seconds. */
+  expires_in: number;
+  /** Refresh token lifetime, seconds. */
+  refresh_expires_in: number;
+  session_id: string;
+  user_id: string;
+}
+
 interface LogoutRequest {
   all_devices?: boolean;
+}
+
+interface MessageChangeResponseDto {
+  message: WireMessageDto;
+  /** The `message.edited` / `message.recalled` entry appended to the conversation's stream. */
+  entry: WireMessageDto;
+  /** true when this answered a retry (or the message was already recalled). */
+  duplicate?: boolean;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface MessageEventDto {
@@ -376,16 +538,41 @@ interface NotificationAckRequest {
   notification_ids: string[];
 }
 
+interface NotificationAckResponse {
+  /** How many of the given notifications were pending (and are acknowledged now). */
+  acked: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 /** A business notification; fields other than type depend on the type. */
 interface NotificationEventDto {
   /** Dotted or slashed name, e.g. "group.member_added". */
   type: string;
+  /** Stable id (n-...): notification/ack takes it (durable notifications). */
+  notification_id: string;
+  /** Unix seconds. */
+  sent_at: number;
+  sent_at_ms: number;
+  /** true: kept until acknowledged with notification/ack (offered again at login). */
+  durable?: boolean;
+  /** true: a durable notification offered again after login. */
+  replayed?: boolean;
 }
 
 interface NotificationListRequest {
   /** Opaque cursor from a previous page (`next_cursor`). */
   cursor?: string;
   limit?: number;
+}
+
+interface NotificationListResponse {
+  notifications: NotificationEventDto[];
+  has_more: boolean;
+  /** Pass as cursor for the next page; null on the last one. */
+  next_cursor: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface OfflineBatchDto {
@@ -478,14 +665,47 @@ interface PresenceListRequest {
   limit?: number;
 }
 
+interface PresenceListResponse {
+  has_more: boolean;
+  /** Pass as cursor for the next page; null on the last one (always null with user_ids). */
+  next_cursor: string | null;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+  users: PresenceView[];
+}
+
 interface PresenceSubscribeRequest {
   user_ids: string[];
+}
+
+interface PresenceSubscribeResponse {
+  users: PresenceView[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface PresenceUpdateRequest {
   status: "online" | "away" | "busy" | "invisible";
   /** Free-text status. Omitted: unchanged; null or "": cleared. */
   text?: string;
+}
+
+interface PresenceUpdateResponse {
+  presence: PresenceView;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface PresenceView {
+  user_id: string;
+  /** As the viewer may see it: others never see `invisible` (it shows as offline). */
+  status: "online" | "away" | "busy" | "offline" | "invisible";
+  /** Free-text status; null when none. */
+  text: string | null;
+  /** Unix seconds: last activity while visible; null when never seen (or not visible to you). */
+  last_seen: number | null;
+  /** Device kinds of the visible connections, sorted, e.g. ["android", "windows"]. */
+  devices: string[];
 }
 
 interface PushRegisterRequest {
@@ -578,8 +798,44 @@ interface RecallMessageRequest {
   seq: number;
 }
 
+interface ReceiptDto {
+  by: string;
+  seq: number;
+  message_id: string;
+  state: "delivered" | "read";
+}
+
+interface ReceiptEventDto {
+  conversation_id: string;
+  /** My newest message the receipt covers. */
+  message_id: string;
+  seq: number;
+  state: "delivered" | "read";
+  /** Who received or read it. */
+  by: string;
+  /** Group receipts coalesced over the window: every member's newest position, per state. */
+  receipts?: ReceiptDto[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface RefreshRequest {
   refresh_token: string;
+}
+
+interface RefreshResponse {
+  /** Access token: send it as headers.Authorization "Bearer <token>". */
+  token: string;
+  /** One-time refresh token for auth/refresh (rotated on every use). */
+  refresh_token: string;
+  /** Access token lifetime, seconds. */
+  expires_in: number;
+  /** Refresh token lifetime, seconds. */
+  refresh_expires_in: number;
+  session_id: string;
+  user_id: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface RegisterRequest {
@@ -588,7 +844,22 @@ interface RegisterRequest {
   display_name?: string;
 }
 
+interface RegisterResponse {
+  user_id: string;
+  username: string;
+  /** The username when none was given. */
+  display_name: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface ResponseStatusDto {
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface RevokedSessionsResponse {
+  revoked_sessions: string[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
@@ -647,8 +918,42 @@ interface SendMessageResponseDto {
   status: number;
 }
 
+interface SessionInfoDto {
+  session_id: string;
+  device: string;
+  /** Client build given at login; null when none. */
+  client_version: string | null;
+  /** Address the session logged in from; null when unknown. */
+  remote_address: string | null;
+  /** Unix seconds. */
+  created_at: number;
+  /** Unix seconds of the last refresh or login. */
+  last_used_at: number;
+  /** Unix seconds. */
+  expires_at: number;
+  /** true for the session this request came on. */
+  current: boolean;
+}
+
 interface SessionsRequest {
   user_id?: string;
+}
+
+interface SessionsResponse {
+  sessions: SessionInfoDto[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface ThreadPageDto {
+  conversation_id: string;
+  root: WireMessageDto;
+  replies: WireMessageDto[];
+  has_more: boolean;
+  /** Pass as cursor to get the replies after this page (also after has_more: false, for new ones). */
+  next_cursor: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface TypingEventDto {
@@ -665,11 +970,41 @@ interface TypingRequest {
   state: "start" | "stop";
 }
 
+interface TypingResponse {
+  conversation_id: string;
+  state: "start" | "stop";
+  /** With `start`: resend before this long has passed to keep the indicator on. */
+  expires_in_ms?: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface UserCard {
+  user_id: string;
+  username: string;
+  display_name: string;
+  /** null when the user set none. */
+  status_text: string | null;
+  /** How the user relates to the requester. */
+  contact: "self" | "none" | "accepted" | "incoming" | "outgoing" | "blocked";
+}
+
 interface UserLookupRequest {
   /** A username or the start of one (case-insensitive). */
   query: string;
   /** Most results (1-20, default 10). There is no next page: type more characters. */
   limit?: number;
+}
+
+interface UserLookupResponse {
+  /** The user whose username equals `query` (case-insensitive), if visible; else null. */
+  exact: UserCard | null;
+  /** Visible users whose username starts with `query` (exact match included), by username. */
+  users: UserCard[];
+  /** More users match: there is no next page, make the query longer. */
+  has_more: boolean;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface UserProfileRequest {
@@ -679,6 +1014,12 @@ interface UserProfileRequest {
   display_name?: string;
   /** New status text; null or "" clears it. */
   status_text?: string;
+}
+
+interface UserProfileResponse {
+  user: UserCard;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface WireMessageDto {
@@ -699,37 +1040,37 @@ interface WireMessageDto {
 
 export interface CommandTypes {
   /** Server: forced-logout event. Admin: revoke a user session. */
-  "auth/kick": { request: KickRequest; response: ResponseStatusDto; event: KickEvent };
+  "auth/kick": { request: KickRequest; response: RevokedSessionsResponse; event: KickEvent };
   /** Log in and bind this connection to a session. */
-  "auth/login": { request: LoginRequest; response: ResponseStatusDto; event: never };
+  "auth/login": { request: LoginRequest; response: LoginResponseDto; event: never };
   /** Revoke the session (or all of them) and unbind. */
-  "auth/logout": { request: LogoutRequest; response: ResponseStatusDto; event: never };
+  "auth/logout": { request: LogoutRequest; response: RevokedSessionsResponse; event: never };
   /** Rotate the refresh token and get a new access token. */
-  "auth/refresh": { request: RefreshRequest; response: ResponseStatusDto; event: never };
+  "auth/refresh": { request: RefreshRequest; response: RefreshResponse; event: never };
   /** Create an account (when registration is open). */
-  "auth/register": { request: RegisterRequest; response: ResponseStatusDto; event: never };
+  "auth/register": { request: RegisterRequest; response: RegisterResponse; event: never };
   /** List my active sessions (devices). */
-  "auth/sessions": { request: SessionsRequest; response: ResponseStatusDto; event: never };
+  "auth/sessions": { request: SessionsRequest; response: SessionsResponse; event: never };
   /** Accept a pending contact request. */
-  "contact/accept": { request: ContactRefRequest; response: ResponseStatusDto; event: never };
+  "contact/accept": { request: ContactRefRequest; response: ContactChangeResponse; event: never };
   /** Block a user: no direct messages, requests or presence. */
-  "contact/block": { request: ContactRefRequest; response: ResponseStatusDto; event: never };
+  "contact/block": { request: ContactRefRequest; response: ContactChangeResponse; event: never };
   /** Decline a pending contact request. */
-  "contact/decline": { request: ContactRefRequest; response: ResponseStatusDto; event: never };
+  "contact/decline": { request: ContactRefRequest; response: ContactChangeResponse; event: never };
   /** My contacts, pending requests or blocked users (paged). */
-  "contact/list": { request: ContactListRequest; response: ResponseStatusDto; event: never };
+  "contact/list": { request: ContactListRequest; response: ContactListResponse; event: never };
   /** Remove a contact or cancel my pending request. */
-  "contact/remove": { request: ContactRefRequest; response: ResponseStatusDto; event: never };
+  "contact/remove": { request: ContactRefRequest; response: ContactChangeResponse; event: never };
   /** Ask a user to become a contact (optional note). */
-  "contact/request": { request: ContactRequestRequest; response: ResponseStatusDto; event: never };
+  "contact/request": { request: ContactRequestRequest; response: ContactChangeResponse; event: never };
   /** Lift a block. */
-  "contact/unblock": { request: ContactRefRequest; response: ResponseStatusDto; event: never };
+  "contact/unblock": { request: ContactRefRequest; response: ContactChangeResponse; event: never };
   /** Error notice, sent before the server closes a connection. */
   "control/error": { request: never; response: never; event: ControlErrorEventDto };
   /** Link probe; answers with the server time. */
   "control/ping": { request: never; response: PingResponseDto; event: never };
   /** Live pushes may have been lost (cluster bus outage beyond its bound): catch up with message/history sync and presence/list. */
-  "control/resync": { request: never; response: never; event: never };
+  "control/resync": { request: never; response: never; event: ControlResyncEventDto };
   /** My direct and group conversations, latest activity first, with last message, unread and mention counts, mute (cursor-paged). */
   "conversation/list": { request: ConversationListRequest; response: ConversationListResponse; event: never };
   /** Client: mute a conversation until a time or until unmuted, or unmute it. Server: the mute changed (to my other connections). */
@@ -741,27 +1082,27 @@ export interface CommandTypes {
   /** Client: ask the durable offset. Server: upload finished or failed (event). */
   "file/ack": { request: FileAckRequestDto; response: FileAckDto; event: FileAckDto };
   /** Abort a transfer and free its resources (server: event). */
-  "file/cancel": { request: FileCancelDto; response: ResponseStatusDto; event: FileCancelDto };
+  "file/cancel": { request: FileCancelDto; response: FileCancelResponse; event: FileCancelDto };
   /** Binary data block (TLV on the data channel, not JSON). */
   "file/chunk": { request: never; response: never; event: never };
   /** Ask to transfer a file; returns the data channel. */
   "file/request": { request: FileRequestDto; response: ResponseStatusDto; event: never };
   /** Add members (owner/admins). */
-  "group/add": { request: GroupAddRequest; response: ResponseStatusDto; event: never };
+  "group/add": { request: GroupAddRequest; response: GroupChangeResponse; event: never };
   /** Create a group with initial members. */
-  "group/create": { request: GroupCreateRequest; response: ResponseStatusDto; event: never };
+  "group/create": { request: GroupCreateRequest; response: GroupCreateResponse; event: never };
   /** Leave a group. */
-  "group/leave": { request: GroupRefRequest; response: ResponseStatusDto; event: never };
+  "group/leave": { request: GroupRefRequest; response: GroupLeaveResponse; event: never };
   /** My groups and direct conversations. */
-  "group/list": { request: GroupListRequest; response: ResponseStatusDto; event: never };
+  "group/list": { request: GroupListRequest; response: GroupListPageDto; event: never };
   /** List the members of a group. */
-  "group/members": { request: GroupRefRequest; response: ResponseStatusDto; event: never };
+  "group/members": { request: GroupRefRequest; response: GroupMembersResponse; event: never };
   /** Remove members (owner/admins). */
-  "group/remove": { request: GroupRemoveRequest; response: ResponseStatusDto; event: never };
+  "group/remove": { request: GroupRemoveRequest; response: GroupChangeResponse; event: never };
   /** Client: delivered/read receipt. Server: receipt event. */
-  "message/ack": { request: AckMessageRequest; response: ResponseStatusDto; event: never };
+  "message/ack": { request: AckMessageRequest; response: AckResponseDto; event: ReceiptEventDto };
   /** Replace the content of my message (a message.edited entry in the stream). */
-  "message/edit": { request: EditMessageRequest; response: ResponseStatusDto; event: never };
+  "message/edit": { request: EditMessageRequest; response: MessageChangeResponseDto; event: never };
   /** A new message, pushed live. */
   "message/event": { request: never; response: never; event: MessageEventDto };
   /** Page through a conversation or sync all. */
@@ -769,19 +1110,19 @@ export interface CommandTypes {
   /** A batch of messages missed while offline. */
   "message/offline": { request: never; response: never; event: OfflineBatchDto };
   /** Erase a message, leaving a tombstone (author, or group owner/admin). */
-  "message/recall": { request: RecallMessageRequest; response: ResponseStatusDto; event: never };
+  "message/recall": { request: RecallMessageRequest; response: MessageChangeResponseDto; event: never };
   /** Full-text search over the messages I may read (CJK included), newest or most relevant first, with snippets. */
   "message/search": { request: MessageSearchRequest; response: SearchPageDto; event: never };
   /** Send a message to a user, a group or everyone. */
   "message/send": { request: SendMessageRequest; response: SendMessageResponseDto; event: never };
   /** A thread's root (with reply_count, last_reply_at, reply_participants) and its replies, paged. */
-  "message/thread": { request: MessageThreadRequest; response: ResponseStatusDto; event: never };
+  "message/thread": { request: MessageThreadRequest; response: ThreadPageDto; event: never };
   /** Acknowledge durable notifications so they are not offered again. */
-  "notification/ack": { request: NotificationAckRequest; response: ResponseStatusDto; event: never };
+  "notification/ack": { request: NotificationAckRequest; response: NotificationAckResponse; event: never };
   /** Business notification (friend requests, group membership, ...). */
   "notification/event": { request: never; response: never; event: NotificationEventDto };
   /** My durable notifications not acknowledged yet, oldest first. */
-  "notification/list": { request: NotificationListRequest; response: ResponseStatusDto; event: never };
+  "notification/list": { request: NotificationListRequest; response: NotificationListResponse; event: never };
   /** Pin a message (group owner/admins, either party of a direct conversation); a pin.added entry enters the stream. */
   "pin/add": { request: PinRequest; response: PinResponse; event: never };
   /** The pinned messages of a conversation I am a member of, newest pin first. */
@@ -793,17 +1134,17 @@ export interface CommandTypes {
   /** Vote (or change my vote) on a poll; the new tally enters the conversation stream. */
   "poll/vote": { request: PollVoteRequest; response: PollResponse; event: never };
   /** A user I can see changed presence. */
-  "presence/event": { request: never; response: never; event: never };
+  "presence/event": { request: never; response: never; event: PresenceView };
   /** Keep-alive; the server echoes the same seq. */
   "presence/heartbeat": { request: HeartbeatMessage; response: never; event: HeartbeatMessage };
   /** Presence of given users or of visible online users. */
-  "presence/list": { request: PresenceListRequest; response: ResponseStatusDto; event: never };
+  "presence/list": { request: PresenceListRequest; response: PresenceListResponse; event: never };
   /** Follow the presence of explicit users. */
-  "presence/subscribe": { request: PresenceSubscribeRequest; response: ResponseStatusDto; event: never };
+  "presence/subscribe": { request: PresenceSubscribeRequest; response: PresenceSubscribeResponse; event: never };
   /** Client: I start/stop typing in a conversation. Server: a member does (never stored; ends by itself). */
-  "presence/typing": { request: TypingRequest; response: ResponseStatusDto; event: TypingEventDto };
+  "presence/typing": { request: TypingRequest; response: TypingResponse; event: TypingEventDto };
   /** Change my status (online/away/busy/invisible). */
-  "presence/update": { request: PresenceUpdateRequest; response: ResponseStatusDto; event: never };
+  "presence/update": { request: PresenceUpdateRequest; response: PresenceUpdateResponse; event: never };
   /** Register this device's push token for my session (removed at logout, revocation, or when the provider reports it dead). */
   "push/register": { request: PushRegisterRequest; response: PushRegisterResponse; event: never };
   /** Read or change my push preferences: all / mentions and direct only / none, and quiet hours in a time zone. */
@@ -815,7 +1156,7 @@ export interface CommandTypes {
   /** Take back my reaction; a reaction.removed entry enters the conversation stream. */
   "reaction/remove": { request: ReactionRequest; response: ReactionResponse; event: never };
   /** Find users by exact username or username prefix. */
-  "user/lookup": { request: UserLookupRequest; response: ResponseStatusDto; event: never };
+  "user/lookup": { request: UserLookupRequest; response: UserLookupResponse; event: never };
   /** Get my or someone's profile; update my display name and status text. */
-  "user/profile": { request: UserProfileRequest; response: ResponseStatusDto; event: never };
+  "user/profile": { request: UserProfileRequest; response: UserProfileResponse; event: never };
 }

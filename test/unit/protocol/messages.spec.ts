@@ -146,8 +146,11 @@ describe('validatePayload', () => {
   });
 
   it('notification/event requires a lower-case type', () => {
-    expect(validatePayload(NotificationEventDto, { type: 'group.member_added' }).type).toBe('group.member_added');
-    expect(fieldsOf(failure(() => validatePayload(NotificationEventDto, { type: 'Group Added' })))).toEqual(['type']);
+    // As NotificationService sends it: id and times always, type-specific fields beside.
+    const sent = { status: 200, notification_id: 'n-1', sent_at: 1730795220, sent_at_ms: 1730795220123, conversation_id: 'g-1' };
+    expect(validatePayload(NotificationEventDto, { ...sent, type: 'group.member_added' }).type).toBe('group.member_added');
+    expect(fieldsOf(failure(() => validatePayload(NotificationEventDto, { ...sent, type: 'Group Added' })))).toEqual(['type']);
+    expect(fieldsOf(failure(() => validatePayload(NotificationEventDto, { type: 'group.member_added' })))).toEqual(['notification_id', 'sent_at', 'sent_at_ms']);
   });
 });
 

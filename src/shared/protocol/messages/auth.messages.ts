@@ -3,7 +3,10 @@
  * (snake_case). Pure class-validator classes so the SDK and the server share them.
  */
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { ResponseStatusDto } from './envelope.messages';
+import { NullOr, Strict } from './response-fields';
 
 /** 3–32 characters of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -107,4 +110,106 @@ export class KickEvent {
 
   @IsString()
   session_id: string;
+}
+
+// ---- server → client payloads (the generated schemas, docs/asyncapi.yaml and the SDK's types) ----
+
+/** auth/register success: the new account. */
+@Strict()
+export class RegisterResponse extends ResponseStatusDto {
+  @IsString()
+  user_id: string;
+
+  @IsString()
+  username: string;
+
+  @JSONSchema({ description: 'The username when none was given.' })
+  @IsString()
+  display_name: string;
+}
+
+/** The tokens of a session, as auth/login and auth/refresh issue them. */
+export class SessionTokensResponse extends ResponseStatusDto {
+  @JSONSchema({ description: 'Access token: send it as headers.Authorization "Bearer <token>".' })
+  @IsString()
+  token: string;
+
+  @JSONSchema({ description: 'One-time refresh token for auth/refresh (rotated on every use).' })
+  @IsString()
+  refresh_token: string;
+
+  @JSONSchema({ description: 'Access token lifetime, seconds.' })
+  @IsInt()
+  expires_in: number;
+
+  @JSONSchema({ description: 'Refresh token lifetime, seconds.' })
+  @IsInt()
+  refresh_expires_in: number;
+
+  @IsString()
+  session_id: string;
+
+  @IsString()
+  user_id: string;
+}
+
+/** auth/refresh success: the session's new tokens. */
+@Strict()
+export class RefreshResponse extends SessionTokensResponse {}
+
+/** auth/login success: the session's tokens and the heartbeat interval to keep. */
+@Strict()
+export class LoginResponseDto extends SessionTokensResponse {
+  @JSONSchema({ description: 'Send presence/heartbeat about this often (seconds; may be fractional, e.g. 0.5).' })
+  @IsNumber()
+  heartbeat_interval: number;
+}
+
+/** auth/logout and auth/kick success: the sessions revoked. */
+@Strict()
+export class RevokedSessionsResponse extends ResponseStatusDto {
+  @IsArray()
+  @IsString({ each: true })
+  revoked_sessions: string[];
+}
+
+/** One active session (device) of a user. */
+@Strict()
+export class SessionInfoDto {
+  @IsString()
+  session_id: string;
+
+  @IsString()
+  device: string;
+
+  @NullOr('string', 'Client build given at login; null when none.')
+  client_version: string | null;
+
+  @NullOr('string', 'Address the session logged in from; null when unknown.')
+  remote_address: string | null;
+
+  @JSONSchema({ description: 'Unix seconds.' })
+  @IsInt()
+  created_at: number;
+
+  @JSONSchema({ description: 'Unix seconds of the last refresh or login.' })
+  @IsInt()
+  last_used_at: number;
+
+  @JSONSchema({ description: 'Unix seconds.' })
+  @IsInt()
+  expires_at: number;
+
+  @JSONSchema({ description: 'true for the session this request came on.' })
+  @IsBoolean()
+  current: boolean;
+}
+
+/** auth/sessions success. */
+@Strict()
+export class SessionsResponse extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SessionInfoDto)
+  sessions: SessionInfoDto[];
 }

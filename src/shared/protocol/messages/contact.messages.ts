@@ -3,9 +3,12 @@
  * unblock) and the notifications they cause. The rules (who may request whom, what a blocked user
  * learns) are in docs/protocol.md "Contacts"; these classes only check shapes.
  */
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import type { UserCard } from './user.messages';
+import { ResponseStatusDto } from './envelope.messages';
+import { NullOr, Strict } from './response-fields';
+import { UserCard } from './user.messages';
 import { PageCursor, PageLimit } from './paging';
 
 export const CONTACT_NOTE_MAX_LENGTH = 200;
@@ -60,21 +63,35 @@ export class ContactListRequest {
 }
 
 /** Answer of every state-changing contact command: the relation afterwards. */
-export interface ContactChangeResponse {
-  status: number;
+@Strict()
+export class ContactChangeResponse extends ResponseStatusDto {
+  @ValidateNested()
+  @Type(() => UserCard)
   user: UserCard;
 }
 
-export interface ContactEntry extends UserCard {
-  /** Note of a pending request (incoming or outgoing), else null. */
+/** One contact/list entry: the user's card plus the relation's note and time. */
+@Strict()
+export class ContactEntry extends UserCard {
+  @NullOr('string', 'Note of a pending request (incoming or outgoing), else null.')
   note: string | null;
-  /** When the relation reached its current state (epoch ms). */
+
+  @JSONSchema({ description: 'When the relation reached its current state (epoch ms).' })
+  @IsInt()
   since_ms: number;
 }
 
-export interface ContactListResponse {
-  status: number;
+/** contact/list success. */
+@Strict()
+export class ContactListResponse extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ContactEntry)
   contacts: ContactEntry[];
+
+  @IsBoolean()
   has_more: boolean;
+
+  @NullOr('string', 'Pass as cursor for the next page; null on the last one.')
   next_cursor: string | null;
 }

@@ -20,6 +20,7 @@ import {
 import { JSONSchema } from 'class-validator-jsonschema';
 import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 import { ResponseStatusDto } from './envelope.messages';
+import { Strict } from './response-fields';
 
 export const FILE_TARGET_TYPES = ['user', 'group'] as const;
 export const FILE_TRANSFER_MODES = ['passive', 'active'] as const;
@@ -321,4 +322,14 @@ export class FileCancelDto {
   @IsString()
   @MaxLength(512)
   reason?: string;
+}
+
+/** file/cancel success (also when the transfer was already cancelled). */
+@Strict()
+export class FileCancelResponse extends ResponseStatusDto {
+  @IsString()
+  transfer_id: string;
+
+  @IsIn(['cancelled'])
+  state: 'cancelled';
 }

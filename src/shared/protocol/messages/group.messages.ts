@@ -4,8 +4,10 @@
  * validation pipe, the SDK and the JSON-Schema generator.
  */
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { WireMessage } from './message.messages';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ResponseStatusDto } from './envelope.messages';
+import { WireMessageDto, type WireMessage } from './message.messages';
+import { NullOr, NullOrRef, Reply, Strict } from './response-fields';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { PageLimit } from './paging';
 
@@ -84,61 +86,153 @@ export class GroupListRequest {
   limit?: number;
 }
 
-// ---- response shapes (documentation and SDK typing; the server builds plain objects) ----
+// ---- server → client payloads (the generated schemas, docs/asyncapi.yaml and the SDK's types) ----
 
-export interface GroupMemberView {
+/** A member of a group: group/create, group/members. */
+@Strict()
+export class GroupMemberView {
+  @IsString()
   user_id: string;
+
+  @IsIn(GROUP_ROLES)
   role: GroupRole;
-  /** Unix seconds. */
+
+  @JSONSchema({ description: 'Unix seconds.' })
+  @IsInt()
   joined_at: number;
 }
 
-export interface GroupView {
+/** group/members success: the group and every member. */
+@Strict()
+export class GroupMembersResponse extends ResponseStatusDto {
+  @IsString()
   conversation_id: string;
+
+  @IsString()
   name: string;
+
+  @IsString()
   owner_id: string;
+
+  @IsIn(HISTORY_VISIBILITIES)
   history_visibility: HistoryVisibility;
-  /** Unix seconds. */
-  created_at: number;
-  last_seq: number;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => GroupMemberView)
   members: GroupMemberView[];
 }
 
-export interface GroupMembershipChange {
+/** group/create success: the new group. */
+@Strict()
+export class GroupCreateResponse extends GroupMembersResponse {
+  @JSONSchema({ description: 'Unix seconds.' })
+  @IsInt()
+  created_at: number;
+
+  @IsInt()
+  last_seq: number;
+}
+
+/** group/add and group/remove success. */
+@Strict()
+export class GroupChangeResponse extends ResponseStatusDto {
+  @IsString()
   conversation_id: string;
-  /** Users whose membership actually changed. */
+
+  @JSONSchema({ description: 'Users whose membership actually changed.' })
+  @IsArray()
+  @IsString({ each: true })
   members: string[];
-  /** group/add: listed users who were already members (left unchanged). */
+
+  @JSONSchema({ description: 'group/add: listed users who were already members (left unchanged).' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
   already_members?: string[];
-  /** group/remove: listed users who were not members (nothing to do). */
+
+  @JSONSchema({ description: 'group/remove: listed users who were not members (nothing to do).' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
   not_members?: string[];
+}
+
+/** group/leave success. */
+@Strict()
+export class GroupLeaveResponse extends ResponseStatusDto {
+  @IsString()
+  conversation_id: string;
+
+  @NullOr('string', 'When the owner left: the member who owns the group now (null when nobody is left).')
+  new_owner_id: string | null;
 }
 
 /** The conversation's newest message, in the same shape as message/event's `message`. */
 export type ConversationLastMessage = WireMessage;
 
-export interface ConversationSummary {
+/** One group/list entry: a group or direct conversation of mine. */
+@Strict()
+export class ConversationSummary {
+  @IsString()
   conversation_id: string;
+
+  @IsIn(['group', 'direct'])
   kind: 'group' | 'direct';
-  /** Group name; null for direct conversations. */
+
+  @NullOr('string', 'Group name; null for direct conversations.')
   name: string | null;
-  /** Direct conversations: the other participant. */
+
+  @JSONSchema({ description: 'Direct conversations: the other participant.' })
+  @IsOptional()
+  @IsString()
   peer_id?: string;
-  /** Groups: the current owner. */
+
+  @JSONSchema({ description: 'Groups: the current owner.', type: ['string', 'null'] })
+  @IsOptional()
+  @IsString()
   owner_id?: string | null;
+
+  @IsIn(GROUP_ROLES)
   role: GroupRole;
+
+  @IsInt()
   member_count: number;
+
+  @IsInt()
   last_seq: number;
+
+  @NullOrRef(WireMessageDto, 'The newest message I may see (as message/history shows it); null when none.')
   last_message: ConversationLastMessage | null;
-  /** Messages from others after my read position (and after I joined). */
+
+  @JSONSchema({ description: 'Messages from others after my read position (and after I joined).' })
+  @IsInt()
   unread_count: number;
-  /** Unix seconds of the last message, or of the last membership change if later. */
+
+  @JSONSchema({ description: 'Unix seconds of the last message, or of the last membership change if later.' })
+  @IsInt()
   last_activity_at: number;
+
+  @IsInt()
   last_activity_at_ms: number;
 }
 
-export interface GroupListResponse {
+/** group/list success. */
+@Strict()
+export class GroupListPageDto extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ConversationSummary)
   conversations: ConversationSummary[];
+
+  @IsBoolean()
   has_more: boolean;
+
+  @NullOr('string', 'Pass as cursor for the next page; null on the last one.')
   next_cursor: string | null;
 }
+
+/** What the group service builds (the transport adds `status`). */
+export type GroupView = Reply<GroupCreateResponse>;
+export type GroupMembershipChange = Reply<GroupChangeResponse>;
+export type GroupListResponse = Reply<GroupListPageDto>;

@@ -29,6 +29,7 @@ import {
 import { JSONSchema } from 'class-validator-jsonschema';
 import { contentTypes, type Content } from '../extensions';
 import { ResponseStatusDto } from './envelope.messages';
+import { Strict } from './response-fields';
 import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 
 export const TARGET_TYPES = ['user', 'group', 'broadcast'] as const;
@@ -442,4 +443,102 @@ export class HistoryPageDto extends ResponseStatusDto {
 
   @IsBoolean()
   has_more: boolean;
+}
+
+/** message/ack success: my positions in the conversation afterwards. */
+@Strict()
+export class AckResponseDto extends ResponseStatusDto {
+  @IsString()
+  conversation_id: string;
+
+  @IsInt()
+  delivered_seq: number;
+
+  @IsInt()
+  read_seq: number;
+}
+
+/** One receipt of a coalesced group receipt event. */
+@Strict()
+export class ReceiptDto {
+  @IsString()
+  by: string;
+
+  @IsInt()
+  seq: number;
+
+  @IsString()
+  message_id: string;
+
+  @IsIn(RECEIPT_STATES)
+  state: ReceiptState;
+}
+
+/** message/ack event (to a sender): a member received or read my messages up to `seq`. */
+@Strict()
+export class ReceiptEventDto extends ResponseStatusDto {
+  @IsString()
+  conversation_id: string;
+
+  @JSONSchema({ description: 'My newest message the receipt covers.' })
+  @IsString()
+  message_id: string;
+
+  @IsInt()
+  seq: number;
+
+  @IsIn(RECEIPT_STATES)
+  state: ReceiptState;
+
+  @JSONSchema({ description: 'Who received or read it.' })
+  @IsString()
+  by: string;
+
+  @JSONSchema({ description: 'Group receipts coalesced over the window: every member\'s newest position, per state.' })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ReceiptDto)
+  receipts?: ReceiptDto[];
+}
+
+/** message/edit and message/recall success: the message as history now returns it, and the stream entry that announced it. */
+@Strict()
+export class MessageChangeResponseDto extends ResponseStatusDto {
+  @ValidateNested()
+  @Type(() => WireMessageDto)
+  message: WireMessageDto;
+
+  @JSONSchema({ description: 'The `message.edited` / `message.recalled` entry appended to the conversation\'s stream.' })
+  @ValidateNested()
+  @Type(() => WireMessageDto)
+  entry: WireMessageDto;
+
+  @JSONSchema({ description: 'true when this answered a retry (or the message was already recalled).' })
+  @IsOptional()
+  @IsBoolean()
+  duplicate?: boolean;
+}
+
+/** message/thread success: the root (with its reply summary) and a page of replies, oldest first. */
+@Strict()
+export class ThreadPageDto extends ResponseStatusDto {
+  @IsString()
+  conversation_id: string;
+
+  @ValidateNested()
+  @Type(() => WireMessageDto)
+  root: WireMessageDto;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => WireMessageDto)
+  replies: WireMessageDto[];
+
+  @IsBoolean()
+  has_more: boolean;
+
+  @JSONSchema({ description: 'Pass as cursor to get the replies after this page (also after has_more: false, for new ones).' })
+  @IsString()
+  next_cursor: string;
 }

@@ -3,9 +3,12 @@
  * membership changes. Only `type` is fixed; each type carries its own fields, documented by the
  * module that emits it (see docs/protocol.md).
  */
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { ResponseStatusDto } from './envelope.messages';
 import { PageCursor, PageLimit } from './paging';
+import { NullOr, Strict } from './response-fields';
 
 @JSONSchema({
   description: 'A business notification; fields other than type depend on the type.',
@@ -18,6 +21,27 @@ export class NotificationEventDto {
   @MaxLength(64)
   @Matches(/^[a-z][a-z0-9_./-]*$/, { message: 'type must be lower-case, e.g. "group.member_added"' })
   type: string;
+
+  @JSONSchema({ description: 'Stable id (n-...): notification/ack takes it (durable notifications).' })
+  @IsString()
+  notification_id: string;
+
+  @JSONSchema({ description: 'Unix seconds.' })
+  @IsInt()
+  sent_at: number;
+
+  @IsInt()
+  sent_at_ms: number;
+
+  @JSONSchema({ description: 'true: kept until acknowledged with notification/ack (offered again at login).' })
+  @IsOptional()
+  @IsBoolean()
+  durable?: boolean;
+
+  @JSONSchema({ description: 'true: a durable notification offered again after login.' })
+  @IsOptional()
+  @IsBoolean()
+  replayed?: boolean;
 
   [field: string]: unknown;
 }
@@ -46,3 +70,26 @@ export class NotificationListRequest {
 
 /** A notification/event payload as listed by notification/list. */
 export type NotificationPayload = { notification_id: string; type: string; sent_at: number; sent_at_ms: number; durable?: boolean } & Record<string, unknown>;
+
+/** notification/ack success. */
+@Strict()
+export class NotificationAckResponse extends ResponseStatusDto {
+  @JSONSchema({ description: 'How many of the given notifications were pending (and are acknowledged now).' })
+  @IsInt()
+  acked: number;
+}
+
+/** notification/list success: pending durable notifications, oldest first, as notification/event carried them. */
+@Strict()
+export class NotificationListResponse extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => NotificationEventDto)
+  notifications: NotificationEventDto[];
+
+  @IsBoolean()
+  has_more: boolean;
+
+  @NullOr('string', 'Pass as cursor for the next page; null on the last one.')
+  next_cursor: string | null;
+}

@@ -2,10 +2,13 @@
  * Payloads of the presence commands (draft §2.2), field names as in the draft (snake_case).
  * Pure class-validator classes so the SDK and the server share them.
  */
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Nullable } from '../null-fields';
+import { ResponseStatusDto } from './envelope.messages';
 import { PageCursor, PageLimit } from './paging';
+import { NullOr, Strict } from './response-fields';
 
 /** Statuses a client may set on its connection. `offline` is what others see when nothing is visible. */
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
@@ -99,13 +102,69 @@ export class TypingEventDto {
   expires_in_ms?: number;
 }
 
+/** What others (or the user) see: `invisible` only for the user themselves. */
+export const SEEN_PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline', 'invisible'] as const;
+
 /** One user's presence: the payload of presence/event and an item of presence/list. */
-export interface PresenceView {
+@Strict()
+export class PresenceView {
+  @IsString()
   user_id: string;
+
+  @JSONSchema({ description: 'As the viewer may see it: others never see `invisible` (it shows as offline).' })
+  @IsIn(SEEN_PRESENCE_STATUSES)
   status: SelfPresenceStatus;
+
+  @NullOr('string', 'Free-text status; null when none.')
   text: string | null;
-  /** Unix seconds: last activity while visible; null when never seen (or not visible to you). */
+
+  @NullOr('integer', 'Unix seconds: last activity while visible; null when never seen (or not visible to you).')
   last_seen: number | null;
-  /** Device kinds of the visible connections, sorted, e.g. ["android", "windows"]. */
+
+  @JSONSchema({ description: 'Device kinds of the visible connections, sorted, e.g. ["android", "windows"].' })
+  @IsArray()
+  @IsString({ each: true })
   devices: string[];
+}
+
+/** presence/update success: my presence as I see it now. */
+@Strict()
+export class PresenceUpdateResponse extends ResponseStatusDto {
+  @ValidateNested()
+  @Type(() => PresenceView)
+  presence: PresenceView;
+}
+
+/** presence/subscribe success: the presence of the users now followed. */
+@Strict()
+export class PresenceSubscribeResponse extends ResponseStatusDto {
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => PresenceView)
+  users: PresenceView[];
+}
+
+/** presence/list success. */
+@Strict()
+export class PresenceListResponse extends PresenceSubscribeResponse {
+  @IsBoolean()
+  has_more: boolean;
+
+  @NullOr('string', 'Pass as cursor for the next page; null on the last one (always null with user_ids).')
+  next_cursor: string | null;
+}
+
+/** presence/typing success: what the server made of it. */
+@Strict()
+export class TypingResponse extends ResponseStatusDto {
+  @IsString()
+  conversation_id: string;
+
+  @IsIn(TYPING_STATES)
+  state: TypingState;
+
+  @JSONSchema({ description: 'With `start`: resend before this long has passed to keep the indicator on.' })
+  @IsOptional()
+  @IsInt()
+  expires_in_ms?: number;
 }

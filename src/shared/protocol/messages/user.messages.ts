@@ -3,10 +3,13 @@
  * server's DIRECTORY_VISIBILITY rule (docs/protocol.md "Directory"); these classes only check
  * shapes. Pure class-validator classes shared by the server, the SDK and the schema generator.
  */
-import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Nullable } from '../null-fields';
+import { ResponseStatusDto } from './envelope.messages';
 import { PageLimit } from './paging';
+import { NullOr, NullOrRef, Strict } from './response-fields';
 
 /** Prefix searches need this many characters; an exact username match works from 1 character. */
 export const LOOKUP_PREFIX_MIN_LENGTH = 3;
@@ -62,29 +65,52 @@ export class UserProfileRequest {
 }
 
 /** Relation of a listed user to the requester (see contact/list). */
-export type ContactRelation = 'self' | 'none' | 'accepted' | 'incoming' | 'outgoing' | 'blocked';
+export type ContactRelation = (typeof CONTACT_RELATIONS)[number];
+
+/** Relations a listed user may have to the requester. */
+export const CONTACT_RELATIONS = ['self', 'none', 'accepted', 'incoming', 'outgoing', 'blocked'] as const;
 
 /** A user as the directory shows them. */
-export interface UserCard {
+@Strict()
+export class UserCard {
+  @IsString()
   user_id: string;
+
+  @IsString()
   username: string;
+
+  @IsString()
   display_name: string;
+
+  @NullOr('string', 'null when the user set none.')
   status_text: string | null;
-  /** How the user relates to the requester. */
+
+  @JSONSchema({ description: 'How the user relates to the requester.' })
+  @IsIn(CONTACT_RELATIONS)
   contact: ContactRelation;
 }
 
-export interface UserLookupResponse {
-  status: number;
-  /** The user whose username equals `query` (case-insensitive), if visible. */
+/** user/lookup success. */
+@Strict()
+export class UserLookupResponse extends ResponseStatusDto {
+  @NullOrRef(UserCard, 'The user whose username equals `query` (case-insensitive), if visible; else null.')
   exact: UserCard | null;
-  /** Visible users whose username starts with `query` (exact match included), by username. */
+
+  @JSONSchema({ description: 'Visible users whose username starts with `query` (exact match included), by username.' })
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => UserCard)
   users: UserCard[];
-  /** More users match: there is no next page, make the query longer. */
+
+  @JSONSchema({ description: 'More users match: there is no next page, make the query longer.' })
+  @IsBoolean()
   has_more: boolean;
 }
 
-export interface UserProfileResponse {
-  status: number;
+/** user/profile success. */
+@Strict()
+export class UserProfileResponse extends ResponseStatusDto {
+  @ValidateNested()
+  @Type(() => UserCard)
   user: UserCard;
 }
