@@ -39,6 +39,28 @@ export class FileDataConnection {
     socket.on('drain', () => this.wake());
   }
 
+  /**
+   * The file channel over WebSocket (`ws(s)://host:WS_PORT/file`): binary messages carrying the
+   * same TLV frames, for clients that cannot reach FILE_PORT. Node only (the `ws` package).
+   */
+  static connectWebSocket(options: { url: string; tls?: tls.ConnectionOptions; timeoutMs?: number }): Promise<FileDataConnection> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node 20 has no global WebSocket; ws is a dependency
+    const { WebSocket, createWebSocketStream } = require('ws') as typeof import('ws');
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(options.url, { ...options.tls, handshakeTimeout: options.timeoutMs });
+      ws.once('error', reject);
+      ws.once('open', () => {
+        ws.off('error', reject);
+        // Each write is one binary message; the server reads them as one TLV byte stream. The
+        // stream only ends its readable side when the WebSocket closes: finish it there, once
+        // every frame read was consumed, so the connection reports the close (and resumes).
+        const stream = createWebSocketStream(ws);
+        stream.once('end', () => stream.destroy());
+        resolve(new FileDataConnection(stream as unknown as net.Socket));
+      });
+    });
+  }
+
   static connect(options: { host: string; port: number; tls?: tls.ConnectionOptions; timeoutMs?: number }): Promise<FileDataConnection> {
     return new Promise((resolve, reject) => {
       const socket = options.tls ? tls.connect({ host: options.host, port: options.port, ...options.tls }) : net.connect({ host: options.host, port: options.port });

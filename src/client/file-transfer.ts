@@ -15,6 +15,7 @@ import { deriveTransferKey, FileCommands, openChunk, sealChunk, TlvType } from '
 import { parsePayloadKeys, PayloadKey } from '../shared/protocol/crypto';
 import { FileDataConnection } from './file-data-connection';
 import type { ResponsePayload, SwitchboardClient } from './switchboard-client';
+import { WebSocketTransport } from './transport/websocket-transport';
 
 export interface TransferProgress {
   transferId: string;
@@ -201,6 +202,9 @@ async function negotiate(client: SwitchboardClient, payload: Record<string, unkn
 }
 
 function connectData(client: SwitchboardClient, accept: ResponsePayload, timeoutMs?: number): Promise<FileDataConnection> {
+  // Over WebSocket the data channel is on the same WebSocket port, path /file (FILE_PORT may be unreachable).
+  const ws = client.transport instanceof WebSocketTransport ? client.transport : undefined;
+  if (ws) return FileDataConnection.connectWebSocket({ url: new URL('/file', ws.url).href, tls: client.tlsOptions, timeoutMs });
   const { host, port, protocol } = accept.endpoint as { host: string; port: number; protocol: 'tcp' | 'tls' };
   return FileDataConnection.connect({ host, port, tls: protocol === 'tls' ? (client.tlsOptions ?? {}) : undefined, timeoutMs });
 }

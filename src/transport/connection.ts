@@ -47,13 +47,15 @@ export interface FrameSocket {
   readonly bytesWritten: number;
   readonly writableLength: number;
   readonly writableNeedDrain: boolean;
-  write(data: string): boolean;
+  write(data: string | Uint8Array): boolean;
   end(): void;
   destroy(): void;
   pause(): void;
   resume(): void;
   cork(): void;
   uncork(): void;
+  setNoDelay(noDelay: boolean): unknown;
+  setKeepAlive(enable: boolean, delayMs: number): unknown;
   on(event: string, listener: (...args: any[]) => void): unknown;
   once(event: string, listener: (...args: any[]) => void): unknown;
 }

@@ -173,7 +173,8 @@ export class SwitchboardServer extends Server implements CustomTransportStrategy
     const specs: ListenerSpec[] = createListeners(this.config, (socket) => this.accept(socket, socket), this.logger);
     if (this.config.websocket) {
       // The second listener: WebSocket connections join the same accept() path.
-      const ws = createWebSocketListener(this.config, this.config.websocket, (socket) => this.accept(socket, socket.raw), this.logger);
+      const control = { binary: false, maxPayload: this.config.maxFrameBytes * 2, accept: (socket: WebSocketFrameSocket) => this.accept(socket, socket.raw) };
+      const ws = createWebSocketListener(this.config, this.config.websocket, (path) => (path === '/' ? control : this.channels.webSocketRoute(path)), this.logger);
       this.wsListener = ws.server;
       specs.push(ws);
     }

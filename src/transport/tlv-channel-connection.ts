@@ -4,7 +4,7 @@
  * transport may turn a connection away (ChannelRefusal).
  */
 import { randomBytes } from 'node:crypto';
-import type * as net from 'node:net';
+import type { FrameSocket } from './connection';
 import { encodeTlvHeader } from '../shared/protocol';
 
 /** Why the transport turns a channel connection away (the module tells the peer in its own framing). */
@@ -35,7 +35,7 @@ export class ChannelConnection {
   constructor(
     readonly channel: string,
     /** @internal the transport's socket; modules use send()/writable()/end(). */
-    readonly socket: net.Socket,
+    readonly socket: FrameSocket,
     private readonly drainTimeoutMs: number,
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';

@@ -26,7 +26,9 @@
 import type { Logger } from '@nestjs/common';
 import * as net from 'node:net';
 import type { SwitchboardServerOptions } from './transport-options';
-import type { TlvFrame } from '../shared/protocol';
+import { TLV_HEADER_BYTES, type TlvFrame } from '../shared/protocol';
+import type { FrameSocket } from './connection';
+import type { WebSocketRoute } from './websocket-listener';
 import { createPortServer } from './listeners';
 import { ChannelConnection, ChannelRefusal } from './tlv-channel-connection';
 import { readFrames } from './tlv-frame-reader';
@@ -98,6 +100,16 @@ export class ChannelHost {
     for (const c of pending) c.listen(this.config.host, onError, () => --left === 0 && done());
   }
 
+  /**
+   * The WebSocket path of a channel (`/file` for the channel named file): binary messages carrying
+   * the same TLV frames, one per message, for clients that cannot reach the channel's own port.
+   */
+  webSocketRoute(path: string): WebSocketRoute | undefined {
+    const channel = this.channels.find((c) => `/${c.name}` === path);
+    if (!channel) return undefined;
+    return { binary: true, maxPayload: channel.maxPayloadBytes + TLV_HEADER_BYTES, accept: (socket) => channel.accept(socket) };
+  }
+
   get allListening(): boolean {
     return this.channels.every((c) => c.listening);
   }
@@ -147,6 +159,10 @@ class Channel implements ServedChannel {
     return this.options.name;
   }
 
+  get maxPayloadBytes(): number {
+    return this.options.maxPayloadBytes;
+  }
+
   get port(): number {
     return (this.server.address() as net.AddressInfo | null)?.port ?? 0;
   }
@@ -184,7 +200,8 @@ class Channel implements ServedChannel {
     for (const raw of this.rawSockets) raw.destroy();
   }
 
-  private accept(socket: net.Socket): void {
+  /** A TCP/TLS socket of the channel's port, or a WebSocket on WS_PORT/<name> (binary messages). */
+  accept(socket: FrameSocket): void {
     if (this.isClosing()) {
       socket.destroy();
       return;

@@ -6,7 +6,7 @@
  * timeout. Memory per connection: (READ_AHEAD_FRAMES + 1) × maxPayloadBytes plus one socket read.
  */
 import type { Logger } from '@nestjs/common';
-import type * as net from 'node:net';
+import type { FrameSocket } from './connection';
 import { TLV_HEADER_BYTES, TlvDecoder, TlvFrame } from '../shared/protocol';
 import type { ChannelConnection, ChannelRefusal } from './tlv-channel-connection';
 import type { SwitchboardServerOptions } from './transport-options';
@@ -35,7 +35,7 @@ export interface FrameReaderDeps {
 }
 
 /** Starts reading frames from `socket` for `conn`; stop() on close clears the timers and the queue. */
-export function readFrames(conn: ChannelConnection, socket: net.Socket, deps: FrameReaderDeps): { stop(): void } {
+export function readFrames(conn: ChannelConnection, socket: FrameSocket, deps: FrameReaderDeps): { stop(): void } {
   const { name, options, config, logger, refuse, unauthenticated } = deps;
   const decoder = new TlvDecoder({ maxPayloadBytes: options.maxPayloadBytes });
   // Frames decoded ahead while the handler works on an earlier one: reading overlaps the

@@ -39,14 +39,27 @@ export interface WebSocketListenerOptions {
   trustedProxies: string[];
 }
 
-export function createWebSocketListener(config: SwitchboardServerOptions, options: WebSocketListenerOptions, onSocket: (socket: WebSocketFrameSocket) => void, logger: Logger): ListenerSpec {
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: options.perMessageDeflate,
-    maxPayload: config.maxFrameBytes * 2,
-    allowSynchronousEvents: true,
-  });
+/** Where an upgrade to one path goes: the control connection (`/`) or a side channel (`/file`). */
+export interface WebSocketRoute {
+  /** Binary messages carrying the channel's TLV stream instead of text frames. */
+  binary: boolean;
+  /** Largest message read (bigger ones: close 1009 before buffering). */
+  maxPayload: number;
+  accept(socket: WebSocketFrameSocket): void;
+}
+
+/** `route(pathname)`: undefined answers the upgrade 404. */
+export function createWebSocketListener(config: SwitchboardServerOptions, options: WebSocketListenerOptions, route: (pathname: string) => WebSocketRoute | undefined, logger: Logger): ListenerSpec {
+  const servers = new Map<number, WebSocketServer>();
+  // One ws server per message limit (the control path's, each channel's).
+  const serverFor = (maxPayload: number) => {
+    let wss = servers.get(maxPayload);
+    if (!wss) {
+      wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: options.perMessageDeflate, maxPayload, allowSynchronousEvents: true });
+      servers.set(maxPayload, wss);
+    }
+    return wss;
+  };
   const trusted = options.trustedProxies.length > 0 ? trustedSources(options.trustedProxies) : undefined;
   const anyOrigin = options.allowedOrigins.includes('*');
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase()));
@@ -62,9 +75,11 @@ export function createWebSocketListener(config: SwitchboardServerOptions, option
       logger.warn(`refused WebSocket from ${socket.remoteAddress}: origin ${origin} is not in WS_ALLOWED_ORIGINS`);
       return refuse(socket, 403, 'origin not allowed (WS_ALLOWED_ORIGINS)');
     }
+    const target = route(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (!target) return refuse(socket, 404, 'no such path: the control connection is at /, a side channel at /<name> (e.g. /file)');
     const address = clientAddress(socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for'], trusted);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      onSocket(new WebSocketFrameSocket(ws, socket, address, { pingIntervalMs: options.pingIntervalMs }));
+    serverFor(target.maxPayload).handleUpgrade(req, socket, head, (ws) => {
+      target.accept(new WebSocketFrameSocket(ws, socket, address, { pingIntervalMs: options.pingIntervalMs, binary: target.binary }));
     });
   });
   const server = createPortServer(config, (socket) => {

@@ -12,8 +12,12 @@
  *   a tick's responses); each becomes one text message, all of them in one corked socket write.
  * - Backpressure reads the underlying TCP/TLS socket (`writableNeedDrain`, 'drain'), and pausing
  *   pauses the WebSocket's reading (ws pauses the socket).
- * - Binary messages are not control frames: they go to `onBinary` (the file channel over WebSocket)
- *   or close the connection.
+ * - Binary messages are not control frames: on a control connection they close it (1003).
+ *
+ * In `binary` mode (a side channel such as the file channel, at ws://host:WS_PORT/<channel>) it is
+ * the other way round: binary messages carry the channel's TLV byte stream (handed on as read),
+ * each frame written between cork() and uncork() (ChannelConnection.send) leaves as ONE binary
+ * message, and a text message closes the connection (1003).
  */
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
@@ -26,6 +30,8 @@ const SPACE = 0x20;
 export interface WebSocketSocketOptions {
   /** Ping the client this often; no pong (or message) by the next ping closes it. 0: never. */
   pingIntervalMs: number;
+  /** A side channel's binary byte stream instead of text frames. */
+  binary?: boolean;
 }
 
 export class WebSocketFrameSocket extends EventEmitter {
@@ -38,6 +44,9 @@ export class WebSocketFrameSocket extends EventEmitter {
   private messagesInRead = 0;
   private alive = true;
   private readonly pinger?: NodeJS.Timeout;
+  private readonly binary: boolean;
+  private corked = 0;
+  private held: Uint8Array[] = [];
 
   constructor(
     readonly ws: WebSocket,
@@ -48,6 +57,7 @@ export class WebSocketFrameSocket extends EventEmitter {
     options: WebSocketSocketOptions,
   ) {
     super();
+    this.binary = options.binary === true;
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
     ws.on('error', (err) => this.emit('error', err));
@@ -61,7 +71,8 @@ export class WebSocketFrameSocket extends EventEmitter {
       this.messagesInRead = 0;
       const before = this.partialBytes;
       this.partialBytes = completed ? 0 : this.partialBytes + chunk.length;
-      if (this.partialBytes !== before && this.partialBytes > 0) this.emit('partial');
+      // A channel's TLV reader keeps its own stall and byte accounting of the stream.
+      if (!this.binary && this.partialBytes !== before && this.partialBytes > 0) this.emit('partial');
     });
     raw.on('drain', () => this.emit('drain'));
     if (options.pingIntervalMs > 0) {
@@ -99,8 +110,13 @@ export class WebSocketFrameSocket extends EventEmitter {
   }
 
   /** Newline-terminated frames (one or many) → one text message each, in one socket write. */
-  write(data: string): boolean {
+  write(data: string | Uint8Array): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (typeof data !== 'string') {
+      if (this.corked > 0) this.held.push(data);
+      else this.ws.send(data, { binary: true });
+      return !this.raw.writableNeedDrain;
+    }
     this.raw.cork();
     let start = 0;
     for (let nl = data.indexOf('\n'); nl !== -1; nl = data.indexOf('\n', start)) {
@@ -110,11 +126,6 @@ export class WebSocketFrameSocket extends EventEmitter {
     if (start < data.length) this.ws.send(data.slice(start));
     this.raw.uncork();
     return !this.raw.writableNeedDrain;
-  }
-
-  /** Binary message (file channel over WebSocket). */
-  writeBinary(data: Buffer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data, { binary: true });
   }
 
   /**
@@ -139,11 +150,18 @@ export class WebSocketFrameSocket extends EventEmitter {
     this.ws.resume();
   }
 
+  /** Binary writes until uncork() become one message (one TLV frame: header + body). */
   cork(): void {
+    this.corked++;
     this.raw.cork();
   }
 
   uncork(): void {
+    if (this.corked > 0 && --this.corked === 0 && this.held.length > 0) {
+      const parts = this.held;
+      this.held = [];
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(parts.length === 1 ? parts[0] : Buffer.concat(parts), { binary: true });
+    }
     this.raw.uncork();
   }
 
@@ -159,11 +177,11 @@ export class WebSocketFrameSocket extends EventEmitter {
     this.messagesInRead++;
     this.alive = true;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary) {
-      if (this.listenerCount('binary') > 0) this.emit('binary', bytes);
-      else this.ws.close(1003, 'binary messages are not frames on this path; send JSON frames as text messages');
+    if (isBinary !== this.binary) {
+      this.ws.close(1003, this.binary ? 'this path carries TLV frames in binary messages' : 'binary messages are not frames on this path; send JSON frames as text messages');
       return;
     }
+    if (this.binary) return void this.emit('data', bytes);
     const line = Buffer.allocUnsafe(bytes.length + 1);
     bytes.copy(line);
     line[bytes.length] = LF;

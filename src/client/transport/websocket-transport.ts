@@ -49,6 +49,8 @@ export class WebSocketTransport implements ClientTransport {
 
   private constructor(
     readonly ws: StandardWebSocket,
+    /** The URL connected to (the file channel is at the same origin, path `/file`). */
+    readonly url: string,
     private readonly maxFrameBytes: number,
   ) {
     ws.addEventListener('message', this.collect);
@@ -74,7 +76,7 @@ export class WebSocketTransport implements ClientTransport {
       };
       const onOpen = () => {
         cleanup();
-        resolve(new WebSocketTransport(ws, options.maxFrameBytes));
+        resolve(new WebSocketTransport(ws, options.url, options.maxFrameBytes));
       };
       const onError = (event: { message?: string; error?: Error; code?: number }) =>
         fail(event.error ?? new Error(`WebSocket to ${options.url} failed${event.message ? `: ${event.message}` : event.code ? ` (close ${event.code})` : ''}`));
