@@ -5,12 +5,15 @@
 import type { SessionsService } from '../modules/auth/sessions.service';
 import type { MessageSearchIndexer } from '../modules/message';
 import type { UsersService } from '../modules/auth/users.service';
+import type { PushTester } from '../modules/push';
 import { ProtocolError } from '../shared/protocol';
 
 export interface AdminServices {
   users: UsersService;
   sessions: SessionsService;
   searchIndex: MessageSearchIndexer;
+  /** push:test (optional: callers that never test pushes may leave it out). */
+  push?: PushTester;
 }
 
 export interface AdminIo {
@@ -39,6 +42,8 @@ export const USAGE = `Usage: npm run admin -- <command> [arguments]
                                    after <n> batches; --restart starts over). PostgreSQL:
                                    creates missing/invalid indexes CONCURRENTLY (--restart:
                                    REINDEX CONCURRENTLY)
+  push:test <username>             send a test notification to each of the user's push devices
+                                   and print what each provider answered (dead tokens removed)
 
 The CLI uses the server's configuration (DATABASE_URL / SQLITE_PATH, ...) from the environment.`;
 
@@ -124,6 +129,14 @@ export async function runAdminCommand(argv: string[], services: AdminServices, i
       const maxBatches = numberFlag(rest, '--batches');
       await services.searchIndex.reindex({ batchSize, maxBatches, restart: flags.has('--restart'), log: io.out });
       return 0;
+    }
+    case 'push:test': {
+      const user = await requireUser(services, positional[0]);
+      if (!services.push) throw new UsageError('push:test is not available here');
+      const results = await services.push.test(user.id);
+      if (results.length === 0) io.out(`${user.username} has no push device registered (push/register)`);
+      for (const r of results) io.out([r.deviceId, r.platform, r.outcome].join('\t'));
+      return results.length > 0 && results.every((r) => r.outcome === 'sent') ? 0 : 1;
     }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'missing command');

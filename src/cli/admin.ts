@@ -19,6 +19,7 @@ import { AuthModule } from '../modules/auth/auth.module';
 import { SessionsService } from '../modules/auth/sessions.service';
 import { UsersService } from '../modules/auth/users.service';
 import { MessageSearchIndexer } from '../modules/message';
+import { PushTester, PushTestModule } from '../modules/push';
 import { AdminIo, runAdminCommand, UsageError, USAGE } from './admin-commands';
 
 export interface AdminRunOptions {
@@ -52,6 +53,7 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
       DatabaseModule.forRoot({ migrations: APP_FEATURES.migrations }),
       configuredTransportModule(),
       AuthModule,
+      PushTestModule,
     ],
     // search:reindex: the message module's indexer needs only the data source.
     providers: [MessageSearchIndexer],
@@ -64,7 +66,7 @@ export async function runAdmin(argv: string[], options: AdminRunOptions = {}): P
     readPassword: () => readPassword(stdin, stderr),
   };
   try {
-    return await runAdminCommand(argv, { users: ctx.get(UsersService), sessions: ctx.get(SessionsService), searchIndex: ctx.get(MessageSearchIndexer) }, io);
+    return await runAdminCommand(argv, { users: ctx.get(UsersService), sessions: ctx.get(SessionsService), searchIndex: ctx.get(MessageSearchIndexer), push: ctx.get(PushTester) }, io);
   } catch (err) {
     if (err instanceof UsageError) {
       stderr.write(`error: ${err.message}\n\n${USAGE}\n`);

@@ -5,3 +5,5 @@ export { PushWorker } from './push-worker.service';
 export { PushIntake } from './push-intake.service';
 export { PushProviders } from './push-providers';
 export type { PushNotification, PushProvider, PushResult, PushTarget } from './providers/push-provider';
+export { PushTester, PushTestModule } from './push-tester';
+export type { PushTestResult } from './push-tester';

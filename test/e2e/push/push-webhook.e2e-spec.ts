@@ -7,6 +7,8 @@
  * session's tokens; device commands check input and ownership.
  */
 import { createHmac } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { runAdmin } from '../../../src/cli/admin';
 import { OnlineUsers } from '../../../src/modules/presence';
 import { PushWorker } from '../../../src/modules/push';
 import { login, LoggedInUser, registerAndLogin } from '../../support/users';
@@ -44,6 +46,14 @@ function verified(r: RecordedRequest): GatewayNotification {
   expect(r.headers['idempotency-key']).toBe(body.notification.id);
   expect(Object.keys(body)).toEqual(['notification']);
   return body.notification;
+}
+
+class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
 }
 
 const forKey = (key: string) => (r: RecordedRequest) => (JSON.parse(r.body.toString('utf8')) as { notification: GatewayNotification }).notification.devices[0].pushkey === key;
@@ -244,5 +254,38 @@ describe('push notifications through a webhook gateway', () => {
     expect(badLevel.payload).toMatchObject({ status: 400, error_code: 'VALIDATION_FAILED', error_message: expect.stringContaining('level') });
     const anonymous = await (await app.connect()).request('push/register', { platform: 'webhook', token: 'z' });
     expect(anonymous.payload).toMatchObject({ status: 401 });
+  });
+
+  it('npm run admin -- push:test <user> sends a test push to each device and says what the provider answered; metrics count by platform and reason', async () => {
+    const ivan = await registerAndLogin(app);
+    expect(await ivan.client.call('push/register', { platform: 'webhook', token: 'ivan-key' })).toMatchObject({ status: 200 });
+    const admin = async (args: string[]) => {
+      const stdout = new Collect();
+      const stderr = new Collect();
+      const code = await runAdmin(args, { env: app.env, stdin: Readable.from(['']), stdout, stderr });
+      return { code, out: stdout.text, err: stderr.text };
+    };
+    const ok = await admin(['push:test', ivan.username]);
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    expect(ok.out).toMatch(/^pd-[0-9a-f]{24}\twebhook\tsent$/m);
+    const [test] = await gateway.waitFor(1, forKey('ivan-key'));
+    expect(verified(test)).toMatchObject({ switchboard: { test: true }, content: { title: 'Switchboard' } });
+    // Connected or not, coalesced or not: a test goes at once; a dead token is reported and removed.
+    gateway.script({ status: 200, body: JSON.stringify({ rejected: ['ivan-key'] }) });
+    const dead = await admin(['push:test', ivan.username]);
+    expect(dead.code).toBe(1);
+    expect(dead.out).toMatch(/\twebhook\tdead-token: gateway rejected the pushkey \(token removed\)$/m);
+    expect(await admin(['push:test', ivan.username])).toMatchObject({ code: 1, out: expect.stringContaining('has no push device registered') });
+    expect(await admin(['push:test', 'nobody-by-this-name'])).toMatchObject({ code: 2, err: expect.stringContaining('no user named') });
+
+    const metrics = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(value('switchboard_push_sent_total{platform="webhook"}')).toBeGreaterThanOrEqual(6);
+    expect(value('switchboard_push_queued_total{platform="webhook"}')).toBeGreaterThanOrEqual(6);
+    expect(value('switchboard_push_failed_total{platform="webhook",reason="provider-error"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchboard_push_failed_total{platform="webhook",reason="rate-limited"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchboard_push_failed_total{platform="webhook",reason="dead-token"}')).toBeGreaterThanOrEqual(1);
+    expect(value('switchboard_push_skipped_total{reason="online"}')).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^switchboard_push_outbox_oldest_seconds \d/m);
   });
 });
