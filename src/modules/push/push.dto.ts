@@ -3,9 +3,10 @@
  * payload is 400 VALIDATION_FAILED naming the field).
  */
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { ResponseStatusDto } from '../../shared/protocol/messages/envelope.messages';
+import { NullOrRef, Strict } from '../../shared/protocol/messages/response-fields';
 
 export const PUSH_PLATFORMS = ['fcm', 'apns', 'webpush', 'webhook'] as const;
 export type PushPlatform = (typeof PUSH_PLATFORMS)[number];
@@ -35,6 +36,7 @@ export class PushRegisterRequest {
   locale?: string;
 }
 
+@Strict()
 export class PushRegisterResponse extends ResponseStatusDto {
   @IsString()
   device_id: string;
@@ -53,6 +55,7 @@ export class PushUnregisterRequest {
   platform?: PushPlatform;
 }
 
+@Strict()
 export class PushUnregisterResponse extends ResponseStatusDto {
   @JSONSchema({ description: 'How many tokens were removed.' })
   @IsInt()
@@ -61,6 +64,7 @@ export class PushUnregisterResponse extends ResponseStatusDto {
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+@Strict()
 export class QuietHoursDto {
   @Matches(HHMM, { message: 'quiet_hours.start must be HH:MM (24 h)' })
   start: string;
@@ -92,16 +96,11 @@ export class PushSettingsRequest {
   clear_quiet_hours?: boolean;
 }
 
+@Strict()
 export class PushSettingsResponse extends ResponseStatusDto {
   @IsIn(PUSH_LEVELS as unknown as string[])
   level: PushLevel;
 
-  @JSONSchema({
-    type: ['object', 'null'],
-    description: 'The quiet hours {start, end, time_zone}; null: none.',
-    properties: { start: { type: 'string' }, end: { type: 'string' }, time_zone: { type: 'string' } },
-  })
-  @IsOptional()
-  @IsObject()
+  @NullOrRef(QuietHoursDto, 'The quiet hours; null: none.')
   quiet_hours: QuietHoursDto | null;
 }

@@ -736,12 +736,8 @@ interface PushSettingsRequest {
 
 interface PushSettingsResponse {
   level: "all" | "mentions" | "none";
-  /** The quiet hours {start, end, time_zone}; null: none. */
-  quiet_hours?: {
-    start?: string;
-    end?: string;
-    time_zone?: string;
-  } | null;
+  /** The quiet hours; null: none. */
+  quiet_hours: QuietHoursDto | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
 }
