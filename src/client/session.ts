@@ -310,6 +310,16 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     return this.call('message/thread', { conversation_id: conversationId, root_seq: rootSeq, ...options });
   }
 
+  /**
+   * Full-text search over the messages I may read, CJK included (query syntax: words, "phrases",
+   * from:, in:, has:file, before:/after: — docs/protocol.md). Newest first, or `order: 'relevance'`;
+   * each result has `conversation_id` + `seq`, a `snippet` of `{text, match}` parts and a
+   * `history_cursor` (message/history `before`) to show it in context. Next page: `cursor: next_cursor`.
+   */
+  search(query: string, options: Omit<RequestOf<'message/search'>, 'query'> = {}): Promise<ResponseOf<'message/search'>> {
+    return this.call('message/search', { query, ...options });
+  }
+
   /** Pins the message at `seq` (group owner/admins; either party of a direct conversation). */
   pin(conversationId: string, seq: number): Promise<ResponseOf<'pin/add'>> {
     return this.call('pin/add', { conversation_id: conversationId, seq });

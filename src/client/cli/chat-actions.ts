@@ -8,7 +8,7 @@ import type { SwitchboardSession } from '../session';
 import type { ResponsePayload } from '../switchboard-client';
 import type { ChatCommand } from './chat-commands';
 import { freePath } from './chat-files';
-import { clock, contentText, formatMessage, WireMessage } from './chat-format';
+import { clock, contentText, formatMessage, formatSearchResult, WireMessage } from './chat-format';
 import type { ChatLookup } from './chat-lookup';
 import type { NameBook } from './chat-names';
 
@@ -34,6 +34,7 @@ type ActionCommand = Extract<
       | 'pin'
       | 'pins'
       | 'inbox'
+      | 'search'
       | 'mute'
       | 'send-direct'
       | 'receive';
@@ -63,6 +64,37 @@ export class ChatActions {
     if (m.sender_id === this.ctx.me() && m.seq > (this.mySeq.get(c) ?? 0)) this.mySeq.set(c, m.seq);
     this.messageIds.set(`${c}#${m.seq}`, m.message_id);
     if (this.messageIds.size > 2000) this.messageIds.delete(this.messageIds.keys().next().value!);
+  }
+
+  /**
+   * /search: `in:` and `from:` may name a conversation or a user the CLI's way (`in:@bob`,
+   * `in:"Project X"`... as /history takes them, `from:bob`); they are resolved to ids, the rest of
+   * the query goes to the server as typed. Matches are shown between ** **.
+   */
+  private async search(query: string): Promise<void> {
+    const parts: string[] = [];
+    for (const m of query.matchAll(/(in|from):("[^"]*"|\S+)|"[^"]*"?|\S+/gi)) {
+      const [word, key, raw] = m;
+      if (!key) {
+        parts.push(word);
+        continue;
+      }
+      const value = raw.replace(/^"|"$/g, '');
+      const id = key.toLowerCase() === 'in' ? await this.ctx.lookup.resolveConversation(value) : await this.ctx.lookup.resolve(value);
+      if (!id) return;
+      parts.push(`${key.toLowerCase()}:${id}`);
+    }
+    const p = await this.ctx.call('message/search', { query: parts.join(' '), limit: 20 });
+    if (!p) return;
+    const results = p.results as { message: WireMessage; snippet: { text: string; match?: boolean }[] }[];
+    for (const r of results) this.noteShown(r.message);
+    this.ctx.printWith(
+      results.map((r) => r.message.sender_id),
+      () => [
+        results.length === 0 ? `no messages match ${query}` : `${results.length}${p.has_more ? '+' : ''} result(s) for ${query}, newest first:`,
+        ...results.map((r) => `  ${formatSearchResult(r, this.ctx.names)}`),
+      ],
+    );
   }
 
   /** The conversation and the message a change command is about (explicit `#seq`, or the default). */
@@ -175,6 +207,8 @@ export class ChatActions {
         );
         return;
       }
+      case 'search':
+        return this.search(cmd.query);
       case 'inbox': {
         const p = await this.ctx.call('conversation/list', { limit: 50 });
         if (!p) return;

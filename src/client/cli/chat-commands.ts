@@ -30,6 +30,7 @@ export type ChatCommand =
   | { kind: 'pin'; conversation: string; seq?: number; remove: boolean }
   | { kind: 'pins'; conversation: string }
   | { kind: 'inbox' }
+  | { kind: 'search'; query: string }
   | { kind: 'send-direct'; to: string; path: string }
   | { kind: 'receive'; transferId: string; dest?: string }
   | { kind: 'mute'; conversation: string; minutes?: number; off: boolean }
@@ -68,6 +69,7 @@ export const USAGE_LINES: Record<string, string> = {
   thread: '/thread <conversation> [#seq] <text>     reply in the thread of a message (default: the last one)',
   pin: '/pin <conversation> [#seq]               pin a message (default: the last one); /unpin, /pins <conversation>',
   inbox: '/inbox                                   my conversations by latest activity, unread and mentions',
+  search: '/search <words> ["phrase"] [in:<conversation>] [from:<user>] [has:file] [before:/after:YYYY-MM-DD]  search my messages',
   'send-direct': '/send-direct <username> <path>          send a file straight to their client (through the server if that fails)',
   receive: '/receive <transfer_id> [dest]            take a file offered directly (default: its own name here)',
   mute: '/mute <conversation> [minutes]           mute a conversation (forever without minutes); /unmute <conversation>',
@@ -205,6 +207,8 @@ export function parseCommand(line: string): ParseResult {
       const { head: [transferId], rest: dest } = words(rest, 1);
       return transferId ? { ok: true, command: { kind: 'receive', transferId, ...(dest ? { dest } : {}) } } : fail();
     }
+    case 'search':
+      return rest !== '' ? { ok: true, command: { kind: 'search', query: rest } } : fail();
     case 'inbox':
       if (rest !== '') return fail('/inbox takes no arguments');
       return { ok: true, command: { kind: 'inbox' } };

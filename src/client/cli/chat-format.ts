@@ -94,6 +94,12 @@ export function formatMessage(m: WireMessage, names: Names, tag = ''): string {
   return `[${clock(sentAtMs(m))}] ${str(names.conversation(m.conversation_id))}${position} <${who(m.sender_id, names)}>${tag}${thread} ${body}${extras ? ` ${extras}` : ''}`;
 }
 
+/** A message/search result: the message's line with the snippet as its text, matches between ** **. */
+export function formatSearchResult(r: { message: WireMessage; snippet: { text: string; match?: boolean }[] }, names: Names): string {
+  const text = r.snippet.map((s) => (s.match ? `**${s.text}**` : s.text)).join('');
+  return formatMessage({ ...r.message, content: { type: 'text', text } }, names);
+}
+
 /**
  * A stream entry (a change to a message, made by `sender_id`): `[12:00:05] @bob <bob> edited #3: new
  * text`, `… recalled #3`, `… reacted 👍 to #3`, `… pinned #3`; other kinds (module-defined) by name.

@@ -255,6 +255,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       case 'pin':
       case 'pins':
       case 'inbox':
+      case 'search':
       case 'mute':
       case 'send-direct':
       case 'receive':

@@ -27,6 +27,8 @@ describe('chat CLI command parsing', () => {
     expect(parseCommand('/mute team 30')).toEqual({ ok: true, command: { kind: 'mute', conversation: 'team', minutes: 30, off: false } });
     expect(parseCommand('/unmute team')).toEqual({ ok: true, command: { kind: 'mute', conversation: 'team', off: true } });
     expect(parseCommand('/inbox')).toEqual({ ok: true, command: { kind: 'inbox' } });
+    expect(parseCommand('/search 评审 "quarterly report" in:@bob')).toEqual({ ok: true, command: { kind: 'search', query: '评审 "quarterly report" in:@bob' } });
+    expect(parseCommand('/search')).toMatchObject({ ok: false, error: expect.stringMatching(/^usage: \/search <words>/) });
     expect(parseCommand('/send-direct bob /tmp/a b.pdf')).toEqual({ ok: true, command: { kind: 'send-direct', to: 'bob', path: '/tmp/a b.pdf' } });
     expect(parseCommand('/receive td-1 x.pdf')).toEqual({ ok: true, command: { kind: 'receive', transferId: 'td-1', dest: 'x.pdf' } });
     expect(parseCommand('/recall @bob #0')).toEqual({ ok: false, error: expect.stringMatching(/^usage: \/recall /) });
