@@ -21,6 +21,7 @@ import { directoryFeature } from './modules/directory/directory.feature';
 import { fileFeature } from './modules/file/file.feature';
 import { groupFeature } from './modules/group/group.feature';
 import { healthFeature } from './modules/health/health.feature';
+import { identityFeature } from './modules/identity/identity.feature';
 import { inboxFeature } from './modules/inbox/inbox.feature';
 import { lifecycleFeature } from './modules/lifecycle/lifecycle.feature';
 import { messageFeature } from './modules/message/message.feature';
@@ -49,6 +50,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   pinFeature,
   inboxFeature,
   pushFeature,
+  identityFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

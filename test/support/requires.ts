@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { haproxyBinary } from './haproxy';
 import { hasRedisServer } from './redis-server';
+import { hasSlapd } from './slapd';
 import { canMountTmpfs } from './tmpfs';
 
 export interface Requirements {
@@ -29,6 +30,8 @@ export interface Requirements {
   tmpfs?: boolean;
   /** The tmux binary: a spec drives a program in a real terminal (send-keys, capture-pane). */
   tmux?: boolean;
+  /** Debian's slapd (/usr/sbin/slapd + schemas): the spec starts a private OpenLDAP server (slapd.ts). */
+  slapd?: boolean;
 }
 
 export interface Absent {
@@ -44,12 +47,14 @@ export interface Probes {
   haproxy(): boolean;
   tmpfs(): boolean;
   tmux(): boolean;
+  slapd(): boolean;
 }
 
 const binaries: Probes = {
   redisServer: hasRedisServer,
   haproxy: () => haproxyBinary() !== undefined,
   tmpfs: canMountTmpfs,
+  slapd: hasSlapd,
   tmux: () => {
     try {
       execFileSync('tmux', ['-V'], { stdio: 'ignore' });
@@ -76,6 +81,7 @@ export function missing(
     out.push({ what: 'the haproxy binary (apt-get install haproxy)', ciProvides: true });
   if (req.tmpfs && !probes.tmpfs())
     out.push({ what: 'permission to mount a tmpfs (run as root with CAP_SYS_ADMIN)', ciProvides: true });
+  if (req.slapd && !probes.slapd()) out.push({ what: 'the slapd binary (apt-get install slapd)', ciProvides: true });
   if (req.tmux && !probes.tmux()) out.push({ what: 'the tmux binary (apt-get install tmux)', ciProvides: true });
   return out;
 }

@@ -38,6 +38,14 @@ class AuthEnv {
   @IsIn(['multi', 'single-per-device', 'single'], { message: 'must be one of multi, single-per-device, single' })
   AUTH_SESSION_POLICY: 'multi' | 'single-per-device' | 'single' = 'single-per-device';
 
+  /**
+   * Switchboard's own passwords in auth/login: `on`, `off` (company sign-in only, see
+   * docs/identity.md), or `admins-only` (a break-glass admin account keeps working when the
+   * identity provider is down).
+   */
+  @IsIn(['on', 'off', 'admins-only'], { message: 'must be one of on, off, admins-only' })
+  AUTH_PASSWORD_LOGIN: 'on' | 'off' | 'admins-only' = 'on';
+
   /** Failed logins per (address, username) within the window before that pair is locked. */
   @Type(() => Number)
   @IsInt(positiveInt('count'))
@@ -139,6 +147,7 @@ export const authConfig = defineConfig('auth', AuthEnv, (env) => {
     refreshTtlS: env.AUTH_REFRESH_TTL,
     registration: env.AUTH_REGISTRATION,
     sessionPolicy: env.AUTH_SESSION_POLICY,
+    passwordLogin: env.AUTH_PASSWORD_LOGIN,
     login: {
       maxFailures: env.AUTH_LOGIN_MAX_FAILURES,
       userMaxFailures: env.AUTH_LOGIN_USER_MAX_FAILURES,

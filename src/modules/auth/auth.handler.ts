@@ -21,6 +21,7 @@ import {
   SessionsResponse,
 } from '../../shared/protocol/messages/auth.messages';
 import type { Reply } from '../../shared/protocol/messages/response-fields';
+import { RefreshRefusedError } from './login-providers';
 import { SessionsService, RefreshReusedError } from './sessions.service';
 
 @Controller()
@@ -58,6 +59,7 @@ export class AuthHandler {
     const result = await this.sessions.refresh(dto.refresh_token, conn.userId).catch((err) => {
       // Reuse: the 401 goes out first, then the session's connections (maybe this one) are kicked.
       if (err instanceof RefreshReusedError) ctx.afterResponse(() => void this.sessions.kick(err.revokedSessions, 'refresh_reused'));
+      if (err instanceof RefreshRefusedError) ctx.afterResponse(() => void this.sessions.kick(err.revokedSessions, err.reason));
       return this.countFailure(err);
     });
     if (conn.sessionId !== result.session_id) {

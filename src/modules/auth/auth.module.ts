@@ -15,6 +15,7 @@ import { RetiredRefreshTokenEntity } from './entities/retired-refresh-token.enti
 import { SessionEntity } from './entities/session.entity';
 import { UserEntity } from './entities/user.entity';
 import { InMemoryLoginLimiter, LoginLimiter } from './login-limiter';
+import { LoginProviders } from './login-providers';
 import { PasswordService } from './password.service';
 import { RedisLoginLimiter } from './redis-login-limiter';
 import { RevocationSweeper } from './revocation.sweeper';
@@ -44,6 +45,7 @@ export const AUTH_ENTITIES = [UserEntity, SessionEntity, RetiredRefreshTokenEnti
   controllers: [AuthHandler],
   providers: [
     AuthMetrics,
+    LoginProviders,
     UsersRepository,
     SessionsRepository,
     PasswordService,
@@ -57,6 +59,6 @@ export const AUTH_ENTITIES = [UserEntity, SessionEntity, RetiredRefreshTokenEnti
     { provide: APP_GUARD, useClass: VersionGuard },
     { provide: APP_GUARD, useClass: TokenGuard },
   ],
-  exports: [UsersService, SessionsService, AccessTokenVerifier],
+  exports: [UsersService, SessionsService, AccessTokenVerifier, LoginProviders],
 })
 export class AuthModule {}

@@ -2,12 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { AuthConfig, authConfig } from './auth.config';
 import { PresenceConfig, presenceConfig } from '../presence/presence.config';
-import { ProtocolError } from '../../shared/protocol';
+import { fieldError, ProtocolError } from '../../shared/protocol';
 import type { KickReason, LoginRequest, RegisterRequest } from '../../shared/protocol/messages/auth.messages';
 import { LoginLimiter } from './login-limiter';
+import { LoginProviders, passwordLoginDisabled } from './login-providers';
 import { PasswordService } from './password.service';
 import { IssuedTokens, SessionsService, SessionView } from './sessions.service';
-import { normalizeUsername, UsersService } from './users.service';
+import { EXTERNAL_PASSWORD_HASH, normalizeUsername, UsersService } from './users.service';
 
 export interface LoginResult extends IssuedTokens {
   device: string;
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
     private readonly limiter: LoginLimiter,
+    private readonly providers: LoginProviders,
     @InjectConfig(presenceConfig) private readonly presence: PresenceConfig,
   ) {}
 
@@ -41,20 +43,34 @@ export class AuthService {
   }
 
   /**
+   * `auth/login`: Switchboard's own password, or a company sign-in provider when the payload names
+   * one (LoginProviders, registered by the identity module). Either way the session and tokens
+   * are Switchboard's own.
+   */
+  async login(dto: LoginRequest, remoteAddress: string): Promise<LoginResult> {
+    const userId = dto.provider !== undefined ? await this.providerLogin(dto, remoteAddress) : await this.passwordLogin(dto, remoteAddress);
+    const user = await this.users.findById(userId);
+    if (!user || user.disabledAt !== null) {
+      throw new ProtocolError('USER_DISABLED', 'this account is disabled; contact an administrator');
+    }
+    return this.startSession(userId, dto, remoteAddress);
+  }
+
+  /**
    * Wrong username and wrong password give the same answer after the same amount of work (an
    * argon2 verification against a dummy hash when the user does not exist), so neither the
    * response nor its timing reveals which usernames exist.
    */
-  async login(dto: LoginRequest, remoteAddress: string): Promise<LoginResult> {
-    const key = { username: normalizeUsername(dto.username), address: remoteAddress };
-    const wait = await this.limiter.retryAfterMs(key);
-    if (wait > 0) {
-      throw new ProtocolError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, undefined, {
-        retry_after_ms: wait,
-      });
-    }
-    const user = await this.users.findForLogin(dto.username);
-    const ok = user ? await this.passwords.verify(user.passwordHash, dto.password) : await this.passwords.verifyDummy(dto.password);
+  private async passwordLogin(dto: LoginRequest, remoteAddress: string): Promise<string> {
+    if (dto.id_token !== undefined) throw fieldError('provider', 'id_token needs provider: the OpenID Connect provider that issued it (see auth/providers)');
+    if (this.config.passwordLogin === 'off') throw passwordLoginDisabled();
+    const username = dto.username as string;
+    const password = dto.password as string;
+    const key = { username: normalizeUsername(username), address: remoteAddress };
+    await this.assertNotLocked(key);
+    const user = await this.users.findForLogin(username);
+    // Accounts created by a provider have no usable password (EXTERNAL_PASSWORD_HASH): they fail like a wrong one.
+    const ok = user && user.passwordHash !== EXTERNAL_PASSWORD_HASH ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
     if (!user || !ok) {
       await this.limiter.recordFailure(key);
       // The username is logged, never the password.
@@ -62,18 +78,59 @@ export class AuthService {
       throw new ProtocolError('INVALID_CREDENTIALS', 'wrong username or password');
     }
     await this.limiter.recordSuccess(key);
-    if (user.disabledAt !== null) {
-      throw new ProtocolError('USER_DISABLED', 'this account is disabled; contact an administrator');
+    // Checked after the password, so only someone who knows it learns the account is not an admin.
+    if (this.config.passwordLogin === 'admins-only' && user.role !== 'admin') throw passwordLoginDisabled();
+    return user.id;
+  }
+
+  /**
+   * A provider login. Username + password providers (LDAP) go through the same brute-force
+   * limiter as passwords (keyed by provider and username); a failure the provider reports as
+   * INVALID_CREDENTIALS counts.
+   */
+  private async providerLogin(dto: LoginRequest, remoteAddress: string): Promise<string> {
+    const provider = this.providers.get(dto.provider as string);
+    const request = { provider: provider.info.name, username: dto.username, password: dto.password, id_token: dto.id_token, nonce: dto.nonce, remoteAddress };
+    if (!provider.info.password) {
+      if (dto.id_token === undefined) throw fieldError('id_token', `provider "${provider.info.name}" signs in with an id_token (or auth/oidc/start)`);
+      return (await provider.authenticate(request)).userId;
     }
+    if (dto.id_token !== undefined) throw fieldError('id_token', `provider "${provider.info.name}" signs in with username and password, not an id_token`);
+    const key = { username: `${provider.info.name}:${normalizeUsername(dto.username as string)}`, address: remoteAddress };
+    await this.assertNotLocked(key);
+    try {
+      const { userId } = await provider.authenticate(request);
+      await this.limiter.recordSuccess(key);
+      return userId;
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'INVALID_CREDENTIALS') {
+        await this.limiter.recordFailure(key);
+        this.logger.warn(`${provider.info.name} login failed for "${key.username}" from ${remoteAddress}`);
+      }
+      throw err;
+    }
+  }
+
+  private async assertNotLocked(key: { username: string; address: string }): Promise<void> {
+    const wait = await this.limiter.retryAfterMs(key);
+    if (wait > 0) {
+      throw new ProtocolError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, undefined, {
+        retry_after_ms: wait,
+      });
+    }
+  }
+
+  /** A new session for `userId` (and the older ones the session policy replaces). */
+  async startSession(userId: string, dto: Pick<LoginRequest, 'client_info'>, remoteAddress: string): Promise<LoginResult> {
     const device = dto.client_info.device;
-    const issued = await this.sessions.create(user.id, {
+    const issued = await this.sessions.create(userId, {
       device,
       clientVersion: dto.client_info.version,
       remoteAddress,
     });
     let replaced: string[] = [];
     if (this.config.sessionPolicy !== 'multi') {
-      const older = await this.sessions.activeIds(user.id, {
+      const older = await this.sessions.activeIds(userId, {
         except: issued.session_id,
         device: this.config.sessionPolicy === 'single-per-device' ? device : undefined,
       });

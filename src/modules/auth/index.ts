@@ -4,4 +4,6 @@ export { isUniqueViolation } from './users.repository';
 export type { DirectoryMatch } from './users.repository';
 export { normalizeUsername, UsersService } from './users.service';
 export type { UserView } from './users.service';
+export { LoginProviders, passwordLoginDisabled, RefreshRefusedError } from './login-providers';
+export type { ExternalLoginRequest, LoginProvider, LoginProviderInfo, RefreshCheck, RefreshingSession } from './login-providers';
 export { SessionsService } from './sessions.service';

@@ -6,6 +6,7 @@ import { AuthCommands, ProtocolError } from '../../shared/protocol';
 import type { KickReason } from '../../shared/protocol/messages/auth.messages';
 import { BusMessage, EventBus } from '../../transport/event-bus';
 import { EventPublisher } from '../../transport/event-publisher';
+import { LoginProviders } from './login-providers';
 import { SessionEntity } from './entities/session.entity';
 import { SessionValidityCache, UsableSession } from './session-validity.cache';
 import { SessionsRepository } from './sessions.repository';
@@ -49,6 +50,7 @@ export class SessionsService implements OnModuleInit {
     private readonly tokens: TokenService,
     private readonly publisher: EventPublisher,
     private readonly bus: EventBus,
+    private readonly loginProviders: LoginProviders,
   ) {
     this.validity = new SessionValidityCache(config.sessionCacheMs);
   }
@@ -105,6 +107,8 @@ export class SessionsService implements OnModuleInit {
     if (boundUserId !== undefined && session.userId !== boundUserId) {
       throw new ProtocolError('TOKEN_INVALID', 'refresh_token belongs to another user than the one logged in on this connection');
     }
+    // Company sign-in: the directory or provider may still say no (left the company, outage → 503).
+    await this.loginProviders.checkRefresh({ sessionId: session.id, userId: session.userId, createdAt: session.createdAt });
     const next = this.tokens.newRefreshToken();
     const now = Date.now();
     const rotated = await this.sessions.rotate(session.id, hash, next.hash, now, now + this.config.refreshTtlS * 1000);
@@ -222,6 +226,11 @@ export class SessionsService implements OnModuleInit {
   /** Unbinds (without closing) every connection of a session, e.g. after logout. */
   unbindSession(sessionId: string): Promise<void> {
     return this.publisher.unbind({ sessions: [sessionId] });
+  }
+
+  /** Revokes and kicks every active session of a user (left the company, back-channel logout). */
+  async revokeAllAndKick(userId: string, reason: KickReason): Promise<string[]> {
+    return this.revokeAndKick(await this.activeIds(userId), reason);
   }
 
   async revokeAndKick(sessionIds: string[], reason: KickReason): Promise<string[]> {

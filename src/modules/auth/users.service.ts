@@ -22,6 +22,24 @@ export interface UserView {
   disabledAt: number | null;
 }
 
+/**
+ * The stored "hash" of accounts created by a company sign-in provider: not a PHC string, so no
+ * password ever verifies against it (the login checks it before argon2 and fails like a wrong
+ * password).
+ */
+export const EXTERNAL_PASSWORD_HASH = '!external';
+
+/**
+ * A valid Switchboard username made from what a provider calls the user ("Jane.Doe@corp.example"
+ * → "Jane.Doe"): the local part of an e-mail address, characters outside the username rule
+ * replaced by "_", cut to 28 characters (room for a collision suffix), "user" when nothing is left.
+ */
+export function usernameFromExternal(name: string): string {
+  const local = name.includes('@') ? name.slice(0, name.indexOf('@')) : name;
+  const cleaned = local.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 28);
+  return cleaned.length >= 3 ? cleaned : `user${cleaned ? `_${cleaned}` : ''}`.slice(0, 28);
+}
+
 export function normalizeUsername(username: string): string {
   return username.toLowerCase();
 }
@@ -66,6 +84,35 @@ export class UsersService {
     });
     if (!(await this.users.insert(user))) throw usernameTaken(input.username);
     return toView(user);
+  }
+
+  /**
+   * An account for a user a company sign-in provider vouches for (just-in-time provisioning): no
+   * usable password. The preferred name is cleaned (usernameFromExternal); when taken, "-2",
+   * "-3", ... up to "-9" are tried, then a random 4-hex-digit suffix (the unique index decides
+   * races).
+   */
+  async createExternal(input: { preferredUsername: string; displayName: string; role: UserRole }): Promise<UserView> {
+    const base = usernameFromExternal(input.preferredUsername);
+    const candidates = [base, ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `${base}-${n}`)];
+    for (let attempt = 0; attempt < candidates.length + 5; attempt++) {
+      const username = candidates[attempt] ?? `${base}-${randomBytes(2).toString('hex')}`;
+      // Cheap pre-check (a taken name is the common case here); the unique index decides races.
+      if (await this.users.findByNormalizedUsername(normalizeUsername(username))) continue;
+      const user = Object.assign(new UserEntity(), {
+        id: `u-${randomBytes(8).toString('hex')}`,
+        username,
+        usernameNormalized: normalizeUsername(username),
+        displayName: input.displayName.slice(0, 64) || username,
+        statusText: null,
+        role: input.role,
+        passwordHash: EXTERNAL_PASSWORD_HASH,
+        createdAt: Date.now(),
+        disabledAt: null,
+      });
+      if (await this.users.insert(user)) return toView(user);
+    }
+    throw new ProtocolError('CONFLICT', `no free username derived from "${base}"; ask an administrator`, 409);
   }
 
   async findById(id: string): Promise<UserView | null> {

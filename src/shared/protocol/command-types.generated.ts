@@ -436,7 +436,7 @@ interface HistoryPageDto {
 }
 
 interface KickEvent {
-  reason: "replaced" | "admin" | "revoked" | "logout_all_devices" | "refresh_reused" | "user_disabled";
+  reason: "replaced" | "admin" | "revoked" | "logout_all_devices" | "refresh_reused" | "user_disabled" | "provider_logout";
   session_id: string;
 }
 
@@ -446,8 +446,11 @@ interface KickRequest {
 }
 
 interface LoginRequest {
-  username: string;
-  password: string;
+  username?: string;
+  password?: string;
+  provider?: string;
+  id_token?: string;
+  nonce?: string;
   client_info: ClientInfo;
 }
 
@@ -706,6 +709,22 @@ interface PresenceView {
   last_seen: number | null;
   /** Device kinds of the visible connections, sorted, e.g. ["android", "windows"]. */
   devices: string[];
+}
+
+interface ProviderView {
+  name: string;
+  type: "ldap" | "oidc";
+  display_name: string;
+  password: boolean;
+  id_token: boolean;
+  device_flow: boolean;
+}
+
+interface ProvidersResponse {
+  password_login: "on" | "off" | "admins-only";
+  providers: ProviderView[];
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
 }
 
 interface PushRegisterRequest {
@@ -1041,6 +1060,8 @@ export interface CommandTypes {
   "auth/login": { request: LoginRequest; response: LoginResponseDto; event: never };
   /** Revoke the session (or all of them) and unbind. */
   "auth/logout": { request: LogoutRequest; response: RevokedSessionsResponse; event: never };
+  /** List the enabled sign-in methods: password login policy and company sign-in providers (LDAP, OpenID Connect). */
+  "auth/providers": { request: never; response: ProvidersResponse; event: never };
   /** Rotate the refresh token and get a new access token. */
   "auth/refresh": { request: RefreshRequest; response: RefreshResponse; event: never };
   /** Create an account (when registration is open). */

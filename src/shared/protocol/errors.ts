@@ -48,6 +48,10 @@ export const ErrorCodes = {
   DECRYPTION_FAILED: Status.BAD_REQUEST,
   ENCRYPTION_REQUIRED: Status.BAD_REQUEST,
   USER_DISABLED: Status.FORBIDDEN,
+  /** AUTH_PASSWORD_LOGIN=off (or admins-only for a non-admin): sign in with a provider (auth/providers). */
+  PASSWORD_LOGIN_DISABLED: Status.FORBIDDEN,
+  /** An OIDC ID token that does not verify (signature, issuer, audience, expiry, nonce). */
+  ID_TOKEN_INVALID: Status.UNAUTHORIZED,
   FORBIDDEN: Status.FORBIDDEN,
   REGISTRATION_CLOSED: Status.FORBIDDEN,
   USERNAME_TAKEN: Status.CONFLICT,

@@ -203,7 +203,8 @@ function tour(env: () => Env): void {
     await waitFor(bob.client, 'file/cancel', (p) => p.transfer_id === second.transfer_id);
   });
 
-  it('sessions: refresh, list, kick another device, logout', async () => {
+  it('sessions: sign-in choices, refresh, list, kick another device, logout', async () => {
+    await (await app.connect()).call('auth/providers');
     const refreshed = await alice.client.call('auth/refresh', { refresh_token: alice.refreshToken });
     alice.client.token = refreshed.token as string;
     const tablet = await loginAs(app, alice, 'tablet');

@@ -3,7 +3,7 @@
  * (snake_case). Pure class-validator classes so the SDK and the server share them.
  */
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { ResponseStatusDto } from './envelope.messages';
 import { NullOr, Strict } from './response-fields';
@@ -46,16 +46,44 @@ export class ClientInfo {
   version?: string;
 }
 
+/** Password fields are for Switchboard's own accounts and LDAP; an ID-token login has none. */
+const needsPassword = (o: LoginRequest) => o.id_token === undefined;
+
 export class LoginRequest {
+  @ValidateIf(needsPassword)
   @IsString({ message: 'username must be a string' })
   @IsNotEmpty({ message: 'username must not be empty' })
   @MaxLength(64)
-  username: string;
+  username?: string;
 
+  @ValidateIf(needsPassword)
   @IsString({ message: 'password must be a string' })
   @IsNotEmpty({ message: 'password must not be empty' })
   @MaxLength(PASSWORD_MAX_LENGTH)
-  password: string;
+  password?: string;
+
+  /**
+   * A company sign-in provider listed by auth/providers (e.g. "ldap" with username + password,
+   * an OIDC provider with id_token). Absent: Switchboard's own password.
+   */
+  @IsOptional()
+  @IsString({ message: 'provider must be a provider name listed by auth/providers' })
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,31}$/, { message: 'provider must be a provider name listed by auth/providers' })
+  provider?: string;
+
+  /** An OpenID Connect ID token the client obtained itself (browser flow with PKCE); needs provider. */
+  @IsOptional()
+  @IsString({ message: 'id_token must be the compact JWT the provider issued' })
+  @IsNotEmpty({ message: 'id_token must not be empty' })
+  @MaxLength(16_384)
+  id_token?: string;
+
+  /** The nonce the client put in its authorization request: the token must carry it, and only once. */
+  @IsOptional()
+  @IsString({ message: 'nonce must be a string' })
+  @IsNotEmpty({ message: 'nonce must not be empty' })
+  @MaxLength(256)
+  nonce?: string;
 
   @IsDefined({ message: 'client_info is required: {"device": "...", "version": "..."}' })
   @IsObject({ message: 'client_info must be an object {"device": "...", "version": "..."}' })
@@ -100,7 +128,7 @@ export class SessionsRequest {
 }
 
 /** Reasons carried by the server's `auth/kick` event. */
-export const KickReasons = ['replaced', 'admin', 'revoked', 'logout_all_devices', 'refresh_reused', 'user_disabled'] as const;
+export const KickReasons = ['replaced', 'admin', 'revoked', 'logout_all_devices', 'refresh_reused', 'user_disabled', 'provider_logout'] as const;
 export type KickReason = (typeof KickReasons)[number];
 
 /** Server → client `auth/kick` event payload (documentation type; not validated). */
