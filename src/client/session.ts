@@ -153,6 +153,8 @@ const ENTRY_EVENTS: Record<string, 'edited' | 'recalled' | 'reaction' | 'pin' | 
 export class SwitchboardSession extends EventEmitter<SessionEvents> {
   userId?: string;
   sessionId?: string;
+  /** The last registerPush, to register again for a new session. */
+  private pushRegistration?: { request: RequestOf<'push/register'>; sessionId: string | undefined };
   refreshToken?: string;
   /** The connection in use (undefined while reconnecting). */
   connection?: SwitchboardClient;
@@ -344,6 +346,29 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     return this.call('conversation/list', options);
   }
 
+  /**
+   * Registers this device for push notifications while it is not connected (docs/push.md).
+   * The token belongs to this session: it stops at logout; if the session is replaced (a new
+   * login after the refresh token expired), the SDK registers it again for the new one.
+   */
+  async registerPush(platform: 'fcm' | 'apns' | 'webpush' | 'webhook', token: string, options: { appId?: string; locale?: string } = {}): Promise<ResponseOf<'push/register'>> {
+    const request = { platform, token, ...(options.appId ? { app_id: options.appId } : {}), ...(options.locale ? { locale: options.locale } : {}) };
+    const answer = await this.call('push/register', request);
+    this.pushRegistration = { request, sessionId: this.sessionId };
+    return answer;
+  }
+
+  /** Stops push notifications to this device (the token given, or every token of this session). */
+  async unregisterPush(token?: string): Promise<ResponseOf<'push/unregister'>> {
+    if (token === undefined || this.pushRegistration?.request.token === token) this.pushRegistration = undefined;
+    return this.call('push/unregister', token === undefined ? {} : { token });
+  }
+
+  /** Reads (no argument) or changes my push preferences: level all / mentions / none, quiet hours. */
+  pushSettings(changes: RequestOf<'push/settings'> = {}): Promise<ResponseOf<'push/settings'>> {
+    return this.call('push/settings', changes);
+  }
+
   /** Mutes a conversation until `until` (epoch ms) or, without it, until unmuted. Unread still counts. */
   mute(conversationId: string, until?: number): Promise<ResponseOf<'conversation/mute'>> {
     return this.call('conversation/mute', { conversation_id: conversationId, muted: true, ...(until !== undefined ? { until } : {}) });
@@ -387,6 +412,12 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     this.ready = undefined;
     ready?.resolve(conn);
     this.emit('connected', { reconnect });
+    // A new session (not a refresh of the old one) has no push token yet: register it again.
+    const push = this.pushRegistration;
+    if (push && push.sessionId !== this.sessionId) {
+      push.sessionId = this.sessionId;
+      void conn.request('push/register', { ...push.request }).catch(() => undefined);
+    }
     if (this.options.heartbeat) this.keepalive.startHeartbeats(this.heartbeatIntervalS);
     // The first sync is the baseline (or the resume from a stored cursor); later ones fill the gap.
     void this.stream.sync();

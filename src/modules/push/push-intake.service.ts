@@ -63,7 +63,9 @@ export class PushIntake implements OnModuleInit, OnApplicationShutdown {
     // No provider configured: push is off and the send path does not even queue.
     if (!this.providers.any) return;
     this.committed.subscribe((entry) => this.take(entry));
-    this.flushTimer = setInterval(() => void this.flush(), this.config.intervalMs);
+    this.flushTimer = setInterval(() => {
+      if (!this.flushing) void this.flush();
+    }, this.config.intervalMs);
     this.flushTimer.unref();
     this.beatTimer = setInterval(() => void this.beat(), BEAT_MS);
     this.beatTimer.unref();
@@ -85,12 +87,12 @@ export class PushIntake implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     this.buffer.push(entry);
-    if (this.buffer.length === FLUSH_AT) void this.flush();
+    if (this.buffer.length === FLUSH_AT && !this.flushing) void this.flush();
   }
 
-  /** Flushes what the hook buffered (one flush at a time). */
+  /** Flushes what the hook buffered, including what arrives during a flush in progress (one at a time). */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.buffer.length === 0) return Promise.resolve();
     const batch = this.buffer;
     this.buffer = [];
