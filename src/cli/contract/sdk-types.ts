@@ -73,7 +73,9 @@ export function sdkTypes(registry: CommandRegistry): string {
   ];
   for (const [name, schema] of Object.entries(definitions)) {
     if (typeof schema.description === 'string') out.push(`/** ${schema.description.replace(/\*\//g, '* /')} */`);
-    out.push(`interface ${name} ${objectType(schema, '')}`, '');
+    // A payload that is one of several shapes (e.g. file/request's 200 or 202) is a union alias.
+    const union = !schema.properties && (Array.isArray(schema.anyOf) || Array.isArray(schema.oneOf));
+    out.push(union ? `type ${name} = ${tsType(schema, '')};` : `interface ${name} ${objectType(schema, '')}`, '');
   }
   out.push('export interface CommandTypes {');
   for (const d of registry.all()) {

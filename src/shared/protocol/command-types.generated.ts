@@ -17,6 +17,8 @@ interface AckResponseDto {
   read_seq: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ClientInfo {
@@ -28,6 +30,8 @@ interface ContactChangeResponse {
   user: UserCard;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ContactEntry {
@@ -59,6 +63,8 @@ interface ContactListResponse {
   next_cursor: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ContactRefRequest {
@@ -93,6 +99,8 @@ interface ControlResyncEventDto {
   hint: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ConversationListRequest {
@@ -278,6 +286,8 @@ interface FileCancelResponse {
   state: "cancelled";
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface FileEndpointDto {
@@ -285,6 +295,17 @@ interface FileEndpointDto {
   port: number;
   /** tcp or tls. */
   protocol: "tcp" | "tls";
+}
+
+interface FileQueuedDto {
+  transfer_id: string;
+  queued: true;
+  /** Why it waits (FILE_MAX_CONCURRENT), for people. */
+  message: string;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface FileRequestDto {
@@ -310,6 +331,9 @@ interface FileRequestDto {
   /** Data-channel encryption: aes-gcm seals every data payload with a per-transfer key (HKDF of the PAYLOAD_KEYS key and the transfer id); default none. */
   encryption?: "none" | "aes-gcm";
 }
+
+/** The data channel (200, FileAcceptDto) or a queued notice (202, FileQueuedDto; file/accept follows). */
+type FileRequestResponse = FileAcceptDto | FileQueuedDto;
 
 interface FileResumeDto {
   /** The interrupted transfer to resume. */
@@ -344,6 +368,8 @@ interface GroupChangeResponse {
   not_members?: string[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface GroupCreateRequest {
@@ -366,6 +392,8 @@ interface GroupCreateResponse {
   owner_id: string;
   history_visibility: "joined" | "all";
   members: GroupMemberView[];
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface GroupLeaveResponse {
@@ -374,6 +402,8 @@ interface GroupLeaveResponse {
   new_owner_id: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface GroupListPageDto {
@@ -383,6 +413,8 @@ interface GroupListPageDto {
   next_cursor: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface GroupListRequest {
@@ -407,6 +439,8 @@ interface GroupMembersResponse {
   members: GroupMemberView[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface GroupRefRequest {
@@ -469,6 +503,8 @@ interface LoginResponseDto {
   refresh_expires_in: number;
   session_id: string;
   user_id: string;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface LogoutRequest {
@@ -483,6 +519,8 @@ interface MessageChangeResponseDto {
   duplicate?: boolean;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface MessageEventDto {
@@ -546,6 +584,8 @@ interface NotificationAckResponse {
   acked: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 /** A business notification; fields other than type depend on the type. */
@@ -576,6 +616,8 @@ interface NotificationListResponse {
   next_cursor: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface OfflineBatchDto {
@@ -675,6 +717,8 @@ interface PresenceListResponse {
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
   users: PresenceView[];
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PresenceSubscribeRequest {
@@ -685,6 +729,8 @@ interface PresenceSubscribeResponse {
   users: PresenceView[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PresenceUpdateRequest {
@@ -697,6 +743,8 @@ interface PresenceUpdateResponse {
   presence: PresenceView;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PresenceView {
@@ -709,6 +757,8 @@ interface PresenceView {
   last_seen: number | null;
   /** Device kinds of the visible connections, sorted, e.g. ["android", "windows"]. */
   devices: string[];
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ProviderView {
@@ -742,6 +792,8 @@ interface PushRegisterResponse {
   device_id: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PushSettingsRequest {
@@ -759,6 +811,8 @@ interface PushSettingsResponse {
   quiet_hours: QuietHoursDto | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PushUnregisterRequest {
@@ -773,6 +827,8 @@ interface PushUnregisterResponse {
   removed: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface QuietHoursDto {
@@ -780,6 +836,8 @@ interface QuietHoursDto {
   end: string;
   /** IANA time zone, e.g. Europe/Paris. */
   time_zone: string;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ReactionCountDto {
@@ -832,6 +890,8 @@ interface ReceiptEventDto {
   receipts?: ReceiptDto[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface RefreshRequest {
@@ -866,17 +926,16 @@ interface RegisterResponse {
   display_name: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
-}
-
-interface ResponseStatusDto {
-  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
-  status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface RevokedSessionsResponse {
   revoked_sessions: string[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface SearchPageDto {
@@ -958,6 +1017,8 @@ interface SessionsResponse {
   sessions: SessionInfoDto[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ThreadPageDto {
@@ -969,6 +1030,8 @@ interface ThreadPageDto {
   next_cursor: string;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface TypingEventDto {
@@ -992,6 +1055,8 @@ interface TypingResponse {
   expires_in_ms?: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface UserCard {
@@ -1020,6 +1085,8 @@ interface UserLookupResponse {
   has_more: boolean;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface UserProfileRequest {
@@ -1035,6 +1102,8 @@ interface UserProfileResponse {
   user: UserCard;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface WireMessageDto {
@@ -1103,7 +1172,7 @@ export interface CommandTypes {
   /** Binary data block (TLV on the data channel, not JSON). */
   "file/chunk": { request: never; response: never; event: never };
   /** Ask to transfer a file; returns the data channel. */
-  "file/request": { request: FileRequestDto; response: ResponseStatusDto; event: never };
+  "file/request": { request: FileRequestDto; response: FileRequestResponse; event: never };
   /** Add members (owner/admins). */
   "group/add": { request: GroupAddRequest; response: GroupChangeResponse; event: never };
   /** Create a group with initial members. */

@@ -12,7 +12,7 @@ import { CommandDeclaration, CommandSpec, declareCommand, Direction } from './co
 import { KickEvent, KickRequest, LoginRequest, LoginResponseDto, LogoutRequest, RefreshRequest, RefreshResponse, RegisterRequest, RegisterResponse, RevokedSessionsResponse, SessionsRequest, SessionsResponse } from './messages/auth.messages';
 import { ContactChangeResponse, ContactListRequest, ContactListResponse, ContactRefRequest, ContactRequestRequest } from './messages/contact.messages';
 import { ControlErrorEventDto, ControlResyncEventDto, PingResponseDto } from './messages/control.messages';
-import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileCancelResponse, FileRequestDto } from './messages/file.messages';
+import { FileAcceptDto, FileAckDto, FileAckRequestDto, FileCancelDto, FileCancelResponse, FileRequestDto, FileRequestResponse } from './messages/file.messages';
 import {
   GroupAddRequest,
   GroupChangeResponse,
@@ -117,8 +117,7 @@ export const GroupCommands = {
 } as const;
 
 export const FileCommands = {
-  // Its answer is FileAcceptDto (200) or a queued 202 {transfer_id, queued, message}: no single class yet.
-  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.', { request: FileRequestDto, causes: ['file/accept', 'file/ack'] }),
+  REQUEST: cmd('file/request', 'c2s', 'request', 'Ask to transfer a file; returns the data channel.', { request: FileRequestDto, response: FileRequestResponse, causes: ['file/accept', 'file/ack'] }),
   ACCEPT: cmd('file/accept', 's2c', 'event', 'Transfer accepted: transfer_id and port.', { event: FileAcceptDto }),
   CHUNK: cmd('file/chunk', 'both', 'event', 'Binary data block (TLV on the data channel, not JSON).'),
   ACK: cmd('file/ack', 'both', 'request', 'Client: ask the durable offset. Server: upload finished or failed (event).', { request: FileAckRequestDto, response: FileAckDto, event: FileAckDto }),

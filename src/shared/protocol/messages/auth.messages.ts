@@ -202,7 +202,7 @@ export class RevokedSessionsResponse extends ResponseStatusDto {
 }
 
 /** One active session (device) of a user. */
-@Strict()
+@Strict({ nested: true })
 export class SessionInfoDto {
   @IsString()
   session_id: string;

@@ -71,7 +71,7 @@ export class ContactChangeResponse extends ResponseStatusDto {
 }
 
 /** One contact/list entry: the user's card plus the relation's note and time. */
-@Strict()
+@Strict({ nested: true })
 export class ContactEntry extends UserCard {
   @NullOr('string', 'Note of a pending request (incoming or outgoing), else null.')
   note: string | null;

@@ -333,3 +333,31 @@ export class FileCancelResponse extends ResponseStatusDto {
   @IsIn(['cancelled'])
   state: 'cancelled';
 }
+
+/** file/request answered 202: the transfer waits for a free slot; file/accept follows. */
+@Strict()
+export class FileQueuedDto extends ResponseStatusDto {
+  @IsString()
+  transfer_id: string;
+
+  @IsIn([true])
+  queued: true;
+
+  @JSONSchema({ description: 'Why it waits (FILE_MAX_CONCURRENT), for people.' })
+  @IsString()
+  message: string;
+}
+
+/**
+ * file/request success: the data channel (200, as FileAcceptDto; mode "active" answers the
+ * sender with direction "upload") or, when the user's transfer slots are taken, 202 FileQueuedDto.
+ */
+@JSONSchema(() => ({
+  description: 'The data channel (200, FileAcceptDto) or a queued notice (202, FileQueuedDto; file/accept follows).',
+  anyOf: [{ $ref: '#/definitions/FileAcceptDto' }, { $ref: '#/definitions/FileQueuedDto' }],
+}))
+export class FileRequestResponse {
+  // The whole schema is the anyOf above; this field only gives the class validation metadata.
+  @IsIn([200, 202])
+  status: 200 | 202;
+}

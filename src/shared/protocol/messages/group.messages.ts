@@ -89,7 +89,7 @@ export class GroupListRequest {
 // ---- server → client payloads (the generated schemas, docs/asyncapi.yaml and the SDK's types) ----
 
 /** A member of a group: group/create, group/members. */
-@Strict()
+@Strict({ nested: true })
 export class GroupMemberView {
   @IsString()
   user_id: string;
@@ -172,7 +172,7 @@ export class GroupLeaveResponse extends ResponseStatusDto {
 export type ConversationLastMessage = WireMessage;
 
 /** One group/list entry: a group or direct conversation of mine. */
-@Strict()
+@Strict({ nested: true })
 export class ConversationSummary {
   @IsString()
   conversation_id: string;

@@ -459,7 +459,7 @@ export class AckResponseDto extends ResponseStatusDto {
 }
 
 /** One receipt of a coalesced group receipt event. */
-@Strict()
+@Strict({ nested: true })
 export class ReceiptDto {
   @IsString()
   by: string;

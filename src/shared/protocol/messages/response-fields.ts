@@ -3,7 +3,8 @@
  * schemas are strict enough for the e2e frame check (test/support/frame-contract.ts) to catch a
  * drift between what the server sends and what the protocol package declares.
  *
- * - `@Strict()` on a class: no field beyond the declared ones (`additionalProperties: false`).
+ * - `@Strict()` on a class: no field beyond the declared ones (`additionalProperties: false`)
+ *   and the frame signature.
  *   Left off where a payload is open on purpose (messages, notifications: modules add fields).
  * - `@NullOr(type)` on a field: always present, but may be `null` (class-validator's
  *   `@IsOptional()` would also make it optional in the schema, which the server never sends).
@@ -16,8 +17,19 @@ export type Reply<T> = Omit<T, 'status'>;
 
 type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
 
-export function Strict(): ClassDecorator {
-  return JSONSchema({ additionalProperties: false }) as ClassDecorator;
+/**
+ * `payload.signature`: any frame's payload may carry it (SIGNATURE_MODE, see docs/protocol.md
+ * "Frame signatures"; crypto.ts SIGNATURE_FIELD, not imported so the payload classes stay free of
+ * node:crypto), so a strict payload class still allows it; `{ nested: true }` for a class
+ * that is only ever a field of a payload.
+ */
+export function Strict(options: { nested?: boolean } = {}): ClassDecorator {
+  if (options.nested) return JSONSchema({ additionalProperties: false }) as ClassDecorator;
+  return JSONSchema((schema) => ({
+    ...schema,
+    additionalProperties: false,
+    properties: { ...schema.properties, signature: { type: 'string', description: 'Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256.' } },
+  })) as ClassDecorator;
 }
 
 const CHECKS: Record<JsonType, (value: unknown) => boolean> = {

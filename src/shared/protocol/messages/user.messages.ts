@@ -71,7 +71,7 @@ export type ContactRelation = (typeof CONTACT_RELATIONS)[number];
 export const CONTACT_RELATIONS = ['self', 'none', 'accepted', 'incoming', 'outgoing', 'blocked'] as const;
 
 /** A user as the directory shows them. */
-@Strict()
+@Strict({ nested: true })
 export class UserCard {
   @IsString()
   user_id: string;
