@@ -15,6 +15,7 @@ export interface RecordedRequest {
 }
 
 export interface ScriptedAnswer {
+  /** 0: never answer (the request hangs until the server closes: a provider stuck mid-delivery). */
   status: number;
   headers?: Record<string, string>;
   body?: string;
@@ -43,6 +44,10 @@ export async function startPushServer(fallback: (req: RecordedRequest) => Script
       const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
       requests.push(recorded);
       const answer = queue.shift() ?? api.fallback(recorded);
+      if (answer.status === 0) {
+        for (const w of waiters.splice(0)) w();
+        return;
+      }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
       res.end(answer.body ?? '');
       for (const w of waiters.splice(0)) w();
@@ -68,7 +73,11 @@ export async function startPushServer(fallback: (req: RecordedRequest) => Script
         };
         check();
       }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   return api;
 }
