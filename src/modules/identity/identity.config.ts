@@ -130,16 +130,16 @@ export type IdentityConfig = ConfigOf<typeof identityConfig>;
 export type LdapSettings = NonNullable<IdentityConfig['ldap']>;
 
 function ldapSettings(env: IdentityEnv, url: string) {
-  if (!/^ldaps?:\/\//i.test(url)) throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_URL=${url}: must start with ldap:// or ldaps://`);
+  if (!/^ldaps?:\/\//i.test(url)) throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_URL=${JSON.stringify(url)}: must start with ldap:// or ldaps://`);
   for (const name of ['IDENTITY_LDAP_BIND_DN', 'IDENTITY_LDAP_BIND_PASSWORD', 'IDENTITY_LDAP_BASE_DN'] as const) {
     if (!env[name]) throw new ConfigError(`Invalid configuration: ${name}=(unset): required when IDENTITY_LDAP_URL is set (search-then-bind)`);
   }
   if (!env.IDENTITY_LDAP_USER_FILTER.includes('{username}')) {
-    throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_USER_FILTER=${env.IDENTITY_LDAP_USER_FILTER}: must contain {username}`);
+    throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_USER_FILTER=${JSON.stringify(env.IDENTITY_LDAP_USER_FILTER)}: must contain {username}`);
   }
   checkFilter('IDENTITY_LDAP_USER_FILTER', env.IDENTITY_LDAP_USER_FILTER.replaceAll('{username}', 'x'));
   if (env.IDENTITY_LDAP_ACTIVE_FILTER) checkFilter('IDENTITY_LDAP_ACTIVE_FILTER', env.IDENTITY_LDAP_ACTIVE_FILTER);
-  if (!/^[a-z][a-z0-9-]*$/i.test(env.IDENTITY_LDAP_NAME)) throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_NAME=${env.IDENTITY_LDAP_NAME}: letters, digits and "-" only`);
+  if (!/^[a-z][a-z0-9-]*$/i.test(env.IDENTITY_LDAP_NAME)) throw new ConfigError(`Invalid configuration: IDENTITY_LDAP_NAME=${JSON.stringify(env.IDENTITY_LDAP_NAME)}: letters, digits and "-" only`);
   const subjectAttribute = env.IDENTITY_LDAP_SUBJECT_ATTRIBUTE;
   return {
     name: env.IDENTITY_LDAP_NAME.toLowerCase(),
@@ -169,6 +169,6 @@ function checkFilter(name: string, filter: string): void {
   try {
     FilterParser.parseString(filter);
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${name}=${filter}: not an LDAP filter (${(err as Error).message})`);
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(filter)}: not an LDAP filter (${(err as Error).message})`);
   }
 }

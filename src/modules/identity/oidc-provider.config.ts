@@ -26,7 +26,7 @@ const KEYS = new Set([
 ]);
 
 function bad(problem: string): never {
-  throw new ConfigError(`Invalid configuration: IDENTITY_OIDC_PROVIDERS: ${problem}`);
+  throw new ConfigError(`Invalid configuration: IDENTITY_OIDC_PROVIDERS=(client secrets hidden): ${problem}`);
 }
 
 /** Parses and checks IDENTITY_OIDC_PROVIDERS (the JSON array); never echoes a client secret. */

@@ -152,17 +152,16 @@ class PushEnv {
 }
 
 export const pushConfig = defineConfig('push', PushEnv, (env) => {
-  if (env.PUSH_WEBHOOK_URL !== undefined && (env.PUSH_WEBHOOK_SECRET === undefined || Buffer.byteLength(env.PUSH_WEBHOOK_SECRET) < 32)) {
-    throw new ConfigError('Invalid configuration: PUSH_WEBHOOK_SECRET=(hidden): must be set to at least 32 bytes when PUSH_WEBHOOK_URL is set (e.g. `openssl rand -hex 32`)');
+  if (env.PUSH_WEBHOOK_URL !== undefined && env.PUSH_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: PUSH_WEBHOOK_SECRET=(unset): must be set when PUSH_WEBHOOK_URL is set, at least 32 bytes (e.g. `openssl rand -hex 32`)');
   }
-  const vapid = [env.PUSH_VAPID_PUBLIC_KEY, env.PUSH_VAPID_PRIVATE_KEY, env.PUSH_VAPID_SUBJECT];
-  if (vapid.some((v) => v !== undefined) && vapid.some((v) => v === undefined)) {
-    throw new ConfigError('Invalid configuration: PUSH_VAPID_PUBLIC_KEY, PUSH_VAPID_PRIVATE_KEY and PUSH_VAPID_SUBJECT must be set together');
+  if (env.PUSH_WEBHOOK_URL !== undefined && Buffer.byteLength(env.PUSH_WEBHOOK_SECRET!) < 32) {
+    throw new ConfigError('Invalid configuration: PUSH_WEBHOOK_SECRET=(hidden): must be at least 32 bytes (e.g. `openssl rand -hex 32`)');
   }
-  const apns = [env.PUSH_APNS_KEY_FILE, env.PUSH_APNS_KEY_ID, env.PUSH_APNS_TEAM_ID, env.PUSH_APNS_TOPIC];
-  if (apns.some((v) => v !== undefined) && apns.some((v) => v === undefined)) {
-    throw new ConfigError('Invalid configuration: PUSH_APNS_KEY_FILE, PUSH_APNS_KEY_ID, PUSH_APNS_TEAM_ID and PUSH_APNS_TOPIC must be set together');
-  }
+  // Same one-line shape as every config error: the first missing member of a set, named with
+  // the one that is present (test/unit/ops/config-errors.spec.ts).
+  requireTogether(env, ['PUSH_VAPID_PUBLIC_KEY', 'PUSH_VAPID_PRIVATE_KEY', 'PUSH_VAPID_SUBJECT']);
+  requireTogether(env, ['PUSH_APNS_KEY_FILE', 'PUSH_APNS_KEY_ID', 'PUSH_APNS_TEAM_ID', 'PUSH_APNS_TOPIC']);
   return {
     preview: env.PUSH_PREVIEW,
     coalesceMs: env.PUSH_COALESCE_MS,
@@ -185,3 +184,11 @@ export const pushConfig = defineConfig('push', PushEnv, (env) => {
   };
 });
 export type PushConfig = ConfigOf<typeof pushConfig>;
+
+function requireTogether(env: PushEnv, names: (keyof PushEnv & string)[]): void {
+  const present = names.find((n) => env[n] !== undefined);
+  const missing = names.find((n) => env[n] === undefined);
+  if (present && missing) {
+    throw new ConfigError(`Invalid configuration: ${missing}=(unset): must be set when ${present} is set (${names.join(', ')} go together)`);
+  }
+}

@@ -88,6 +88,11 @@ export const ErrorCodes = {
   INVALID_FRAME: Status.BAD_REQUEST,
   /** File storage is full or below FILE_MIN_FREE_BYTES: upload again after retry_after_ms. */
   STORAGE_FULL: Status.INSUFFICIENT_STORAGE,
+  // push
+  /** push/register for a platform this server has no credentials for. */
+  PLATFORM_NOT_CONFIGURED: Status.BAD_REQUEST,
+  /** push/register beyond the per-user number of push tokens. */
+  TOO_MANY_DEVICES: Status.CONFLICT,
   // server
   INTERNAL_ERROR: Status.INTERNAL,
   UNAVAILABLE: Status.UNAVAILABLE,
