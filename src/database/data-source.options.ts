@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import { orderMigrations } from './migration-order';
+import { registerSqliteFunctions } from './sqlite-functions';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -53,7 +54,8 @@ export function buildDataSourceOptions(config: DatabaseConfig, parts: SchemaPart
     database: config.sqlitePath,
     migrationsTransactionMode: 'each',
     // WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
-    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+    prepareDatabase: (db: { pragma(source: string): unknown } & Parameters<typeof registerSqliteFunctions>[0]) => {
+      registerSqliteFunctions(db);
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);

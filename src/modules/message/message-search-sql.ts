@@ -28,27 +28,36 @@ export function sqliteText(ref: string): string {
   return `(CASE WHEN json_valid(${ref}."content") AND json_type(${ref}."content", '$.text') = 'text' THEN json_extract(${ref}."content", '$.text') END)`;
 }
 
-/** SQLite: the row's text cut into its distinct 2-character grams (the last character alone), space-separated. */
-function sqliteGrams(ref: string): string {
-  return (
-    `(WITH RECURSIVE t(s) AS (SELECT ${sqliteText(ref)}), n(i) AS (SELECT 1 FROM t WHERE length(t.s) > 0 UNION ALL SELECT i + 1 FROM n, t WHERE i < length(t.s)) ` +
-    `SELECT group_concat(g, ' ') FROM (SELECT DISTINCT substr(t.s, n.i, 2) AS g FROM n, t))`
-  );
-}
-
-/** SQLite: adds the row `ref` to both FTS tables if it is an indexable message. */
-export function sqliteIndexRow(ref: string, rowid: string, messages: string, where = ''): string[] {
-  const cond = `${ref}."kind" = 'message' AND ${ref}."recalled_at" IS NULL AND ${sqliteText(ref)} IS NOT NULL${where}`;
+/**
+ * SQLite: adds the indexable messages among `source` (NEW in a trigger, or a subquery over
+ * `messages` with columns rowid, kind, recalled_at, content) to both FTS tables. The text is
+ * extracted once; `text_grams` (src/database/sqlite-functions.ts, registered on every connection)
+ * cuts it into the 2-character grams the short table holds.
+ */
+function sqliteIndex(select: string): string[] {
+  const rows = `(SELECT ${select}) x WHERE x."kind" = 'message' AND x."recalled_at" IS NULL AND x.t IS NOT NULL`;
   return [
-    `INSERT INTO ${quote(FTS_TABLE)} (rowid, "body") SELECT ${rowid}, ${sqliteText(ref)} FROM ${messages} ${ref} WHERE ${cond}`,
-    `INSERT INTO ${quote(FTS_SHORT_TABLE)} (rowid, "body") SELECT ${rowid}, ${sqliteGrams(ref)} FROM ${messages} ${ref} WHERE ${cond}`,
+    `INSERT INTO ${quote(FTS_TABLE)} (rowid, "body") SELECT x.r, x.t FROM ${rows}`,
+    `INSERT INTO ${quote(FTS_SHORT_TABLE)} (rowid, "body") SELECT x.r, text_grams(x.t) FROM ${rows}`,
   ];
 }
+
+/** In a trigger: the row NEW. */
+const sqliteIndexNew = () => sqliteIndex(`NEW.rowid AS r, NEW."kind" AS "kind", NEW."recalled_at" AS "recalled_at", ${sqliteText('NEW')} AS t`);
+
+/** Every row of `messages` (with `where` on alias m, e.g. a rowid range). */
+const sqliteIndexRows = (where = '') =>
+  sqliteIndex(`m.rowid AS r, m."kind" AS "kind", m."recalled_at" AS "recalled_at", ${sqliteText('m')} AS t FROM ${quote('messages')} m${where ? ` WHERE ${where}` : ''}`);
+
+/** SQLite: the search triggers (IF NOT EXISTS: search:reindex restores missing ones). */
+export const SQLITE_TRIGGERS = ['message_search_ai', 'message_search_au', 'message_search_ad'];
 
 export interface SearchSchema {
   engine: 'sqlite' | 'postgres';
   /** The FTS tables, the triggers (IF NOT EXISTS: search:reindex restores missing ones), then every row indexed. */
   sqliteUp: string[];
+  /** The three triggers (CREATE TRIGGER IF NOT EXISTS). */
+  sqliteTriggers: string[];
   /** Replaces the index entries of the rows with rowid in [?, ?] (each statement takes low, high). */
   sqliteReindexRange: string[];
   sqliteDown: string[];
@@ -58,6 +67,8 @@ export interface SearchSchema {
   pgText: string;
   /** PostgreSQL: the grams index's expression for `m`. */
   pgGrams: string;
+  /** PostgreSQL: the grams function's definition, after `create` (CREATE FUNCTION / CREATE OR REPLACE FUNCTION). */
+  pgGramsFunction(create: string): string;
   /** PostgreSQL: the schema-qualified grams function. */
   gramsFunction: string;
   messages: string;
@@ -74,13 +85,26 @@ export function searchSchema(dataSource: Pick<DataSource, 'options'>): SearchSch
   const partial = `WHERE "kind" = 'message' AND "recalled_at" IS NULL`;
   // Triggers keep the FTS tables in the writing transaction. A row's index entry is replaced on
   // any change of its content, kind or recall (edit, recall erasing the text, a future erasure).
-  const triggerRow = (ref: string) =>
-    sqliteIndexRow('x', `x.rowid`, quote('messages'), ` AND x.rowid = ${ref}.rowid`);
   const remove = (ref: string) => [`DELETE FROM ${quote(FTS_TABLE)} WHERE rowid = ${ref}.rowid`, `DELETE FROM ${quote(FTS_SHORT_TABLE)} WHERE rowid = ${ref}.rowid`];
   const trigger = (name: string, event: string, body: string[]) => `CREATE TRIGGER IF NOT EXISTS ${quote(name)} ${event} ON ${quote('messages')} BEGIN ${body.map((s) => `${s};`).join(' ')} END`;
+  const [insert, update, remove_] = SQLITE_TRIGGERS;
+  const sqliteTriggers = [
+    trigger(insert, `AFTER INSERT`, sqliteIndexNew()),
+    trigger(update, `AFTER UPDATE OF "content", "kind", "recalled_at"`, [...remove('OLD'), ...sqliteIndexNew()]),
+    trigger(remove_, `AFTER DELETE`, remove('OLD')),
+  ];
+  // Distinct 1- and 2-character grams of the (lower-cased) text, whitespace-only ones left out.
+  // One pass over the characters (regexp_split_to_table + lead): substr(t, i, ...) or c[i] of a
+  // text array walk the string each time, quadratic on long messages (54 s for 7,800 characters).
+  const pgGramsFunction = (create: string) =>
+    `${create} ${gramsFunction}(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ ` +
+    `SELECT coalesce(array_agg(DISTINCT v.g), '{}') FROM ` +
+    `(SELECT ch, lead(ch) OVER (ORDER BY i) AS nx FROM regexp_split_to_table(t, '') WITH ORDINALITY AS x(ch, i)) s, ` +
+    `LATERAL (VALUES (s.ch), (s.ch || s.nx)) v(g) WHERE v.g IS NOT NULL AND v.g !~ '^\\s+$' $$`;
   return {
     engine,
     messages,
+    pgGramsFunction,
     pgText,
     pgGrams: `${gramsFunction}(${pgText})`,
     gramsFunction,
@@ -88,23 +112,19 @@ export function searchSchema(dataSource: Pick<DataSource, 'options'>): SearchSch
       `CREATE VIRTUAL TABLE IF NOT EXISTS ${quote(FTS_TABLE)} USING fts5("body", tokenize = 'trigram', content = '', contentless_delete = 1)`,
       // unicode61 (the default tokenizer) over the grams: case-folded, one token per gram.
       `CREATE VIRTUAL TABLE IF NOT EXISTS ${quote(FTS_SHORT_TABLE)} USING fts5("body", content = '', contentless_delete = 1)`,
-      trigger('message_search_ai', `AFTER INSERT`, triggerRow('NEW')),
-      trigger('message_search_au', `AFTER UPDATE OF "content", "kind", "recalled_at"`, [...remove('OLD'), ...triggerRow('NEW')]),
-      trigger('message_search_ad', `AFTER DELETE`, remove('OLD')),
-      ...sqliteIndexRow('x', 'x.rowid', quote('messages')),
+      ...sqliteTriggers,
+      ...sqliteIndexRows(),
     ],
+    sqliteTriggers,
     sqliteReindexRange: [
       `DELETE FROM ${quote(FTS_TABLE)} WHERE rowid BETWEEN ? AND ?`,
       `DELETE FROM ${quote(FTS_SHORT_TABLE)} WHERE rowid BETWEEN ? AND ?`,
-      ...sqliteIndexRow('x', 'x.rowid', quote('messages'), ' AND x.rowid BETWEEN ? AND ?'),
+      ...sqliteIndexRows('m.rowid BETWEEN ? AND ?'),
     ],
-    sqliteDown: ['message_search_ai', 'message_search_au', 'message_search_ad'].map((t) => `DROP TRIGGER IF EXISTS ${quote(t)}`).concat([`DROP TABLE IF EXISTS ${quote(FTS_SHORT_TABLE)}`, `DROP TABLE IF EXISTS ${quote(FTS_TABLE)}`]),
+    sqliteDown: SQLITE_TRIGGERS.map((t) => `DROP TRIGGER IF EXISTS ${quote(t)}`).concat([`DROP TABLE IF EXISTS ${quote(FTS_SHORT_TABLE)}`, `DROP TABLE IF EXISTS ${quote(FTS_TABLE)}`]),
     postgresUp: (trgm) => [
       // Distinct 1- and 2-character grams of the (lower-cased) text, whitespace-only ones left out.
-      `CREATE FUNCTION ${gramsFunction}(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ ` +
-        `SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (` +
-        `SELECT substr(t, i, 1) AS g FROM generate_series(1, length(t)) i UNION ALL SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) i` +
-        `) s WHERE g !~ '^\\s+$' $$`,
+      pgGramsFunction('CREATE FUNCTION'),
       `CREATE INDEX ${quote(GRAMS_INDEX)} ON ${messages} USING gin ((${gramsFunction}(${bare(pgText)}))) ${partial}`,
       ...(trgm ? [`CREATE INDEX ${quote(TRGM_INDEX)} ON ${messages} USING gin ((${bare(pgText)}) gin_trgm_ops) ${partial}`] : []),
     ],

@@ -183,6 +183,17 @@ describe('message/search', () => {
     expect(next.results.map((r: any) => r.seq)).toEqual([5, 4, 3, 1]);
   });
 
+  it('a message of the longest allowed text is indexed at send time (linear cost) and found at its end', async () => {
+    const group = await createGroup(alice, [bob.userId], 'long');
+    const long = `${'明天下午三点开项目评审会议 review '.repeat(400).slice(0, 7990)}尾巴XYZ`;
+    const t0 = Date.now();
+    await send(alice, group, long);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const [hit] = (await search(bob, { query: '尾巴xyz', conversation_id: group })).results;
+    expect(hit.snippet.find((p: any) => p.match)).toEqual({ text: '尾巴XYZ', match: true });
+    expect(await found(bob, '巴X', { conversation_id: group })).toEqual([long]);
+  });
+
   it('bad payloads are 400s', async () => {
     for (const payload of [{}, { query: '' }, { query: 'x', order: 'oldest' }, { query: 'x', limit: 0 }, { query: 'x'.repeat(501) }, { query: 'x', cursor: 'nope' }]) {
       const res = await bob.client.request('message/search', payload);
