@@ -7,6 +7,7 @@ import { ConnectionRegistry } from '../../transport/connection-registry';
 import type { SwitchboardContext } from '../../transport/switchboard.context';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
+import { ConnectionLogin } from './connection-login';
 import {
   KickRequest,
   LoginRequest,
@@ -31,6 +32,7 @@ export class AuthHandler {
     private readonly sessions: SessionsService,
     private readonly registry: ConnectionRegistry,
     private readonly metrics: AuthMetrics,
+    private readonly connectionLogin: ConnectionLogin,
   ) {}
 
   @Public()
@@ -43,12 +45,8 @@ export class AuthHandler {
   @Public()
   @MessagePattern(AuthCommands.LOGIN.name, { ordered: true })
   async login(@Payload() dto: LoginRequest, @Ctx() ctx: SwitchboardContext): Promise<Reply<LoginResponseDto>> {
-    const conn = ctx.connection;
-    const { replaced, device, ...result } = await this.auth.login(dto, conn.remoteAddress).catch((err) => this.countFailure(err));
-    this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device });
-    // Bound first, so this connection is never among the replaced sessions' connections.
-    if (replaced.length > 0) await this.sessions.kick(replaced, 'replaced');
-    return result;
+    const login = await this.auth.login(dto, ctx.connection.remoteAddress).catch((err) => this.countFailure(err));
+    return this.connectionLogin.complete(ctx, login);
   }
 
   /** Rotates the refresh token. An unbound connection (a reconnect) is bound to the session. */
@@ -64,7 +62,7 @@ export class AuthHandler {
     });
     if (conn.sessionId !== result.session_id) {
       const session = await this.sessions.findById(result.session_id);
-      this.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });
+      this.connectionLogin.bind(ctx, { userId: result.user_id, sessionId: result.session_id, device: session?.device });
     }
     return result;
   }
@@ -102,14 +100,5 @@ export class AuthHandler {
   private countFailure(err: unknown): never {
     this.metrics.failure(err);
     throw err;
-  }
-
-  private bind(ctx: SwitchboardContext, info: { userId: string; sessionId: string; device?: string }): void {
-    const conn = ctx.connection;
-    if (conn.closed) return;
-    // A connection switching user or session leaves the old one first (presence sees it go).
-    if (conn.userId !== undefined) this.registry.unbind(conn);
-    this.registry.bind(conn, info);
-    ctx.afterResponse(() => this.registry.emit('session-ready', conn));
   }
 }

@@ -16,6 +16,7 @@ import { SessionEntity } from './entities/session.entity';
 import { UserEntity } from './entities/user.entity';
 import { InMemoryLoginLimiter, LoginLimiter } from './login-limiter';
 import { LoginProviders } from './login-providers';
+import { ConnectionLogin } from './connection-login';
 import { PasswordService } from './password.service';
 import { RedisLoginLimiter } from './redis-login-limiter';
 import { RevocationSweeper } from './revocation.sweeper';
@@ -53,12 +54,13 @@ export const AUTH_ENTITIES = [UserEntity, SessionEntity, RetiredRefreshTokenEnti
     UsersService,
     SessionsService,
     AuthService,
+    ConnectionLogin,
     RevocationSweeper,
     { provide: LoginLimiter, inject: [authConfig.token, redisConfig.token], useFactory: createLoginLimiter },
     { provide: AccessTokenVerifier, useClass: AuthTokenVerifier },
     { provide: APP_GUARD, useClass: VersionGuard },
     { provide: APP_GUARD, useClass: TokenGuard },
   ],
-  exports: [UsersService, SessionsService, AccessTokenVerifier, LoginProviders],
+  exports: [UsersService, SessionsService, AccessTokenVerifier, LoginProviders, ConnectionLogin],
 })
 export class AuthModule {}

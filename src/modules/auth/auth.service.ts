@@ -49,6 +49,11 @@ export class AuthService {
    */
   async login(dto: LoginRequest, remoteAddress: string): Promise<LoginResult> {
     const userId = dto.provider !== undefined ? await this.providerLogin(dto, remoteAddress) : await this.passwordLogin(dto, remoteAddress);
+    return this.loginUser(userId, dto, remoteAddress);
+  }
+
+  /** A new session for a user someone (a password, a provider) vouched for; 403 when disabled. */
+  async loginUser(userId: string, dto: Pick<LoginRequest, 'client_info'>, remoteAddress: string): Promise<LoginResult> {
     const user = await this.users.findById(userId);
     if (!user || user.disabledAt !== null) {
       throw new ProtocolError('USER_DISABLED', 'this account is disabled; contact an administrator');
@@ -92,7 +97,7 @@ export class AuthService {
     const provider = this.providers.get(dto.provider as string);
     const request = { provider: provider.info.name, username: dto.username, password: dto.password, id_token: dto.id_token, nonce: dto.nonce, remoteAddress };
     if (!provider.info.password) {
-      if (dto.id_token === undefined) throw fieldError('id_token', `provider "${provider.info.name}" signs in with an id_token (or auth/oidc/start)`);
+      if (dto.id_token === undefined) throw fieldError('id_token', `provider "${provider.info.name}" signs in with an id_token (or auth/oidc-start)`);
       return (await provider.authenticate(request)).userId;
     }
     if (dto.id_token !== undefined) throw fieldError('id_token', `provider "${provider.info.name}" signs in with username and password, not an id_token`);
@@ -121,7 +126,7 @@ export class AuthService {
   }
 
   /** A new session for `userId` (and the older ones the session policy replaces). */
-  async startSession(userId: string, dto: Pick<LoginRequest, 'client_info'>, remoteAddress: string): Promise<LoginResult> {
+  private async startSession(userId: string, dto: Pick<LoginRequest, 'client_info'>, remoteAddress: string): Promise<LoginResult> {
     const device = dto.client_info.device;
     const issued = await this.sessions.create(userId, {
       device,

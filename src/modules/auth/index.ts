@@ -7,3 +7,4 @@ export type { UserView } from './users.service';
 export { LoginProviders, passwordLoginDisabled, RefreshRefusedError } from './login-providers';
 export type { ExternalLoginRequest, LoginProvider, LoginProviderInfo, RefreshCheck, RefreshingSession } from './login-providers';
 export { SessionsService } from './sessions.service';
+export { ConnectionLogin } from './connection-login';

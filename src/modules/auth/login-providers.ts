@@ -22,7 +22,7 @@ export interface LoginProviderInfo {
   password: boolean;
   /** auth/login takes {provider, id_token, nonce?} (OIDC). */
   id_token: boolean;
-  /** auth/oidc/start + auth/oidc/poll work for it (RFC 8628 device flow). */
+  /** auth/oidc-start + auth/oidc-poll work for it (RFC 8628 device flow). */
   device_flow: boolean;
 }
 

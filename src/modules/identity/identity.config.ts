@@ -116,14 +116,59 @@ class IdentityEnv {
   @IsInt({ message: 'must be an integer number of seconds >= 0' })
   @Min(0, { message: 'must be an integer number of seconds >= 0' })
   IDENTITY_OIDC_MAX_SESSION_AGE_S = 0;
+
+  /** Bound on each request to an OpenID provider (discovery, JWKS, device and token endpoints). */
+  @Type(() => Number)
+  @IsInt(ms(60_000))
+  @Min(1, ms(60_000))
+  @Max(60_000, ms(60_000))
+  IDENTITY_OIDC_HTTP_TIMEOUT_MS = 5000;
+
+  /** How long a provider's discovery document is cached (seconds). */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of seconds >= 1' })
+  @Min(1, { message: 'must be an integer number of seconds >= 1' })
+  IDENTITY_OIDC_DISCOVERY_TTL_S = 3600;
+
+  /**
+   * After fetching a provider's keys, wait at least this long (ms) before fetching them again for
+   * a token naming an unknown `kid` (key rotation is picked up at the first such token after it).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer number of milliseconds >= 0' })
+  @Min(0, { message: 'must be an integer number of milliseconds >= 0' })
+  IDENTITY_OIDC_JWKS_COOLDOWN_MS = 30_000;
+
+  /** Base of the retry_after_ms hint (1-2x, jittered) when a provider cannot be reached. */
+  @Type(() => Number)
+  @IsInt(ms(600_000))
+  @Min(1, ms(600_000))
+  @Max(600_000, ms(600_000))
+  IDENTITY_OIDC_RETRY_AFTER_MS = 5000;
+
+  /** Device sign-ins (auth/oidc-start) pending at once on one node; more are refused with 429. */
+  @Type(() => Number)
+  @IsInt({ message: 'must be an integer >= 1' })
+  @Min(1, { message: 'must be an integer >= 1' })
+  IDENTITY_OIDC_DEVICE_MAX_PENDING = 1000;
 }
 
 export const identityConfig = defineConfig('identity', IdentityEnv, (env) => {
   const ldap = env.IDENTITY_LDAP_URL ? ldapSettings(env, env.IDENTITY_LDAP_URL) : undefined;
+  const oidc = parseOidcProviders(env.IDENTITY_OIDC_PROVIDERS);
+  const clash = ldap && oidc.find((p) => p.name === ldap.name);
+  if (clash) throw new ConfigError(`Invalid configuration: IDENTITY_OIDC_PROVIDERS: provider name "${clash.name}" is the LDAP provider's (IDENTITY_LDAP_NAME)`);
   return {
     ldap,
-    oidc: parseOidcProviders(env.IDENTITY_OIDC_PROVIDERS),
+    oidc,
     oidcMaxSessionAgeMs: env.IDENTITY_OIDC_MAX_SESSION_AGE_S * 1000,
+    oidcTimings: {
+      httpTimeoutMs: env.IDENTITY_OIDC_HTTP_TIMEOUT_MS,
+      jwksCooldownMs: env.IDENTITY_OIDC_JWKS_COOLDOWN_MS,
+      discoveryTtlMs: env.IDENTITY_OIDC_DISCOVERY_TTL_S * 1000,
+      retryAfterMs: env.IDENTITY_OIDC_RETRY_AFTER_MS,
+    },
+    oidcDeviceMaxPending: env.IDENTITY_OIDC_DEVICE_MAX_PENDING,
   };
 });
 export type IdentityConfig = ConfigOf<typeof identityConfig>;

@@ -7,6 +7,7 @@ import { IdentityHandler } from './identity.handler';
 import { IdentityMetrics } from './identity.metrics';
 import { IdentityRepository } from './identity.repository';
 import { IdentityService } from './identity.service';
+import { OidcBackchannelController } from './oidc-backchannel.controller';
 import { ProvisioningService } from './provisioning.service';
 
 export const IDENTITY_ENTITIES = [IdentityEntity, UsedNonceEntity];
@@ -18,7 +19,7 @@ export const IDENTITY_ENTITIES = [IdentityEntity, UsedNonceEntity];
  */
 @Module({
   imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuthModule],
-  controllers: [IdentityHandler],
+  controllers: [IdentityHandler, OidcBackchannelController],
   providers: [IdentityRepository, ProvisioningService, IdentityService, IdentityMetrics],
 })
 export class IdentityModule {}

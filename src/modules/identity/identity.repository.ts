@@ -47,6 +47,8 @@ export class IdentityRepository {
 
   /** Records a nonce as used until `expiresAt`; false when it already was (a replay). */
   async useNonce(nonceHash: string, expiresAt: number): Promise<boolean> {
+    // Pre-check: a replay is the common way to get here twice; the primary key decides races.
+    if (await this.nonces.existsBy({ nonceHash })) return false;
     try {
       await this.write(() => this.nonces.insert({ nonceHash, expiresAt }));
       return true;

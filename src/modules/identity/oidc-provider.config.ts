@@ -2,7 +2,7 @@ import { ConfigError } from '../../config/config.util';
 
 /** One OpenID Connect provider of IDENTITY_OIDC_PROVIDERS (every field in docs/identity.md). */
 export interface OidcProviderSettings {
-  /** What clients send as `provider` (auth/login, auth/oidc/start). */
+  /** What clients send as `provider` (auth/login, auth/oidc-start). */
   name: string;
   displayName: string;
   /** Exactly the `iss` of its tokens; discovery is `${issuer}/.well-known/openid-configuration`. */

@@ -627,6 +627,47 @@ interface OfflineBatchDto {
   status: number;
 }
 
+interface OidcPollRequest {
+  handle: string;
+}
+
+interface OidcPollResponse {
+  state: "pending" | "slow_down" | "denied" | "expired" | "done";
+  /** pending / slow_down: seconds to wait before polling again. */
+  interval?: number;
+  token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  refresh_expires_in?: number;
+  session_id?: string;
+  user_id?: string;
+  heartbeat_interval?: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
+interface OidcStartRequest {
+  provider: string;
+  client_info: ClientInfo;
+}
+
+interface OidcStartResponse {
+  /** Pass it to auth/oidc-poll, on this connection (the grant is bound to it). */
+  handle: string;
+  /** The code the user types at verification_uri. */
+  user_code: string;
+  /** Where the user signs in, on any device with a browser. */
+  verification_uri: string;
+  /** verification_uri with the code filled in (e.g. for a QR code), when the provider gives one. */
+  verification_uri_complete?: string;
+  /** Seconds until the code expires. */
+  expires_in: number;
+  /** Seconds to wait between auth/oidc-poll calls. */
+  interval: number;
+  /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
+  status: number;
+}
+
 interface PinListRequest {
   conversation_id: string;
 }
@@ -762,15 +803,21 @@ interface PresenceView {
 }
 
 interface ProviderView {
+  /** What to send as `provider` in auth/login or auth/oidc-start. */
   name: string;
   type: "ldap" | "oidc";
+  /** Label of the sign-in button. */
   display_name: string;
+  /** auth/login takes {provider, username, password}. */
   password: boolean;
+  /** auth/login takes {provider, id_token, nonce?}. */
   id_token: boolean;
+  /** auth/oidc-start + auth/oidc-poll sign in without a browser on this device (RFC 8628). */
   device_flow: boolean;
 }
 
 interface ProvidersResponse {
+  /** Switchboard's own passwords in auth/login (AUTH_PASSWORD_LOGIN). */
   password_login: "on" | "off" | "admins-only";
   providers: ProviderView[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
@@ -1129,6 +1176,10 @@ export interface CommandTypes {
   "auth/login": { request: LoginRequest; response: LoginResponseDto; event: never };
   /** Revoke the session (or all of them) and unbind. */
   "auth/logout": { request: LogoutRequest; response: RevokedSessionsResponse; event: never };
+  /** Ask whether the device sign-in was approved; when it was, log in and bind this connection (tokens as auth/login). */
+  "auth/oidc-poll": { request: OidcPollRequest; response: OidcPollResponse; event: never };
+  /** Start a device sign-in with an OpenID Connect provider (RFC 8628): answers the URL and code the user enters in a browser. */
+  "auth/oidc-start": { request: OidcStartRequest; response: OidcStartResponse; event: never };
   /** List the enabled sign-in methods: password login policy and company sign-in providers (LDAP, OpenID Connect). */
   "auth/providers": { request: never; response: ProvidersResponse; event: never };
   /** Rotate the refresh token and get a new access token. */
