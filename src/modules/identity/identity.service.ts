@@ -59,11 +59,8 @@ export class IdentityService implements OnModuleInit {
   /** auth/oidc-start on a connection. */
   startDeviceFlow(providerName: string, connectionId: string, clientInfo: ClientInfo) {
     const provider = this.oidc.get(providerName);
-    if (!provider || !provider.info.device_flow) {
-      throw new ProtocolError('VALIDATION_FAILED', `provider "${providerName}" has no device sign-in here; see auth/providers (device_flow)`, 400, {
-        fields: [{ field: 'provider', problems: ['not an OpenID Connect provider with device_flow'] }],
-      });
-    }
+    // 404 like any name that does not exist here (the docs' examples name providers this server lacks).
+    if (!provider || !provider.info.device_flow) throw notFound(`OpenID Connect provider "${providerName}" with device sign-in on this server (see auth/providers)`);
     return this.deviceFlow.start(provider, connectionId, clientInfo);
   }
 

@@ -165,7 +165,8 @@ describe('identity: OpenID Connect against a real oidc-provider', () => {
 
   it('refuses device sign-in for an unknown provider', async () => {
     const answer = await (await app.connect()).request('auth/oidc-start', { provider: 'nope', client_info: CLIENT_INFO });
-    expect(answer.payload).toMatchObject({ status: 400, error_code: 'VALIDATION_FAILED' });
+    expect(answer.payload).toMatchObject({ status: 404, error_code: 'NOT_FOUND' });
+    expect(answer.payload.error_message).toContain('auth/providers');
   });
 
   it('ends every session of the user on a back-channel logout from the provider', async () => {
