@@ -644,6 +644,8 @@ interface OidcPollResponse {
   heartbeat_interval?: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface OidcStartRequest {
@@ -666,6 +668,8 @@ interface OidcStartResponse {
   interval: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PinListRequest {
@@ -814,6 +818,8 @@ interface ProviderView {
   id_token: boolean;
   /** auth/oidc-start + auth/oidc-poll sign in without a browser on this device (RFC 8628). */
   device_flow: boolean;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface ProvidersResponse {
@@ -822,6 +828,8 @@ interface ProvidersResponse {
   providers: ProviderView[];
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PushRegisterRequest {
