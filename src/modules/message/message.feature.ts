@@ -8,13 +8,13 @@ import { MessageChanges1764621000000 } from './migrations/1764621000000-message-
 import { MessageRefPartialIndex1764624000000 } from './migrations/1764624000000-message-ref-partial-index';
 import { MessageSearchIndex1765200000000 } from './migrations/1765200000000-message-search-index';
 import { MessageSearchReindexState1765240000000 } from './migrations/1765240000000-message-search-reindex-state';
-import { MessageSearchTriggers1765250000000 } from './migrations/1765250000000-message-search-triggers';
+import { MessageSearchTriggers1765270000000 } from './migrations/1765270000000-message-search-triggers';
 
 export const messageFeature = defineFeature({
   name: 'message',
   module: MessageModule,
   entities: MESSAGE_ENTITIES,
-  migrations: [MessagingSchema1764150000000, MessageStreamKind1764500000000, MessageChanges1764621000000, MessageRefPartialIndex1764624000000, MessageSearchIndex1765200000000, MessageSearchReindexState1765240000000, MessageSearchTriggers1765250000000],
+  migrations: [MessagingSchema1764150000000, MessageStreamKind1764500000000, MessageChanges1764621000000, MessageRefPartialIndex1764624000000, MessageSearchIndex1765200000000, MessageSearchReindexState1765240000000, MessageSearchTriggers1765270000000],
   config: [messageConfig],
   commands: MessageCommands,
 });

@@ -10,8 +10,8 @@ import { searchSchema, SQLITE_TRIGGERS } from '../message-search-sql';
  * produce exactly what they produced before, so nothing is reindexed; down keeps the new
  * definitions (the previous ones computed the same entries).
  */
-export class MessageSearchTriggers1765250000000 implements MigrationInterface {
-  name = 'MessageSearchTriggers1765250000000';
+export class MessageSearchTriggers1765270000000 implements MigrationInterface {
+  name = 'MessageSearchTriggers1765270000000';
 
   async up(q: QueryRunner): Promise<void> {
     const s = searchSchema(q.connection);
