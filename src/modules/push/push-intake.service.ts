@@ -125,7 +125,9 @@ export class PushIntake implements OnModuleInit, OnApplicationShutdown {
     for (const d of devices) byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), d]);
     const settings = await this.devices.settingsOf([...byUser.keys()]);
     const muted = new Map<string, Set<string>>();
-    const queued: QueuedPush[] = [];
+    // One outbox row per device and conversation: a flush's entries for it are queued together.
+    const queued = new Map<string, QueuedPush>();
+    const newest = new Map<string, number>();
     for (const e of entries) {
       const targets = recipientsOf(e).filter((u) => byUser.has(u));
       if (targets.length === 0) continue;
@@ -135,12 +137,24 @@ export class PushIntake implements OnModuleInit, OnApplicationShutdown {
         const mention = e.mentions.includes(userId) || (!direct && e.mentions.includes(MENTION_ALL));
         if (!wantsPush(settings.get(userId)?.level, { direct, mention, muted: muted.get(e.conversationId)!.has(userId) })) continue;
         for (const d of byUser.get(userId)!) {
-          queued.push({ deviceId: d.id, userId, conversationId: e.conversationId, seq: e.seq, messageId: e.messageId, senderId: e.senderId, mention });
+          const key = `${d.id}|${e.conversationId}`;
+          const q = queued.get(key);
+          if (!q) {
+            queued.set(key, { deviceId: d.id, userId, conversationId: e.conversationId, seqs: [e.seq], messageId: e.messageId, senderId: e.senderId, mention });
+            newest.set(key, e.seq);
+          } else {
+            if (e.seq > newest.get(key)!) {
+              Object.assign(q, { messageId: e.messageId, senderId: e.senderId });
+              newest.set(key, e.seq);
+            }
+            q.seqs.push(e.seq);
+            q.mention ||= mention;
+          }
           this.metrics.queued.inc({ platform: d.platform });
         }
       }
     }
-    return this.outbox.queue(queued, now + this.config.graceMs, this.config.coalesceMs);
+    return this.outbox.queue([...queued.values()], now + this.config.graceMs, this.config.coalesceMs);
   }
 
   /** Re-derives entries with ids in (afterId, upToId] from the stream. */

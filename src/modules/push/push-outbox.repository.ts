@@ -6,19 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { writeTransaction } from '../../database/write-transaction';
 import { PushCursorEntity } from './entities/push-cursor.entity';
 import { PushOutboxEntity } from './entities/push-outbox.entity';
 
 export type OutboxRow = PushOutboxEntity;
 
-/** One entry for one device, as the intake queues it. */
+/** The entries of one flush for one device and conversation, as the intake queues them. */
 export interface QueuedPush {
   deviceId: string;
   userId: string;
   conversationId: string;
-  seq: number;
+  /** The seqs of the entries (any order); the newest one's message and sender are shown. */
+  seqs: number[];
   messageId: string;
   senderId: string;
   mention: boolean;
@@ -29,10 +30,12 @@ export class PushOutboxRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Queues entries in one transaction. Per (device, conversation) row: an entry at or below
-   * `queued_seq` was counted already (no double count when the recovery scan meets it again); a
-   * newer one bumps it and makes the row due — at `soonest`, or a coalescing window after the
-   * last push, whichever is later — unless it already is due. Returns how many were new.
+   * Queues a flush in one transaction, one row per (device, conversation) however many entries
+   * it holds. Only seqs above the row's `queued_seq` count (an entry seen again — live hook, then
+   * the recovery scan — adds nothing); the row becomes due at `soonest`, or a coalescing window
+   * after its last push, whichever is later, unless it already is due. The update is conditional
+   * on the `queued_seq` it read, so two nodes queueing the same row never lose a count (the loser
+   * reads again). Returns how many entries were new.
    */
   async queue(entries: QueuedPush[], soonest: number, windowMs: number): Promise<number> {
     if (entries.length === 0) return 0;
@@ -40,32 +43,44 @@ export class PushOutboxRepository {
       let queued = 0;
       for (const e of entries) {
         const id = `${e.deviceId}|${e.conversationId}`;
-        const bump = () =>
-          em
+        const newest = Math.max(...e.seqs);
+        for (let attempt = 0; attempt < 5; attempt++) {
+          let row = await em.findOne(PushOutboxEntity, { select: { queuedSeq: true }, where: { id } });
+          if (!row) {
+            // Neutral until the conditional update below counts the entries (a concurrent insert by another node is fine).
+            await em
+              .createQueryBuilder()
+              .insert()
+              .into(PushOutboxEntity)
+              .values({ id, deviceId: e.deviceId, userId: e.userId, conversationId: e.conversationId, queuedSeq: 0, sentSeq: 0, pending: 0, mention: 0, senderId: e.senderId, messageId: e.messageId, dueAt: null, lastSentAt: 0, claim: null, claimedUntil: 0, attempts: 0, lastError: null })
+              .orIgnore()
+              .execute();
+            row = await em.findOne(PushOutboxEntity, { select: { queuedSeq: true }, where: { id } });
+            if (!row) break;
+          }
+          const seen = row.queuedSeq;
+          const fresh = e.seqs.filter((s) => s > seen).length;
+          if (fresh === 0) break;
+          const w = Math.floor(windowMs);
+          const at = Math.floor(soonest);
+          const updated = await em
             .createQueryBuilder()
             .update(PushOutboxEntity)
             .set({
-              queuedSeq: e.seq,
-              pending: () => 'pending + 1',
+              queuedSeq: newest,
+              pending: () => `pending + ${fresh}`,
               mention: () => (e.mention ? '1' : 'mention'),
               senderId: e.senderId,
               messageId: e.messageId,
-              dueAt: () => `COALESCE(due_at, CASE WHEN last_sent_at + ${Math.floor(windowMs)} > ${Math.floor(soonest)} THEN last_sent_at + ${Math.floor(windowMs)} ELSE ${Math.floor(soonest)} END)`,
+              dueAt: () => `COALESCE(due_at, CASE WHEN last_sent_at + ${w} > ${at} THEN last_sent_at + ${w} ELSE ${at} END)`,
             })
-            .where('id = :id AND queued_seq < :seq', { id, seq: e.seq })
+            .where('id = :id AND queued_seq = :seen', { id, seen })
             .execute();
-        const existing = await em.findOne(PushOutboxEntity, { select: { id: true }, where: { id } });
-        if (!existing) {
-          // A race with another node inserting the same row is settled by the bump below.
-          await em
-            .createQueryBuilder()
-            .insert()
-            .into(PushOutboxEntity)
-            .values({ id, deviceId: e.deviceId, userId: e.userId, conversationId: e.conversationId, queuedSeq: e.seq - 1, sentSeq: 0, pending: 0, mention: 0, senderId: e.senderId, messageId: e.messageId, dueAt: null, lastSentAt: 0, claim: null, claimedUntil: 0, attempts: 0, lastError: null })
-            .orIgnore()
-            .execute();
+          if ((updated.affected ?? 0) > 0) {
+            queued += fresh;
+            break;
+          }
         }
-        if (((await bump()).affected ?? 0) > 0) queued++;
       }
       return queued;
     });
@@ -99,8 +114,8 @@ export class PushOutboxRepository {
    * A push for `row` went out (or was not needed): everything up to the claimed seq is done.
    * Entries queued meanwhile (queued_seq moved) stay due, a coalescing window after this push.
    */
-  async done(row: OutboxRow, token: string, now: number, windowMs: number, sent: boolean): Promise<void> {
-    await writeTransaction(this.dataSource, (em) =>
+  async done(row: OutboxRow, token: string, now: number, windowMs: number, sent: boolean, manager?: EntityManager): Promise<void> {
+    await this.inTx(manager, (em) =>
       em
         .createQueryBuilder()
         .update(PushOutboxEntity)
@@ -121,9 +136,9 @@ export class PushOutboxRepository {
   }
 
   /** A failure to retry at `retryAt`, or (retryAt null) to give up on. */
-  async failed(row: OutboxRow, token: string, retryAt: number | null, error: string): Promise<void> {
-    if (retryAt === null) return this.done(row, token, Date.now(), 0, false);
-    await writeTransaction(this.dataSource, (em) =>
+  async failed(row: OutboxRow, token: string, retryAt: number | null, error: string, manager?: EntityManager): Promise<void> {
+    if (retryAt === null) return this.done(row, token, Date.now(), 0, false, manager);
+    await this.inTx(manager, (em) =>
       em
         .createQueryBuilder()
         .update(PushOutboxEntity)
@@ -131,6 +146,19 @@ export class PushOutboxRepository {
         .where('id = :id AND claim = :token', { id: row.id, token })
         .execute(),
     );
+  }
+
+  /** Runs the outcomes of one delivery round in one transaction (one commit, one place in SQLite's write queue). */
+  async applyAll(outcomes: ((em: EntityManager) => Promise<unknown>)[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    await writeTransaction(this.dataSource, async (em) => {
+      for (const apply of outcomes) await apply(em);
+    });
+  }
+
+  private async inTx(manager: EntityManager | undefined, work: (em: EntityManager) => Promise<unknown>): Promise<void> {
+    if (manager) await work(manager);
+    else await writeTransaction(this.dataSource, work);
   }
 
   /** Queue depth and the age of the oldest due push (metrics). */

@@ -14,6 +14,7 @@
  * that did reach the provider replaces itself on the device instead of showing twice.
  */
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../../config/config.util';
 import { securityConfig } from '../../config';
@@ -33,6 +34,8 @@ import type { PushNotification, PushResult } from './providers/push-provider';
 const PREVIEW_CHARS = 120;
 const PRUNE_EVERY_MS = 3600_000;
 const IDLE_ROW_TTL_MS = 7 * 24 * 3600_000;
+/** The outbox gauges (a COUNT over the due rows) are refreshed this often, not every round. */
+const STATS_EVERY_MS = 5000;
 
 @Injectable()
 export class PushWorker implements OnModuleInit, OnApplicationShutdown {
@@ -41,6 +44,7 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
   private running: Promise<void> | undefined;
   private stopped = false;
   private lastPrune = 0;
+  private lastStats = 0;
   private readonly encrypted: boolean;
 
   constructor(
@@ -86,8 +90,6 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.outbox.prune(now - IDLE_ROW_TTL_MS);
-      const stats = await this.outbox.stats(now);
-      this.metrics.outboxDue.set(stats.due);
     }
     const limit = this.config.concurrency * Math.max(1, this.providers.platforms.length) * 4;
     for (;;) {
@@ -96,9 +98,12 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
       await this.deliver(token, rows);
       if (rows.length < limit || this.stopped) break;
     }
-    const stats = await this.outbox.stats(Date.now());
-    this.metrics.outboxDue.set(stats.due);
-    this.metrics.outboxAge.set(stats.oldestDueAt === null ? 0 : Math.max(0, (Date.now() - stats.oldestDueAt) / 1000));
+    if (Date.now() - this.lastStats >= STATS_EVERY_MS) {
+      this.lastStats = Date.now();
+      const stats = await this.outbox.stats(Date.now());
+      this.metrics.outboxDue.set(stats.due);
+      this.metrics.outboxAge.set(stats.oldestDueAt === null ? 0 : Math.max(0, (Date.now() - stats.oldestDueAt) / 1000));
+    }
   }
 
   private async deliver(token: string, rows: OutboxRow[]): Promise<void> {
@@ -114,6 +119,8 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
     const [online, settings] = await Promise.all([this.online.among(users), this.devices.settingsOf(users)]);
     const badges = new Map<string, Promise<number>>();
     const perPlatform = new Map<string, OutboxRow[]>();
+    // Every row's outcome, written in ONE transaction at the end of the round.
+    const outcomes: ((em: EntityManager) => Promise<unknown>)[] = [];
     for (const row of rows) {
       const device = devices.get(row.deviceId);
       if (!device || !live.has(device.sessionId)) continue; // removed with its rows
@@ -121,7 +128,7 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
       const skip = online.has(row.userId) ? 'online' : s && inQuietHours(now, { start: s.quietStart, end: s.quietEnd, timeZone: s.timeZone }) ? 'quiet-hours' : undefined;
       if (skip) {
         this.metrics.skipped.inc({ reason: skip });
-        await this.outbox.done(row, token, now, this.config.coalesceMs, false);
+        outcomes.push((em) => this.outbox.done(row, token, now, this.config.coalesceMs, false, em));
         continue;
       }
       perPlatform.set(device.platform, [...(perPlatform.get(device.platform) ?? []), row]);
@@ -132,10 +139,12 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
           const device = devices.get(row.deviceId)!;
           if (!badges.has(row.userId)) badges.set(row.userId, this.unread.of(row.userId));
           const n = await this.notification(row, await badges.get(row.userId)!);
-          await this.finish(platform, row, token, device, await this.send(platform, device, n));
+          const outcome = await this.finish(platform, row, token, device, await this.send(platform, device, n));
+          if (outcome) outcomes.push(outcome);
         }),
       ),
     );
+    await this.outbox.applyAll(outcomes);
   }
 
   private async send(platform: string, device: PushDevice, n: PushNotification): Promise<PushResult> {
@@ -148,26 +157,39 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async finish(platform: string, row: OutboxRow, token: string, device: PushDevice, result: PushResult): Promise<void> {
+  /** Metrics and device removal now; the row's outcome as a write for the round's transaction. */
+  private async finish(platform: string, row: OutboxRow, token: string, device: PushDevice, result: PushResult): Promise<((em: EntityManager) => Promise<unknown>) | undefined> {
     const now = Date.now();
     if (result.ok) {
       this.metrics.sent.inc({ platform });
-      return this.outbox.done(row, token, now, this.config.coalesceMs, true);
+      return (em) => this.outbox.done(row, token, now, this.config.coalesceMs, true, em);
     }
     this.metrics.failed.inc({ platform, reason: result.reason });
     if (result.reason === 'dead-token') {
       this.metrics.devicesRemoved.inc({ reason: 'dead-token' });
       await this.devices.remove([device.id]);
-      return;
+      return undefined;
     }
     const attempt = row.attempts + 1;
     if (!result.retryable || attempt >= this.config.maxAttempts) {
       if (result.retryable) this.metrics.failed.inc({ platform, reason: 'gave-up' });
       this.logger.warn(`push to device ${device.id} (${platform}) given up after ${attempt} attempt(s): ${result.reason}: ${result.detail}`);
-      return this.outbox.failed(row, token, null, result.detail);
+      return (em) => this.outbox.failed(row, token, null, result.detail, em);
     }
     const backoff = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** (attempt - 1));
-    await this.outbox.failed(row, token, now + Math.max(backoff, result.retryAfterMs ?? 0), `${result.reason}: ${result.detail}`);
+    return (em) => this.outbox.failed(row, token, now + Math.max(backoff, result.retryAfterMs ?? 0), `${result.reason}: ${result.detail}`, em);
+  }
+
+  /** Display names, kept for a minute (a fan-out names one sender hundreds of times); bounded. */
+  private readonly names = new Map<string, { name: string | undefined; at: number }>();
+
+  private async senderName(userId: string): Promise<string | undefined> {
+    const cached = this.names.get(userId);
+    if (cached && Date.now() - cached.at < 60_000) return cached.name;
+    const name = (await this.users.findById(userId))?.displayName ?? undefined;
+    if (this.names.size >= 10_000) this.names.delete(this.names.keys().next().value!);
+    this.names.set(userId, { name, at: Date.now() });
+    return name;
   }
 
   /** What the push carries: enough to show it and to sync; the text only with PUSH_PREVIEW=full. */
@@ -177,7 +199,7 @@ export class PushWorker implements OnModuleInit, OnApplicationShutdown {
     let body = row.pending > 1 ? `${row.pending} new messages` : 'New message';
     let senderName: string | undefined;
     if (preview !== 'none') {
-      senderName = (await this.users.findById(row.senderId))?.displayName ?? undefined;
+      senderName = await this.senderName(row.senderId);
       if (senderName) title = senderName;
       if (preview === 'full' && !this.encrypted && row.pending === 1) {
         const message = await this.lookup.findOrNull(row.userId, { messageId: row.messageId });
