@@ -31,6 +31,7 @@ import { pollFeature } from './modules/poll/poll.feature';
 import { presenceFeature } from './modules/presence/presence.feature';
 import { pushFeature } from './modules/push/push.feature';
 import { reactionFeature } from './modules/reaction/reaction.feature';
+import { webappFeature } from './modules/webapp/webapp.feature';
 
 export const FEATURES: readonly FeatureManifest[] = [
   lifecycleFeature,
@@ -51,6 +52,7 @@ export const FEATURES: readonly FeatureManifest[] = [
   inboxFeature,
   pushFeature,
   identityFeature,
+  webappFeature,
 ];
 
 export const APP_FEATURES = collectFeatures(FEATURES);

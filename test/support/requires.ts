@@ -12,6 +12,8 @@
  *   itWith({ redisServer: true }, 'fails closed when its Redis stops', async () => { ... });
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromiumPath } from './browser';
 import { haproxyBinary } from './haproxy';
 import { hasRedisServer } from './redis-server';
 import { hasSlapd } from './slapd';
@@ -32,6 +34,8 @@ export interface Requirements {
   tmux?: boolean;
   /** Debian's slapd (/usr/sbin/slapd + schemas): the spec starts a private OpenLDAP server (slapd.ts). */
   slapd?: boolean;
+  /** Chromium (Debian's package, CHROMIUM_PATH or /usr/bin/chromium): a spec drives a real browser (browser.ts). */
+  chromium?: boolean;
 }
 
 export interface Absent {
@@ -48,9 +52,11 @@ export interface Probes {
   tmpfs(): boolean;
   tmux(): boolean;
   slapd(): boolean;
+  chromium(): boolean;
 }
 
 const binaries: Probes = {
+  chromium: () => existsSync(chromiumPath()),
   redisServer: hasRedisServer,
   haproxy: () => haproxyBinary() !== undefined,
   tmpfs: canMountTmpfs,
@@ -83,6 +89,7 @@ export function missing(
     out.push({ what: 'permission to mount a tmpfs (run as root with CAP_SYS_ADMIN)', ciProvides: true });
   if (req.slapd && !probes.slapd()) out.push({ what: 'the slapd binary (apt-get install slapd)', ciProvides: true });
   if (req.tmux && !probes.tmux()) out.push({ what: 'the tmux binary (apt-get install tmux)', ciProvides: true });
+  if (req.chromium && !probes.chromium()) out.push({ what: 'Chromium (apt-get install chromium, or set CHROMIUM_PATH)', ciProvides: true });
   return out;
 }
 

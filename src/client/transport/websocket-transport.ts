@@ -58,7 +58,7 @@ export class WebSocketTransport implements ClientTransport {
 
   static connect(options: WebSocketTransportOptions): Promise<WebSocketTransport> {
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) return Promise.reject(new Error('no WebSocket class: pass options.WebSocket (on Node 20: require("ws").WebSocket)'));
+    if (!Ctor) return Promise.reject(new Error('no WebSocket class: pass options.WebSocket (on Node 20: the WebSocket class of the ws package)'));
     return new Promise((resolve, reject) => {
       const ws = options.socketOptions ? new Ctor(options.url, undefined, options.socketOptions) : new Ctor(options.url);
       ws.binaryType = 'arraybuffer';

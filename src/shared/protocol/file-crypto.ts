@@ -17,7 +17,8 @@ import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 
 export const FILE_CIPHER = 'aes-256-gcm';
 export const FILE_TAG_BYTES = 16;
-const SALT = Buffer.from('switchboard-file-v1', 'utf8');
+/** The HKDF salt (its UTF-8 bytes). A string, not a Buffer built at load: the module is also in the browser bundle, which has no Buffer. */
+const SALT = 'switchboard-file-v1';
 
 export function deriveTransferKey(preSharedKey: Buffer, transferId: string): Buffer {
   return Buffer.from(hkdfSync('sha256', preSharedKey, SALT, Buffer.from(transferId, 'utf8'), 32));

@@ -8,8 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import { missing, Probes } from '../../support/requires';
 
 const ROOT = resolve(__dirname, '../../..');
-const none: Probes = { redisServer: () => false, haproxy: () => false, tmpfs: () => false, tmux: () => false, slapd: () => false };
-const all: Probes = { redisServer: () => true, haproxy: () => true, tmpfs: () => true, tmux: () => true, slapd: () => true };
+const none: Probes = { redisServer: () => false, haproxy: () => false, tmpfs: () => false, tmux: () => false, slapd: () => false, chromium: () => false };
+const all: Probes = { redisServer: () => true, haproxy: () => true, tmpfs: () => true, tmux: () => true, slapd: () => true, chromium: () => true };
 
 describe('describeWith requirements', () => {
   it('names each missing service and how to provide it', () => {
