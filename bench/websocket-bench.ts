@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       rows.push({
         scenario,
         transport: kind === 'tcp' ? 'TCP' : 'WebSocket',
-        [`${scenario === 'ping' ? 'req' : 'msg'}/s`]: Math.round(med(kind, 'rate')),
+        'per second': `${Math.round(med(kind, 'rate'))} ${scenario === 'ping' ? 'req' : 'msg'}`,
         'p50 ms': med(kind, 'p50').toFixed(2),
         'p99 ms': med(kind, 'p99').toFixed(2),
         'server CPU µs/unit': med(kind, 'cpuUsPerUnit').toFixed(1),
