@@ -26,7 +26,8 @@ for (const [net, bits] of [
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
+  // (IPv4-mapped ::ffff:a.b.c.d is checked as the IPv4 address it carries, below: a ::ffff:0:0/96
+  // rule here would also match every plain IPv4 address in Node's BlockList.)
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
