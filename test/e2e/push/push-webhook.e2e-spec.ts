@@ -56,6 +56,12 @@ class Collect extends Writable {
   }
 }
 
+async function metric(app: TestApp, series: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 const forKey = (key: string) => (r: RecordedRequest) => (JSON.parse(r.body.toString('utf8')) as { notification: GatewayNotification }).notification.devices[0].pushkey === key;
 
 describe('push notifications through a webhook gateway', () => {
@@ -174,6 +180,19 @@ describe('push notifications through a webhook gateway', () => {
     await gateway.waitFor(1, (r) => forKey('bob-key')(r) && verified(r).switchboard.message_id === last.message_id, 15_000);
     await worker.tick();
     expect(gateway.requests.filter(forKey('erin-key'))).toHaveLength(1);
+  });
+
+  it('quiet hours (in the user\'s time zone): the push is not sent', async () => {
+    const quiet = await registerAndLogin(app);
+    const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    const now = Date.now();
+    expect(await quiet.client.call('push/settings', { quiet_hours: { start: hhmm(new Date(now - 3600_000)), end: hhmm(new Date(now + 3600_000)), time_zone: 'UTC' } })).toMatchObject({ status: 200 });
+    await offlineDevice(quiet, 'quiet-key');
+    const skippedBefore = await metric(app, 'switchboard_push_skipped_total{reason="quiet-hours"}');
+    await alice.client.call('message/send', { target: { type: 'user', id: quiet.userId }, content: { type: 'text', text: 'shh' } });
+    await until(async () => (await metric(app, 'switchboard_push_skipped_total{reason="quiet-hours"}')) > skippedBefore, 'the push skipped for quiet hours');
+    await worker.tick();
+    expect(gateway.requests.filter(forKey('quiet-key'))).toHaveLength(0);
   });
 
   it('a 5xx and a 429 with Retry-After are retried until the gateway takes the push', async () => {
