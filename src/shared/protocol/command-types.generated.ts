@@ -465,13 +465,21 @@ interface HistoryPageDto {
   conversation_id?: string;
   messages: WireMessageDto[];
   has_more: boolean;
+  /** Continues in the same direction; null when a backwards page reached the start (a sync or forward cursor never runs out: poll from it). */
+  next_cursor: string | null;
+  /** Conversation pages: goes the other way from this page (newer after a backwards page, or older); null when there is nothing that way. */
+  prev_cursor?: string | null;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface KickEvent {
   reason: "replaced" | "admin" | "revoked" | "logout_all_devices" | "refresh_reused" | "user_disabled" | "provider_logout";
   session_id: string;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface KickRequest {
@@ -527,6 +535,8 @@ interface MessageEventDto {
   message: WireMessageDto;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface MessageHistoryRequest {
@@ -625,6 +635,8 @@ interface OfflineBatchDto {
   has_more: boolean;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface OidcPollRequest {
@@ -717,6 +729,8 @@ interface PingResponseDto {
   server_time_ms: number;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface PollCreateRequest {
@@ -1045,6 +1059,8 @@ interface SendMessageResponseDto {
   duplicate?: boolean;
   /** HTTP-like status: 200, 202, 400, 401, 403, 404, 409, 413, 426, 429, 500, 503. */
   status: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface SessionInfoDto {
@@ -1095,6 +1111,8 @@ interface TypingEventDto {
   state: "start" | "stop";
   /** With `start`: the indicator ends by itself after this long unless refreshed (the server also sends the `stop`). */
   expires_in_ms?: number;
+  /** Frame signature (SIGNATURE_MODE): lowercase hex HMAC-SHA256. */
+  signature?: string;
 }
 
 interface TypingRequest {

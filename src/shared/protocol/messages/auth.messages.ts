@@ -132,6 +132,7 @@ export const KickReasons = ['replaced', 'admin', 'revoked', 'logout_all_devices'
 export type KickReason = (typeof KickReasons)[number];
 
 /** Server → client `auth/kick` event payload (documentation type; not validated). */
+@Strict()
 export class KickEvent {
   @IsIn(KickReasons as unknown as string[])
   reason: KickReason;

@@ -8,6 +8,7 @@ import { Strict } from './response-fields';
  * control/ping takes an empty payload (`{}`), so it has no request class: an empty class would
  * be refused by the validation pipe (`forbidUnknownValues`). This is its response.
  */
+@Strict()
 export class PingResponseDto extends ResponseStatusDto {
   @JSONSchema({ description: 'Server time, Unix seconds.' })
   @IsInt()

@@ -29,7 +29,7 @@ import {
 import { JSONSchema } from 'class-validator-jsonschema';
 import { contentTypes, type Content } from '../extensions';
 import { ResponseStatusDto } from './envelope.messages';
-import { Strict } from './response-fields';
+import { NullOr, Strict } from './response-fields';
 import { FILE_NAME_PATTERN, FILE_NAME_RULE } from '../file-names';
 
 export const TARGET_TYPES = ['user', 'group', 'broadcast'] as const;
@@ -389,6 +389,7 @@ export class WireMessageDto {
 }
 
 /** message/send success response. */
+@Strict()
 export class SendMessageResponseDto extends ResponseStatusDto {
   @IsString()
   message_id: string;
@@ -412,6 +413,7 @@ export class SendMessageResponseDto extends ResponseStatusDto {
 }
 
 /** message/event: one new stream entry, pushed live. */
+@Strict()
 export class MessageEventDto extends ResponseStatusDto {
   @ValidateNested()
   @Type(() => WireMessageDto)
@@ -419,6 +421,7 @@ export class MessageEventDto extends ResponseStatusDto {
 }
 
 /** message/offline: a batch of what the user missed. */
+@Strict()
 export class OfflineBatchDto extends ResponseStatusDto {
   @IsArray()
   @ValidateNested({ each: true })
@@ -430,6 +433,7 @@ export class OfflineBatchDto extends ResponseStatusDto {
 }
 
 /** message/history success response: a conversation page or a sync page. */
+@Strict()
 export class HistoryPageDto extends ResponseStatusDto {
   @JSONSchema({ description: 'Present on a conversation page, absent on a sync page.' })
   @IsOptional()
@@ -443,6 +447,14 @@ export class HistoryPageDto extends ResponseStatusDto {
 
   @IsBoolean()
   has_more: boolean;
+
+  @NullOr('string', 'Continues in the same direction; null when a backwards page reached the start (a sync or forward cursor never runs out: poll from it).')
+  next_cursor: string | null;
+
+  @JSONSchema({ description: 'Conversation pages: goes the other way from this page (newer after a backwards page, or older); null when there is nothing that way.', type: ['string', 'null'] })
+  @IsOptional()
+  @IsString()
+  prev_cursor?: string | null;
 }
 
 /** message/ack success: my positions in the conversation afterwards. */

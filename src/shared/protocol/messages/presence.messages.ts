@@ -86,6 +86,7 @@ export class TypingRequest {
 }
 
 /** presence/typing event: a member started or stopped typing (never stored). */
+@Strict()
 export class TypingEventDto {
   @IsString()
   conversation_id: string;
