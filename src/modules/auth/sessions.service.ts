@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectConfig } from '../../config/config.util';
 import { AuthConfig, authConfig } from './auth.config';
@@ -35,6 +35,7 @@ export interface SessionView {
 /** Session lifecycle: creation, refresh rotation with reuse detection, revocation and kicks. */
 @Injectable()
 export class SessionsService implements OnModuleInit {
+  private readonly logger = new Logger('SessionsService');
   private readonly validity: SessionValidityCache;
   /**
    * Session reads in flight, by id, with the cache epoch they began at. Requests pipelined on a
@@ -205,12 +206,29 @@ export class SessionsService implements OnModuleInit {
     return this.sessions.activeAmong(sessionIds, Date.now());
   }
 
+  private readonly revokedListeners: ((sessionIds: string[]) => Promise<void>)[] = [];
+
+  /**
+   * Port: a module that binds something to a session (push tokens) drops it when the session is
+   * revoked (logout, kick, disabled account, replaced). Called after the revocation committed;
+   * a failing listener is logged and never undoes it (expired sessions are the module's own
+   * check: `activeAmong`).
+   */
+  onRevoked(listener: (sessionIds: string[]) => Promise<void>): void {
+    this.revokedListeners.push(listener);
+  }
+
   /** Revokes sessions (tokens stop working at once); returns the ids that were still active. */
   async revoke(sessionIds: string[], reason: string): Promise<string[]> {
     const revoked = await this.sessions.revoke(sessionIds, reason, Date.now());
     // This process refuses them from now on; other processes on the kick/unbind bus message or
     // within AUTH_SESSION_CACHE_MS.
     this.validity.revokedNow(revoked);
+    if (revoked.length > 0) {
+      for (const listener of this.revokedListeners) {
+        await listener(revoked).catch((err: Error) => this.logger.warn(`session revocation listener failed: ${err.message}`));
+      }
+    }
     return revoked;
   }
 

@@ -48,6 +48,10 @@ export class PushRepository {
     return this.dataSource.getRepository(PushDeviceEntity).find({ where: { sessionId } });
   }
 
+  ofSessions(sessionIds: string[]): Promise<PushDevice[]> {
+    return sessionIds.length === 0 ? Promise.resolve([]) : this.dataSource.getRepository(PushDeviceEntity).find({ where: { sessionId: In(sessionIds) } });
+  }
+
   ofUser(userId: string): Promise<PushDevice[]> {
     return this.dataSource.getRepository(PushDeviceEntity).find({ where: { userId } });
   }

@@ -1,6 +1,7 @@
 /** push/register, push/unregister, push/settings: devices bound to sessions, and preferences. */
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { SessionsService } from '../auth';
 import { ProtocolError } from '../../shared/protocol';
 import { notFound } from '../../shared/protocol/errors';
 import { fieldError } from '../../shared/protocol/validator';
@@ -21,12 +22,21 @@ const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 const toHhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 @Injectable()
-export class PushService {
+export class PushService implements OnModuleInit {
   constructor(
     private readonly repository: PushRepository,
     private readonly providers: PushProviders,
     private readonly metrics: PushMetrics,
+    private readonly sessions: SessionsService,
   ) {}
+
+  /** Logout, kick, a disabled account: the session's tokens go at once (expired ones at the next push). */
+  onModuleInit(): void {
+    this.sessions.onRevoked(async (sessionIds) => {
+      const removed = await this.repository.remove((await this.repository.ofSessions(sessionIds)).map((d) => d.id));
+      if (removed > 0) this.metrics.devicesRemoved.inc({ reason: 'session-ended' }, removed);
+    });
+  }
 
   async register(me: { userId: string; sessionId: string }, dto: PushRegisterRequest): Promise<string> {
     const provider = this.providers.get(dto.platform);

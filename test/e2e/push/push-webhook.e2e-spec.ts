@@ -229,8 +229,14 @@ describe('push notifications through a webhook gateway', () => {
     const hank = await registerAndLogin(app);
     await alice.client.call('group/add', { conversation_id: groupId, members: [hank.userId] });
     expect(await hank.client.call('push/register', { platform: 'webhook', token: 'hank-key' })).toMatchObject({ status: 200 });
+    // A second session of hank's, to look at the first one's token after its logout.
+    const hankPhone = await app.connect();
+    await login(hankPhone, hank.username, hank.password, 'phone');
     await hank.client.call('auth/logout', {});
     await hank.client.close();
+    // Gone at once: unregistering it answers as for a token never registered.
+    expect((await hankPhone.request('push/unregister', { token: 'hank-key' })).payload).toMatchObject({ status: 404 });
+    await hankPhone.close();
     await until(async () => !(await app.app.get(OnlineUsers).among([hank.userId])).has(hank.userId), 'hank offline');
     await alice.client.call('message/send', { target: { type: 'user', id: hank.userId }, content: { type: 'text', text: 'after logout' } });
     const last = await send(alice, 'to all after hank left');
