@@ -126,8 +126,14 @@ async function startServer(name: string): Promise<Server> {
 }
 
 let textSeq = 0;
+/**
+ * BENCH_TEXT_CHARS: each message text is this many characters of a mixed English/Chinese
+ * sentence before its number (default 0: just `t<n>`), so costs that grow with the text (the
+ * search index) show.
+ */
+const TEXT_PREFIX = 'Deploy the 新版本 to staging after 项目评审会议; the reviewers check the quarterly report and 日志 first. '.repeat(100).slice(0, Number(env.BENCH_TEXT_CHARS ?? 0));
 function sendTo(target: { type: string; id: string }): NextRequest {
-  return () => ({ command: 'message/send', payload: { target, content: { type: 'text', text: `t${++textSeq}` } } });
+  return () => ({ command: 'message/send', payload: { target, content: { type: 'text', text: `${TEXT_PREFIX}t${++textSeq}` } } });
 }
 
 async function measure(server: Server, scenario: Scenario, start: (state: LoadState) => BenchConn[]): Promise<Sample> {

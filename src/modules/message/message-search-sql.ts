@@ -93,14 +93,14 @@ export function searchSchema(dataSource: Pick<DataSource, 'options'>): SearchSch
     trigger(update, `AFTER UPDATE OF "content", "kind", "recalled_at"`, [...remove('OLD'), ...sqliteIndexNew()]),
     trigger(remove_, `AFTER DELETE`, remove('OLD')),
   ];
-  // Distinct 1- and 2-character grams of the (lower-cased) text, whitespace-only ones left out.
-  // One pass over the characters (regexp_split_to_table + lead): substr(t, i, ...) or c[i] of a
-  // text array walk the string each time, quadratic on long messages (54 s for 7,800 characters).
+  // The 1- and 2-character grams of the (lower-cased) text: its characters, then the pairs at
+  // even and at odd offsets, each from one regexp pass in C. Duplicates and whitespace grams stay
+  // in the array: GIN keeps each key once, and no query asks for whitespace (terms are split on
+  // it). ≈ 50 µs for 80 characters; per-character SQL (substr, c[i], a window over a split)
+  // cost 300 µs to 54 s (quadratic).
   const pgGramsFunction = (create: string) =>
     `${create} ${gramsFunction}(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ ` +
-    `SELECT coalesce(array_agg(DISTINCT v.g), '{}') FROM ` +
-    `(SELECT ch, lead(ch) OVER (ORDER BY i) AS nx FROM regexp_split_to_table(t, '') WITH ORDINALITY AS x(ch, i)) s, ` +
-    `LATERAL (VALUES (s.ch), (s.ch || s.nx)) v(g) WHERE v.g IS NOT NULL AND v.g !~ '^\\s+$' $$`;
+    `SELECT regexp_split_to_array(t, '') || ARRAY(SELECT (regexp_matches(t, '..', 'g'))[1]) || ARRAY(SELECT (regexp_matches(substr(t, 2), '..', 'g'))[1]) $$`;
   return {
     engine,
     messages,
