@@ -8,6 +8,7 @@
  */
 export * from './backoff';
 export * from './cursor-store';
+export * from './device-sign-in';
 export * from './file-cursor-store';
 export * from './message-stream';
 export * from './session';

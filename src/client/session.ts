@@ -30,6 +30,8 @@ export interface SessionOptions extends Omit<ClientOptions, 'timeoutMs'> {
   password?: string;
   /** Resume a stored session without the password. */
   refreshToken?: string;
+  /** A username + password provider from auth/providers (e.g. "ldap") instead of Switchboard's own passwords. */
+  provider?: string;
   /** `client_info` of the login. */
   device?: string;
   clientVersion?: string;
@@ -428,7 +430,12 @@ export class SwitchboardSession extends EventEmitter<SessionEvents> {
     const clientInfo = { device: this.options.device ?? 'sdk', version: this.options.clientVersion ?? 'sdk-0.1.0' };
     const res = this.refreshToken
       ? await conn.request('auth/refresh', { refresh_token: this.refreshToken })
-      : await conn.request('auth/login', { username: this.options.username, password: this.options.password, client_info: clientInfo });
+      : await conn.request('auth/login', {
+          username: this.options.username,
+          password: this.options.password,
+          ...(this.options.provider ? { provider: this.options.provider } : {}),
+          client_info: clientInfo,
+        });
     const p = res.payload;
     if (p.status >= 300) throw new SwitchboardError(res.command, p);
     this.adopt(p as unknown as LoginResponse);

@@ -13,8 +13,11 @@ import { Writable } from 'node:stream';
 import { ChatSession, EndReason } from './chat-session';
 import { defaultStateDir } from './chat-state';
 
-export const CLI_USAGE = `usage: npm run chat -- --user <name> [--host 127.0.0.1] [--port 9400] [--register] [--device cli] [--ids] [--state-dir <dir> | --no-state]
-  --user       account to log in as (required)
+export const CLI_USAGE = `usage: npm run chat -- (--user <name> [--provider <name>] | --sso <provider>) [--host 127.0.0.1] [--port 9400] [--register] [--device cli] [--ids] [--state-dir <dir> | --no-state]
+  --user       account to log in as (required unless --sso)
+  --provider   sign in with a username + password provider of auth/providers (e.g. ldap)
+  --sso        sign in with an OpenID Connect provider of auth/providers, in a browser on any
+               device (prints the address and the code to enter; no password here)
   --register   create the account first (an existing name just logs in)
   --device     client_info.device of the login (sessions are per device), default "cli"
   --ids        show ids (users, conversations, seqs) next to names; /ids on|off toggles it
@@ -28,6 +31,10 @@ export interface CliArgs {
   host: string;
   port: number;
   user: string;
+  /** Username + password provider (auth/login {provider}). */
+  provider?: string;
+  /** OpenID Connect provider for the device sign-in. */
+  sso?: string;
   register: boolean;
   device: string;
   ids: boolean;
@@ -64,6 +71,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case '--device':
         args.device = value();
         break;
+      case '--provider':
+        args.provider = value();
+        break;
+      case '--sso':
+        args.sso = value();
+        break;
       case '--register':
         args.register = true;
         break;
@@ -84,7 +97,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
         throw new Error(`unknown argument "${arg}" (--help lists the options)`);
     }
   }
-  if (!args.user) throw new Error('--user is required');
+  if (args.sso !== undefined) {
+    if (args.provider !== undefined || args.register) throw new Error('--sso signs in through the provider: no --provider or --register with it');
+  } else if (!args.user) throw new Error('--user is required (or --sso <provider>)');
   return args;
 }
 
@@ -144,20 +159,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${CLI_USAGE}\n`);
     return 0;
   }
-  const password = process.env.SWITCHBOARD_PASSWORD ?? (process.stdin.isTTY ? await promptHidden(`password for ${args.user}: `) : undefined);
-  if (!password) {
+  const password =
+    args.sso !== undefined ? '' : (process.env.SWITCHBOARD_PASSWORD ?? (process.stdin.isTTY ? await promptHidden(`password for ${args.user}: `) : undefined));
+  if (args.sso === undefined && !password) {
     process.stderr.write('error: no password: set SWITCHBOARD_PASSWORD or run in a terminal to be asked\n');
     return 2;
   }
 
   const term: { rl?: Interface } = {};
-  const stateDir = args.stateDir === false ? undefined : (args.stateDir ?? defaultStateDir(args.host, args.port, args.user));
+  const stateDir = args.stateDir === false ? undefined : (args.stateDir ?? defaultStateDir(args.host, args.port, args.user || `sso-${args.sso}`));
   const session = new ChatSession({ host: args.host, port: args.port, print: printer(() => term.rl), progress: progressPrinter(), device: args.device, showIds: args.ids, stateDir });
   // Installed before the login so a signal at any point ends the session cleanly.
   process.once('SIGTERM', () => (term.rl ? term.rl.close() : void session.quit()));
   let ok = false;
   try {
-    ok = (!args.register || (await session.register(args.user, password))) && (await session.login(args.user, password));
+    if (args.sso !== undefined) ok = await session.deviceLogin(args.sso);
+    else ok = (!args.register || (await session.register(args.user, password as string))) && (await session.login(args.user, password, { provider: args.provider }));
   } catch (err) {
     process.stderr.write(`error: cannot connect to ${args.host}:${args.port}: ${(err as Error).message}\n`);
     return 1;
@@ -170,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   // Piped (scripts, tests): no prompt, so the output is exactly the printed lines.
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const rl = (term.rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive }));
-  rl.setPrompt(`${args.user}> `);
+  rl.setPrompt(`${session.username ?? args.user}> `);
   if (interactive) rl.prompt();
   // Lines run one at a time, in order, even when piped in faster than the server answers.
   let queue = Promise.resolve(true);

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Envelope } from '../../shared/protocol';
 import type { BackoffOptions } from '../backoff';
 import type { MessageSource } from '../message-stream';
+import { deviceSignIn } from '../device-sign-in';
 import { SessionEnd, SwitchboardError, SwitchboardSession } from '../session';
 import { ClientOptions, ResponsePayload, SwitchboardClient } from '../switchboard-client';
 import { CONTACT_ACTIONS, ChatCommand, HELP_TEXT, parseCommand } from './chat-commands';
@@ -147,14 +148,37 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     }
   }
 
+  /**
+   * Company sign-in without a browser here (auth/oidc-start / auth/oidc-poll): prints where to go
+   * and the code, waits for the approval, then starts the session with the tokens it gave.
+   */
+  async deviceLogin(provider: string): Promise<boolean> {
+    let tokens: Record<string, unknown>;
+    try {
+      tokens = await deviceSignIn({
+        ...this.options,
+        provider,
+        device: this.options.device ?? 'cli',
+        clientVersion: CLI_VERSION,
+        onCode: (c) => this.print(`to sign in, open ${c.verification_uri_complete ?? c.verification_uri} and enter the code ${c.user_code} (valid ${Math.round(c.expires_in / 60)} min)`),
+      });
+    } catch (err) {
+      this.print(err instanceof SwitchboardError ? formatError(err.command, err.payload) : `! cannot connect: ${(err as Error).message}`);
+      return false;
+    }
+    return this.login(undefined, undefined, { refreshToken: tokens.refresh_token as string });
+  }
+
   /** Logs in and starts the session (heartbeats, refresh, acks, reconnects). False (error printed) on failure. */
-  async login(username: string, password: string): Promise<boolean> {
+  async login(username: string | undefined, password: string | undefined, via: { provider?: string; refreshToken?: string } = {}): Promise<boolean> {
     let session: SwitchboardSession;
     try {
       session = await SwitchboardSession.start({
         ...this.options,
         username,
         password,
+        provider: via.provider,
+        refreshToken: via.refreshToken,
         device: this.options.device ?? 'cli',
         clientVersion: CLI_VERSION,
         requestTimeoutMs: this.options.requestTimeoutMs ?? 30_000,
@@ -173,6 +197,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     }
     this.session = session;
     this.userId = session.userId;
+    // Signed in through a provider: the server chose the username.
+    username ??= ((await session.call('user/profile', { user_id: session.userId })) as { user: { username: string } }).user.username;
     this.username = username;
     this.sessionId = session.sessionId;
     this.names.me = session.userId;

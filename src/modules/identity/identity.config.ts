@@ -157,7 +157,7 @@ export const identityConfig = defineConfig('identity', IdentityEnv, (env) => {
   const ldap = env.IDENTITY_LDAP_URL ? ldapSettings(env, env.IDENTITY_LDAP_URL) : undefined;
   const oidc = parseOidcProviders(env.IDENTITY_OIDC_PROVIDERS);
   const clash = ldap && oidc.find((p) => p.name === ldap.name);
-  if (clash) throw new ConfigError(`Invalid configuration: IDENTITY_OIDC_PROVIDERS: provider name "${clash.name}" is the LDAP provider's (IDENTITY_LDAP_NAME)`);
+  if (clash) throw new ConfigError(`Invalid configuration: IDENTITY_OIDC_PROVIDERS=(client secrets hidden): provider name "${clash.name}" is the LDAP provider's (IDENTITY_LDAP_NAME)`);
   return {
     ldap,
     oidc,
