@@ -3,7 +3,7 @@
  * message/history (HistoryService.readableFrom / visibleFrom: member, and in a group only what
  * history_visibility lets them see), nothing a recalled message said, no module entries.
  *
- * Newest first by default (keyset on the time-sortable message id); `order: "relevance"` ranks
+ * Newest first by default (keyset on the position: SQLite's rowid, PostgreSQL's time-sortable id); `order: "relevance"` ranks
  * the newest RELEVANCE_WINDOW matches by how much of the text the terms cover, and pages
  * through that ranking. Every result carries the position (conversation_id + seq) to jump to and
  * a highlighted snippet (search-snippet.ts).
@@ -73,16 +73,16 @@ export class MessageSearchService {
     const scope = conversationId !== undefined ? await this.oneConversation(userId, conversationId) : await this.everything(userId);
     const filter = { terms: q.terms, fromUser, hasFile, beforeMs, afterMs };
     if (order === 'newest') {
-      const rows = await this.repository.search(scope, { ...filter, beforeId: position as string | undefined, limit: limit + 1 });
-      const page = this.fit(rows.slice(0, limit).map((r) => result(toWire(r), q.terms)));
+      const rows = await this.repository.search(scope, { ...filter, before: position as string | undefined, limit: limit + 1 });
+      const page = this.fit(rows.slice(0, limit).map((r) => result(toWire(r.message), q.terms)));
       const hasMore = rows.length > page.length;
-      const last = page[page.length - 1];
-      return { order, results: page, has_more: hasMore, next_cursor: hasMore && last ? encodeOpaqueCursor({ k: 'q', h: fingerprint, o: 'n', p: last.message_id }) : null };
+      const last = rows[page.length - 1];
+      return { order, results: page, has_more: hasMore, next_cursor: hasMore && last ? encodeOpaqueCursor({ k: 'q', h: fingerprint, o: 'n', p: last.position }) : null };
     }
     const offset = (position as number | undefined) ?? 0;
     const rows = await this.repository.search(scope, { ...filter, limit: RELEVANCE_WINDOW });
     const ranked = rows
-      .map((r) => ({ wire: toWire(r), score: relevance(textOf(r.content), q.terms) }))
+      .map((r) => ({ wire: toWire(r.message), score: relevance(textOf(r.message.content), q.terms) }))
       .sort((a, b) => b.score - a.score || (a.wire.message_id < b.wire.message_id ? 1 : -1));
     const page = this.fit(ranked.slice(offset, offset + limit).map((r) => result(r.wire, q.terms)));
     const hasMore = ranked.length > offset + page.length;
