@@ -193,3 +193,31 @@ describe('identity: OpenID Connect against a real oidc-provider', () => {
     expect((await post(token)).status).toBe(400);
   });
 });
+
+describe('identity: IDENTITY_OIDC_MAX_SESSION_AGE_S', () => {
+  let op: TestOidcProvider;
+  let app: TestApp;
+  beforeAll(async () => {
+    op = await startOidcProvider();
+    app = await startTestApp({ IDENTITY_OIDC_PROVIDERS: JSON.stringify([op.settings('corp')]), IDENTITY_OIDC_MAX_SESSION_AGE_S: '1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await op?.close();
+  });
+
+  it('refuses the refresh of an OIDC session older than the bound; a password account is not affected', async () => {
+    const client = await app.connect();
+    const session = await idLogin(client, await op.mint({ sub: `sub-${uniqueUsername('age')}`, preferred_username: uniqueUsername('aged') }));
+    const young = await client.call('auth/refresh', { refresh_token: session.refresh_token });
+    const local = await registerUser(app);
+    const localClient = await app.connect();
+    const localLogin = await localClient.call('auth/login', { username: local.username, password: local.password, client_info: CLIENT_INFO });
+    // The bound is about the session's age: let more than 1 s pass (time, not synchronisation).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const old = await client.request('auth/refresh', { refresh_token: young.refresh_token });
+    expect(old.payload).toMatchObject({ status: 401, error_code: 'SESSION_REVOKED' });
+    expect(old.payload.error_message).toContain('sign in again');
+    expect(await localClient.call('auth/refresh', { refresh_token: localLogin.refresh_token })).toMatchObject({ status: 200 });
+  });
+});
