@@ -68,6 +68,17 @@ export interface ClientOptions {
   payloadKeys?: string | PayloadKey[];
 }
 
+/**
+ * On Node the `ws` package (a dependency): Node 20 has no global WebSocket, and Node 22's does not
+ * take headers, TLS options or pause(). In a browser (no `process`) the page's WebSocket.
+ */
+function defaultWebSocket(): WebSocketConstructor | undefined {
+  const onNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved only on Node; the browser bundle maps ws to a stub
+  if (onNode) return require('ws').WebSocket as WebSocketConstructor;
+  return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+}
+
 export type ResponsePayload = { status: number; error_code?: string; error_message?: string } & Record<string, any>;
 
 interface Pending {
@@ -140,8 +151,7 @@ export class SwitchboardClient extends EventEmitter {
       const socketOptions = { ...options.tls, ...(options.headers ? { headers: options.headers } : {}), ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
       const transport = await WebSocketTransport.connect({
         url: options.url,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node 20 has no global WebSocket
-        WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (require('ws').WebSocket as WebSocketConstructor),
+        WebSocket: options.WebSocket ?? defaultWebSocket(),
         socketOptions: Object.keys(socketOptions).length > 0 ? socketOptions : undefined,
         maxFrameBytes,
         timeoutMs: options.timeoutMs,
