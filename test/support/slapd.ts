@@ -35,6 +35,8 @@ export interface LdapPerson {
 
 export interface PrivateSlapd {
   url: string;
+  /** With the tls option: the LDAPS listener. */
+  ldapsUrl?: string;
   port: number;
   /** The env for the identity module pointing at this server (LDAP provider "ldap"). */
   env: Record<string, string>;
@@ -65,7 +67,14 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   }
 }
 
-export async function startSlapd(): Promise<PrivateSlapd> {
+export interface SlapdTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** With `tls`, StartTLS works on `url` and `ldapsUrl` serves LDAPS (certificate from `tls`). */
+export async function startSlapd(options: { tls?: SlapdTls } = {}): Promise<PrivateSlapd> {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-slapd-'));
   mkdirSync(path.join(dir, 'db'));
   const conf = path.join(dir, 'slapd.conf');
@@ -78,6 +87,8 @@ export async function startSlapd(): Promise<PrivateSlapd> {
       'include /etc/ldap/schema/cosine.schema',
       'include /etc/ldap/schema/inetorgperson.schema',
       `pidfile ${dir}/slapd.pid`,
+      // TLS settings are global: before the database section.
+      ...(options.tls ? [`TLSCACertificateFile ${options.tls.caFile}`, `TLSCertificateFile ${options.tls.certFile}`, `TLSCertificateKeyFile ${options.tls.keyFile}`] : []),
       'database mdb',
       'maxsize 16777216',
       `suffix "${LDAP_BASE}"`,
@@ -91,10 +102,11 @@ export async function startSlapd(): Promise<PrivateSlapd> {
   );
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = options.tls ? `ldaps://127.0.0.1:${await freePort()}` : undefined;
   let child: ChildProcess | undefined;
   const start = async () => {
     let out = '';
-    const c = spawn(SLAPD_BINARY, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(SLAPD_BINARY, ['-f', conf, '-h', [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' '), '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child = c;
@@ -119,6 +131,7 @@ export async function startSlapd(): Promise<PrivateSlapd> {
   });
   return {
     url,
+    ldapsUrl,
     port,
     env: {
       IDENTITY_LDAP_URL: url,

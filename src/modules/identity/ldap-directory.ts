@@ -126,7 +126,10 @@ export class LdapDirectory {
   /** A fresh connection, bound as the service account; outages become 503. */
   private async withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
     const s = this.settings;
-    const client = new Client({ url: s.url, timeout: s.timeoutMs, connectTimeout: s.timeoutMs, tlsOptions: this.tls, strictDN: false });
+    // tlsOptions only for ldaps://: given for ldap:// they break ldapts' StartTLS upgrade (the
+    // handshake never completes), which the TLS spec caught.
+    const ldaps = /^ldaps:/i.test(s.url);
+    const client = new Client({ url: s.url, timeout: s.timeoutMs, connectTimeout: s.timeoutMs, ...(ldaps ? { tlsOptions: this.tls } : {}), strictDN: false });
     try {
       if (s.startTls) await client.startTLS(this.tls);
       await client.bind(s.bindDn, s.bindPassword);

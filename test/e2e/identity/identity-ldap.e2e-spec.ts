@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import type { SwitchboardClient } from '../../../src/client/switchboard-client';
 import { UsersService } from '../../../src/modules/auth/users.service';
 import { describeWith } from '../../support/requires';
+import { generatePki, TestPki } from '../../support/security-helpers';
 import { PrivateSlapd, startSlapd } from '../../support/slapd';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { login, registerUser, uniqueUsername } from '../../support/users';
@@ -220,6 +221,39 @@ describeWith({ slapd: true }, 'identity: AUTH_PASSWORD_LOGIN policy', () => {
       await app.close();
       sockets.forEach((s) => s.destroy());
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describeWith({ slapd: true }, 'identity: LDAP over TLS (StartTLS and LDAPS) against a real slapd', () => {
+  let pki: TestPki;
+  let slapd: PrivateSlapd;
+  beforeAll(async () => {
+    pki = generatePki();
+    slapd = await startSlapd({ tls: { certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert } });
+  });
+  afterAll(async () => {
+    await slapd?.close();
+    pki?.cleanup();
+  });
+
+  it('signs in over StartTLS and over ldaps:// with the configured CA, and refuses a directory whose certificate it cannot verify', async () => {
+    const uid = uniqueUsername('tls');
+    await slapd.addPerson({ uid, password: 'directory-pw-tls' });
+    const variants: [Record<string, string>, number][] = [
+      [{ IDENTITY_LDAP_STARTTLS: 'true', IDENTITY_LDAP_CA_FILE: pki.caCert }, 200],
+      [{ IDENTITY_LDAP_URL: slapd.ldapsUrl!, IDENTITY_LDAP_CA_FILE: pki.caCert }, 200],
+      // The system CAs do not know the test CA: the handshake fails → an outage, never a login.
+      [{ IDENTITY_LDAP_URL: slapd.ldapsUrl! }, 503],
+      [{ IDENTITY_LDAP_STARTTLS: 'true', IDENTITY_LDAP_CA_FILE: pki.rogueCaCert }, 503],
+    ];
+    for (const [env, status] of variants) {
+      const app = await startTestApp({ ...slapd.env, ...env });
+      try {
+        expect(await ldapLogin(await app.connect(), uid, 'directory-pw-tls')).toMatchObject({ status });
+      } finally {
+        await app.close();
+      }
     }
   });
 });
