@@ -27,3 +27,9 @@ if (built < sources) {
   console.error('switchboard: building (dist/ is missing or stale)...');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }
+
+// The web client's SDK bundle (served at /app with WEB_APP=on): esbuild, well under a second.
+const bundle = path.join(root, 'dist/browser/switchboard.js');
+if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newestMtime(path.join(root, 'src'))) {
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-browser.js'), '--minify'], { cwd: root, stdio: 'inherit' });
+}
