@@ -44,6 +44,8 @@ export interface PrivateSlapd {
   /** Sets or clears employeeType=disabled (what IDENTITY_LDAP_ACTIVE_FILTER checks in the specs). */
   setDisabled(uid: string, disabled: boolean): Promise<void>;
   deletePerson(uid: string): Promise<void>;
+  /** Replaces the person's groups (businessCategory values); [] removes them all. */
+  setGroups(uid: string, groups: string[]): Promise<void>;
   renamePerson(uid: string, newUid: string): Promise<void>;
   /** Stops the server (the data stays: start() brings it back on the same port). */
   stop(): Promise<void>;
@@ -161,6 +163,8 @@ export async function startSlapd(options: { tls?: SlapdTls } = {}): Promise<Priv
         c.modify(personDn(uid), new Change({ operation: disabled ? 'replace' : 'delete', modification: new Attribute({ type: 'employeeType', values: disabled ? ['disabled'] : [] }) })),
       ),
     deletePerson: (uid) => admin((c) => c.del(personDn(uid))),
+    setGroups: (uid, groups) =>
+      admin((c) => c.modify(personDn(uid), new Change({ operation: 'replace', modification: new Attribute({ type: 'businessCategory', values: groups }) }))),
     renamePerson: (uid, newUid) => admin((c) => c.modifyDN(personDn(uid), `uid=${newUid}`)),
     start,
     close: async () => {

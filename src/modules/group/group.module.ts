@@ -4,6 +4,7 @@ import { ContactModule } from '../contact';
 import { ConversationModule } from '../conversation';
 import { MessageModule } from '../message';
 import { GroupHandler } from './group.handler';
+import { GroupMembershipSync } from './group-membership-sync';
 import { GroupService } from './group.service';
 
 /**
@@ -15,6 +16,7 @@ import { GroupService } from './group.service';
 @Module({
   imports: [AuthModule, ConversationModule, ContactModule, MessageModule],
   controllers: [GroupHandler],
-  providers: [GroupService],
+  providers: [GroupService, GroupMembershipSync],
+  exports: [GroupMembershipSync],
 })
 export class GroupModule {}

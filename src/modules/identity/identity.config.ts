@@ -111,6 +111,17 @@ class IdentityEnv {
   @IsString()
   IDENTITY_OIDC_PROVIDERS?: string;
 
+  /**
+   * Directory / provider groups that are chat groups, a JSON object: `{"cn=eng,ou=groups,dc=corp":
+   * "<chat group id>", "sales": "<chat group id>"}` (keys compared case-insensitively with the
+   * LDAP groups attribute's values or the OIDC groups claim's). At each login a member of the
+   * directory group is added to the chat group (by its owner, as group/add would) and a user no
+   * longer in it is removed. Unset: chat groups are managed in the chat only.
+   */
+  @IsOptional()
+  @IsString()
+  IDENTITY_GROUP_MAP?: string;
+
   /** Longest an OIDC user's session may be refreshed after its login (seconds); 0: no bound beyond AUTH_REFRESH_TTL. */
   @Type(() => Number)
   @IsInt({ message: 'must be an integer number of seconds >= 0' })
@@ -169,8 +180,30 @@ export const identityConfig = defineConfig('identity', IdentityEnv, (env) => {
       retryAfterMs: env.IDENTITY_OIDC_RETRY_AFTER_MS,
     },
     oidcDeviceMaxPending: env.IDENTITY_OIDC_DEVICE_MAX_PENDING,
+    groupMap: parseGroupMap(env.IDENTITY_GROUP_MAP),
   };
 });
+
+/** IDENTITY_GROUP_MAP: lower-cased directory group → chat group id. */
+function parseGroupMap(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (raw === undefined) return map;
+  const bad = (problem: string): never => {
+    throw new ConfigError(`Invalid configuration: IDENTITY_GROUP_MAP=${JSON.stringify(raw)}: ${problem}`);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    bad('must be a JSON object of directory group → chat group id, e.g. {"cn=eng,ou=groups,dc=corp":"g-3f9c…"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) bad('must be a JSON object of directory group → chat group id');
+  for (const [group, chat] of Object.entries(parsed as Record<string, unknown>)) {
+    if (group.trim() === '' || typeof chat !== 'string' || chat.length < 1 || chat.length > 64) bad(`"${group}" must map to a chat group id (a string of 1 to 64 characters)`);
+    map.set(group.toLowerCase(), chat as string);
+  }
+  return map;
+}
 export type IdentityConfig = ConfigOf<typeof identityConfig>;
 export type LdapSettings = NonNullable<IdentityConfig['ldap']>;
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth';
+import { GroupModule } from '../group';
 import { IdentityEntity } from './entities/identity.entity';
 import { UsedNonceEntity } from './entities/used-nonce.entity';
 import { IdentityHandler } from './identity.handler';
@@ -18,7 +19,7 @@ export const IDENTITY_ENTITIES = [IdentityEntity, UsedNonceEntity];
  * subject, and the refresh check that ends the sessions of people who left.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuthModule],
+  imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES), AuthModule, GroupModule],
   controllers: [IdentityHandler, OidcBackchannelController],
   providers: [IdentityRepository, ProvisioningService, IdentityService, IdentityMetrics],
 })

@@ -35,6 +35,8 @@ export class LdapLoginProvider implements LoginProvider {
       displayName: user.displayName,
       email: user.email,
       admin: adminGroup === undefined ? undefined : user.groups.some((g) => g.toLowerCase() === adminGroup),
+      // The directory is authoritative: an entry without the groups attribute is in no group.
+      groups: user.groups,
     });
     return { userId };
   }

@@ -42,6 +42,8 @@ export class OidcLoginProvider implements LoginProvider {
       displayName: str(s.displayNameClaim),
       email: str(s.emailClaim),
       admin: adminGroup === undefined ? undefined : groups.some((g) => g.toLowerCase() === adminGroup),
+      // No groups claim at all says nothing (a provider not configured to send it): leave chat groups alone.
+      groups: Array.isArray(groupsClaim) ? groups : undefined,
     });
   }
 

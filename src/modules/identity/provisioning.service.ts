@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ProtocolError } from '../../shared/protocol';
+import { InjectConfig } from '../../config/config.util';
 import { UsersService } from '../auth';
+import { GroupMembershipSync } from '../group';
+import { IdentityConfig, identityConfig } from './identity.config';
 import { IdentityEntity } from './entities/identity.entity';
 import { IdentityRepository } from './identity.repository';
 
@@ -15,6 +18,8 @@ export interface ExternalProfile {
   email?: string;
   /** true/false when the provider manages roles (admin group configured), undefined when it does not. */
   admin?: boolean;
+  /** The provider's groups of the user; undefined when the provider said nothing about groups. */
+  groups?: string[];
 }
 
 /**
@@ -31,6 +36,8 @@ export class ProvisioningService {
   constructor(
     private readonly identities: IdentityRepository,
     private readonly users: UsersService,
+    private readonly groups: GroupMembershipSync,
+    @InjectConfig(identityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** The user `profile` signs in (created on first login). */
@@ -48,6 +55,7 @@ export class ProvisioningService {
       if (profile.displayName) await this.users.updateProfile(identity.userId, { displayName: profile.displayName.slice(0, 64) });
     }
     if (profile.admin !== undefined) await this.syncRole(identity.userId, profile.admin);
+    if (profile.groups !== undefined) await this.syncGroups(identity.userId, profile.groups);
     return identity.userId;
   }
 
@@ -85,6 +93,19 @@ export class ProvisioningService {
     const winner = await this.identities.find(profile.provider, profile.subject);
     if (!winner) throw new ProtocolError('CONFLICT', 'sign-in raced with another one; try again', 409);
     return winner;
+  }
+
+  /**
+   * IDENTITY_GROUP_MAP: in every mapped chat group exactly when in its directory group, both ways
+   * at each login (like the admin role). Only when the provider said which groups the user is in.
+   */
+  private async syncGroups(userId: string, groups: string[]): Promise<void> {
+    if (this.config.groupMap.size === 0) return;
+    const mine = new Set(groups.map((g) => g.toLowerCase()));
+    for (const [directoryGroup, chatGroup] of this.config.groupMap) {
+      const result = await this.groups.sync(chatGroup, userId, mine.has(directoryGroup));
+      if (result === 'no-such-group') this.logger.warn(`IDENTITY_GROUP_MAP: no chat group ${chatGroup} (mapped from "${directoryGroup}")`);
+    }
   }
 
   private async syncRole(userId: string, admin: boolean): Promise<void> {
