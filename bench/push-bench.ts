@@ -31,6 +31,9 @@ const IN_FLIGHT = Number(env.BENCH_IN_FLIGHT ?? 32);
 const FANOUT = Number(env.BENCH_FANOUT ?? 200);
 const BURSTS = Number(env.BENCH_BURSTS ?? 3);
 const SERVERS = (env.BENCH_SERVERS ?? 'sqlite').split(',').map((s) => s.trim());
+// `stress` (default): grace and coalescing at 0, every message pushed at once (the worst case);
+// `defaults`: the server's own PUSH_GRACE_MS / PUSH_COALESCE_MS, what a deployment runs with.
+const PUSH_TIMING = env.BENCH_PUSH_TIMING === 'defaults' ? {} : { PUSH_GRACE_MS: '0', PUSH_COALESCE_MS: '0' };
 const PG_URL = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Gateway {
@@ -100,7 +103,7 @@ async function offlineWithToken(conns: BenchConn[]): Promise<void> {
 async function sendPath(name: string, push: boolean, gw: Gateway): Promise<{ rate: number; cpuUs: number; pushed: number }> {
   const db = await database(name);
   const extra: NodeJS.ProcessEnv = push
-    ? { PUSH_WEBHOOK_URL: gw.url, PUSH_WEBHOOK_SECRET: 'bench-push-secret-0123456789abcdef0123', PUSH_ALLOW_PRIVATE_URLS: 'on', PUSH_GRACE_MS: '0', PUSH_COALESCE_MS: '0' }
+    ? { PUSH_WEBHOOK_URL: gw.url, PUSH_WEBHOOK_SECRET: 'bench-push-secret-0123456789abcdef0123', PUSH_ALLOW_PRIVATE_URLS: 'on', ...PUSH_TIMING }
     : {};
   const { port, child } = await spawnServer([path.join(ROOT, 'dist', 'src', 'main.js')], switchboardEnv({ ...db.extra, ...extra }), SWITCHBOARD_READY);
   try {
