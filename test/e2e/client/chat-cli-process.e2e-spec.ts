@@ -96,7 +96,7 @@ describe('chat CLI process (built)', () => {
   it('--help prints the usage and exits 0', async () => {
     const help = startCli(server.tcpPort, ['--help'], 'unused-123');
     await expect(help.exited).resolves.toBe(0);
-    expect(help.out.lines[0]).toMatch(/^usage: npm run chat -- --user <name>/);
+    expect(help.out.lines[0]).toMatch(/^usage: npm run chat -- \(--user <name> \[--provider <name>\] \| --sso <provider>\)/);
     expect(help.err.lines.filter((l) => l !== '')).toEqual([]);
   }, 30_000);
 
@@ -104,7 +104,7 @@ describe('chat CLI process (built)', () => {
     const bad = startCli(server.tcpPort, ['--port', 'x'], 'whatever-123');
     await expect(bad.exited).resolves.toBe(2);
     expect(bad.err.lines[0]).toBe('error: --port must be an integer from 1 to 65535, got "x"');
-    expect(bad.err.lines[1]).toMatch(/^usage: npm run chat -- --user <name>/);
+    expect(bad.err.lines[1]).toMatch(/^usage: npm run chat -- \(--user <name> \[--provider <name>\] \| --sso <provider>\)/);
 
     const wrong = startCli(server.tcpPort, ['--user', uniqueUsername('nobody')], 'wrong-password');
     await expect(wrong.exited).resolves.toBe(1);
