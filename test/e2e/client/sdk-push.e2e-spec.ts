@@ -50,7 +50,9 @@ describe('SDK: registerPush, pushSettings, unregisterPush', () => {
     const n = JSON.parse(push.body.toString('utf8')).notification;
     expect(n).toMatchObject({ room_id: sent.conversation_id, event_id: sent.message_id, devices: [{ pushkey: 'sdk-phone-key', app_id: 'com.example.chat', data: { locale: 'de' } }] });
 
-    const again = await start(alice, 'phone');
+    // From another device: logging in again as "phone" would replace the phone's session, and a
+    // replaced session's tokens go with it (asynchronously), racing this unregister.
+    const again = await start(alice, 'tablet');
     expect(await again.unregisterPush('sdk-phone-key')).toMatchObject({ status: 200, removed: 1 });
     await again.close();
     await until(offline, 'alice offline again');
