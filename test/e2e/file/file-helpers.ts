@@ -63,3 +63,27 @@ export async function sendUntilAcked(peer: TlvPeer, data: Buffer, from: number, 
   }
   return { sent: at - from, acked };
 }
+
+/**
+ * Uploads `data` to `recipientId`, destroying every data connection of the server once
+ * `dropAt` bytes are acknowledged; checks the SDK resumed by itself, from the last durable offset
+ * (acknowledged progress never went back). The same case over TCP and over WebSocket.
+ */
+export async function uploadThroughOneDrop(app: TestApp, client: SwitchboardClient, recipientId: string, data: Buffer, dropAt: number): Promise<{ fileId: string; size: number }> {
+  let dropped = 0;
+  const progress: number[] = [];
+  const uploaded = await client.upload(data, { type: 'user', id: recipientId }, {
+    fileName: 'x.bin',
+    onProgress: (p) => {
+      progress.push(p.bytes);
+      if (dropped === 0 && p.bytes >= dropAt) {
+        dropped++;
+        for (const conn of dataChannel(app).connections) conn.destroy();
+      }
+    },
+  });
+  expect(dropped).toBe(1);
+  expect(uploaded.size).toBe(data.length);
+  expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  return uploaded;
+}
